@@ -1,0 +1,282 @@
+//! Socket.IO 0.9 (protocol revision 1) packet codec.
+//!
+//! Wire form: `type ":" [id ["+"]] ":" [endpoint] [":" data]`. Encoding follows the 0.9.19
+//! Node server byte for byte (PROTOCOL-0.9.md §4, §14.1); decoding is lenient where real
+//! peers are (a trailing colon, a lone `0`, a connect query glued to the endpoint) and
+//! returns a [`DecodeError`] for everything else. Nothing here panics on input.
+
+use std::fmt::Write as _;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::packet::{AckRequest, Args, RawJson, ErrorAdvice, ErrorReason, Packet, PacketBody, ROOT_NSP};
+
+/// Why a 0.9 packet could not be decoded.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DecodeError {
+    /// Fewer than two `:` separators.
+    #[error("packet has fewer than two ':' separators")]
+    MissingSeparator,
+    /// The type is not a single digit 0..8.
+    #[error("unknown packet type {0:?}")]
+    UnknownType(String),
+    /// The id field is not digits with an optional `+`.
+    #[error("invalid message id {0:?}")]
+    InvalidId(String),
+    /// The data does not fit the packet type.
+    #[error("invalid {kind} data: {reason}")]
+    InvalidData {
+        /// Packet type name.
+        kind: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+fn invalid(kind: &'static str, reason: impl ToString) -> DecodeError {
+    DecodeError::InvalidData {
+        kind,
+        reason: reason.to_string(),
+    }
+}
+
+/// The wire endpoint of a namespace: `""` for the global one.
+fn endpoint(nsp: &str) -> &str {
+    if nsp == ROOT_NSP {
+        ""
+    } else {
+        nsp
+    }
+}
+
+/// Encodes one packet.
+///
+/// ```
+/// use socketio_runtime::packet::{Packet, PacketBody};
+/// use socketio_runtime::protocol::v1::codec::encode;
+/// assert_eq!(encode(&Packet::new("/", PacketBody::Heartbeat)), "2::");
+/// ```
+pub fn encode(packet: &Packet) -> String {
+    let mut out = String::with_capacity(16);
+    encode_into(packet, &mut out);
+    out
+}
+
+/// Encodes one packet, appending to `out`.
+pub fn encode_into(packet: &Packet, out: &mut String) {
+    let ep = endpoint(&packet.nsp);
+    let ack_field = |out: &mut String, ack: &Option<AckRequest>| {
+        if let Some(ack) = ack {
+            let _ = write!(out, "{}", ack.id);
+            if ack.with_data {
+                out.push('+');
+            }
+        }
+    };
+    match &packet.body {
+        PacketBody::Disconnect => {
+            out.push_str("0::");
+            out.push_str(ep);
+        }
+        PacketBody::Connect { query } => {
+            out.push_str("1::");
+            out.push_str(ep);
+            if let Some(q) = query.as_deref().filter(|q| !q.is_empty()) {
+                out.push_str(":?");
+                out.push_str(q);
+            }
+        }
+        PacketBody::Heartbeat => out.push_str("2::"),
+        PacketBody::Noop => out.push_str("8::"),
+        PacketBody::Message { data, ack } => {
+            out.push_str("3:");
+            ack_field(out, ack);
+            out.push(':');
+            out.push_str(ep);
+            if !data.is_empty() {
+                out.push(':');
+                out.push_str(data);
+            }
+        }
+        PacketBody::Json { data, ack } => {
+            out.push_str("4:");
+            ack_field(out, ack);
+            out.push(':');
+            out.push_str(ep);
+            out.push(':');
+            out.push_str(data.get());
+        }
+        PacketBody::Event { name, args, ack } => {
+            out.push_str("5:");
+            ack_field(out, ack);
+            out.push(':');
+            out.push_str(ep);
+            out.push_str(":{\"name\":");
+            write_json_str(out, name);
+            if !args.is_empty() {
+                out.push_str(",\"args\":");
+                out.push_str(args.as_str());
+            }
+            out.push('}');
+        }
+        PacketBody::Ack { id, args } => {
+            out.push_str("6::");
+            out.push_str(ep);
+            let _ = write!(out, ":{id}");
+            if !args.is_empty() {
+                out.push('+');
+                out.push_str(args.as_str());
+            }
+        }
+        PacketBody::Error { reason, advice } => {
+            out.push_str("7::");
+            out.push_str(ep);
+            if reason.is_some() || advice.is_some() {
+                out.push(':');
+                if let Some(r) = reason {
+                    out.push(match r {
+                        ErrorReason::TransportNotSupported => '0',
+                        ErrorReason::ClientNotHandshaken => '1',
+                        ErrorReason::Unauthorized => '2',
+                    });
+                }
+                if let Some(ErrorAdvice::Reconnect) = advice {
+                    out.push_str("+0");
+                }
+            }
+        }
+        // 0.9 can only say "unauthorized" to a refused namespace connect.
+        PacketBody::ConnectError { .. } => {
+            out.push_str("7::");
+            out.push_str(ep);
+            out.push_str(":2");
+        }
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+pub(crate) fn write_json_str(out: &mut String, s: &str) {
+    // serde_json's string escaping; writing to a String cannot fail.
+    let quoted = serde_json::to_string(s).unwrap_or_default();
+    out.push_str(&quoted);
+}
+
+/// Decodes one packet.
+///
+/// ```
+/// use socketio_runtime::packet::PacketBody;
+/// use socketio_runtime::protocol::v1::codec::decode;
+/// let p = decode("0::/chat").unwrap();
+/// assert_eq!((p.nsp.as_str(), p.body), ("/chat", PacketBody::Disconnect));
+/// ```
+pub fn decode(input: &str) -> Result<Packet, DecodeError> {
+    // A lone "0" is the spec's whole-session disconnect; real servers ignore it, we accept it.
+    if input == "0" {
+        return Ok(Packet::new(ROOT_NSP, PacketBody::Disconnect));
+    }
+    let mut parts = input.splitn(4, ':');
+    let kind = parts.next().unwrap_or_default();
+    let id_field = parts.next().ok_or(DecodeError::MissingSeparator)?;
+    let ep_field = parts.next().ok_or(DecodeError::MissingSeparator)?;
+    let data = parts.next().unwrap_or("");
+
+    let kind = match kind.as_bytes() {
+        [d @ b'0'..=b'8'] => d - b'0',
+        _ => return Err(DecodeError::UnknownType(truncate(kind))),
+    };
+    let ack = parse_id(id_field)?;
+    let (nsp, glued_query) = match ep_field.split_once('?') {
+        Some((ep, q)) => (ep, Some(q)),
+        None => (ep_field, None),
+    };
+    let nsp = if nsp.is_empty() { ROOT_NSP } else { nsp };
+
+    let body = match kind {
+        0 => PacketBody::Disconnect,
+        1 => {
+            let query = match data.strip_prefix('?').or(if data.is_empty() { None } else { Some(data) }) {
+                Some(q) => Some(q.to_owned()),
+                None => glued_query.map(str::to_owned),
+            };
+            PacketBody::Connect { query }
+        }
+        2 => PacketBody::Heartbeat,
+        3 => PacketBody::Message {
+            data: data.to_owned(),
+            ack,
+        },
+        4 => {
+            let data = RawJson::from_json(data).map_err(|e| invalid("json", e))?;
+            PacketBody::Json { data, ack }
+        }
+        5 => {
+            #[derive(Deserialize)]
+            struct EventData {
+                name: String,
+                #[serde(default)]
+                args: Option<Box<RawValue>>,
+            }
+            let ev: EventData = serde_json::from_str(data).map_err(|e| invalid("event", e))?;
+            let args = match ev.args {
+                None => Args::empty(),
+                Some(raw) => Args::from_raw(raw).map_err(|e| invalid("event", e))?,
+            };
+            PacketBody::Event {
+                name: ev.name,
+                args,
+                ack,
+            }
+        }
+        6 => {
+            let (id, rest) = match data.split_once('+') {
+                Some((id, rest)) => (id, Some(rest)),
+                None => (data, None),
+            };
+            if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid("ack", "ack id is not a number"));
+            }
+            let id = id.parse().map_err(|_| invalid("ack", "ack id out of range"))?;
+            // Like the reference parser, unparsable ack arguments count as none.
+            let args = rest
+                .and_then(|r| Args::from_json(r).ok())
+                .unwrap_or_else(Args::empty);
+            PacketBody::Ack { id, args }
+        }
+        7 => {
+            let (reason, advice) = data.split_once('+').unwrap_or((data, ""));
+            let reason = match reason {
+                "0" => Some(ErrorReason::TransportNotSupported),
+                "1" => Some(ErrorReason::ClientNotHandshaken),
+                "2" => Some(ErrorReason::Unauthorized),
+                _ => None,
+            };
+            let advice = (advice == "0").then_some(ErrorAdvice::Reconnect);
+            PacketBody::Error { reason, advice }
+        }
+        _ => PacketBody::Noop,
+    };
+    Ok(Packet::new(nsp, body))
+}
+
+fn parse_id(field: &str) -> Result<Option<AckRequest>, DecodeError> {
+    if field.is_empty() {
+        return Ok(None);
+    }
+    let (digits, with_data) = match field.strip_suffix('+') {
+        Some(d) => (d, true),
+        None => (field, false),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(DecodeError::InvalidId(truncate(field)));
+    }
+    let id = digits
+        .parse()
+        .map_err(|_| DecodeError::InvalidId(truncate(field)))?;
+    Ok(Some(AckRequest { id, with_data }))
+}
+
+/// Keeps error messages short whatever the client sent.
+fn truncate(s: &str) -> String {
+    s.chars().take(32).collect()
+}
