@@ -1,4 +1,31 @@
-//! The runtime of the typed Socket.IO framework.
+//! The runtime of the typed Socket.IO framework: transports, engine sessions, codecs,
+//! namespace sockets, acks, rooms and adapters, served through warp.
+//!
+//! Layers, as data flows in: a transport (`protocol::<generation>::transports`) attaches
+//! to an engine [`Session`](engine::Session); its packets are decoded into the neutral
+//! [`packet`] model and routed by `client` to the namespace's [`Socket`], which calls the
+//! user's [`Namespace`] implementation. Outgoing packets are encoded once per protocol
+//! generation and queued on the session's bounded outbox; broadcasts go through the
+//! namespace's [`adapter`].
 
+pub mod ack;
+pub mod adapter;
+pub mod broadcast;
+mod client;
+pub mod config;
+pub mod engine;
+pub mod namespace;
 pub mod packet;
 pub mod protocol;
+pub mod rooms;
+mod server;
+pub mod socket;
+
+pub use ack::{AckError, AckFuture, AckResponder};
+pub use broadcast::BroadcastOperator;
+pub use config::{Config, TransportKind};
+pub use engine::{ConnectionInfo, DisconnectReason};
+pub use namespace::{ConnectError, ConnectRequest, Event, Message, MessageData, Namespace};
+pub use packet::Args;
+pub use server::{SocketIo, SocketIoBuilder};
+pub use socket::{EmitError, Socket};

@@ -178,6 +178,12 @@ impl PartialEq for RawJson {
 #[derive(Debug, Clone)]
 pub struct Args(Box<RawValue>);
 
+impl Serialize for Args {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
 impl PartialEq for Args {
     fn eq(&self, other: &Self) -> bool {
         self.0.get() == other.0.get()
@@ -219,14 +225,20 @@ impl Args {
         }
     }
 
-    /// Serialises `value`, which must serialise to an array (a tuple, a `Vec`, a slice).
+    /// Serialises `value`, which must serialise to an array (a tuple, a `Vec`, a slice);
+    /// `()` means no arguments.
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Self, ArgsError> {
-        Self::from_raw(serde_json::value::to_raw_value(value)?)
+        let raw = serde_json::value::to_raw_value(value)?;
+        if raw.get() == "null" {
+            return Ok(Self::empty());
+        }
+        Self::from_raw(raw)
     }
 
     /// Builds the array from separately encoded items.
     pub fn from_items(items: &[&RawValue]) -> Self {
-        let mut out = String::with_capacity(2 + items.iter().map(|i| i.get().len() + 1).sum::<usize>());
+        let mut out =
+            String::with_capacity(2 + items.iter().map(|i| i.get().len() + 1).sum::<usize>());
         out.push('[');
         for (i, item) in items.iter().enumerate() {
             if i > 0 {
@@ -264,7 +276,10 @@ impl Args {
     }
 
     /// Deserialises argument `index`.
-    pub fn deserialize_at<'a, T: serde::Deserialize<'a>>(&'a self, index: usize) -> Result<T, ArgsError> {
+    pub fn deserialize_at<'a, T: serde::Deserialize<'a>>(
+        &'a self,
+        index: usize,
+    ) -> Result<T, ArgsError> {
         let items = self.items()?;
         let raw = items.get(index).copied().ok_or(ArgsError::Missing(index))?;
         Ok(serde_json::from_str(raw.get())?)

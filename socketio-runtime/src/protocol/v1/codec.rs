@@ -10,7 +10,9 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::packet::{AckRequest, Args, RawJson, ErrorAdvice, ErrorReason, Packet, PacketBody, ROOT_NSP};
+use crate::packet::{
+    AckRequest, Args, ErrorAdvice, ErrorReason, Packet, PacketBody, RawJson, ROOT_NSP,
+};
 
 /// Why a 0.9 packet could not be decoded.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -195,10 +197,14 @@ pub fn decode(input: &str) -> Result<Packet, DecodeError> {
     let body = match kind {
         0 => PacketBody::Disconnect,
         1 => {
-            let query = match data.strip_prefix('?').or(if data.is_empty() { None } else { Some(data) }) {
-                Some(q) => Some(q.to_owned()),
-                None => glued_query.map(str::to_owned),
-            };
+            let query =
+                match data
+                    .strip_prefix('?')
+                    .or(if data.is_empty() { None } else { Some(data) })
+                {
+                    Some(q) => Some(q.to_owned()),
+                    None => glued_query.map(str::to_owned),
+                };
             PacketBody::Connect { query }
         }
         2 => PacketBody::Heartbeat,
@@ -236,7 +242,9 @@ pub fn decode(input: &str) -> Result<Packet, DecodeError> {
             if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(invalid("ack", "ack id is not a number"));
             }
-            let id = id.parse().map_err(|_| invalid("ack", "ack id out of range"))?;
+            let id = id
+                .parse()
+                .map_err(|_| invalid("ack", "ack id out of range"))?;
             // Like the reference parser, unparsable ack arguments count as none.
             let args = rest
                 .and_then(|r| Args::from_json(r).ok())

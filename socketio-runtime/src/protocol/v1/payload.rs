@@ -69,7 +69,10 @@ pub fn decode_payload(input: &str, max_packets: usize) -> Result<Vec<&str>, Payl
         let (len_text, body) = after_mark
             .split_once(MARK)
             .ok_or(PayloadError::InvalidLength)?;
-        if len_text.is_empty() || len_text.len() > 10 || !len_text.bytes().all(|b| b.is_ascii_digit()) {
+        if len_text.is_empty()
+            || len_text.len() > 10
+            || !len_text.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(PayloadError::InvalidLength);
         }
         let want: usize = len_text.parse().map_err(|_| PayloadError::InvalidLength)?;
@@ -92,7 +95,10 @@ pub fn decode_payload(input: &str, max_packets: usize) -> Result<Vec<&str>, Payl
         rest = &body[end..];
     }
     if !rest.is_empty() {
-        tracing::debug!(junk_len = rest.len(), "ignoring trailing text after the last framed packet");
+        tracing::debug!(
+            junk_len = rest.len(),
+            "ignoring trailing text after the last framed packet"
+        );
     }
     Ok(packets)
 }

@@ -1,0 +1,11 @@
+//! `PORT=3000 cargo run -p socketio-examples --bin echo`: the echo server on 127.0.0.1.
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    socketio_examples::init_logging();
+    let listener = socketio_examples::bind_from_env().await?;
+    socketio_examples::echo::server()
+        .serve_listener(listener)
+        .await;
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! Client-level dispatch: routes one connection's inbound packets to its namespace
+//! sockets, runs namespace connects and disconnects, answers 0.9 simple acks.
+//!
+//! Connects are awaited in place, so packets that follow a connect in the same request or
+//! frame see the namespace joined. Event and message handlers run as their own tasks.
+
+use std::sync::Arc;
+
+use crate::ack::AckResponder;
+use crate::engine::session::Session;
+use crate::engine::{DisconnectReason, EngineInner};
+use crate::namespace::{ConnectRequest, Event, Message, MessageData};
+use crate::packet::{AckRequest, Args, Packet, PacketBody, ROOT_NSP};
+use crate::protocol;
+use crate::socket::SocketInner;
+
+fn push(session: &Arc<Session>, nsp: &str, body: PacketBody) {
+    session.push(protocol::encode(session.protocol, &Packet::new(nsp, body)));
+}
+
+fn socket_of(session: &Session, nsp: &str) -> Option<Arc<SocketInner>> {
+    session
+        .sockets
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(nsp)
+        .cloned()
+}
+
+/// The first transport request of a session: joins the global namespace.
+pub(crate) async fn open(engine: &Arc<EngineInner>, session: &Arc<Session>) {
+    connect(engine, session, ROOT_NSP, ConnectRequest::default()).await;
+}
+
+/// Joins namespace `nsp`: runs its `on_connect`, then confirms or refuses.
+pub(crate) async fn connect(
+    engine: &Arc<EngineInner>,
+    session: &Arc<Session>,
+    nsp: &str,
+    request: ConnectRequest,
+) {
+    let Some(ns) = engine.namespaces.get(nsp).cloned() else {
+        if nsp == ROOT_NSP {
+            // The wire always has a global namespace, even with no handler behind it.
+            push(session, ROOT_NSP, PacketBody::Connect { query: None });
+        } else {
+            tracing::debug!(sid = %session.sid, nsp, "connect to an unknown namespace refused");
+            push(
+                session,
+                nsp,
+                PacketBody::ConnectError {
+                    message: "Invalid namespace".into(),
+                },
+            );
+        }
+        return;
+    };
+    if let Some(existing) = socket_of(session, nsp) {
+        if existing.is_connected() && nsp != ROOT_NSP {
+            push(session, nsp, PacketBody::Connect { query: None });
+        }
+        return;
+    }
+    let socket = Arc::new(SocketInner::new(
+        session.sid.clone(),
+        ns.clone(),
+        session.clone(),
+        engine.config.ack_timeout,
+        engine.config.max_pending_acks,
+    ));
+    session
+        .sockets
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(ns.path.clone(), socket.clone());
+    ns.add_socket(socket.clone());
+    match ns.handler.clone().connect(socket.clone(), request).await {
+        Ok(()) => {
+            let confirmation = protocol::encode(
+                session.protocol,
+                &Packet::new(nsp, PacketBody::Connect { query: None }),
+            );
+            socket.confirm_connect(confirmation);
+        }
+        Err(refusal) => {
+            tracing::debug!(sid = %session.sid, nsp, reason = %refusal, "connect refused");
+            session
+                .sockets
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(nsp);
+            socket.on_closed(DisconnectReason::ConnectRefused);
+            let body = PacketBody::ConnectError {
+                message: refusal.message,
+            };
+            let frame = protocol::encode(session.protocol, &Packet::new(nsp, body));
+            if nsp == ROOT_NSP {
+                session.push_then_close(frame, DisconnectReason::ConnectRefused);
+            } else {
+                session.push(frame);
+            }
+        }
+    }
+}
+
+/// Handles one decoded inbound packet.
+pub(crate) async fn handle_packet(
+    engine: &Arc<EngineInner>,
+    session: &Arc<Session>,
+    packet: Packet,
+) {
+    let Packet { nsp, body } = packet;
+    match body {
+        PacketBody::Heartbeat | PacketBody::Noop | PacketBody::ConnectError { .. } => {}
+        PacketBody::Error { reason, advice } => {
+            tracing::debug!(sid = %session.sid, nsp, ?reason, ?advice, "client sent an error packet");
+        }
+        PacketBody::Connect { query } => {
+            if nsp != ROOT_NSP {
+                connect(engine, session, &nsp, ConnectRequest { query, auth: None }).await;
+            }
+        }
+        PacketBody::Disconnect => {
+            if nsp == ROOT_NSP {
+                let bye = protocol::encode(
+                    session.protocol,
+                    &Packet::new(ROOT_NSP, PacketBody::Disconnect),
+                );
+                session.push_then_close(bye, DisconnectReason::ClientDisconnect);
+            } else if let Some(socket) = socket_of(session, &nsp) {
+                socket.leave_namespace(DisconnectReason::ClientNamespaceDisconnect, false);
+            }
+        }
+        PacketBody::Ack { id, args } => {
+            let resolved = socket_of(session, &nsp).is_some_and(|s| s.resolve_ack(id, args));
+            if !resolved {
+                tracing::debug!(sid = %session.sid, nsp, id, "ack for no pending emit ignored");
+            }
+        }
+        PacketBody::Event { name, args, ack } => {
+            if let Some(socket) = receiving_socket(engine, session, &nsp, ack) {
+                let ack = responder(&socket, ack);
+                tokio::spawn(
+                    socket
+                        .ns
+                        .handler
+                        .clone()
+                        .event(socket.clone(), Event { name, args, ack }),
+                );
+            }
+        }
+        PacketBody::Message { data, ack } => {
+            if let Some(socket) = receiving_socket(engine, session, &nsp, ack) {
+                let message = Message {
+                    data: MessageData::Text(data),
+                    ack: responder(&socket, ack),
+                };
+                tokio::spawn(socket.ns.handler.clone().message(socket.clone(), message));
+            }
+        }
+        PacketBody::Json { data, ack } => {
+            if let Some(socket) = receiving_socket(engine, session, &nsp, ack) {
+                let message = Message {
+                    data: MessageData::Json(data),
+                    ack: responder(&socket, ack),
+                };
+                tokio::spawn(socket.ns.handler.clone().message(socket.clone(), message));
+            }
+        }
+    }
+}
+
+/// Answers a simple (bare-id) ack on receipt, as the 0.9 reference server does, and finds
+/// the connected socket a message is for.
+fn receiving_socket(
+    engine: &EngineInner,
+    session: &Arc<Session>,
+    nsp: &str,
+    ack: Option<AckRequest>,
+) -> Option<Arc<SocketInner>> {
+    if let Some(AckRequest {
+        id,
+        with_data: false,
+    }) = ack
+    {
+        push(
+            session,
+            nsp,
+            PacketBody::Ack {
+                id,
+                args: Args::empty(),
+            },
+        );
+    }
+    match socket_of(session, nsp) {
+        Some(socket) if socket.is_connected() => Some(socket),
+        _ if !engine.namespaces.contains_key(nsp) && nsp != ROOT_NSP => {
+            let args = Args::from_serialize(&(
+                "no_such_namespace",
+                format!("The endpoint you tried to connect to doesn't exist: {nsp}"),
+            ));
+            if let Ok(args) = args {
+                push(
+                    session,
+                    nsp,
+                    PacketBody::Event {
+                        name: "error".into(),
+                        args,
+                        ack: None,
+                    },
+                );
+            }
+            None
+        }
+        _ => {
+            tracing::debug!(sid = %session.sid, nsp, "packet for a namespace the client has not joined ignored");
+            None
+        }
+    }
+}
+
+fn responder(socket: &Arc<SocketInner>, ack: Option<AckRequest>) -> Option<AckResponder> {
+    ack.filter(|a| a.with_data)
+        .map(|a| AckResponder::new(socket.clone(), a.id))
+}

@@ -1,0 +1,91 @@
+//! Server settings, with the 0.9 reference server's defaults.
+
+use std::time::Duration;
+
+/// A transport a client may use, in the server's order of preference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransportKind {
+    /// RFC 6455 WebSocket.
+    Websocket,
+    /// XHR long polling.
+    XhrPolling,
+}
+
+impl TransportKind {
+    /// The name used in URLs and in the 0.9 handshake.
+    pub fn name(self) -> &'static str {
+        match self {
+            TransportKind::Websocket => "websocket",
+            TransportKind::XhrPolling => "xhr-polling",
+        }
+    }
+
+    /// Parses a transport name from a URL segment.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "websocket" => Some(TransportKind::Websocket),
+            "xhr-polling" => Some(TransportKind::XhrPolling),
+            _ => None,
+        }
+    }
+
+    /// Streaming transports keep one connection open and get server heartbeats.
+    pub fn is_streaming(self) -> bool {
+        matches!(self, TransportKind::Websocket)
+    }
+}
+
+/// Everything tunable about the server. Build it with [`crate::SocketIo::builder`].
+///
+/// ```
+/// use socketio_runtime::Config;
+/// let config = Config::default();
+/// assert_eq!(config.resource, "socket.io");
+/// assert_eq!(config.heartbeat_interval.as_secs(), 25);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// URL path segment(s) under which Socket.IO is served, without slashes.
+    pub resource: String,
+    /// Enabled transports, in the order the 0.9 handshake advertises them.
+    pub transports: Vec<TransportKind>,
+    /// How often the server sends a heartbeat on streaming transports.
+    pub heartbeat_interval: Duration,
+    /// Silence after which a streaming session is closed; sent in the handshake.
+    pub heartbeat_timeout: Duration,
+    /// How long a polling session may go without a poll; sent in the handshake.
+    pub close_timeout: Duration,
+    /// How long a long poll is held before it is answered with a noop.
+    pub polling_duration: Duration,
+    /// How long a handshaken session may wait for its first transport request.
+    pub handshake_expiry: Duration,
+    /// Largest accepted POST body or WebSocket message, in bytes (larger: HTTP 413).
+    pub max_payload: usize,
+    /// Packets queued for one session before it is closed as a slow consumer.
+    pub max_outbox: usize,
+    /// Packets accepted in one framed payload.
+    pub max_packets_per_payload: usize,
+    /// Server-to-client acks one socket may have pending at once.
+    pub max_pending_acks: usize,
+    /// Default wait for a client's ack to a server emit.
+    pub ack_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            resource: "socket.io".to_owned(),
+            transports: vec![TransportKind::Websocket, TransportKind::XhrPolling],
+            heartbeat_interval: Duration::from_secs(25),
+            heartbeat_timeout: Duration::from_secs(60),
+            close_timeout: Duration::from_secs(60),
+            polling_duration: Duration::from_secs(20),
+            handshake_expiry: Duration::from_secs(30),
+            max_payload: 1_000_000,
+            max_outbox: 10_000,
+            max_packets_per_payload: 1_000,
+            max_pending_acks: 1_000,
+            ack_timeout: Duration::from_secs(10),
+        }
+    }
+}

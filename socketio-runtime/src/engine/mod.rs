@@ -1,0 +1,156 @@
+//! Engine layer: the registry of sessions, connection info, and the reaper that ends idle
+//! sessions. Protocol-neutral: transports of every generation attach to [`Session`]s.
+
+pub mod session;
+pub mod sid;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Once, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use warp::http::HeaderMap;
+
+use crate::config::Config;
+use crate::namespace::NsCore;
+use crate::protocol::Protocol;
+pub use session::{DisconnectReason, Session};
+
+/// What the client's first request (the handshake) looked like.
+///
+/// ```
+/// use socketio_runtime::engine::ConnectionInfo;
+/// let info = ConnectionInfo::default();
+/// assert!(info.query("token").is_none());
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionInfo {
+    /// Peer address, when the server knows it.
+    pub remote_addr: Option<SocketAddr>,
+    /// Request headers.
+    pub headers: HeaderMap,
+    /// Query arguments, decoded, in order.
+    pub query: Vec<(String, String)>,
+    /// Request path.
+    pub path: String,
+}
+
+impl ConnectionInfo {
+    /// The first value of query argument `key`.
+    pub fn query(&self, key: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A header's value, if it is valid text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Shared state of one server: settings, namespaces and live sessions.
+pub(crate) struct EngineInner {
+    pub config: Arc<Config>,
+    pub namespaces: HashMap<String, Arc<NsCore>>,
+    sessions: RwLock<HashMap<Arc<str>, Arc<Session>>>,
+    reaper: Once,
+}
+
+impl EngineInner {
+    pub fn new(config: Arc<Config>, namespaces: HashMap<String, Arc<NsCore>>) -> Self {
+        EngineInner {
+            config,
+            namespaces,
+            sessions: RwLock::new(HashMap::new()),
+            reaper: Once::new(),
+        }
+    }
+
+    /// Registers a new session for a client that just handshook.
+    pub fn create_session(
+        self: &Arc<Self>,
+        protocol: Protocol,
+        info: ConnectionInfo,
+    ) -> Arc<Session> {
+        self.reaper.call_once(|| spawn_reaper(Arc::downgrade(self)));
+        let session = Arc::new(Session::new(
+            sid::generate().into(),
+            protocol,
+            Arc::new(info),
+            Arc::downgrade(self),
+            self.config.max_outbox,
+        ));
+        self.sessions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(session.sid.clone(), session.clone());
+        session
+    }
+
+    /// The live session with this id.
+    pub fn session(&self, sid: &str) -> Option<Arc<Session>> {
+        self.sessions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(sid)
+            .cloned()
+    }
+
+    pub fn remove_session(&self, sid: &str) {
+        self.sessions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(sid);
+    }
+
+    /// How many sessions are live.
+    pub fn session_count(&self) -> usize {
+        self.sessions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
+    }
+
+    fn sessions_snapshot(&self) -> Vec<Arc<Session>> {
+        self.sessions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+}
+
+/// Ends sessions whose client stopped polling or never opened a transport. One task per
+/// server; it stops when the server is dropped.
+fn spawn_reaper(engine: Weak<EngineInner>) {
+    let period = match engine.upgrade() {
+        Some(e) => {
+            let shortest = e.config.close_timeout.min(e.config.handshake_expiry);
+            (shortest / 4).clamp(Duration::from_millis(20), Duration::from_secs(1))
+        }
+        None => return,
+    };
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(engine) = engine.upgrade() else {
+                return;
+            };
+            let now = Instant::now();
+            for session in engine.sessions_snapshot() {
+                if let Some(reason) = session.expired(
+                    now,
+                    engine.config.close_timeout,
+                    engine.config.handshake_expiry,
+                ) {
+                    session.close(reason);
+                }
+            }
+        }
+    });
+}

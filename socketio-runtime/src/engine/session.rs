@@ -1,0 +1,315 @@
+//! One engine session: a sid, its bounded outbox, which transport is attached, and how the
+//! session ends.
+//!
+//! A transport attaches with [`Session::attach`] and gets a generation number; a later
+//! attach supersedes it (a held long poll is then answered with a noop). Writers wait for
+//! packets with [`Session::next_batch`]. Everything sent to the client goes through
+//! [`Session::push`], which closes the session instead of growing past `max_outbox`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Instant;
+
+use bytes::Bytes;
+use tokio::sync::Notify;
+
+use super::{ConnectionInfo, EngineInner};
+use crate::config::TransportKind;
+use crate::protocol::Protocol;
+use crate::socket::SocketInner;
+
+/// Why a session or a socket ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisconnectReason {
+    /// The client sent a global disconnect (`0::`).
+    ClientDisconnect,
+    /// The client left one namespace (`0::/nsp`).
+    ClientNamespaceDisconnect,
+    /// Server code called `disconnect()`.
+    ServerDisconnect,
+    /// A streaming transport's connection closed.
+    TransportClose,
+    /// A streaming transport stayed silent past the heartbeat timeout.
+    HeartbeatTimeout,
+    /// A polling client did not poll within the close timeout.
+    CloseTimeout,
+    /// The client never opened a transport after its handshake.
+    HandshakeExpired,
+    /// The client sent something the protocol forbids (bad framing, oversized body, …).
+    ProtocolError,
+    /// The client did not read its packets fast enough and the outbox filled up.
+    OutboxOverflow,
+    /// A namespace refused the connection.
+    ConnectRefused,
+}
+
+impl DisconnectReason {
+    /// A short stable name for logs and clients.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisconnectReason::ClientDisconnect => "client disconnect",
+            DisconnectReason::ClientNamespaceDisconnect => "client namespace disconnect",
+            DisconnectReason::ServerDisconnect => "server disconnect",
+            DisconnectReason::TransportClose => "transport close",
+            DisconnectReason::HeartbeatTimeout => "heartbeat timeout",
+            DisconnectReason::CloseTimeout => "close timeout",
+            DisconnectReason::HandshakeExpired => "handshake expired",
+            DisconnectReason::ProtocolError => "protocol error",
+            DisconnectReason::OutboxOverflow => "outbox overflow",
+            DisconnectReason::ConnectRefused => "connect refused",
+        }
+    }
+}
+
+/// An encoded frame waiting to be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    /// UTF-8 text.
+    Text(Bytes),
+}
+
+impl Frame {
+    /// The frame's text; frames are built from `String`s, so this is valid UTF-8.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Frame::Text(b) => std::str::from_utf8(b).unwrap_or_default(),
+        }
+    }
+}
+
+/// What a writer gets from [`Session::next_batch`].
+#[derive(Debug)]
+pub enum Batch {
+    /// Packets to write (possibly none), and whether the session must end once they are out.
+    Frames(Vec<Frame>, Option<DisconnectReason>),
+    /// Another transport request took over.
+    Superseded,
+    /// The session is over.
+    Closed,
+}
+
+/// A transport's hold on a session.
+#[derive(Debug, Clone, Copy)]
+pub struct Attachment {
+    /// Identifies this attach; stale once another transport attaches.
+    pub generation: u64,
+    /// `true` on the session's first transport request (the client is now connected).
+    pub first_open: bool,
+}
+
+struct State {
+    outbox: VecDeque<Frame>,
+    opened: bool,
+    generation: u64,
+    transport: Option<(TransportKind, u64)>,
+    idle_since: Instant,
+    closing: Option<DisconnectReason>,
+    closed: Option<DisconnectReason>,
+}
+
+/// A client's engine session (one per handshake).
+pub struct Session {
+    /// The session id.
+    pub sid: Arc<str>,
+    /// What the first request looked like.
+    pub info: Arc<ConnectionInfo>,
+    /// The protocol generation the client speaks.
+    pub protocol: Protocol,
+    pub(crate) engine: Weak<EngineInner>,
+    max_outbox: usize,
+    state: Mutex<State>,
+    wake: Notify,
+    /// Serialises inbound processing so that packets are handled in arrival order.
+    pub(crate) inbound: tokio::sync::Mutex<()>,
+    /// The client's connected namespace sockets, by namespace path.
+    pub(crate) sockets: Mutex<HashMap<Arc<str>, Arc<SocketInner>>>,
+    created: Instant,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("sid", &self.sid).finish()
+    }
+}
+
+impl Session {
+    pub(crate) fn new(
+        sid: Arc<str>,
+        protocol: Protocol,
+        info: Arc<ConnectionInfo>,
+        engine: Weak<EngineInner>,
+        max_outbox: usize,
+    ) -> Self {
+        let now = Instant::now();
+        Session {
+            sid,
+            info,
+            protocol,
+            engine,
+            max_outbox,
+            state: Mutex::new(State {
+                outbox: VecDeque::new(),
+                opened: false,
+                generation: 0,
+                transport: None,
+                idle_since: now,
+                closing: None,
+                closed: None,
+            }),
+            wake: Notify::new(),
+            inbound: tokio::sync::Mutex::new(()),
+            sockets: Mutex::new(HashMap::new()),
+            created: now,
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic while holding this lock would be a bug in this module; keep serving.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues a frame for the client. Returns `false` if the session is over; closes the
+    /// session (slow consumer) if the outbox is full.
+    pub fn push(self: &Arc<Self>, frame: Frame) -> bool {
+        let overflow = {
+            let mut st = self.state();
+            if st.closed.is_some() || st.closing.is_some() {
+                return false;
+            }
+            if st.outbox.len() >= self.max_outbox {
+                true
+            } else {
+                st.outbox.push_back(frame);
+                false
+            }
+        };
+        if overflow {
+            tracing::warn!(sid = %self.sid, "outbox full: closing the session");
+            self.close(DisconnectReason::OutboxOverflow);
+            return false;
+        }
+        self.wake.notify_waiters();
+        true
+    }
+
+    /// Queues a last frame and ends the session once a transport has written it.
+    pub fn push_then_close(self: &Arc<Self>, frame: Frame, reason: DisconnectReason) {
+        {
+            let mut st = self.state();
+            if st.closed.is_some() || st.closing.is_some() {
+                return;
+            }
+            st.outbox.push_back(frame);
+            st.closing = Some(reason);
+        }
+        self.wake.notify_waiters();
+    }
+
+    /// A transport takes over the session.
+    pub fn attach(&self, kind: TransportKind) -> Option<Attachment> {
+        let attachment = {
+            let mut st = self.state();
+            if st.closed.is_some() {
+                return None;
+            }
+            st.generation += 1;
+            st.transport = Some((kind, st.generation));
+            let first_open = !st.opened;
+            st.opened = true;
+            Attachment {
+                generation: st.generation,
+                first_open,
+            }
+        };
+        self.wake.notify_waiters();
+        Some(attachment)
+    }
+
+    /// The transport of `generation` is gone; the close timeout starts counting.
+    pub fn detach(&self, generation: u64) {
+        let mut st = self.state();
+        if st.transport.map(|t| t.1) == Some(generation) {
+            st.transport = None;
+            st.idle_since = Instant::now();
+        }
+    }
+
+    /// The transport currently attached.
+    pub fn transport(&self) -> Option<TransportKind> {
+        self.state().transport.map(|t| t.0)
+    }
+
+    /// `true` once the session has ended.
+    pub fn is_closed(&self) -> bool {
+        self.state().closed.is_some()
+    }
+
+    /// Waits until there is something for the writer of `generation` to do.
+    pub async fn next_batch(&self, generation: u64) -> Batch {
+        loop {
+            let notified = self.wake.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut st = self.state();
+                if st.closed.is_some() {
+                    return Batch::Closed;
+                }
+                if st.transport.map(|t| t.1) != Some(generation) {
+                    return Batch::Superseded;
+                }
+                if !st.outbox.is_empty() || st.closing.is_some() {
+                    let frames = st.outbox.drain(..).collect();
+                    return Batch::Frames(frames, st.closing);
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Whether the reaper should end this idle session now, and why.
+    pub(crate) fn expired(
+        &self,
+        now: Instant,
+        close_timeout: std::time::Duration,
+        handshake_expiry: std::time::Duration,
+    ) -> Option<DisconnectReason> {
+        let st = self.state();
+        if st.closed.is_some() || st.transport.is_some() {
+            return None;
+        }
+        if !st.opened {
+            (now.duration_since(self.created) > handshake_expiry)
+                .then_some(DisconnectReason::HandshakeExpired)
+        } else {
+            let reason = st.closing.unwrap_or(DisconnectReason::CloseTimeout);
+            (now.duration_since(st.idle_since) > close_timeout).then_some(reason)
+        }
+    }
+
+    /// Ends the session: forgets the sid, disconnects every namespace socket (their
+    /// disconnect hooks run), fails pending acks and wakes every waiting transport.
+    /// Idempotent.
+    pub fn close(self: &Arc<Self>, reason: DisconnectReason) {
+        {
+            let mut st = self.state();
+            if st.closed.is_some() {
+                return;
+            }
+            st.closed = Some(reason);
+            st.outbox.clear();
+        }
+        tracing::debug!(sid = %self.sid, reason = reason.as_str(), "session closed");
+        self.wake.notify_waiters();
+        if let Some(engine) = self.engine.upgrade() {
+            engine.remove_session(&self.sid);
+        }
+        let sockets: Vec<_> = {
+            let mut map = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
+            map.drain().map(|(_, s)| s).collect()
+        };
+        for socket in sockets {
+            socket.on_closed(reason);
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! The [`Namespace`] trait a user implements (by hand or with `#[namespace]`), what its hooks
+//! receive, and the runtime's per-namespace state ([`NsCore`]): its sockets, rooms and
+//! adapter.
+//!
+//! Dispatch is a method call on the user's type: the runtime keeps one type-erased
+//! `Arc<dyn ErasedNamespace>` per namespace, never a handler map per connection.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
+
+use crate::ack::AckResponder;
+use crate::adapter::{Adapter, AdapterFactory, BroadcastOptions, BroadcastPacket, LocalNamespace};
+use crate::engine::DisconnectReason;
+use crate::packet::{Args, RawJson};
+use crate::rooms::RoomIndex;
+use crate::socket::{Socket, SocketInner};
+
+/// A boxed, sendable future.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// A Socket.IO namespace served by the user's type. One instance serves every client of
+/// the namespace; per-client state lives on the [`Socket`].
+///
+/// ```
+/// use socketio_runtime::{Namespace, Socket, Event};
+///
+/// struct Echo;
+///
+/// impl Namespace for Echo {
+///     const PATH: &'static str = "/echo";
+///     async fn on_event(&self, socket: &Socket<Self>, event: Event) {
+///         if let Some(ack) = event.ack {
+///             let _ = ack.send_args(event.args);
+///         }
+///     }
+/// }
+/// ```
+pub trait Namespace: Send + Sync + Sized + 'static {
+    /// The namespace path: `"/"` for the global namespace, else `"/name"`.
+    const PATH: &'static str;
+
+    /// A client asks to join. Returning an error refuses it: the client gets a connect
+    /// error and nothing else runs. Packets the socket emits here reach the client after
+    /// the connect confirmation.
+    fn on_connect(
+        &self,
+        socket: &Socket<Self>,
+        request: ConnectRequest,
+    ) -> impl Future<Output = Result<(), ConnectError>> + Send {
+        let _ = (socket, request);
+        async { Ok(()) }
+    }
+
+    /// A client sent an event.
+    fn on_event(&self, socket: &Socket<Self>, event: Event) -> impl Future<Output = ()> + Send;
+
+    /// A 0.9 client sent a plain or JSON message (`send`, `json.send`).
+    fn on_message(
+        &self,
+        socket: &Socket<Self>,
+        message: Message,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (socket, message);
+        async {}
+    }
+
+    /// The socket left the namespace, for `reason`.
+    fn on_disconnect(
+        &self,
+        socket: &Socket<Self>,
+        reason: DisconnectReason,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (socket, reason);
+        async {}
+    }
+}
+
+/// What a client sent when it asked to join a namespace.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectRequest {
+    /// 0.9's connect query string (`1::/chat:?a=b`), without the `?`.
+    pub query: Option<String>,
+    /// The v5 auth payload.
+    pub auth: Option<RawJson>,
+}
+
+/// Why a namespace refused a client.
+///
+/// ```
+/// let err = socketio_runtime::ConnectError::new("not authorized");
+/// assert_eq!(err.to_string(), "not authorized");
+/// ```
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct ConnectError {
+    /// Shown to the client where the protocol can carry it.
+    pub message: String,
+}
+
+impl ConnectError {
+    /// A refusal with a message.
+    pub fn new(message: impl Into<String>) -> Self {
+        ConnectError {
+            message: message.into(),
+        }
+    }
+}
+
+/// An event from a client.
+#[derive(Debug)]
+pub struct Event {
+    /// The event name.
+    pub name: String,
+    /// Its arguments, as raw JSON.
+    pub args: Args,
+    /// Present when the client asked for an ack with arguments.
+    pub ack: Option<AckResponder>,
+}
+
+/// A 0.9 message from a client.
+#[derive(Debug)]
+pub struct Message {
+    /// The payload.
+    pub data: MessageData,
+    /// Present when the client asked for an ack with arguments.
+    pub ack: Option<AckResponder>,
+}
+
+/// What a 0.9 message carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageData {
+    /// `send(text)`.
+    Text(String),
+    /// `json.send(value)`.
+    Json(RawJson),
+}
+
+/// The runtime's view of a user namespace, with its type erased.
+pub(crate) trait ErasedNamespace: Send + Sync {
+    fn connect(
+        self: Arc<Self>,
+        socket: Arc<SocketInner>,
+        request: ConnectRequest,
+    ) -> BoxFuture<Result<(), ConnectError>>;
+    fn event(self: Arc<Self>, socket: Arc<SocketInner>, event: Event) -> BoxFuture<()>;
+    fn message(self: Arc<Self>, socket: Arc<SocketInner>, message: Message) -> BoxFuture<()>;
+    fn disconnect(
+        self: Arc<Self>,
+        socket: Arc<SocketInner>,
+        reason: DisconnectReason,
+    ) -> BoxFuture<()>;
+}
+
+/// Holds the user's namespace value.
+pub(crate) struct Holder<N>(pub N);
+
+impl<N: Namespace> ErasedNamespace for Holder<N> {
+    fn connect(
+        self: Arc<Self>,
+        socket: Arc<SocketInner>,
+        request: ConnectRequest,
+    ) -> BoxFuture<Result<(), ConnectError>> {
+        Box::pin(async move {
+            self.0
+                .on_connect(&Socket::from_inner(socket), request)
+                .await
+        })
+    }
+    fn event(self: Arc<Self>, socket: Arc<SocketInner>, event: Event) -> BoxFuture<()> {
+        Box::pin(async move { self.0.on_event(&Socket::from_inner(socket), event).await })
+    }
+    fn message(self: Arc<Self>, socket: Arc<SocketInner>, message: Message) -> BoxFuture<()> {
+        Box::pin(async move {
+            self.0
+                .on_message(&Socket::from_inner(socket), message)
+                .await
+        })
+    }
+    fn disconnect(
+        self: Arc<Self>,
+        socket: Arc<SocketInner>,
+        reason: DisconnectReason,
+    ) -> BoxFuture<()> {
+        Box::pin(async move {
+            self.0
+                .on_disconnect(&Socket::from_inner(socket), reason)
+                .await
+        })
+    }
+}
+
+/// The runtime state of one namespace.
+pub(crate) struct NsCore {
+    pub path: Arc<str>,
+    pub handler: Arc<dyn ErasedNamespace>,
+    pub sockets: RwLock<HashMap<Arc<str>, Arc<SocketInner>>>,
+    pub rooms: RoomIndex,
+    pub adapter: Arc<dyn Adapter>,
+}
+
+impl NsCore {
+    pub fn new(
+        path: &str,
+        handler: Arc<dyn ErasedNamespace>,
+        adapter: &AdapterFactory,
+    ) -> Arc<Self> {
+        Arc::new_cyclic(|weak| NsCore {
+            path: path.into(),
+            handler,
+            sockets: RwLock::new(HashMap::new()),
+            rooms: RoomIndex::default(),
+            adapter: adapter(LocalNamespace::new(weak.clone())),
+        })
+    }
+
+    pub fn add_socket(&self, socket: Arc<SocketInner>) {
+        self.sockets
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(socket.id.clone(), socket);
+    }
+
+    pub fn remove_socket(&self, id: &str) {
+        self.sockets
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+        self.rooms.leave_all(id);
+    }
+
+    /// Delivers a broadcast to this node's sockets that `opts` selects.
+    pub fn deliver_local(&self, packet: &BroadcastPacket, opts: &BroadcastOptions) -> usize {
+        let targets: Vec<Arc<SocketInner>> = {
+            let sockets = self.sockets.read().unwrap_or_else(|e| e.into_inner());
+            let excluded = |id: &str| {
+                opts.except_sockets.iter().any(|e| &**e == id)
+                    || self.rooms.in_any(id, &opts.except_rooms)
+            };
+            if opts.rooms.is_empty() {
+                sockets
+                    .values()
+                    .filter(|s| !excluded(&s.id))
+                    .cloned()
+                    .collect()
+            } else {
+                self.rooms
+                    .members(&opts.rooms)
+                    .into_iter()
+                    .filter(|id| !excluded(id))
+                    .filter_map(|id| sockets.get(&id).cloned())
+                    .collect()
+            }
+        };
+        for socket in &targets {
+            socket.deliver(packet.frame_for(socket.protocol()));
+        }
+        targets.len()
+    }
+}

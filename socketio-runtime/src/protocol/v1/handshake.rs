@@ -1,0 +1,76 @@
+//! The 0.9 handshake (`/socket.io/1/`): creates a session and answers
+//! `<sid>:<heartbeat timeout>:<close timeout>:<transports>`, or its JSONP form
+//! `io.j[N]("…");` when the query carries an all-digit `jsonp`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use warp::http::{HeaderMap, StatusCode};
+use warp::reply::Response;
+
+use super::http::{jsonp_call, jsonp_index, text, JAVASCRIPT, TEXT_PLAIN};
+use crate::config::Config;
+use crate::engine::{ConnectionInfo, EngineInner};
+use crate::protocol::Protocol;
+
+/// Seconds as the 0.9 client reads them (it multiplies by 1000): whole numbers print
+/// bare, shorter timeouts as decimals. Never empty and never zero: an empty heartbeat
+/// field makes the 0.9.16 client drop the connection at once.
+pub fn seconds_field(d: Duration) -> String {
+    let millis = d.as_millis().max(1);
+    if millis % 1000 == 0 {
+        (millis / 1000).to_string()
+    } else {
+        format!("{}", millis as f64 / 1000.0)
+    }
+}
+
+/// The handshake body for a session id.
+///
+/// ```
+/// use socketio_runtime::Config;
+/// use socketio_runtime::protocol::v1::handshake::handshake_body;
+/// assert_eq!(handshake_body("abc", &Config::default()), "abc:60:60:websocket,xhr-polling");
+/// ```
+pub fn handshake_body(sid: &str, config: &Config) -> String {
+    let transports: Vec<&str> = config.transports.iter().map(|t| t.name()).collect();
+    format!(
+        "{sid}:{}:{}:{}",
+        seconds_field(config.heartbeat_timeout),
+        seconds_field(config.close_timeout),
+        transports.join(",")
+    )
+}
+
+/// Answers a handshake request.
+pub(crate) fn respond(
+    engine: &Arc<EngineInner>,
+    info: ConnectionInfo,
+    request_headers: &HeaderMap,
+) -> Response {
+    let jsonp = jsonp_index(info.query("jsonp"));
+    let session = engine.create_session(Protocol::V1, info);
+    tracing::debug!(sid = %session.sid, "0.9 handshake");
+    let body = handshake_body(&session.sid, &engine.config);
+    match jsonp {
+        Some(n) => text(
+            StatusCode::OK,
+            JAVASCRIPT,
+            jsonp_call(n, &body),
+            request_headers,
+        ),
+        None => text(StatusCode::OK, TEXT_PLAIN, body, request_headers),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_are_never_empty_or_zero() {
+        assert_eq!(seconds_field(Duration::from_secs(60)), "60");
+        assert_eq!(seconds_field(Duration::from_millis(1500)), "1.5");
+        assert_eq!(seconds_field(Duration::ZERO), "0.001");
+    }
+}

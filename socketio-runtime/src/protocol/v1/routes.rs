@@ -1,0 +1,159 @@
+//! The warp filter serving Socket.IO 0.9 under `/<resource>/`: the handshake, each
+//! enabled transport, the forced-disconnect URL and the reference server's plain answers.
+//! Paths it does not own are rejected with `not_found` so that `io.routes().or(..)` works.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Buf;
+use futures_util::Stream;
+use warp::filters::path::FullPath;
+use warp::filters::ws::Ws;
+use warp::http::{HeaderMap, Method, StatusCode};
+use warp::reply::Response;
+use warp::{Filter, Rejection, Reply};
+
+use super::http::{parse_query, preflight, text, TEXT_PLAIN};
+use super::path::{self, Route};
+use super::transports::{polling, websocket};
+use super::{codec, handshake};
+use crate::config::TransportKind;
+use crate::engine::{ConnectionInfo, DisconnectReason, EngineInner};
+use crate::packet::{ErrorReason, Packet, PacketBody, ROOT_NSP};
+use crate::protocol::{self, Protocol};
+
+/// The query string, empty when there is none.
+fn raw_query() -> impl Filter<Extract = (String,), Error = std::convert::Infallible> + Clone {
+    warp::query::raw().or(warp::any().map(String::new)).unify()
+}
+
+/// The 0.9 filter for one server.
+pub(crate) fn filter(engine: Arc<EngineInner>) -> warp::filters::BoxedFilter<(Response,)> {
+    let for_ws = engine.clone();
+    let upgrade = warp::ws()
+        .and(warp::path::full())
+        .and_then(move |ws: Ws, full: FullPath| {
+            let engine = for_ws.clone();
+            async move {
+                match path::parse(&engine.config.resource, full.as_str()) {
+                    Some(Route::Transport {
+                        transport: "websocket",
+                        sid,
+                    }) if engine.config.transports.contains(&TransportKind::Websocket) => {
+                        let sid = sid.to_owned();
+                        Ok::<Response, Rejection>(
+                            websocket::upgrade(ws, engine, sid).into_response(),
+                        )
+                    }
+                    _ => Err(warp::reject::not_found()),
+                }
+            }
+        });
+    let http = warp::method()
+        .and(warp::path::full())
+        .and(raw_query())
+        .and(warp::header::headers_cloned())
+        .and(warp::addr::remote())
+        .and(warp::body::stream())
+        .and_then(
+            move |method, full: FullPath, query, headers, remote, body| {
+                let engine = engine.clone();
+                async move { handle(engine, method, full, query, headers, remote, body).await }
+            },
+        );
+    upgrade.or(http).unify().boxed()
+}
+
+async fn handle<S, B>(
+    engine: Arc<EngineInner>,
+    method: Method,
+    full: FullPath,
+    query: String,
+    headers: HeaderMap,
+    remote: Option<SocketAddr>,
+    body: S,
+) -> Result<Response, Rejection>
+where
+    S: Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    let Some(route) = path::parse(&engine.config.resource, full.as_str()) else {
+        return Err(warp::reject::not_found());
+    };
+    if method == Method::OPTIONS {
+        return Ok(preflight(&headers));
+    }
+    let reply = match route {
+        Route::Welcome => text(
+            StatusCode::OK,
+            TEXT_PLAIN,
+            "Welcome to socket.io.",
+            &headers,
+        ),
+        Route::UnsupportedProtocol => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            TEXT_PLAIN,
+            "Protocol version not supported.",
+            &headers,
+        ),
+        Route::Handshake => {
+            let info = ConnectionInfo {
+                remote_addr: remote,
+                query: parse_query(&query),
+                path: full.as_str().to_owned(),
+                headers: headers.clone(),
+            };
+            handshake::respond(&engine, info, &headers)
+        }
+        Route::Transport { transport, sid } => {
+            if parse_query(&query).iter().any(|(k, _)| k == "disconnect") {
+                if let Some(session) = engine.session(sid) {
+                    let bye = protocol::encode(
+                        Protocol::V1,
+                        &Packet::new(ROOT_NSP, PacketBody::Disconnect),
+                    );
+                    session.push_then_close(bye, DisconnectReason::ClientDisconnect);
+                }
+                return Ok(text(StatusCode::OK, TEXT_PLAIN, "", &headers));
+            }
+            let enabled = TransportKind::from_name(transport)
+                .filter(|t| engine.config.transports.contains(t));
+            match (enabled, &method) {
+                (Some(TransportKind::XhrPolling), &Method::GET) => {
+                    polling::get(engine, sid, &headers).await
+                }
+                (Some(TransportKind::XhrPolling), &Method::POST) => {
+                    polling::post(engine, sid, body, &headers).await
+                }
+                (Some(TransportKind::XhrPolling), _) => text(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    TEXT_PLAIN,
+                    "use GET or POST",
+                    &headers,
+                ),
+                (Some(TransportKind::Websocket), _) => text(
+                    StatusCode::BAD_REQUEST,
+                    TEXT_PLAIN,
+                    "the websocket transport needs a WebSocket upgrade (RFC 6455)",
+                    &headers,
+                ),
+                (None, _) => {
+                    let refusal = Packet::new(
+                        ROOT_NSP,
+                        PacketBody::Error {
+                            reason: Some(ErrorReason::TransportNotSupported),
+                            advice: None,
+                        },
+                    );
+                    text(
+                        StatusCode::OK,
+                        TEXT_PLAIN,
+                        codec::encode(&refusal),
+                        &headers,
+                    )
+                }
+            }
+        }
+    };
+    Ok(reply)
+}

@@ -1,0 +1,143 @@
+//! xhr-polling: a long-poll GET carries queued packets down (one write ends it), a POST
+//! carries packets up and is answered `1`.
+
+use std::sync::Arc;
+
+use bytes::Buf;
+use futures_util::Stream;
+use warp::http::{HeaderMap, StatusCode};
+use warp::reply::Response;
+
+use super::{dispatch_text, AttachGuard};
+use crate::client;
+use crate::config::TransportKind;
+use crate::engine::session::{Batch, Frame};
+use crate::engine::{DisconnectReason, EngineInner, Session};
+use crate::protocol::v1::http::{read_body, text, BodyError, TEXT_PLAIN};
+use crate::protocol::v1::payload::encode_payload;
+
+/// What an unknown or ended session is told: "not handshaken, reconnect".
+pub(crate) const NOT_HANDSHAKEN: &str = "7:::1+0";
+const NOOP: &str = "8::";
+
+/// The body a long poll answers with, as a payload string.
+pub(crate) async fn poll_body(
+    engine: &Arc<EngineInner>,
+    session: Option<Arc<Session>>,
+    kind: TransportKind,
+) -> String {
+    let Some(session) = session else {
+        return NOT_HANDSHAKEN.to_owned();
+    };
+    let Some(attachment) = session.attach(kind) else {
+        return NOT_HANDSHAKEN.to_owned();
+    };
+    let guard = AttachGuard {
+        session: &session,
+        generation: attachment.generation,
+    };
+    if attachment.first_open {
+        let _in_order = session.inbound.lock().await;
+        client::open(engine, &session).await;
+    }
+    let batch = tokio::time::timeout(
+        engine.config.polling_duration,
+        session.next_batch(attachment.generation),
+    )
+    .await;
+    drop(guard);
+    match batch {
+        Err(_held_long_enough) => NOOP.to_owned(),
+        Ok(Batch::Superseded) => NOOP.to_owned(),
+        Ok(Batch::Closed) => NOT_HANDSHAKEN.to_owned(),
+        Ok(Batch::Frames(frames, close_after)) => {
+            if let Some(reason) = close_after {
+                session.close(reason);
+            }
+            if frames.is_empty() {
+                NOOP.to_owned()
+            } else {
+                encode_payload(&frames.iter().map(Frame::as_str).collect::<Vec<_>>())
+            }
+        }
+    }
+}
+
+/// `GET /socket.io/1/xhr-polling/<sid>`.
+pub(crate) async fn get(engine: Arc<EngineInner>, sid: &str, headers: &HeaderMap) -> Response {
+    let body = poll_body(&engine, engine.session(sid), TransportKind::XhrPolling).await;
+    text(StatusCode::OK, TEXT_PLAIN, body, headers)
+}
+
+/// Reads and dispatches an upstream body; the response status and text.
+pub(crate) async fn receive<S, B>(
+    engine: &Arc<EngineInner>,
+    session: Option<Arc<Session>>,
+    body: S,
+    headers: &HeaderMap,
+    decode: fn(&str) -> Option<String>,
+) -> (StatusCode, String)
+where
+    S: Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    // The reference answers an unknown session's POST with `1` and ignores it.
+    let Some(session) = session else {
+        return (StatusCode::OK, "1".to_owned());
+    };
+    let declared = headers
+        .get(warp::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let refuse = |status: StatusCode, why: String| {
+        tracing::debug!(sid = %session.sid, %why, "upstream body refused; session closed");
+        session.close(DisconnectReason::ProtocolError);
+        (status, why)
+    };
+    let bytes = match read_body(body, declared, engine.config.max_payload).await {
+        Ok(b) => b,
+        Err(e @ BodyError::TooLarge(_)) => {
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())
+        }
+        Err(e @ BodyError::Read(_)) => return refuse(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let Ok(raw) = std::str::from_utf8(&bytes) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "request body is not valid UTF-8".into(),
+        );
+    };
+    let Some(payload) = decode(raw) else {
+        return refuse(
+            StatusCode::BAD_REQUEST,
+            "request body is not a valid form".into(),
+        );
+    };
+    if let Err(e) = dispatch_text(engine, &session, &payload).await {
+        return refuse(StatusCode::BAD_REQUEST, e.to_string());
+    }
+    (StatusCode::OK, "1".to_owned())
+}
+
+/// `POST /socket.io/1/xhr-polling/<sid>`: the body is the payload itself.
+pub(crate) async fn post<S, B>(
+    engine: Arc<EngineInner>,
+    sid: &str,
+    body: S,
+    headers: &HeaderMap,
+) -> Response
+where
+    S: Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    let (status, answer) = receive(&engine, engine.session(sid), body, headers, |raw| {
+        Some(raw.to_owned())
+    })
+    .await;
+    let mut res = text(status, TEXT_PLAIN, answer, headers);
+    res.headers_mut().insert(
+        "x-xss-protection",
+        warp::http::HeaderValue::from_static("0"),
+    );
+    res
+}

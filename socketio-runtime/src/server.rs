@@ -1,0 +1,212 @@
+//! The [`SocketIo`] handle: built once with [`SocketIo::builder`], served as a warp filter
+//! ([`SocketIo::routes`]) or by [`SocketIo::serve`].
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use warp::reply::Response;
+use warp::Filter;
+
+use crate::adapter::local::LocalAdapter;
+use crate::adapter::{AdapterFactory, BroadcastOptions};
+use crate::broadcast::BroadcastOperator;
+use crate::config::{Config, TransportKind};
+use crate::engine::EngineInner;
+use crate::namespace::{ErasedNamespace, Holder, Namespace, NsCore};
+
+/// A running Socket.IO server's handle. Cheap to clone.
+///
+/// ```no_run
+/// use socketio_runtime::{Namespace, Socket, Event, SocketIo};
+///
+/// struct Echo;
+/// impl Namespace for Echo {
+///     const PATH: &'static str = "/";
+///     async fn on_event(&self, socket: &Socket<Self>, event: Event) {
+///         if let Some(ack) = event.ack { let _ = ack.send_args(event.args); }
+///     }
+/// }
+///
+/// # async fn run() -> std::io::Result<()> {
+/// let io = SocketIo::builder().namespace(Echo).build();
+/// io.serve(([127, 0, 0, 1], 3000).into()).await
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct SocketIo {
+    engine: Arc<EngineInner>,
+    by_type: Arc<HashMap<TypeId, Arc<NsCore>>>,
+}
+
+impl SocketIo {
+    /// Starts configuring a server.
+    pub fn builder() -> SocketIoBuilder {
+        SocketIoBuilder {
+            config: Config::default(),
+            namespaces: Vec::new(),
+            adapter: LocalAdapter::factory(),
+        }
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &Config {
+        &self.engine.config
+    }
+
+    /// Every socket of namespace `N` (broadcast to all), or `None` if `N` is not mounted.
+    pub fn of<N: Namespace>(&self) -> Option<BroadcastOperator<N>> {
+        self.by_type
+            .get(&TypeId::of::<N>())
+            .map(|ns| BroadcastOperator::new(ns.clone(), BroadcastOptions::default()))
+    }
+
+    /// How many client sessions are live.
+    pub fn session_count(&self) -> usize {
+        self.engine.session_count()
+    }
+
+    /// The warp filter that serves every Socket.IO request under the resource path and
+    /// rejects the rest, so it combines with `.or(other_routes)`.
+    pub fn routes(&self) -> warp::filters::BoxedFilter<(Response,)> {
+        crate::protocol::v1::routes::filter(self.engine.clone())
+    }
+
+    /// Binds `addr` and serves until the process ends.
+    pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<()> {
+        let listener = TcpListener::bind(addr).await?;
+        self.serve_listener(listener).await;
+        Ok(())
+    }
+
+    /// Serves on an already-bound listener (bind port 0 to let the OS pick a port).
+    pub async fn serve_listener(&self, listener: TcpListener) {
+        self.serve_with(
+            listener,
+            warp::any()
+                .and_then(|| async { Err::<Response, _>(warp::reject::not_found()) })
+                .boxed(),
+        )
+        .await
+    }
+
+    /// Serves Socket.IO plus `other` routes (static files, an API) on one listener.
+    pub async fn serve_with(
+        &self,
+        listener: TcpListener,
+        other: warp::filters::BoxedFilter<(Response,)>,
+    ) {
+        warp::serve(self.routes().or(other).unify())
+            .incoming(listener)
+            .run()
+            .await;
+    }
+}
+
+/// Configures a [`SocketIo`].
+pub struct SocketIoBuilder {
+    config: Config,
+    namespaces: Vec<(TypeId, &'static str, Arc<dyn ErasedNamespace>)>,
+    adapter: AdapterFactory,
+}
+
+impl SocketIoBuilder {
+    /// Mounts a namespace at `N::PATH`.
+    pub fn namespace<N: Namespace>(mut self, namespace: N) -> Self {
+        self.namespaces
+            .push((TypeId::of::<N>(), N::PATH, Arc::new(Holder(namespace))));
+        self
+    }
+
+    /// Replaces every setting at once.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Enabled transports, in the order the handshake advertises them.
+    pub fn transports(mut self, transports: impl IntoIterator<Item = TransportKind>) -> Self {
+        self.config.transports = transports.into_iter().collect();
+        self
+    }
+
+    /// Heartbeat interval on streaming transports (default 25 s).
+    pub fn heartbeat_interval(mut self, d: Duration) -> Self {
+        self.config.heartbeat_interval = d;
+        self
+    }
+
+    /// Silence after which a streaming session ends (default 60 s).
+    pub fn heartbeat_timeout(mut self, d: Duration) -> Self {
+        self.config.heartbeat_timeout = d;
+        self
+    }
+
+    /// How long a polling client may go without polling (default 60 s).
+    pub fn close_timeout(mut self, d: Duration) -> Self {
+        self.config.close_timeout = d;
+        self
+    }
+
+    /// How long a long poll is held (default 20 s).
+    pub fn polling_duration(mut self, d: Duration) -> Self {
+        self.config.polling_duration = d;
+        self
+    }
+
+    /// Largest accepted request body or WebSocket message in bytes (default 1 MB).
+    pub fn max_payload(mut self, bytes: usize) -> Self {
+        self.config.max_payload = bytes;
+        self
+    }
+
+    /// URL path under which Socket.IO is served (default `socket.io`).
+    pub fn resource(mut self, resource: impl Into<String>) -> Self {
+        self.config.resource = resource.into().trim_matches('/').to_owned();
+        self
+    }
+
+    /// The adapter carrying broadcasts (default: in memory).
+    pub fn adapter(mut self, factory: AdapterFactory) -> Self {
+        self.adapter = factory;
+        self
+    }
+
+    /// Builds the server.
+    ///
+    /// # Panics
+    ///
+    /// On a programming error in the setup, with a message saying which: two namespaces
+    /// with one path, a path that does not start with `/`, or no transport enabled.
+    pub fn build(self) -> SocketIo {
+        assert!(
+            !self.config.transports.is_empty(),
+            "socketio: enable at least one transport"
+        );
+        let mut by_path = HashMap::new();
+        let mut by_type = HashMap::new();
+        for (type_id, path, handler) in self.namespaces {
+            assert!(
+                path.starts_with('/'),
+                "socketio: namespace path {path:?} must start with '/'"
+            );
+            assert!(
+                !path.contains(':'),
+                "socketio: namespace path {path:?} must not contain ':'"
+            );
+            let ns = NsCore::new(path, handler, &self.adapter);
+            assert!(
+                by_path.insert(path.to_owned(), ns.clone()).is_none(),
+                "socketio: two namespaces share the path {path:?}"
+            );
+            by_type.insert(type_id, ns);
+        }
+        SocketIo {
+            engine: Arc::new(EngineInner::new(Arc::new(self.config), by_path)),
+            by_type: Arc::new(by_type),
+        }
+    }
+}

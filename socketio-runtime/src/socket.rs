@@ -1,0 +1,356 @@
+//! Namespace sockets: one per client and namespace. [`Socket`] is the typed handle
+//! handlers receive; `SocketInner` is the runtime state behind it.
+//!
+//! Everything the socket sends goes through `SocketInner::deliver`: while `on_connect`
+//! runs, packets wait in the socket so that the connect confirmation reaches the client
+//! first; afterwards they go straight to the session's outbox.
+
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::ack::{AckFuture, PendingAcks};
+use crate::adapter::BroadcastOptions;
+use crate::broadcast::BroadcastOperator;
+use crate::config::TransportKind;
+use crate::engine::session::Frame;
+use crate::engine::{ConnectionInfo, DisconnectReason, Session};
+use crate::namespace::{Namespace, NsCore};
+use crate::packet::{AckRequest, Args, ArgsError, Packet, PacketBody, RawJson, ROOT_NSP};
+use crate::protocol::{self, Protocol};
+use crate::rooms::Room;
+
+/// Why an emit could not be queued.
+#[derive(Debug, thiserror::Error)]
+pub enum EmitError {
+    /// The arguments did not serialise to a JSON array.
+    #[error(transparent)]
+    Args(#[from] ArgsError),
+    /// Too many acks are already pending on this socket.
+    #[error("too many pending acks on this socket")]
+    TooManyPendingAcks,
+    /// The socket has disconnected.
+    #[error("socket disconnected")]
+    Disconnected,
+}
+
+enum ConnState {
+    Connecting(Vec<Frame>),
+    Connected,
+    Gone,
+}
+
+pub(crate) struct SocketInner {
+    pub id: Arc<str>,
+    pub ns: Arc<NsCore>,
+    pub session: Arc<Session>,
+    ack_timeout: Duration,
+    max_pending_acks: usize,
+    acks: Mutex<PendingAcks>,
+    state: Mutex<ConnState>,
+}
+
+impl std::fmt::Debug for SocketInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Socket")
+            .field("id", &self.id)
+            .field("nsp", &self.ns.path)
+            .finish()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl SocketInner {
+    pub fn new(
+        id: Arc<str>,
+        ns: Arc<NsCore>,
+        session: Arc<Session>,
+        ack_timeout: Duration,
+        max_pending_acks: usize,
+    ) -> Self {
+        SocketInner {
+            id,
+            ns,
+            session,
+            ack_timeout,
+            max_pending_acks,
+            acks: Mutex::new(PendingAcks::default()),
+            state: Mutex::new(ConnState::Connecting(Vec::new())),
+        }
+    }
+
+    pub fn protocol(&self) -> Protocol {
+        self.session.protocol
+    }
+
+    /// Encodes and sends a packet on this socket's namespace.
+    pub fn send_packet(&self, body: PacketBody) -> Result<(), EmitError> {
+        let frame = protocol::encode(self.protocol(), &Packet::new(&*self.ns.path, body));
+        if self.deliver(frame) {
+            Ok(())
+        } else {
+            Err(EmitError::Disconnected)
+        }
+    }
+
+    /// Sends an encoded frame, holding it back while the socket is still connecting.
+    pub fn deliver(&self, frame: Frame) -> bool {
+        let mut state = lock(&self.state);
+        match &mut *state {
+            ConnState::Connecting(held) => {
+                held.push(frame);
+                true
+            }
+            ConnState::Connected => {
+                drop(state);
+                self.session.push(frame)
+            }
+            ConnState::Gone => false,
+        }
+    }
+
+    /// `on_connect` accepted: the confirmation goes out, then what was held back.
+    pub fn confirm_connect(&self, confirmation: Frame) {
+        let held = {
+            let mut state = lock(&self.state);
+            match std::mem::replace(&mut *state, ConnState::Connected) {
+                ConnState::Connecting(held) => held,
+                other => {
+                    *state = other;
+                    return;
+                }
+            }
+        };
+        self.session.push(confirmation);
+        for frame in held {
+            self.session.push(frame);
+        }
+    }
+
+    pub fn is_connected(&self) -> bool {
+        matches!(*lock(&self.state), ConnState::Connected)
+    }
+
+    /// The socket is gone: leaves rooms, fails pending acks and, if it had connected,
+    /// runs the namespace's disconnect hook.
+    pub fn on_closed(self: &Arc<Self>, reason: DisconnectReason) {
+        let was_connected = {
+            let mut state = lock(&self.state);
+            let was = matches!(*state, ConnState::Connected);
+            *state = ConnState::Gone;
+            was
+        };
+        self.ns.remove_socket(&self.id);
+        lock(&self.acks).clear();
+        if was_connected {
+            tracing::debug!(sid = %self.session.sid, nsp = %self.ns.path, reason = reason.as_str(), "socket disconnected");
+            tokio::spawn(self.ns.handler.clone().disconnect(self.clone(), reason));
+        }
+    }
+
+    /// Leaves the namespace (not the session); tells the client when `notify`.
+    pub fn leave_namespace(self: &Arc<Self>, reason: DisconnectReason, notify: bool) {
+        let removed = lock(&self.session.sockets).remove(&*self.ns.path).is_some();
+        if !removed {
+            return;
+        }
+        if notify {
+            let frame = protocol::encode(
+                self.protocol(),
+                &Packet::new(&*self.ns.path, PacketBody::Disconnect),
+            );
+            self.session.push(frame);
+        }
+        self.on_closed(reason);
+    }
+
+    pub fn resolve_ack(&self, id: u64, args: Args) -> bool {
+        lock(&self.acks).resolve(id, args)
+    }
+
+    pub fn forget_ack(&self, id: u64) {
+        lock(&self.acks).forget(id);
+    }
+
+    fn emit_with_ack(
+        self: &Arc<Self>,
+        body: impl FnOnce(AckRequest) -> PacketBody,
+    ) -> Result<AckFuture, EmitError> {
+        let (id, rx) = lock(&self.acks)
+            .register(self.max_pending_acks)
+            .ok_or(EmitError::TooManyPendingAcks)?;
+        if let Err(e) = self.send_packet(body(AckRequest::data(id))) {
+            self.forget_ack(id);
+            return Err(e);
+        }
+        Ok(AckFuture::new(
+            rx,
+            self.ack_timeout,
+            Arc::downgrade(self),
+            id,
+        ))
+    }
+}
+
+/// One client's connection to namespace `N`. Cheap to clone.
+///
+/// ```no_run
+/// # use socketio_runtime::{Namespace, Socket, Event};
+/// # struct Chat;
+/// # impl Namespace for Chat { const PATH: &'static str = "/chat";
+/// async fn on_event(&self, socket: &Socket<Self>, event: Event) {
+///     socket.join("lobby");
+///     socket.to("lobby").emit_raw("joined", &(socket.id(),)).unwrap();
+/// }
+/// # }
+/// ```
+pub struct Socket<N> {
+    inner: Arc<SocketInner>,
+    _ns: PhantomData<fn() -> N>,
+}
+
+impl<N> Clone for Socket<N> {
+    fn clone(&self) -> Self {
+        Socket {
+            inner: self.inner.clone(),
+            _ns: PhantomData,
+        }
+    }
+}
+
+impl<N> std::fmt::Debug for Socket<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl<N: Namespace> Socket<N> {
+    pub(crate) fn from_inner(inner: Arc<SocketInner>) -> Self {
+        Socket {
+            inner,
+            _ns: PhantomData,
+        }
+    }
+
+    /// The socket id (the session id for 0.9 clients).
+    pub fn id(&self) -> &str {
+        &self.inner.id
+    }
+
+    /// The namespace path.
+    pub fn nsp(&self) -> &str {
+        &self.inner.ns.path
+    }
+
+    /// The protocol generation the client speaks.
+    pub fn protocol(&self) -> Protocol {
+        self.inner.protocol()
+    }
+
+    /// The transport currently attached, if any (polling clients are between requests).
+    pub fn transport(&self) -> Option<TransportKind> {
+        self.inner.session.transport()
+    }
+
+    /// The client's first request: address, headers, query.
+    pub fn info(&self) -> &ConnectionInfo {
+        &self.inner.session.info
+    }
+
+    /// `true` until the socket disconnects.
+    pub fn connected(&self) -> bool {
+        self.inner.is_connected()
+    }
+
+    /// Emits an event by name. The typed emitter generated by `#[namespace]` calls this;
+    /// prefer it, since it checks names and payloads at compile time.
+    pub fn emit_raw<A: Serialize + ?Sized>(&self, event: &str, args: &A) -> Result<(), EmitError> {
+        let args = Args::from_serialize(args)?;
+        self.inner.send_packet(PacketBody::Event {
+            name: event.to_owned(),
+            args,
+            ack: None,
+        })
+    }
+
+    /// Emits an event and waits for the client's ack.
+    pub fn emit_raw_with_ack<A: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &A,
+    ) -> Result<AckFuture, EmitError> {
+        let args = Args::from_serialize(args)?;
+        self.inner.emit_with_ack(|ack| PacketBody::Event {
+            name: event.to_owned(),
+            args,
+            ack: Some(ack),
+        })
+    }
+
+    /// Sends a 0.9 plain message (`message` event on the client).
+    pub fn send(&self, text: impl Into<String>) -> Result<(), EmitError> {
+        self.inner.send_packet(PacketBody::Message {
+            data: text.into(),
+            ack: None,
+        })
+    }
+
+    /// Sends a 0.9 JSON message.
+    pub fn send_json<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), EmitError> {
+        let data = RawJson::from_serialize(value).map_err(ArgsError::from)?;
+        self.inner.send_packet(PacketBody::Json { data, ack: None })
+    }
+
+    /// Joins a room of this namespace.
+    pub fn join(&self, room: impl Into<Room>) {
+        self.inner.ns.rooms.join(&self.inner.id, room.into());
+    }
+
+    /// Leaves a room; `false` if the socket was not in it.
+    pub fn leave(&self, room: &str) -> bool {
+        self.inner.ns.rooms.leave(&self.inner.id, room)
+    }
+
+    /// The rooms this socket is in, sorted.
+    pub fn rooms(&self) -> Vec<Room> {
+        self.inner.ns.rooms.rooms_of(&self.inner.id)
+    }
+
+    /// Sockets in `room`, except this one (gevent's `emit_to_room`).
+    pub fn to(&self, room: impl Into<Room>) -> BroadcastOperator<N> {
+        self.broadcast().to(room)
+    }
+
+    /// Every socket of the namespace except this one.
+    pub fn broadcast(&self) -> BroadcastOperator<N> {
+        BroadcastOperator::new(
+            self.inner.ns.clone(),
+            BroadcastOptions {
+                except_sockets: vec![self.inner.id.clone()],
+                ..Default::default()
+            },
+        )
+    }
+
+    /// Disconnects the client from this namespace; on the global namespace this ends the
+    /// whole connection.
+    pub fn disconnect(&self) {
+        if &*self.inner.ns.path == ROOT_NSP {
+            let frame = protocol::encode(
+                self.protocol(),
+                &Packet::new(ROOT_NSP, PacketBody::Disconnect),
+            );
+            self.inner
+                .session
+                .push_then_close(frame, DisconnectReason::ServerDisconnect);
+        } else {
+            self.inner
+                .leave_namespace(DisconnectReason::ServerDisconnect, true);
+        }
+    }
+}
