@@ -55,7 +55,7 @@ impl AckResponder {
 }
 
 /// Why a server-to-client ack did not arrive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AckError {
     /// The client did not answer in time.
     #[error("ack timed out")]
@@ -63,6 +63,9 @@ pub enum AckError {
     /// The socket disconnected before answering.
     #[error("socket disconnected before the ack arrived")]
     Disconnected,
+    /// The ack's arguments did not fit the declared type.
+    #[error("invalid ack: {0}")]
+    Invalid(String),
 }
 
 /// The acks a socket waits for. Bounded by `Config::max_pending_acks`.

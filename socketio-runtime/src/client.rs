@@ -10,7 +10,7 @@ use crate::ack::AckResponder;
 use crate::engine::session::Session;
 use crate::engine::{DisconnectReason, EngineInner};
 use crate::namespace::{ConnectRequest, Event, Message, MessageData};
-use crate::packet::{AckRequest, Args, Packet, PacketBody, ROOT_NSP};
+use crate::packet::{AckRequest, Args, Packet, PacketBody, RawJson, ROOT_NSP};
 use crate::protocol;
 use crate::socket::SocketInner;
 
@@ -29,7 +29,33 @@ fn socket_of(session: &Session, nsp: &str) -> Option<Arc<SocketInner>> {
 
 /// The first transport request of a session: joins the global namespace.
 pub(crate) async fn open(engine: &Arc<EngineInner>, session: &Arc<Session>) {
-    connect(engine, session, ROOT_NSP, ConnectRequest::default()).await;
+    let request = v1_connect_request(session, None);
+    connect(engine, session, ROOT_NSP, request).await;
+}
+
+/// A 0.9 client has no auth payload; its query arguments stand in for one, so that the
+/// same `on_connect` serves both generations. The 0.9.16 client puts `io.connect(url?a=b)`
+/// arguments on every request (the handshake's query), and a connect packet may carry its
+/// own (`1::/chat:?a=b`), which wins. Cache busters (`t`, `jsonp`) are left out.
+fn v1_connect_request(session: &Session, query: Option<String>) -> ConnectRequest {
+    let pairs: Vec<(String, String)> = match &query {
+        Some(q) => form_urlencoded::parse(q.as_bytes()).into_owned().collect(),
+        None => session
+            .info
+            .query
+            .iter()
+            .filter(|(k, _)| k != "t" && k != "jsonp")
+            .cloned()
+            .collect(),
+    };
+    let auth = if pairs.is_empty() {
+        None
+    } else {
+        let object: serde_json::Map<String, serde_json::Value> =
+            pairs.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+        RawJson::from_serialize(&object).ok()
+    };
+    ConnectRequest { query, auth }
 }
 
 /// Joins namespace `nsp`: runs its `on_connect`, then confirms or refuses.
@@ -117,7 +143,8 @@ pub(crate) async fn handle_packet(
         }
         PacketBody::Connect { query } => {
             if nsp != ROOT_NSP {
-                connect(engine, session, &nsp, ConnectRequest { query, auth: None }).await;
+                let request = v1_connect_request(session, query);
+                connect(engine, session, &nsp, request).await;
             }
         }
         PacketBody::Disconnect => {

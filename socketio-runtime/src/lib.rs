@@ -9,9 +9,11 @@
 //! namespace's [`adapter`].
 
 pub mod ack;
+pub mod acl;
 pub mod adapter;
 pub mod broadcast;
 mod client;
+pub mod dispatch;
 pub mod config;
 pub mod engine;
 pub mod namespace;
@@ -19,7 +21,9 @@ pub mod packet;
 pub mod protocol;
 pub mod rooms;
 mod server;
+pub mod session_data;
 pub mod socket;
+pub mod typed;
 
 pub use ack::{AckError, AckFuture, AckResponder};
 pub use broadcast::BroadcastOperator;
@@ -29,3 +33,4 @@ pub use namespace::{ConnectError, ConnectRequest, Event, Message, MessageData, N
 pub use packet::Args;
 pub use server::{SocketIo, SocketIoBuilder};
 pub use socket::{EmitError, Socket};
+pub use typed::{EmitTarget, NamespaceEmitter, TypedAck};

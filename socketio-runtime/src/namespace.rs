@@ -10,6 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
+use crate::acl::AclSet;
 use crate::ack::AckResponder;
 use crate::adapter::{Adapter, AdapterFactory, BroadcastOptions, BroadcastPacket, LocalNamespace};
 use crate::engine::DisconnectReason;
@@ -64,6 +65,12 @@ pub trait Namespace: Send + Sync + Sized + 'static {
     ) -> impl Future<Output = ()> + Send {
         let _ = (socket, message);
         async {}
+    }
+
+    /// The events allowed when a socket joins (default: all). `#[namespace]` derives it from
+    /// `acl = locked` and `#[acl(..)]` attributes.
+    fn initial_acl() -> AclSet {
+        AclSet::ALL
     }
 
     /// The socket left the namespace, for `reason`.
@@ -139,6 +146,7 @@ pub enum MessageData {
 
 /// The runtime's view of a user namespace, with its type erased.
 pub(crate) trait ErasedNamespace: Send + Sync {
+    fn initial_acl(&self) -> AclSet;
     fn connect(
         self: Arc<Self>,
         socket: Arc<SocketInner>,
@@ -157,6 +165,9 @@ pub(crate) trait ErasedNamespace: Send + Sync {
 pub(crate) struct Holder<N>(pub N);
 
 impl<N: Namespace> ErasedNamespace for Holder<N> {
+    fn initial_acl(&self) -> AclSet {
+        N::initial_acl()
+    }
     fn connect(
         self: Arc<Self>,
         socket: Arc<SocketInner>,

@@ -199,6 +199,22 @@ pub enum ArgsError {
     /// Fewer arguments than the handler takes.
     #[error("missing argument {0}")]
     Missing(usize),
+    /// More arguments than the handler takes.
+    #[error("expected at most {expected} arguments, got {got}")]
+    Arity {
+        /// How many the handler takes.
+        expected: usize,
+        /// How many arrived.
+        got: usize,
+    },
+    /// An argument does not fit its parameter's type.
+    #[error("argument {index}: {message}")]
+    Invalid {
+        /// Position of the argument.
+        index: usize,
+        /// What serde said.
+        message: String,
+    },
     /// JSON syntax or type error.
     #[error("invalid arguments: {0}")]
     Json(#[from] serde_json::Error),

@@ -12,6 +12,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::ack::{AckFuture, PendingAcks};
+use crate::acl::{Acl, AclState, NamespaceEvents};
+use crate::session_data::SessionData;
 use crate::adapter::BroadcastOptions;
 use crate::broadcast::BroadcastOperator;
 use crate::config::TransportKind;
@@ -50,6 +52,7 @@ pub(crate) struct SocketInner {
     max_pending_acks: usize,
     acks: Mutex<PendingAcks>,
     state: Mutex<ConnState>,
+    pub acl: AclState,
 }
 
 impl std::fmt::Debug for SocketInner {
@@ -73,8 +76,10 @@ impl SocketInner {
         ack_timeout: Duration,
         max_pending_acks: usize,
     ) -> Self {
+        let acl = Mutex::new(ns.handler.initial_acl());
         SocketInner {
             id,
+            acl,
             ns,
             session,
             ack_timeout,
@@ -229,6 +234,13 @@ impl<N> std::fmt::Debug for Socket<N> {
     }
 }
 
+impl<N: NamespaceEvents> Socket<N> {
+    /// This socket's access control list.
+    pub fn acl(&self) -> Acl<'_, N> {
+        Acl::new(&self.inner)
+    }
+}
+
 impl<N: Namespace> Socket<N> {
     pub(crate) fn from_inner(inner: Arc<SocketInner>) -> Self {
         Socket {
@@ -260,6 +272,11 @@ impl<N: Namespace> Socket<N> {
     /// The client's first request: address, headers, query.
     pub fn info(&self) -> &ConnectionInfo {
         &self.inner.session.info
+    }
+
+    /// Typed data shared by all of this connection's namespaces.
+    pub fn session(&self) -> SessionData<'_> {
+        SessionData(&self.inner.session.data)
     }
 
     /// `true` until the socket disconnects.

@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 use super::{ConnectionInfo, EngineInner};
 use crate::config::TransportKind;
 use crate::protocol::Protocol;
+use crate::session_data::Extensions;
 use crate::socket::SocketInner;
 
 /// Why a session or a socket ended.
@@ -123,6 +124,8 @@ pub struct Session {
     pub(crate) inbound: tokio::sync::Mutex<()>,
     /// The client's connected namespace sockets, by namespace path.
     pub(crate) sockets: Mutex<HashMap<Arc<str>, Arc<SocketInner>>>,
+    /// Typed data shared by the connection's namespaces.
+    pub(crate) data: Extensions,
     created: Instant,
 }
 
@@ -159,6 +162,7 @@ impl Session {
             wake: Notify::new(),
             inbound: tokio::sync::Mutex::new(()),
             sockets: Mutex::new(HashMap::new()),
+            data: Extensions::default(),
             created: now,
         }
     }

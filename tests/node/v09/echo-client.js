@@ -85,7 +85,7 @@ function closeAll() {
 function fail(reason) {
   if (finished) return;
   finished = true;
-  out(`fail ${scenario}: ${reason}`);
+  out(`fail ${scenario}: ${String(reason).replace(/\s*\n\s*/g, ' | ')}`);
   for (const t of timers) clearTimeout(t);
   timers.clear();
   closeAll();
@@ -119,6 +119,14 @@ function describe(v) {
     return String(v);
   }
 }
+
+// The client reports type 3 and type 4 packets alike as a 'message' event;
+// remember each namespace's last received packet type to tell them apart.
+const origOnPacket = io.SocketNamespace.prototype.onPacket;
+io.SocketNamespace.prototype.onPacket = function (packet) {
+  this.lastPacketType = packet.type;
+  return origOnPacket.apply(this, arguments);
+};
 
 // Connects the global namespace on a brand-new Socket (one engine-level
 // connection) forced onto `transport`.
@@ -184,6 +192,10 @@ function failOnErrors(ns, label) {
   ns.on('connect_failed', (e) => failUnlessClosing(`${label} connect_failed: ${describe(e)}`));
 }
 
+function failOnDisconnect(ns, label) {
+  ns.on('disconnect', (r) => failUnlessClosing(`${label} unexpected disconnect (${describe(r)})`));
+}
+
 function expectEqual(actual, expected, what) {
   try {
     assert.deepStrictEqual(actual, expected);
@@ -203,6 +215,7 @@ async function messageEcho(ns, label, text) {
   ns.send(text);
   const got = await reply;
   expectEqual(got, ['[echo] ' + text], `message echo on ${label}`);
+  expectEqual(ns.lastPacketType, 'message', `packet type of the message echo on ${label}`);
   step(`message-echo ${label}`);
 }
 
@@ -211,6 +224,7 @@ async function jsonEcho(ns, label, value) {
   ns.json.send(value);
   const got = await reply;
   expectEqual(got, [value], `json echo on ${label}`);
+  expectEqual(ns.lastPacketType, 'json', `packet type of the json echo on ${label}`);
   step(`json-echo ${label}`);
 }
 
@@ -257,6 +271,7 @@ const scenarios = {
   async basic() {
     const root = connectRoot();
     failOnErrors(root, '/');
+    failOnDisconnect(root, '/');
     await next(root, 'connect', 'connect');
     step('connected');
     await messageEcho(root, '/', 'hello');
@@ -269,10 +284,12 @@ const scenarios = {
   async namespace() {
     const root = connectRoot();
     failOnErrors(root, '/');
+    failOnDisconnect(root, '/');
     const rootConnected = next(root, 'connect', 'connect');
     // Joined before "/" is up: the client buffers `1::/chat` and sends it
     // right after `1::` arrives (the usual io.connect(base + '/chat') pattern).
     const { chat, ready } = joinChat(root);
+    failOnDisconnect(chat, '/chat');
     await rootConnected;
     step('connected');
     await ready;
