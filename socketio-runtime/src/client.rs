@@ -51,8 +51,10 @@ fn v1_connect_request(session: &Session, query: Option<String>) -> ConnectReques
     let auth = if pairs.is_empty() {
         None
     } else {
-        let object: serde_json::Map<String, serde_json::Value> =
-            pairs.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+        let object: serde_json::Map<String, serde_json::Value> = pairs
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect();
         RawJson::from_serialize(&object).ok()
     };
     ConnectRequest { query, auth }

@@ -7,8 +7,8 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::acl::{AclEvent, NamespaceEvents};
 use crate::ack::AckResponder;
+use crate::acl::{AclEvent, NamespaceEvents};
 use crate::namespace::{ConnectError, ConnectRequest, Event, Namespace};
 use crate::packet::{Args, ArgsError};
 use crate::socket::Socket;
@@ -29,17 +29,6 @@ use crate::socket::Socket;
 pub trait FromArgs: Sized {
     /// Decodes the arguments.
     fn from_args(args: &Args) -> Result<Self, ArgsError>;
-}
-
-fn arg<T: DeserializeOwned>(items: &[&serde_json::value::RawValue], index: usize) -> Result<T, ArgsError> {
-    let text = items.get(index).map_or("null", |raw| raw.get());
-    serde_json::from_str(text).map_err(|e| {
-        if items.get(index).is_none() {
-            ArgsError::Missing(index)
-        } else {
-            ArgsError::Invalid { index, message: e.to_string() }
-        }
-    })
 }
 
 macro_rules! tuple_from_args {
@@ -86,39 +75,111 @@ impl<T: Serialize> IntoAck for T {
 }
 
 /// Sends the `error` event gevent-socketio sends, and `[null]` on the ack if one was asked.
-pub fn refuse<N: Namespace>(socket: &Socket<N>, ack: Option<AckResponder>, error: &str, message: &str) {
+pub fn refuse<N: Namespace>(
+    socket: &Socket<N>,
+    ack: Option<AckResponder>,
+    error: &str,
+    message: &str,
+) {
     let _ = socket.emit_raw("error", &(error, message));
     if let Some(ack) = ack {
         let _ = ack.send(&[(); 1]);
     }
 }
 
-/// Checks the ACL and decodes the arguments; on failure answers the client and returns
-/// `None`, and the handler is not called.
-pub fn prepare<N: NamespaceEvents, A: FromArgs>(socket: &Socket<N>, event: Event, which: N::Event) -> Option<(A, Option<AckResponder>)> {
-    if !socket.acl().allows(which) {
-        let message = format!("You do not have access to method \"{}\"", which.name());
-        refuse(socket, event.ack, "method_access_denied", &message);
-        return None;
-    }
-    match A::from_args(&event.args) {
-        Ok(args) => Some((args, event.ack)),
-        Err(e) => {
-            let message = format!("event \"{}\": {e}", which.name());
-            refuse(socket, event.ack, "invalid_method_args", &message);
-            None
+/// One event on its way to its handler: the ACL and arity are checked, the arguments wait
+/// to be decoded one by one (each into its declared type), and the return value becomes
+/// the ack.
+pub struct Call<'s, N: Namespace> {
+    socket: &'s Socket<N>,
+    args: Args,
+    ack: Option<AckResponder>,
+    event: &'static str,
+}
+
+impl<'s, N: NamespaceEvents> Call<'s, N> {
+    /// Checks the ACL and the argument count; on failure answers the client and returns
+    /// `None`, and the handler is not called.
+    pub fn begin(
+        socket: &'s Socket<N>,
+        event: Event,
+        which: N::Event,
+        arity: usize,
+    ) -> Option<Self> {
+        let call = Call {
+            socket,
+            args: event.args,
+            ack: event.ack,
+            event: which.name(),
+        };
+        if !socket.acl().allows(which) {
+            let message = format!("You do not have access to method \"{}\"", call.event);
+            refuse(socket, call.ack, "method_access_denied", &message);
+            return None;
+        }
+        match call.args.len() {
+            Ok(n) if n <= arity => Some(call),
+            Ok(n) => {
+                call.fail(ArgsError::Arity {
+                    expected: arity,
+                    got: n,
+                });
+                None
+            }
+            Err(e) => {
+                call.fail(e);
+                None
+            }
         }
     }
 }
 
-/// Sends the handler's return value as the ack, if the client asked for one.
+impl<N: Namespace> Call<'_, N> {
+    /// The raw arguments.
+    pub fn items(&self) -> Result<Vec<&serde_json::value::RawValue>, ArgsError> {
+        self.args.items()
+    }
+
+    /// The arguments did not fit: the client gets `invalid_method_args`.
+    pub fn fail(self, error: ArgsError) {
+        let message = format!("event \"{}\": {error}", self.event);
+        refuse(self.socket, self.ack, "invalid_method_args", &message);
+    }
+
+    /// Sends the handler's return value as the ack, if the client asked for one.
+    pub fn finish<R: IntoAck>(self, value: R) {
+        finish(self.ack, value);
+    }
+}
+
+/// Argument `index` decoded as `T`; a missing argument reads as `null`.
+pub fn arg<T: DeserializeOwned>(
+    items: &[&serde_json::value::RawValue],
+    index: usize,
+) -> Result<T, ArgsError> {
+    let text = items.get(index).map_or("null", |raw| raw.get());
+    serde_json::from_str(text).map_err(|e| {
+        if items.get(index).is_none() {
+            ArgsError::Missing(index)
+        } else {
+            ArgsError::Invalid {
+                index,
+                message: e.to_string(),
+            }
+        }
+    })
+}
+
+/// Sends a handler's return value as the ack, if the client asked for one.
 pub fn finish<R: IntoAck>(ack: Option<AckResponder>, value: R) {
     if let Some(ack) = ack {
         match value.into_ack() {
             Ok(args) => {
                 let _ = ack.send_args(args);
             }
-            Err(e) => tracing::error!(error = %e, "handler's return value did not serialise; ack not sent"),
+            Err(e) => {
+                tracing::error!(error = %e, "handler's return value did not serialise; ack not sent")
+            }
         }
     }
 }
@@ -171,8 +232,20 @@ impl<E: Into<ConnectError>> IntoConnectResult for Result<(), E> {
     }
 }
 
-/// Fails to compile, on the user's type, when an argument is not `Deserialize`.
+/// Fails to compile, on the user's type, when an ack type is not `Deserialize`.
 pub fn assert_deserialize<T: DeserializeOwned>() {}
 
-/// Fails to compile, on the user's type, when an emitted payload is not `Serialize`.
-pub fn assert_serialize<T: Serialize + ?Sized>() {}
+/// One encoded argument of an emit.
+pub type RawArg = Box<serde_json::value::RawValue>;
+
+/// Encodes one emit argument (generated code spans this call on the declared type, so a
+/// payload that is not `Serialize` is reported there).
+pub fn to_arg<T: Serialize + ?Sized>(value: &T) -> Result<RawArg, ArgsError> {
+    Ok(serde_json::value::to_raw_value(value)?)
+}
+
+/// The argument array from encoded arguments.
+pub fn args_from_parts(parts: &[RawArg]) -> Args {
+    let refs: Vec<&serde_json::value::RawValue> = parts.iter().map(|p| &**p).collect();
+    Args::from_items(&refs)
+}

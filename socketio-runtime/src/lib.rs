@@ -13,13 +13,14 @@ pub mod acl;
 pub mod adapter;
 pub mod broadcast;
 mod client;
-pub mod dispatch;
 pub mod config;
+pub mod dispatch;
 pub mod engine;
 pub mod namespace;
 pub mod packet;
 pub mod protocol;
 pub mod rooms;
+pub mod schema;
 mod server;
 pub mod session_data;
 pub mod socket;
@@ -34,3 +35,6 @@ pub use packet::Args;
 pub use server::{SocketIo, SocketIoBuilder};
 pub use socket::{EmitError, Socket};
 pub use typed::{EmitTarget, NamespaceEmitter, TypedAck};
+
+/// Turns an `impl` block into a typed namespace; see the `socketio-macros` crate.
+pub use socketio_macros::namespace;

@@ -10,8 +10,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
-use crate::acl::AclSet;
 use crate::ack::AckResponder;
+use crate::acl::AclSet;
 use crate::adapter::{Adapter, AdapterFactory, BroadcastOptions, BroadcastPacket, LocalNamespace};
 use crate::engine::DisconnectReason;
 use crate::packet::{Args, RawJson};

@@ -35,17 +35,24 @@ impl SessionData<'_> {
 
     /// A copy of the value of type `T`.
     pub fn get<T: Clone + Send + Sync + 'static>(&self) -> Option<T> {
-        self.map().get(&TypeId::of::<T>()).and_then(|v| v.downcast_ref::<T>()).cloned()
+        self.map()
+            .get(&TypeId::of::<T>())
+            .and_then(|v| v.downcast_ref::<T>())
+            .cloned()
     }
 
     /// Runs `f` on the value of type `T` (or `None`), which it may change.
     pub fn with<T: Send + Sync + 'static, R>(&self, f: impl FnOnce(Option<&mut T>) -> R) -> R {
         let mut map = self.map();
-        f(map.get_mut(&TypeId::of::<T>()).and_then(|v| v.downcast_mut::<T>()))
+        f(map
+            .get_mut(&TypeId::of::<T>())
+            .and_then(|v| v.downcast_mut::<T>()))
     }
 
     /// Takes the value of type `T` out.
     pub fn remove<T: Send + Sync + 'static>(&self) -> Option<T> {
-        self.map().remove(&TypeId::of::<T>()).and_then(|old| old.downcast().ok().map(|b| *b))
+        self.map()
+            .remove(&TypeId::of::<T>())
+            .and_then(|old| old.downcast().ok().map(|b| *b))
     }
 }

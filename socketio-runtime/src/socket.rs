@@ -13,7 +13,6 @@ use serde::Serialize;
 
 use crate::ack::{AckFuture, PendingAcks};
 use crate::acl::{Acl, AclState, NamespaceEvents};
-use crate::session_data::SessionData;
 use crate::adapter::BroadcastOptions;
 use crate::broadcast::BroadcastOperator;
 use crate::config::TransportKind;
@@ -23,6 +22,7 @@ use crate::namespace::{Namespace, NsCore};
 use crate::packet::{AckRequest, Args, ArgsError, Packet, PacketBody, RawJson, ROOT_NSP};
 use crate::protocol::{self, Protocol};
 use crate::rooms::Room;
+use crate::session_data::SessionData;
 
 /// Why an emit could not be queued.
 #[derive(Debug, thiserror::Error)]
@@ -369,5 +369,11 @@ impl<N: Namespace> Socket<N> {
             self.inner
                 .leave_namespace(DisconnectReason::ServerDisconnect, true);
         }
+    }
+}
+
+impl From<EmitError> for crate::namespace::ConnectError {
+    fn from(e: EmitError) -> Self {
+        crate::namespace::ConnectError::new(e.to_string())
     }
 }

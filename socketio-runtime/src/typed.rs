@@ -83,7 +83,10 @@ pub struct TypedAck<R> {
 impl<R> TypedAck<R> {
     /// Wraps an untyped pending ack.
     pub fn new(inner: AckFuture) -> Self {
-        TypedAck { inner, _r: PhantomData }
+        TypedAck {
+            inner,
+            _r: PhantomData,
+        }
     }
 
     /// How long to wait for the client.

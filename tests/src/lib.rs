@@ -7,6 +7,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::{Mutex, Once};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -39,6 +40,8 @@ pub fn framed(packets: &[&str]) -> String {
 
 /// A server running on its own ephemeral port; stopped when dropped.
 pub struct TestServer {
+    /// The served handle (shares state with the running server).
+    pub io: SocketIo,
     client: Client,
     task: JoinHandle<()>,
 }
@@ -61,16 +64,74 @@ impl TestServer {
     pub fn client(&self) -> Client {
         self.client
     }
+
+    /// Waits until exactly `n` sessions are live; panics after [`WAIT`].
+    pub async fn wait_session_count(&self, n: usize) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let live = self.io.session_count();
+            if live == n {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{live} sessions live after {WAIT:?}, expected {n}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// Panics raised outside this test package (in the runtime, the examples or a
+/// dependency), as `location: message`.
+static SERVER_PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static PANIC_HOOK: Once = Once::new();
+
+/// Records every panic whose location is not in this package's own code, then runs the
+/// default hook. Installed by [`serve`]; a server task that panics is otherwise invisible
+/// to a test (the task just ends).
+fn watch_server_panics() {
+    PANIC_HOOK.call_once(|| {
+        let default_hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let at = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()))
+                .unwrap_or_else(|| "<unknown>".into());
+            if !at.starts_with("tests/") {
+                let msg = info
+                    .payload()
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                SERVER_PANICS
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(format!("{at}: {msg}"));
+            }
+            default_hook(info);
+        }));
+    });
+}
+
+/// Fails if anything outside this package panicked since the test binary started.
+pub fn assert_no_server_panic() {
+    let panics = SERVER_PANICS.lock().unwrap_or_else(|e| e.into_inner());
+    assert!(panics.is_empty(), "server code panicked: {panics:#?}");
 }
 
 /// Serves `io` on a fresh `127.0.0.1:0` listener.
 pub async fn serve(io: SocketIo) -> TestServer {
+    watch_server_panics();
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("listener address");
-    let task = tokio::spawn(async move { io.serve_listener(listener).await });
+    let served = io.clone();
+    let task = tokio::spawn(async move { served.serve_listener(listener).await });
     TestServer {
+        io,
         client: Client { addr },
         task,
     }
@@ -82,7 +143,7 @@ pub async fn echo_server() -> TestServer {
 }
 
 /// An HTTP response as it came off the wire.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Response {
     /// Status code.
     pub status: u16,
@@ -90,6 +151,16 @@ pub struct Response {
     pub headers: Vec<(String, String)>,
     /// The body, de-chunked when the response was chunked.
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &String::from_utf8_lossy(&self.body))
+            .finish()
+    }
 }
 
 impl Response {
@@ -109,8 +180,13 @@ impl Response {
 
     /// The media type of `Content-Type`, lowercased, without parameters.
     pub fn media_type(&self) -> Option<String> {
-        self.header("content-type")
-            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        self.header("content-type").map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
     }
 
     /// Asserts a `200` whose body is exactly `body`.
@@ -145,8 +221,9 @@ impl Client {
 
     /// Sends the raw bytes of a request and reads one response, within `limit`.
     pub async fn raw_within(&self, request: &[u8], limit: Duration) -> Response {
-        let first_line = String::from_utf8_lossy(request.split(|&b| b == b'\r').next().unwrap_or(b""))
-            .into_owned();
+        let first_line =
+            String::from_utf8_lossy(request.split(|&b| b == b'\r').next().unwrap_or(b""))
+                .into_owned();
         let exchange = async {
             let mut stream = TcpStream::connect(self.addr).await?;
             // The server may answer (and close) before it has read everything, as it

@@ -1,0 +1,408 @@
+//! Writes the code for a validated [`Model`]: the impl block itself, the `<Type>Event`
+//! enum, the `<Type>Emitter` typed emitter, and the `Namespace`, `NamespaceEvents`,
+//! `NamespaceEmitter` and `DescribeNamespace` impls.
+//!
+//! Dispatch is one `match` on the event name inside `on_event`; each arm decodes the
+//! arguments straight into the handler's parameter types and calls the method.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::{ItemImpl, LitStr, Type};
+
+use crate::attr::{self, NamespaceArgs};
+use crate::ctxt::Ctxt;
+use crate::parse::{self, Hook, Model};
+use crate::validate;
+
+/// Entry point: the attribute's arguments and the impl block.
+pub fn namespace(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut cx = Ctxt::default();
+    let impl_block: ItemImpl = match syn::parse2(item.clone()) {
+        Ok(block) => block,
+        Err(e) => {
+            let err = syn::Error::new(
+                e.span(),
+                format!("#[namespace] goes on an `impl Type {{ .. }}` block: {e}"),
+            );
+            return err.to_compile_error();
+        }
+    };
+    let args = attr::namespace_args(attr).unwrap_or_else(|e| {
+        cx.syn_error(e);
+        NamespaceArgs {
+            path: LitStr::new("/", Span::call_site()),
+            locked: false,
+        }
+    });
+    let model = parse::model(&mut cx, args, impl_block);
+    validate::check(&mut cx, &model);
+    let item = &model.item;
+    match cx.check() {
+        Ok(()) => {
+            let generated = generate(&model);
+            quote!(#item #generated)
+        }
+        Err(errors) => {
+            let errors = errors.to_compile_error();
+            quote!(#item #errors)
+        }
+    }
+}
+
+/// `foo_bar` -> `FooBar`.
+fn camel(ident: &Ident) -> Ident {
+    let name = ident.to_string();
+    let name = name.strip_prefix("r#").unwrap_or(&name);
+    let mut out = String::new();
+    for part in name.split('_').filter(|p| !p.is_empty()) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.extend(first.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+    if out.is_empty() {
+        out.push_str("Event");
+    }
+    Ident::new(&out, ident.span())
+}
+
+/// A type as readable text: `Vec<String>`, `Option<&str>`.
+fn type_text(ty: &Type) -> String {
+    let raw = ty.to_token_stream().to_string();
+    let mut out = String::with_capacity(raw.len());
+    let tokens: Vec<&str> = raw.split(' ').collect();
+    for (i, tok) in tokens.iter().enumerate() {
+        let prev = if i > 0 { tokens[i - 1] } else { "" };
+        let glue = i == 0
+            || matches!(*tok, "<" | ">" | "," | "::" | ")" | "]")
+            || matches!(prev, "<" | "&" | "::" | "(" | "[");
+        if !glue {
+            out.push(' ');
+        }
+        out.push_str(tok);
+    }
+    out
+}
+
+fn generate(model: &Model) -> TokenStream {
+    let rt = quote!(::socketio_runtime);
+    let ty = &model.item.self_ty;
+    let (impl_generics, _, where_clause) = model.item.generics.split_for_impl();
+    let type_name = model.type_ident.to_string();
+    let event_enum = format_ident!("{}Event", model.type_ident);
+    let emitter = format_ident!("{}Emitter", model.type_ident);
+    let path = &model.args.path;
+
+    let variants: Vec<Ident> = model.handlers.iter().map(|h| camel(&h.method)).collect();
+    let wires: Vec<&LitStr> = model.handlers.iter().map(|h| &h.wire).collect();
+    let indexes: Vec<u32> = (0..model.handlers.len() as u32).collect();
+    let enum_doc = format!(
+        "The client-to-server events of namespace `{}` ({type_name}), for its ACL.",
+        path.value()
+    );
+
+    let event_items = quote! {
+        #[doc = #enum_doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum #event_enum {
+            #( #[doc = concat!("`", #wires, "`")] #variants, )*
+        }
+
+        impl #event_enum {
+            /// Every event, in declaration order.
+            pub const ALL: &'static [#event_enum] = &[#(#event_enum::#variants),*];
+        }
+
+        impl #rt::acl::AclEvent for #event_enum {
+            fn index(self) -> u32 {
+                match self { #(#event_enum::#variants => #indexes,)* }
+            }
+            fn name(self) -> &'static str {
+                match self { #(#event_enum::#variants => #wires,)* }
+            }
+        }
+    };
+
+    let emitter_items = emitter_items(model, &emitter, &rt);
+
+    let acl_base = if model.args.locked {
+        quote!(NONE)
+    } else {
+        quote!(ALL)
+    };
+    let acl_overrides = model.handlers.iter().enumerate().filter_map(|(i, h)| {
+        let i = i as u32;
+        h.acl.map(|(locked, span)| {
+            if locked {
+                quote_spanned!(span=> set.remove(#i);)
+            } else {
+                quote_spanned!(span=> set.insert(#i);)
+            }
+        })
+    });
+
+    let arms = model.handlers.iter().zip(&variants).map(|(h, variant)| {
+        let method = &h.method;
+        let wire = &h.wire;
+        let arity = h.params.len();
+        let locals: Vec<Ident> = (0..arity).map(|i| format_ident!("__arg{}", i)).collect();
+        let decode = h.params.iter().enumerate().map(
+            |(i, (_, pty))| quote_spanned!(pty.span()=> #rt::dispatch::arg::<#pty>(&__items, #i)?),
+        );
+        let socket_arg = h.takes_socket.then(|| quote!(socket,));
+        let call = quote!(self.#method(#socket_arg #(#locals),*));
+        let call = if h.is_async {
+            quote!(#call.await)
+        } else {
+            call
+        };
+        quote! {
+            #wire => {
+                let ::core::option::Option::Some(__call) =
+                    #rt::dispatch::Call::begin(socket, event, #event_enum::#variant, #arity)
+                else {
+                    return;
+                };
+                let __decoded = (|| -> ::core::result::Result<_, #rt::packet::ArgsError> {
+                    let __items = __call.items()?;
+                    ::core::result::Result::Ok((#(#decode,)*))
+                })();
+                let (#(#locals,)*) = match __decoded {
+                    ::core::result::Result::Ok(values) => values,
+                    ::core::result::Result::Err(error) => {
+                        __call.fail(error);
+                        return;
+                    }
+                };
+                let __ret = #call;
+                __call.finish(__ret);
+            }
+        }
+    });
+
+    let on_connect = model.on_connect.first().map(|hook| {
+        let arg = hook.params.first().map(|(_, pty)| {
+            quote_spanned!(pty.span()=>
+                <#pty as #rt::dispatch::FromConnectRequest>::from_connect_request(&request)?
+            )
+        });
+        let call = hook_call(hook, arg.into_iter().collect());
+        quote! {
+            async fn on_connect(&self, socket: &#rt::Socket<Self>, request: #rt::ConnectRequest)
+                -> ::core::result::Result<(), #rt::ConnectError>
+            {
+                let _ = &request;
+                #rt::dispatch::IntoConnectResult::into_connect_result(#call)
+            }
+        }
+    });
+    let on_disconnect = model.on_disconnect.first().map(|hook| {
+        let args = if hook.params.is_empty() { vec![] } else { vec![quote!(reason)] };
+        let call = hook_call(hook, args);
+        quote! {
+            async fn on_disconnect(&self, socket: &#rt::Socket<Self>, reason: #rt::DisconnectReason) {
+                let _ = reason;
+                #call;
+            }
+        }
+    });
+    let on_message = model.on_message.first().map(|hook| {
+        let call = hook_call(hook, vec![quote!(message.data)]);
+        quote! {
+            async fn on_message(&self, socket: &#rt::Socket<Self>, message: #rt::Message) {
+                let __ack = message.ack;
+                let __ret = #call;
+                #rt::dispatch::finish(__ack, __ret);
+            }
+        }
+    });
+
+    let schema = schema_items(model, &rt);
+
+    quote! {
+        #event_items
+        #emitter_items
+
+        impl #impl_generics #rt::Namespace for #ty #where_clause {
+            const PATH: &'static str = #path;
+
+            fn initial_acl() -> #rt::acl::AclSet {
+                #[allow(unused_mut)]
+                let mut set = #rt::acl::AclSet::#acl_base;
+                #(#acl_overrides)*
+                set
+            }
+
+            #[allow(unused_variables)]
+            async fn on_event(&self, socket: &#rt::Socket<Self>, event: #rt::Event) {
+                match event.name.as_str() {
+                    #(#arms)*
+                    _ => #rt::dispatch::unknown_event(socket, event),
+                }
+            }
+
+            #on_connect
+            #on_disconnect
+            #on_message
+        }
+
+        impl #impl_generics #rt::acl::NamespaceEvents for #ty #where_clause {
+            type Event = #event_enum;
+        }
+
+        impl #impl_generics #rt::NamespaceEmitter for #ty #where_clause {
+            type Emitter<'__a, __T: #rt::EmitTarget + '__a> = #emitter<'__a, __T>;
+            fn emitter<__T: #rt::EmitTarget>(target: &__T) -> #emitter<'_, __T> {
+                #emitter { target }
+            }
+        }
+
+        #schema
+    }
+}
+
+/// `self.method(socket, args..)` with `.await` when the hook is async.
+fn hook_call(hook: &Hook, args: Vec<TokenStream>) -> TokenStream {
+    let method = &hook.method;
+    let socket_arg = hook.takes_socket.then(|| quote!(socket,));
+    let call = quote!(self.#method(#socket_arg #(#args),*));
+    if hook.is_async {
+        quote!(#call.await)
+    } else {
+        call
+    }
+}
+
+fn emitter_items(model: &Model, emitter: &Ident, rt: &TokenStream) -> TokenStream {
+    let doc = format!(
+        "Typed emitter of namespace `{}`: one method per server-to-client event. Get it from \
+         `socket.emit()`, `socket.to(room).emit()`, `socket.broadcast().emit()` or `io.of::<{}>()`.",
+        model.args.path.value(),
+        model.type_ident
+    );
+    let method = |e: &parse::Emit, acked: bool| {
+        let name = &e.method;
+        let wire = &e.wire;
+        let params = e.params.iter().map(|(n, t)| quote!(#n: #t));
+        let count = e.params.len();
+        let parts = e
+            .params
+            .iter()
+            .map(|(n, t)| quote_spanned!(t.span()=> #rt::dispatch::to_arg::<#t>(&#n)?));
+        let encode = quote! {
+            let __parts: [#rt::dispatch::RawArg; #count] = [#(#parts),*];
+            let args = #rt::dispatch::args_from_parts(&__parts);
+        };
+        let doc = format!("Emits `{}`.", wire.value());
+        if acked {
+            let ack = e
+                .ack
+                .as_ref()
+                .map(|a| a.to_token_stream())
+                .unwrap_or_default();
+            let ack_check = e
+                .ack
+                .as_ref()
+                .map(|a| quote_spanned!(a.span()=> #rt::dispatch::assert_deserialize::<#ack>();));
+            quote! {
+                #[doc = #doc]
+                #[doc = "Resolves with the client's ack."]
+                pub fn #name(&self, #(#params),*) -> ::core::result::Result<#rt::TypedAck<#ack>, #rt::EmitError> {
+                    #ack_check
+                    #encode
+                    #rt::typed::AckEmitTarget::emit_args_with_ack(self.target, #wire, args).map(#rt::TypedAck::new)
+                }
+            }
+        } else {
+            quote! {
+                #[doc = #doc]
+                pub fn #name(&self, #(#params),*) -> ::core::result::Result<(), #rt::EmitError> {
+                    #encode
+                    #rt::EmitTarget::emit_args(self.target, #wire, args)
+                }
+            }
+        }
+    };
+    let plain = model
+        .emits
+        .iter()
+        .filter(|e| e.ack.is_none())
+        .map(|e| method(e, false));
+    let acked = model
+        .emits
+        .iter()
+        .filter(|e| e.ack.is_some())
+        .map(|e| method(e, true));
+    quote! {
+        #[doc = #doc]
+        pub struct #emitter<'a, T> {
+            target: &'a T,
+        }
+
+        impl<'a, T: #rt::EmitTarget> #emitter<'a, T> {
+            #(#plain)*
+        }
+
+        impl<'a, T: #rt::typed::AckEmitTarget> #emitter<'a, T> {
+            #(#acked)*
+        }
+    }
+}
+
+fn schema_items(model: &Model, rt: &TokenStream) -> TokenStream {
+    let ty = &model.item.self_ty;
+    let (impl_generics, _, where_clause) = model.item.generics.split_for_impl();
+    let path = &model.args.path;
+    let type_name = model.type_ident.to_string();
+    let arg = |(name, t): &(Ident, Type)| {
+        let name = name.to_string();
+        let text = type_text(t);
+        quote!(#rt::schema::ArgSchema { name: #name, rust_type: #text })
+    };
+    let ack_text = |t: &Option<Type>| match t {
+        Some(t) => {
+            let text = type_text(t);
+            quote!(::core::option::Option::Some(#text))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let incoming = model.handlers.iter().map(|h| {
+        let wire = &h.wire;
+        let args = h.params.iter().map(arg);
+        let ack = ack_text(&h.ret);
+        let allowed = match h.acl {
+            Some((locked, _)) => !locked,
+            None => !model.args.locked,
+        };
+        quote!(#rt::schema::EventSchema {
+            name: #wire,
+            direction: #rt::schema::Direction::ClientToServer,
+            args: &[#(#args),*],
+            ack: #ack,
+            initially_allowed: #allowed,
+        })
+    });
+    let outgoing = model.emits.iter().map(|e| {
+        let wire = &e.wire;
+        let args = e.params.iter().map(arg);
+        let ack = ack_text(&e.ack);
+        quote!(#rt::schema::EventSchema {
+            name: #wire,
+            direction: #rt::schema::Direction::ServerToClient,
+            args: &[#(#args),*],
+            ack: #ack,
+            initially_allowed: true,
+        })
+    });
+    quote! {
+        impl #impl_generics #rt::schema::DescribeNamespace for #ty #where_clause {
+            const SCHEMA: #rt::schema::NamespaceSchema = #rt::schema::NamespaceSchema {
+                path: #path,
+                name: #type_name,
+                events: &[#(#incoming,)* #(#outgoing,)*],
+            };
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! Reads the annotated impl block into a [`Model`]: handlers (methods with a body),
+//! emits (body-less signatures), hooks. Our helper attributes and the body-less items are
+//! taken out of the impl block, which is re-emitted as is otherwise.
+
+use proc_macro2::Span;
+use syn::{
+    FnArg, Ident, ImplItem, ItemImpl, LitStr, Pat, ReturnType, Signature, TraitItemFn, Type,
+};
+
+use crate::attr::{MethodAttrs, NamespaceArgs};
+use crate::ctxt::Ctxt;
+
+/// The namespace as the user declared it.
+pub struct Model {
+    pub args: NamespaceArgs,
+    /// The impl block, minus emits and helper attributes.
+    pub item: ItemImpl,
+    /// The name of the implementing type (for generated item names).
+    pub type_ident: Ident,
+    pub handlers: Vec<Handler>,
+    pub emits: Vec<Emit>,
+    pub on_connect: Vec<Hook>,
+    pub on_disconnect: Vec<Hook>,
+    pub on_message: Vec<Hook>,
+}
+
+/// A client-to-server event handler.
+pub struct Handler {
+    pub method: Ident,
+    pub wire: LitStr,
+    pub is_async: bool,
+    pub takes_socket: bool,
+    pub params: Vec<(Ident, Type)>,
+    /// The ack type (the return type), if any.
+    pub ret: Option<Type>,
+    pub acl: Option<(bool, Span)>,
+    pub receiver_ok: bool,
+    pub sig: Signature,
+}
+
+/// A server-to-client event declaration.
+pub struct Emit {
+    pub method: Ident,
+    pub wire: LitStr,
+    pub params: Vec<(Ident, Type)>,
+    /// The client's ack type, if the event asks for one.
+    pub ack: Option<Type>,
+}
+
+/// An `#[on_connect]`, `#[on_disconnect]` or `#[on_message]` method.
+pub struct Hook {
+    pub method: Ident,
+    pub is_async: bool,
+    pub takes_socket: bool,
+    pub params: Vec<(Ident, Type)>,
+    pub receiver_ok: bool,
+    pub sig: Signature,
+}
+
+/// `true` for `&self`.
+fn has_ref_self(sig: &Signature) -> bool {
+    matches!(sig.inputs.first(), Some(FnArg::Receiver(r)) if r.reference.is_some() && r.mutability.is_none())
+}
+
+/// `&Socket<..>` (by the last path segment's name).
+fn is_socket_type(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) => match &*r.elem {
+            Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Socket"),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// The typed parameters after the receiver (named; `argN` where the pattern is not a
+/// plain name), and whether the first of them is the socket.
+fn split_params(sig: &Signature) -> (bool, Vec<(Ident, Type)>) {
+    let mut params: Vec<(Ident, Type)> = sig
+        .inputs
+        .iter()
+        .filter_map(|arg| match arg {
+            FnArg::Typed(t) => Some(t),
+            FnArg::Receiver(_) => None,
+        })
+        .enumerate()
+        .map(|(i, t)| {
+            let name = match &*t.pat {
+                Pat::Ident(p) => p.ident.clone(),
+                _ => Ident::new(&format!("arg{i}"), Span::call_site()),
+            };
+            (name, (*t.ty).clone())
+        })
+        .collect();
+    let takes_socket = params.first().is_some_and(|(_, ty)| is_socket_type(ty));
+    if takes_socket {
+        params.remove(0);
+    }
+    (takes_socket, params)
+}
+
+fn return_type(sig: &Signature) -> Option<Type> {
+    match &sig.output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => Some((**ty).clone()),
+    }
+}
+
+fn unraw(ident: &Ident) -> String {
+    let s = ident.to_string();
+    s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
+}
+
+/// Parses the impl block. Problems are recorded in `cx`; the model is as complete as
+/// the input allows.
+pub fn model(cx: &mut Ctxt, args: NamespaceArgs, mut item: ItemImpl) -> Model {
+    let type_ident = match &*item.self_ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last().map(|s| s.ident.clone()),
+        _ => None,
+    }
+    .unwrap_or_else(|| {
+        cx.error_spanned_by(
+            &item.self_ty,
+            "#[namespace] goes on an `impl` block of a named type",
+        );
+        Ident::new("Namespace", Span::call_site())
+    });
+    if let Some((_, path, _)) = &item.trait_ {
+        cx.error_spanned_by(
+            path,
+            "#[namespace] goes on an inherent `impl Type` block, not a trait impl",
+        );
+    }
+    let mut model = Model {
+        args,
+        item: item.clone(),
+        type_ident,
+        handlers: Vec::new(),
+        emits: Vec::new(),
+        on_connect: Vec::new(),
+        on_disconnect: Vec::new(),
+        on_message: Vec::new(),
+    };
+    let mut kept = Vec::new();
+    for impl_item in std::mem::take(&mut item.items) {
+        match impl_item {
+            ImplItem::Fn(mut f) => {
+                let attrs = MethodAttrs::take(cx, &mut f.attrs);
+                let (takes_socket, params) = split_params(&f.sig);
+                let receiver_ok = has_ref_self(&f.sig);
+                if attrs.hook_count() > 1 {
+                    cx.error_spanned_by(&f.sig.ident, "a method can be only one of #[on_connect], #[on_disconnect], #[on_message]");
+                }
+                let hook = |_span| Hook {
+                    method: f.sig.ident.clone(),
+                    is_async: f.sig.asyncness.is_some(),
+                    takes_socket,
+                    params: params.clone(),
+                    receiver_ok,
+                    sig: f.sig.clone(),
+                };
+                if let Some(span) = attrs.on_connect {
+                    model.on_connect.push(hook(span));
+                } else if let Some(span) = attrs.on_disconnect {
+                    model.on_disconnect.push(hook(span));
+                } else if let Some(span) = attrs.on_message {
+                    model.on_message.push(hook(span));
+                } else {
+                    let wire = attrs
+                        .event
+                        .unwrap_or_else(|| LitStr::new(&unraw(&f.sig.ident), f.sig.ident.span()));
+                    model.handlers.push(Handler {
+                        method: f.sig.ident.clone(),
+                        wire,
+                        is_async: f.sig.asyncness.is_some(),
+                        takes_socket,
+                        params,
+                        ret: return_type(&f.sig),
+                        acl: attrs.acl,
+                        receiver_ok,
+                        sig: f.sig.clone(),
+                    });
+                }
+                kept.push(ImplItem::Fn(f));
+            }
+            ImplItem::Verbatim(tokens) => match syn::parse2::<TraitItemFn>(tokens.clone()) {
+                Ok(mut decl) if decl.default.is_none() => {
+                    let attrs = MethodAttrs::take(cx, &mut decl.attrs);
+                    if attrs.acl.is_some() || attrs.hook_count() > 0 {
+                        cx.error_spanned_by(
+                            &decl.sig.ident,
+                            "server-to-client events take only #[event(\"..\")]",
+                        );
+                    }
+                    if decl.sig.receiver().is_some() {
+                        cx.error_spanned_by(&decl.sig.inputs, "a server-to-client event declaration takes no `self`: write `fn name(arg: Type);`");
+                    }
+                    if decl.sig.asyncness.is_some() {
+                        cx.error_spanned_by(
+                            &decl.sig.asyncness,
+                            "a server-to-client event declaration is not `async`",
+                        );
+                    }
+                    let (_, params) = split_params(&decl.sig);
+                    let wire = attrs.event.unwrap_or_else(|| {
+                        LitStr::new(&unraw(&decl.sig.ident), decl.sig.ident.span())
+                    });
+                    model.emits.push(Emit {
+                        method: decl.sig.ident.clone(),
+                        wire,
+                        params,
+                        ack: return_type(&decl.sig),
+                    });
+                }
+                _ => kept.push(ImplItem::Verbatim(tokens)),
+            },
+            other => kept.push(other),
+        }
+    }
+    item.items = kept;
+    model.item = item;
+    model
+}
