@@ -1,0 +1,139 @@
+//! Shared by the real-client tests: start an example binary on a free port (and restart it
+//! on the same port), and run Node scripts with their output read line by line under a
+//! deadline.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// The workspace root.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Fails with the set-up command when the npm packages are missing.
+pub fn require_node_modules(package: &str) {
+    let dir = repo_root().join("node_modules").join(package);
+    assert!(
+        dir.is_dir(),
+        "npm package {package} is missing: run `npm ci --ignore-scripts` at the repository root (the README's test command does)"
+    );
+}
+
+/// A child process whose stdout lines arrive on a channel. Killed on drop.
+pub struct Lines {
+    pub child: Child,
+    rx: Receiver<String>,
+    pub seen: Vec<String>,
+}
+
+impl Lines {
+    pub fn spawn(mut command: Command) -> Lines {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Lines { child, rx, seen: Vec::new() }
+    }
+
+    /// Waits for a line satisfying `pred`; panics with everything seen on timeout or EOF.
+    pub fn wait_for(&mut self, within: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if pred(&line) {
+                        return line;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => panic!("timed out after {within:?}; output so far:\n{}", self.seen.join("\n")),
+                Err(RecvTimeoutError::Disconnected) => panic!("process ended; output:\n{}", self.seen.join("\n")),
+            }
+        }
+    }
+}
+
+impl Drop for Lines {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An example server process on 127.0.0.1.
+pub struct Server {
+    binary: &'static str,
+    pub port: u16,
+    process: Option<Lines>,
+}
+
+impl Server {
+    /// Starts `binary` with `PORT=0` and reads the port it chose.
+    pub fn start(binary: &'static str) -> Server {
+        let mut server = Server { binary, port: 0, process: None };
+        server.launch();
+        server
+    }
+
+    fn launch(&mut self) {
+        let mut command = Command::new(self.binary);
+        command.env("PORT", self.port.to_string()).env("RUST_LOG", "warn");
+        let mut lines = Lines::spawn(command);
+        let line = lines.wait_for(Duration::from_secs(30), |l| l.starts_with("listening on "));
+        let port = line.rsplit(':').next().and_then(|p| p.trim().parse().ok());
+        self.port = port.unwrap_or_else(|| panic!("no port in {line:?}"));
+        self.process = Some(lines);
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the process (every connection drops) and starts a new one on the same port.
+    pub fn restart(&mut self) {
+        drop(self.process.take());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            // The port can take a moment to be free again.
+            let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.launch()));
+            match attempt {
+                Ok(()) => return,
+                Err(e) if Instant::now() > deadline => std::panic::resume_unwind(e),
+                Err(_) => std::thread::sleep(Duration::from_millis(200)),
+            }
+        }
+    }
+}
+
+/// `node <script> <args..>` from the repository root.
+pub fn node(script: &str, args: &[&str]) -> Lines {
+    let mut command = Command::new("node");
+    command.current_dir(repo_root()).arg(script).args(args);
+    Lines::spawn(command)
+}
+
+/// Runs a scenario script to its `ok`/`fail` line and asserts `ok`.
+pub fn run_ok(script: &str, scenario: &str, args: &[&str], within: Duration) {
+    let mut all = vec![scenario];
+    all.extend_from_slice(args);
+    let mut client = node(script, &all);
+    let last = client.wait_for(within, |l| l.starts_with("ok ") || l.starts_with("fail "));
+    assert_eq!(last, format!("ok {scenario}"), "output:\n{}", client.seen.join("\n"));
+}
