@@ -1,7 +1,10 @@
 //! Example servers, as libraries so that tests can start them, plus what every example
 //! binary shares: logging and binding `127.0.0.1:$PORT`.
 
+pub mod admin;
+pub mod chat;
 pub mod echo;
+pub mod static_files;
 
 use std::net::{Ipv4Addr, SocketAddr};
 

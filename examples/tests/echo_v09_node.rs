@@ -13,7 +13,12 @@ const ECHO: &str = env!("CARGO_BIN_EXE_echo");
 fn scenario(name: &str, transport: &str) {
     require_node_modules("sio-client-09");
     let server = Server::start(ECHO);
-    run_ok(SCRIPT, name, &[&server.url(), transport], Duration::from_secs(20));
+    run_ok(
+        SCRIPT,
+        name,
+        &[&server.url(), transport],
+        Duration::from_secs(20),
+    );
 }
 
 #[test]
@@ -62,7 +67,9 @@ fn reconnect(transport: &str) {
     let mut client = support::node(SCRIPT, &["reconnect", &server.url(), transport]);
     client.wait_for(Duration::from_secs(15), |l| l == "ready");
     server.restart();
-    let last = client.wait_for(Duration::from_secs(30), |l| l.starts_with("ok ") || l.starts_with("fail "));
+    let last = client.wait_for(Duration::from_secs(30), |l| {
+        l.starts_with("ok ") || l.starts_with("fail ")
+    });
     assert_eq!(last, "ok reconnect", "output:\n{}", client.seen.join("\n"));
 }
 

@@ -343,6 +343,11 @@ impl<N: Namespace> Socket<N> {
         self.broadcast().to(room)
     }
 
+    /// Every socket of the namespace, this one included (gevent's `broadcast_event`).
+    pub fn all(&self) -> BroadcastOperator<N> {
+        BroadcastOperator::new(self.inner.ns.clone(), BroadcastOptions::default())
+    }
+
     /// Every socket of the namespace except this one.
     pub fn broadcast(&self) -> BroadcastOperator<N> {
         BroadcastOperator::new(

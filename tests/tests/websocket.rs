@@ -87,6 +87,22 @@ async fn framed_payload_in_one_frame_is_accepted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_around_the_16_bit_length_boundary_round_trip() {
+    // §7.5: the reference wraps a 65536-byte frame's length to 0; lengths past 65535 need
+    // the 64-bit form.
+    let server = echo_server().await;
+    let (_, mut ws) = server.open_ws().await;
+    let prefix = "3:::[echo] ".len();
+    for reply_len in [65_535, 65_536, 65_537] {
+        let text = "w".repeat(reply_len - prefix);
+        ws.send_text(&format!("3:::{text}")).await;
+        let reply = ws.recv_text().await;
+        assert_eq!(reply.len(), reply_len);
+        assert_eq!(reply, format!("3:::[echo] {text}"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heartbeats_arrive_at_the_configured_interval() {
     let server = echo_with_heartbeats(150, 2_000).await;
     let (_, mut ws) = server.open_ws().await;

@@ -1,0 +1,51 @@
+//! An admin namespace that starts locked: only `login` is allowed until the right
+//! password lifts the ACL; `logout` locks it again.
+
+use socketio_runtime::{namespace, Socket};
+
+/// The `/admin` namespace.
+pub struct Admin {
+    password: String,
+}
+
+impl Admin {
+    /// An admin namespace accepting `password`.
+    pub fn new(password: impl Into<String>) -> Self {
+        Admin {
+            password: password.into(),
+        }
+    }
+}
+
+#[namespace("/admin", acl = locked)]
+impl Admin {
+    /// A message to every admin.
+    fn notice(text: String);
+
+    /// Unlocks every event on the right password.
+    #[acl(open)]
+    async fn login(&self, socket: &Socket<Self>, password: String) -> bool {
+        let ok = password == self.password;
+        if ok {
+            socket.acl().lift();
+        }
+        ok
+    }
+
+    /// Back to the initial ACL.
+    async fn logout(&self, socket: &Socket<Self>) -> bool {
+        socket.acl().reset();
+        true
+    }
+
+    /// Sends `notice` to every other admin socket.
+    async fn broadcast(&self, socket: &Socket<Self>, text: String) -> bool {
+        socket.broadcast().emit().notice(text).is_ok()
+    }
+
+    /// Which rooms (none, unless joined) and which transport this socket uses.
+    async fn whoami(&self, socket: &Socket<Self>) -> (String, String) {
+        let transport = socket.transport().map_or("between polls", |t| t.name());
+        (socket.id().to_owned(), transport.to_owned())
+    }
+}
