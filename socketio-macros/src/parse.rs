@@ -197,7 +197,7 @@ pub fn model(cx: &mut Ctxt, args: NamespaceArgs, mut item: ItemImpl) -> Model {
                     }
                     if decl.sig.asyncness.is_some() {
                         cx.error_spanned_by(
-                            &decl.sig.asyncness,
+                            decl.sig.asyncness,
                             "a server-to-client event declaration is not `async`",
                         );
                     }

@@ -224,7 +224,6 @@ async fn options_preflight_gets_204_with_the_echo() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "runtime bug: unmatched paths get warp's 400 `Connection header did not include 'upgrade'` instead of 404"]
 async fn paths_outside_the_resource_are_not_found() {
     let server = echo_server().await;
     for path in ["/", "/other", "/socket.iox/1/", "/socket.io/socket.io.js"] {

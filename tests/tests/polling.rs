@@ -261,7 +261,6 @@ async fn kick_on_a_namespace_leaves_only_that_namespace() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "runtime bug: packets POSTed before the first poll are dropped (no global socket yet), so their replies never come"]
 async fn post_before_the_first_poll_is_not_lost() {
     // §6.1: the reference processes such packets but loses the replies; Rust should
     // buffer per sid from the handshake on.

@@ -94,8 +94,6 @@ pub enum Batch {
 pub struct Attachment {
     /// Identifies this attach; stale once another transport attaches.
     pub generation: u64,
-    /// `true` on the session's first transport request (the client is now connected).
-    pub first_open: bool,
 }
 
 struct State {
@@ -209,6 +207,15 @@ impl Session {
         self.wake.notify_waiters();
     }
 
+    /// Marks the session open; `true` the first time. The client is connected from its
+    /// first transport request, whichever comes first: a poll, a POST or a websocket.
+    pub fn open_once(&self) -> bool {
+        let mut st = self.state();
+        let first = !st.opened && st.closed.is_none();
+        st.opened = true;
+        first
+    }
+
     /// A transport takes over the session.
     pub fn attach(&self, kind: TransportKind) -> Option<Attachment> {
         let attachment = {
@@ -218,11 +225,8 @@ impl Session {
             }
             st.generation += 1;
             st.transport = Some((kind, st.generation));
-            let first_open = !st.opened;
-            st.opened = true;
             Attachment {
                 generation: st.generation,
-                first_open,
             }
         };
         self.wake.notify_waiters();

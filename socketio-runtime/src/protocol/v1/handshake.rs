@@ -18,7 +18,7 @@ use crate::protocol::Protocol;
 /// field makes the 0.9.16 client drop the connection at once.
 pub fn seconds_field(d: Duration) -> String {
     let millis = d.as_millis().max(1);
-    if millis % 1000 == 0 {
+    if millis.is_multiple_of(1000) {
         (millis / 1000).to_string()
     } else {
         format!("{}", millis as f64 / 1000.0)

@@ -29,26 +29,29 @@ fn raw_query() -> impl Filter<Extract = (String,), Error = std::convert::Infalli
 
 /// The 0.9 filter for one server.
 pub(crate) fn filter(engine: Arc<EngineInner>) -> warp::filters::BoxedFilter<(Response,)> {
+    // The path is checked before `warp::ws()`, so that a request for another route is
+    // rejected as "not found" (and left to `.or(..)`), not as "not an upgrade".
     let for_ws = engine.clone();
-    let upgrade = warp::ws()
-        .and(warp::path::full())
-        .and_then(move |ws: Ws, full: FullPath| {
-            let engine = for_ws.clone();
-            async move {
-                match path::parse(&engine.config.resource, full.as_str()) {
-                    Some(Route::Transport {
-                        transport: "websocket",
-                        sid,
-                    }) if engine.config.transports.contains(&TransportKind::Websocket) => {
-                        let sid = sid.to_owned();
-                        Ok::<Response, Rejection>(
-                            websocket::upgrade(ws, engine, sid).into_response(),
-                        )
-                    }
-                    _ => Err(warp::reject::not_found()),
+    let websocket_sid = warp::path::full().and_then(move |full: FullPath| {
+        let engine = for_ws.clone();
+        async move {
+            match path::parse(&engine.config.resource, full.as_str()) {
+                Some(Route::Transport {
+                    transport: "websocket",
+                    sid,
+                }) if engine.config.transports.contains(&TransportKind::Websocket) => {
+                    Ok::<_, Rejection>((engine.clone(), sid.to_owned()))
                 }
+                _ => Err(warp::reject::not_found()),
             }
-        });
+        }
+    });
+    let upgrade =
+        websocket_sid
+            .and(warp::ws())
+            .map(|(engine, sid): (Arc<EngineInner>, String), ws: Ws| {
+                websocket::upgrade(ws, engine, sid).into_response()
+            });
     let http = warp::method()
         .and(warp::path::full())
         .and(raw_query())

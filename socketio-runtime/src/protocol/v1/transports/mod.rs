@@ -26,6 +26,20 @@ impl Drop for AttachGuard<'_> {
 /// Why an inbound body was refused as a whole.
 pub(crate) type InboundError = payload::PayloadError;
 
+/// Connects the client on its session's first transport request, whichever request that
+/// is. Callers hold `session.inbound`, so no packet is dispatched before the connect.
+async fn open_if_first(engine: &Arc<EngineInner>, session: &Arc<Session>) {
+    if session.open_once() {
+        client::open(engine, session).await;
+    }
+}
+
+/// Opens the session if this is its first request, in order with inbound packets.
+pub(crate) async fn open(engine: &Arc<EngineInner>, session: &Arc<Session>) {
+    let _in_order = session.inbound.lock().await;
+    open_if_first(engine, session).await;
+}
+
 /// Decodes a payload (one packet or framed) and dispatches each packet in order.
 /// Undecodable packets are dropped, as the reference server does; a broken framing
 /// refuses the whole body.
@@ -36,6 +50,9 @@ pub(crate) async fn dispatch_text(
 ) -> Result<(), InboundError> {
     let packets = payload::decode_payload(text, engine.config.max_packets_per_payload)?;
     let _in_order = session.inbound.lock().await;
+    // Packets POSTed before the first poll still find the client connected; `1::` and the
+    // answers wait in the outbox for that poll.
+    open_if_first(engine, session).await;
     for raw in packets {
         match codec::decode(raw) {
             Ok(packet) => client::handle_packet(engine, session, packet).await,

@@ -9,7 +9,6 @@ use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
 use super::{dispatch_text, AttachGuard};
-use crate::client;
 use crate::config::TransportKind;
 use crate::engine::session::{Batch, Frame};
 use crate::engine::{DisconnectReason, EngineInner, Session};
@@ -36,10 +35,7 @@ pub(crate) async fn poll_body(
         session: &session,
         generation: attachment.generation,
     };
-    if attachment.first_open {
-        let _in_order = session.inbound.lock().await;
-        client::open(engine, &session).await;
-    }
+    super::open(engine, &session).await;
     let batch = tokio::time::timeout(
         engine.config.polling_duration,
         session.next_batch(attachment.generation),

@@ -11,7 +11,6 @@ use warp::Reply;
 
 use super::polling::NOT_HANDSHAKEN;
 use super::{dispatch_text, AttachGuard};
-use crate::client;
 use crate::config::TransportKind;
 use crate::engine::session::Batch;
 use crate::engine::{DisconnectReason, EngineInner};
@@ -41,10 +40,7 @@ async fn run(ws: WebSocket, engine: Arc<EngineInner>, sid: String) {
         session: &session,
         generation: attachment.generation,
     };
-    if attachment.first_open {
-        let _in_order = session.inbound.lock().await;
-        client::open(&engine, &session).await;
-    }
+    super::open(&engine, &session).await;
     let config = engine.config.clone();
     let heartbeat = protocol::encode(Protocol::V1, &Packet::new(ROOT_NSP, PacketBody::Heartbeat));
     let mut next_heartbeat = Instant::now() + config.heartbeat_interval;
@@ -102,6 +98,15 @@ async fn run(ws: WebSocket, engine: Arc<EngineInner>, sid: String) {
     };
     if let Some(reason) = ended {
         session.close(reason);
+        // Say why, where RFC 6455 has a code for it.
+        if reason != DisconnectReason::TransportClose {
+            let code: u16 = match reason {
+                DisconnectReason::ProtocolError => 1008,
+                DisconnectReason::OutboxOverflow | DisconnectReason::HeartbeatTimeout => 1001,
+                _ => 1000,
+            };
+            let _ = tx.send(Message::close_with(code, reason.as_str())).await;
+        }
     }
     let _ = tx.close().await;
 }

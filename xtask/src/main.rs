@@ -1,0 +1,108 @@
+//! The project's commands, so that a fresh clone needs nothing but cargo, node and npm:
+//!
+//! - `cargo xtask demo`: installs the npm packages if needed and serves the chat demo at
+//!   http://127.0.0.1:3000 (`PORT` overrides);
+//! - `cargo xtask test`: installs the npm packages if needed, then checks formatting,
+//!   runs clippy, every test of the workspace (real-client tests included) and builds the
+//!   fuzz targets.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn run(what: &str, command: &mut Command) -> Result<(), String> {
+    eprintln!("xtask: {what}");
+    let status = command
+        .status()
+        .map_err(|e| format!("{what}: cannot start {command:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed ({status})"))
+    }
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+/// `npm ci` when node_modules is missing or older than the lock file.
+fn npm_packages() -> Result<(), String> {
+    let root = root();
+    let lock = root.join("package-lock.json");
+    let installed = root.join("node_modules/.package-lock.json");
+    let modified = |p: &Path| p.metadata().and_then(|m| m.modified()).ok();
+    let fresh = matches!((modified(&installed), modified(&lock)), (Some(i), Some(l)) if i >= l);
+    if fresh {
+        return Ok(());
+    }
+    // The 0.9 client's optional native build fails on current Node; it has a JS fallback.
+    run(
+        "npm ci (socket.io clients for the demo and the real-client tests)",
+        Command::new("npm").current_dir(&root).args([
+            "ci",
+            "--ignore-scripts",
+            "--no-audit",
+            "--no-fund",
+        ]),
+    )
+}
+
+fn demo() -> Result<(), String> {
+    npm_packages()?;
+    if std::env::var_os("PORT").is_none() {
+        eprintln!("xtask: the chat demo will be at http://127.0.0.1:3000");
+    }
+    run(
+        "chat demo",
+        cargo().args(["run", "--package", "socketio-examples", "--bin", "chat"]),
+    )
+}
+
+fn test() -> Result<(), String> {
+    npm_packages()?;
+    run(
+        "cargo fmt --check",
+        cargo().args(["fmt", "--all", "--", "--check"]),
+    )?;
+    run(
+        "cargo clippy",
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    run("cargo test", cargo().args(["test", "--workspace"]))?;
+    if root().join("fuzz/Cargo.toml").is_file() {
+        run(
+            "build the fuzz targets",
+            cargo().args(["build", "--manifest-path", "fuzz/Cargo.toml", "--bins"]),
+        )?;
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let result = match task.as_str() {
+        "demo" => demo(),
+        "test" => test(),
+        _ => Err("usage: cargo xtask <demo|test>".to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
