@@ -38,3 +38,8 @@ pub use typed::{EmitTarget, NamespaceEmitter, TypedAck};
 
 /// Turns an `impl` block into a typed namespace; see the `socketio-macros` crate.
 pub use socketio_macros::namespace;
+
+/// The README's example, compiled as a doctest so that it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExample;
