@@ -96,6 +96,24 @@ impl Chat {
         }
     }
 
+    /// Pings every socket of the namespace (this one included) and counts those that
+    /// answered with the right number within a second: acks from many.
+    async fn census(&self, socket: &Socket<Self>, nonce: u32) -> usize {
+        let Ok(pending) = socket.all().emit().ping(nonce) else {
+            return 0;
+        };
+        match pending.timeout(Duration::from_secs(1)).await {
+            Ok(replies) => replies
+                .iter()
+                .filter(|r| r.result.as_ref().is_ok_and(|n| *n == nonce))
+                .count(),
+            Err(e) => {
+                tracing::warn!(error = %e, "census failed");
+                0
+            }
+        }
+    }
+
     #[on_disconnect]
     async fn gone(&self, socket: &Socket<Self>, reason: DisconnectReason) {
         tracing::info!(sid = socket.id(), reason = reason.as_str(), "left the chat");

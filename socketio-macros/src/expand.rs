@@ -308,11 +308,13 @@ fn emitter_items(model: &Model, emitter: &Ident, rt: &TokenStream) -> TokenStrea
                 .map(|a| quote_spanned!(a.span()=> #rt::dispatch::assert_deserialize::<#ack>();));
             quote! {
                 #[doc = #doc]
-                #[doc = "Resolves with the client's ack."]
-                pub fn #name(&self, #(#params),*) -> ::core::result::Result<#rt::TypedAck<#ack>, #rt::EmitError> {
+                #[doc = "On a socket, resolves with the client's ack; on a broadcast, with one reply per recipient."]
+                pub fn #name(&self, #(#params),*)
+                    -> ::core::result::Result<<T as #rt::typed::AckEmitTarget>::Ack<#ack>, #rt::EmitError>
+                {
                     #ack_check
                     #encode
-                    #rt::typed::AckEmitTarget::emit_args_with_ack(self.target, #wire, args).map(#rt::TypedAck::new)
+                    #rt::typed::AckEmitTarget::emit_with_typed_ack::<#ack>(self.target, #wire, args)
                 }
             }
         } else {

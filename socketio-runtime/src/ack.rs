@@ -68,23 +68,23 @@ pub enum AckError {
     Invalid(String),
 }
 
-/// The acks a socket waits for. Bounded by `Config::max_pending_acks`.
+/// The acks a socket waits for, by packet id. Ids come from the namespace's counter, so a
+/// broadcast's single encoded packet can carry one id that every recipient registers.
+/// Bounded by `Config::max_pending_acks`.
 #[derive(Debug, Default)]
 pub(crate) struct PendingAcks {
-    next_id: u64,
     waiting: HashMap<u64, oneshot::Sender<Args>>,
 }
 
 impl PendingAcks {
-    /// Reserves the next id, or `None` if too many acks are pending.
-    pub fn register(&mut self, limit: usize) -> Option<(u64, oneshot::Receiver<Args>)> {
+    /// Waits for the ack of packet `id`, or `None` if too many acks are pending.
+    pub fn register(&mut self, id: u64, limit: usize) -> Option<oneshot::Receiver<Args>> {
         if self.waiting.len() >= limit {
             return None;
         }
-        self.next_id += 1;
         let (tx, rx) = oneshot::channel();
-        self.waiting.insert(self.next_id, tx);
-        Some((self.next_id, rx))
+        self.waiting.insert(id, tx);
+        Some(rx)
     }
 
     pub fn resolve(&mut self, id: u64, args: Args) -> bool {
@@ -141,6 +141,52 @@ impl AckFuture {
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
+    }
+}
+
+/// One recipient's pending answer to a broadcast that asked for acks. Adapters create
+/// them: the local adapter for this node's sockets, a cluster adapter for remote ones.
+pub struct AckWaiter {
+    /// The recipient socket's id.
+    pub socket: Arc<str>,
+    rx: oneshot::Receiver<Args>,
+    local: Option<(Weak<SocketInner>, u64)>,
+}
+
+impl AckWaiter {
+    pub(crate) fn local(socket: &Arc<SocketInner>, id: u64, rx: oneshot::Receiver<Args>) -> Self {
+        AckWaiter {
+            socket: socket.id.clone(),
+            rx,
+            local: Some((Arc::downgrade(socket), id)),
+        }
+    }
+
+    /// A waiter fed by a cluster adapter when the remote answer arrives.
+    pub fn remote(socket: Arc<str>, rx: oneshot::Receiver<Args>) -> Self {
+        AckWaiter {
+            socket,
+            rx,
+            local: None,
+        }
+    }
+
+    /// Waits until `deadline` for the answer.
+    pub async fn wait(self, deadline: tokio::time::Instant) -> Result<Args, AckError> {
+        match tokio::time::timeout_at(deadline, self.rx).await {
+            Ok(Ok(args)) => Ok(args),
+            Ok(Err(_)) => Err(AckError::Disconnected),
+            Err(_) => {
+                if let Some(socket) = self
+                    .local
+                    .as_ref()
+                    .and_then(|(s, id)| s.upgrade().map(|s| (s, *id)))
+                {
+                    socket.0.forget_ack(socket.1);
+                }
+                Err(AckError::Timeout)
+            }
+        }
     }
 }
 

@@ -1,16 +1,19 @@
 //! Broadcast operators: pick sockets of a namespace (rooms, exceptions) and emit to them
 //! through the namespace's adapter. The packet is encoded once per protocol generation.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::adapter::{BroadcastOptions, BroadcastPacket};
+use crate::ack::{AckError, AckWaiter};
+use crate::adapter::{AdapterError, BroadcastOptions, BroadcastPacket};
 use crate::namespace::NsCore;
-use crate::packet::{Args, Packet, PacketBody};
+use crate::packet::{AckRequest, Args, Packet, PacketBody};
 use crate::rooms::Room;
 use crate::socket::EmitError;
 
@@ -75,6 +78,38 @@ impl<N> BroadcastOperator<N> {
         Ok(())
     }
 
+    /// Emits an event to every selected socket and collects their acks. Delivery happens
+    /// now, as with [`BroadcastOperator::emit_raw`]; awaiting the result waits for the
+    /// answers (until `Config::ack_timeout`, or [`BroadcastAckFuture::timeout`]).
+    pub fn emit_raw_with_ack<A: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &A,
+    ) -> Result<BroadcastAckFuture, EmitError> {
+        let args = Args::from_serialize(args)?;
+        let id = self.ns.next_ack_id();
+        let packet = Packet::new(
+            &*self.ns.path,
+            PacketBody::Event {
+                name: event.to_owned(),
+                args,
+                ack: Some(AckRequest::data(id)),
+            },
+        );
+        let adapter = self.ns.adapter.clone();
+        let opts = self.opts.clone();
+        let packet = Arc::new(BroadcastPacket::new(packet));
+        let mut fut = Box::pin(async move { adapter.broadcast_with_ack(packet, opts, id).await });
+        let stage = match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(result) => Stage::Delivered(result),
+            Poll::Pending => Stage::Delivering(tokio::spawn(fut)),
+        };
+        Ok(BroadcastAckFuture {
+            stage,
+            timeout: self.ns.ack_timeout,
+        })
+    }
+
     fn broadcast(&self, packet: Packet) {
         let adapter = self.ns.adapter.clone();
         let opts = self.opts.clone();
@@ -92,5 +127,61 @@ impl<N> BroadcastOperator<N> {
                 });
             }
         }
+    }
+}
+
+enum Stage {
+    Delivered(Result<Vec<AckWaiter>, AdapterError>),
+    Delivering(tokio::task::JoinHandle<Result<Vec<AckWaiter>, AdapterError>>),
+}
+
+/// One recipient's answer to a broadcast with acks.
+#[derive(Debug)]
+pub struct AckReply<T = Args> {
+    /// The socket that answered (or did not).
+    pub socket: Arc<str>,
+    /// Its answer.
+    pub result: Result<T, AckError>,
+}
+
+/// The answers to a broadcast that asked for acks: one [`AckReply`] per recipient, in no
+/// particular order. Fails only if the adapter could not deliver.
+#[must_use = "await it to collect the acks"]
+pub struct BroadcastAckFuture {
+    stage: Stage,
+    timeout: Duration,
+}
+
+impl BroadcastAckFuture {
+    /// How long to wait for the slowest recipient.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}
+
+impl IntoFuture for BroadcastAckFuture {
+    type Output = Result<Vec<AckReply>, AdapterError>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let deadline = tokio::time::Instant::now() + self.timeout;
+            let waiters = match self.stage {
+                Stage::Delivered(result) => result?,
+                Stage::Delivering(task) => {
+                    task.await.map_err(|e| AdapterError(e.to_string()))??
+                }
+            };
+            let mut replies = Vec::with_capacity(waiters.len());
+            for waiter in waiters {
+                let socket = waiter.socket.clone();
+                replies.push(AckReply {
+                    socket,
+                    result: waiter.wait(deadline).await,
+                });
+            }
+            Ok(replies)
+        })
     }
 }

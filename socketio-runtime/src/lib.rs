@@ -27,7 +27,7 @@ pub mod socket;
 pub mod typed;
 
 pub use ack::{AckError, AckFuture, AckResponder};
-pub use broadcast::BroadcastOperator;
+pub use broadcast::{AckReply, BroadcastAckFuture, BroadcastOperator};
 pub use config::{Config, TransportKind};
 pub use engine::{ConnectionInfo, DisconnectReason};
 pub use namespace::{ConnectError, ConnectRequest, Event, Message, MessageData, Namespace};

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
 
-use crate::ack::AckResponder;
+use crate::ack::{AckResponder, AckWaiter};
 use crate::acl::AclSet;
 use crate::adapter::{Adapter, AdapterFactory, BroadcastOptions, BroadcastPacket, LocalNamespace};
 use crate::engine::DisconnectReason;
@@ -205,6 +205,8 @@ impl<N: Namespace> ErasedNamespace for Holder<N> {
 /// The runtime state of one namespace.
 pub(crate) struct NsCore {
     pub path: Arc<str>,
+    pub ack_timeout: std::time::Duration,
+    ack_ids: std::sync::atomic::AtomicU64,
     pub handler: Arc<dyn ErasedNamespace>,
     pub sockets: RwLock<HashMap<Arc<str>, Arc<SocketInner>>>,
     pub rooms: RoomIndex,
@@ -216,14 +218,24 @@ impl NsCore {
         path: &str,
         handler: Arc<dyn ErasedNamespace>,
         adapter: &AdapterFactory,
+        ack_timeout: std::time::Duration,
     ) -> Arc<Self> {
         Arc::new_cyclic(|weak| NsCore {
             path: path.into(),
+            ack_timeout,
+            ack_ids: std::sync::atomic::AtomicU64::new(0),
             handler,
             sockets: RwLock::new(HashMap::new()),
             rooms: RoomIndex::default(),
             adapter: adapter(LocalNamespace::new(weak.clone())),
         })
+    }
+
+    /// A fresh packet id for an emit that asks for acks.
+    pub fn next_ack_id(&self) -> u64 {
+        self.ack_ids
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1
     }
 
     pub fn add_socket(&self, socket: Arc<SocketInner>) {
@@ -243,30 +255,56 @@ impl NsCore {
 
     /// Delivers a broadcast to this node's sockets that `opts` selects.
     pub fn deliver_local(&self, packet: &BroadcastPacket, opts: &BroadcastOptions) -> usize {
-        let targets: Vec<Arc<SocketInner>> = {
-            let sockets = self.sockets.read().unwrap_or_else(|e| e.into_inner());
-            let excluded = |id: &str| {
-                opts.except_sockets.iter().any(|e| &**e == id)
-                    || self.rooms.in_any(id, &opts.except_rooms)
-            };
-            if opts.rooms.is_empty() {
-                sockets
-                    .values()
-                    .filter(|s| !excluded(&s.id))
-                    .cloned()
-                    .collect()
-            } else {
-                self.rooms
-                    .members(&opts.rooms)
-                    .into_iter()
-                    .filter(|id| !excluded(id))
-                    .filter_map(|id| sockets.get(&id).cloned())
-                    .collect()
-            }
-        };
+        let targets = self.targets(opts);
         for socket in &targets {
             socket.deliver(packet.frame_for(socket.protocol()));
         }
         targets.len()
+    }
+
+    /// Delivers a broadcast that asks for acks (packet id `ack_id`) and returns one waiter
+    /// per recipient. Sockets with too many pending acks are skipped.
+    pub fn deliver_local_with_ack(
+        &self,
+        packet: &BroadcastPacket,
+        opts: &BroadcastOptions,
+        ack_id: u64,
+    ) -> Vec<AckWaiter> {
+        let mut waiters = Vec::new();
+        for socket in self.targets(opts) {
+            let Some(rx) = socket.expect_ack(ack_id) else {
+                tracing::warn!(socket = %socket.id, "too many pending acks: broadcast skipped for this socket");
+                continue;
+            };
+            if socket.deliver(packet.frame_for(socket.protocol())) {
+                waiters.push(AckWaiter::local(&socket, ack_id, rx));
+            } else {
+                socket.forget_ack(ack_id);
+            }
+        }
+        waiters
+    }
+
+    /// The sockets `opts` selects on this node.
+    fn targets(&self, opts: &BroadcastOptions) -> Vec<Arc<SocketInner>> {
+        let sockets = self.sockets.read().unwrap_or_else(|e| e.into_inner());
+        let excluded = |id: &str| {
+            opts.except_sockets.iter().any(|e| &**e == id)
+                || self.rooms.in_any(id, &opts.except_rooms)
+        };
+        if opts.rooms.is_empty() {
+            sockets
+                .values()
+                .filter(|s| !excluded(&s.id))
+                .cloned()
+                .collect()
+        } else {
+            self.rooms
+                .members(&opts.rooms)
+                .into_iter()
+                .filter(|id| !excluded(id))
+                .filter_map(|id| sockets.get(&id).cloned())
+                .collect()
+        }
     }
 }

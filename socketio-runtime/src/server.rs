@@ -197,7 +197,7 @@ impl SocketIoBuilder {
                 !path.contains(':'),
                 "socketio: namespace path {path:?} must not contain ':'"
             );
-            let ns = NsCore::new(path, handler, &self.adapter);
+            let ns = NsCore::new(path, handler, &self.adapter, self.config.ack_timeout);
             assert!(
                 by_path.insert(path.to_owned(), ns.clone()).is_none(),
                 "socketio: two namespaces share the path {path:?}"

@@ -182,13 +182,17 @@ impl SocketInner {
         lock(&self.acks).forget(id);
     }
 
+    /// Waits for the ack of packet `id` (sent by a broadcast).
+    pub fn expect_ack(&self, id: u64) -> Option<tokio::sync::oneshot::Receiver<Args>> {
+        lock(&self.acks).register(id, self.max_pending_acks)
+    }
+
     fn emit_with_ack(
         self: &Arc<Self>,
         body: impl FnOnce(AckRequest) -> PacketBody,
     ) -> Result<AckFuture, EmitError> {
-        let (id, rx) = lock(&self.acks)
-            .register(self.max_pending_acks)
-            .ok_or(EmitError::TooManyPendingAcks)?;
+        let id = self.ns.next_ack_id();
+        let rx = self.expect_ack(id).ok_or(EmitError::TooManyPendingAcks)?;
         if let Err(e) = self.send_packet(body(AckRequest::data(id))) {
             self.forget_ack(id);
             return Err(e);

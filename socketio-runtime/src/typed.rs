@@ -1,6 +1,7 @@
 //! What the generated typed emitter stands on: [`EmitTarget`] (a socket or a broadcast
-//! selection), [`NamespaceEmitter`] (the namespace's generated emitter type) and
-//! [`TypedAck`] (a server-to-client ack decoded into the declared type).
+//! selection), [`AckEmitTarget`] (emits that ask for acks: one answer from a socket, one per
+//! recipient from a broadcast), [`NamespaceEmitter`] (the namespace's generated emitter
+//! type), and the typed ack futures.
 
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
@@ -10,7 +11,8 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 
 use crate::ack::{AckError, AckFuture};
-use crate::broadcast::BroadcastOperator;
+use crate::adapter::AdapterError;
+use crate::broadcast::{AckReply, BroadcastAckFuture, BroadcastOperator};
 use crate::namespace::Namespace;
 use crate::packet::Args;
 use crate::socket::{EmitError, Socket};
@@ -21,10 +23,16 @@ pub trait EmitTarget {
     fn emit_args(&self, event: &str, args: Args) -> Result<(), EmitError>;
 }
 
-/// A target that can wait for the client's ack (a single socket).
+/// A target whose emits can ask for acks.
 pub trait AckEmitTarget: EmitTarget {
-    /// Emits `event` and returns the pending ack.
-    fn emit_args_with_ack(&self, event: &str, args: Args) -> Result<AckFuture, EmitError>;
+    /// What awaiting the acks gives, for an ack type `R`.
+    type Ack<R: DeserializeOwned + Send + 'static>;
+    /// Emits `event` asking for acks.
+    fn emit_with_typed_ack<R: DeserializeOwned + Send + 'static>(
+        &self,
+        event: &str,
+        args: Args,
+    ) -> Result<Self::Ack<R>, EmitError>;
 }
 
 impl<N: Namespace> EmitTarget for Socket<N> {
@@ -34,14 +42,34 @@ impl<N: Namespace> EmitTarget for Socket<N> {
 }
 
 impl<N: Namespace> AckEmitTarget for Socket<N> {
-    fn emit_args_with_ack(&self, event: &str, args: Args) -> Result<AckFuture, EmitError> {
-        self.emit_raw_with_ack(event, &args)
+    type Ack<R: DeserializeOwned + Send + 'static> = TypedAck<R>;
+    fn emit_with_typed_ack<R: DeserializeOwned + Send + 'static>(
+        &self,
+        event: &str,
+        args: Args,
+    ) -> Result<TypedAck<R>, EmitError> {
+        self.emit_raw_with_ack(event, &args).map(TypedAck::new)
     }
 }
 
 impl<N> EmitTarget for BroadcastOperator<N> {
     fn emit_args(&self, event: &str, args: Args) -> Result<(), EmitError> {
         self.emit_raw(event, &args)
+    }
+}
+
+impl<N> AckEmitTarget for BroadcastOperator<N> {
+    type Ack<R: DeserializeOwned + Send + 'static> = TypedBroadcastAcks<R>;
+    fn emit_with_typed_ack<R: DeserializeOwned + Send + 'static>(
+        &self,
+        event: &str,
+        args: Args,
+    ) -> Result<TypedBroadcastAcks<R>, EmitError> {
+        self.emit_raw_with_ack(event, &args)
+            .map(|inner| TypedBroadcastAcks {
+                inner,
+                _r: PhantomData,
+            })
     }
 }
 
@@ -67,7 +95,14 @@ impl<N: NamespaceEmitter> BroadcastOperator<N> {
     }
 }
 
-/// A client's ack decoded into `R` (its first argument; no argument reads as `null`).
+/// An ack's first argument decoded as `R` (no argument reads as `null`).
+fn decode_ack<R: DeserializeOwned>(args: &Args) -> Result<R, AckError> {
+    let items = args.items().map_err(|e| AckError::Invalid(e.to_string()))?;
+    let first = items.first().map_or("null", |raw| raw.get());
+    serde_json::from_str(first).map_err(|e| AckError::Invalid(e.to_string()))
+}
+
+/// A client's ack decoded into `R`.
 ///
 /// ```no_run
 /// # async fn f(pending: socketio_runtime::typed::TypedAck<String>) {
@@ -100,11 +135,49 @@ impl<R: DeserializeOwned + Send + 'static> IntoFuture for TypedAck<R> {
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move { decode_ack(&self.inner.await?) })
+    }
+}
+
+/// The answers to a typed broadcast with acks, each decoded as `R`.
+///
+/// ```no_run
+/// # async fn f(pending: socketio_runtime::typed::TypedBroadcastAcks<u32>) {
+/// for reply in pending.timeout(std::time::Duration::from_secs(1)).await.unwrap() {
+///     println!("{}: {:?}", reply.socket, reply.result);
+/// }
+/// # }
+/// ```
+#[must_use = "await it to collect the acks"]
+pub struct TypedBroadcastAcks<R> {
+    inner: BroadcastAckFuture,
+    _r: PhantomData<fn() -> R>,
+}
+
+impl<R> TypedBroadcastAcks<R> {
+    /// How long to wait for the slowest recipient.
+    pub fn timeout(self, timeout: Duration) -> Self {
+        TypedBroadcastAcks {
+            inner: self.inner.timeout(timeout),
+            _r: PhantomData,
+        }
+    }
+}
+
+impl<R: DeserializeOwned + Send + 'static> IntoFuture for TypedBroadcastAcks<R> {
+    type Output = Result<Vec<AckReply<R>>, AdapterError>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
         Box::pin(async move {
-            let args = self.inner.await?;
-            let items = args.items().map_err(|e| AckError::Invalid(e.to_string()))?;
-            let first = items.first().map_or("null", |raw| raw.get());
-            serde_json::from_str(first).map_err(|e| AckError::Invalid(e.to_string()))
+            let replies = self.inner.await?;
+            Ok(replies
+                .into_iter()
+                .map(|reply| AckReply {
+                    socket: reply.socket,
+                    result: reply.result.and_then(|args| decode_ack(&args)),
+                })
+                .collect())
         })
     }
 }

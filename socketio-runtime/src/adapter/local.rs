@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use crate::ack::AckWaiter;
+
 use super::{
     Adapter, AdapterError, AdapterFactory, AdapterFuture, BroadcastOptions, BroadcastPacket,
     LocalNamespace,
@@ -34,5 +36,15 @@ impl Adapter for LocalAdapter {
         let delivered = self.local.deliver(&packet, &opts);
         tracing::trace!(delivered, "local broadcast");
         Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn broadcast_with_ack(
+        &self,
+        packet: Arc<BroadcastPacket>,
+        opts: BroadcastOptions,
+        ack_id: u64,
+    ) -> AdapterFuture<'_, Result<Vec<AckWaiter>, AdapterError>> {
+        let waiters = self.local.deliver_with_ack(&packet, &opts, ack_id);
+        Box::pin(std::future::ready(Ok(waiters)))
     }
 }

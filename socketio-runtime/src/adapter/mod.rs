@@ -11,6 +11,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock, Weak};
 
+use crate::ack::AckWaiter;
 use crate::engine::session::Frame;
 use crate::namespace::NsCore;
 use crate::packet::Packet;
@@ -53,6 +54,15 @@ pub trait Adapter: Send + Sync + 'static {
         packet: Arc<BroadcastPacket>,
         opts: BroadcastOptions,
     ) -> AdapterFuture<'_, Result<(), AdapterError>>;
+
+    /// Delivers `packet`, whose id is `ack_id`, and returns one waiter per recipient on
+    /// every node.
+    fn broadcast_with_ack(
+        &self,
+        packet: Arc<BroadcastPacket>,
+        opts: BroadcastOptions,
+        ack_id: u64,
+    ) -> AdapterFuture<'_, Result<Vec<AckWaiter>, AdapterError>>;
 }
 
 /// A packet on its way to many sockets: encoded at most once per protocol generation,
@@ -102,6 +112,19 @@ impl LocalNamespace {
         self.0
             .upgrade()
             .map_or(0, |ns| ns.deliver_local(packet, opts))
+    }
+
+    /// Delivers a packet that asks for acks (its id is `ack_id`) to this node's matching
+    /// sockets; one waiter per recipient.
+    pub fn deliver_with_ack(
+        &self,
+        packet: &BroadcastPacket,
+        opts: &BroadcastOptions,
+        ack_id: u64,
+    ) -> Vec<AckWaiter> {
+        self.0.upgrade().map_or_else(Vec::new, |ns| {
+            ns.deliver_local_with_ack(packet, opts, ack_id)
+        })
     }
 
     /// The namespace path.

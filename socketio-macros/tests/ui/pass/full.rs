@@ -31,6 +31,7 @@ impl Chat {
     #[event("msg to room")]
     fn msg_to_room(from: &str, msg: ChatMessage);
     fn question(q: String) -> bool;
+    fn ping(n: u32) -> u32;
 
     #[on_connect]
     async fn connect(&self, socket: &Socket<Self>, auth: Option<Token>) -> Result<(), ConnectError> {
@@ -84,6 +85,12 @@ impl Chat {
         pending.timeout(Duration::from_secs(1)).await.map_err(|e| e.to_string())
     }
 
+    async fn roll_call(&self, socket: &Socket<Self>) -> usize {
+        let pending = socket.to("room").emit().ping(1).unwrap();
+        let replies = pending.timeout(Duration::from_millis(10)).await.unwrap();
+        replies.iter().filter(|r| r.result == Ok(1)).count()
+    }
+
     fn sync_handler(&self, a: u32, b: Option<u32>) -> u32 {
         a + b.unwrap_or(0)
     }
@@ -106,13 +113,13 @@ pub struct Admin;
 fn main() {
     assert_eq!(<Chat as Namespace>::PATH, "/chat");
     assert_eq!(ChatEvent::UserMessage.name(), "user message");
-    assert_eq!(ChatEvent::ALL.len(), 6);
+    assert_eq!(ChatEvent::ALL.len(), 7);
     assert!(!Chat::initial_acl().contains(ChatEvent::UserMessage.index()));
     assert!(Chat::initial_acl().contains(ChatEvent::Join.index()));
     assert!(Admin::initial_acl().contains(AdminEvent::Login.index()));
     assert!(!Admin::initial_acl().contains(AdminEvent::Shutdown.index()));
     let schema = Chat::SCHEMA;
-    assert_eq!(schema.events_in(Direction::ServerToClient).count(), 4);
+    assert_eq!(schema.events_in(Direction::ServerToClient).count(), 5);
     let msg = schema.events.iter().find(|e| e.name == "msg to room").unwrap();
     assert_eq!(msg.args[0].rust_type, "&str");
     assert_eq!(msg.args[1].rust_type, "ChatMessage");
