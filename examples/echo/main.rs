@@ -1,4 +1,5 @@
-//! `PORT=3000 cargo run -p socketio-examples --bin echo`: the echo server on 127.0.0.1.
+//! `PORT=3000 cargo run -p socketio-examples --bin echo`: the echo server on 127.0.0.1,
+//! with the 0.9 client bundle at `/socket.io.js` for browser pages.
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
