@@ -7,31 +7,58 @@ use std::time::Duration;
 pub enum TransportKind {
     /// RFC 6455 WebSocket.
     Websocket,
+    /// WebSocket through the Flash bridge: hixie-76 (served by [`crate::SocketIo::serve`])
+    /// or RFC 6455.
+    Flashsocket,
+    /// A forever-iframe of `<script>` chunks (Internet Explorer).
+    Htmlfile,
+    /// A `multipart/x-mixed-replace` stream (experimental: no 0.9 client uses it).
+    XhrMultipart,
     /// XHR long polling.
     XhrPolling,
+    /// `<script>` long polling, with form POSTs upstream.
+    JsonpPolling,
 }
 
 impl TransportKind {
+    /// Every transport, in the reference server's order of preference.
+    pub const ALL: [TransportKind; 6] = [
+        TransportKind::Websocket,
+        TransportKind::Flashsocket,
+        TransportKind::Htmlfile,
+        TransportKind::XhrMultipart,
+        TransportKind::XhrPolling,
+        TransportKind::JsonpPolling,
+    ];
+
     /// The name used in URLs and in the 0.9 handshake.
     pub fn name(self) -> &'static str {
         match self {
             TransportKind::Websocket => "websocket",
+            TransportKind::Flashsocket => "flashsocket",
+            TransportKind::Htmlfile => "htmlfile",
+            TransportKind::XhrMultipart => "xhr-multipart",
             TransportKind::XhrPolling => "xhr-polling",
+            TransportKind::JsonpPolling => "jsonp-polling",
         }
     }
 
     /// Parses a transport name from a URL segment.
     pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "websocket" => Some(TransportKind::Websocket),
-            "xhr-polling" => Some(TransportKind::XhrPolling),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|t| t.name() == name)
     }
 
     /// Streaming transports keep one connection open and get server heartbeats.
     pub fn is_streaming(self) -> bool {
-        matches!(self, TransportKind::Websocket)
+        !matches!(
+            self,
+            TransportKind::XhrPolling | TransportKind::JsonpPolling
+        )
+    }
+
+    /// Transports whose downstream is a WebSocket.
+    pub fn is_websocket(self) -> bool {
+        matches!(self, TransportKind::Websocket | TransportKind::Flashsocket)
     }
 }
 
@@ -75,7 +102,12 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             resource: "socket.io".to_owned(),
-            transports: vec![TransportKind::Websocket, TransportKind::XhrPolling],
+            transports: vec![
+                TransportKind::Websocket,
+                TransportKind::Htmlfile,
+                TransportKind::XhrPolling,
+                TransportKind::JsonpPolling,
+            ],
             heartbeat_interval: Duration::from_secs(25),
             heartbeat_timeout: Duration::from_secs(60),
             close_timeout: Duration::from_secs(60),

@@ -266,6 +266,15 @@ impl Args {
         Args(RawValue::from_string(out).expect("joined raw values form a valid array"))
     }
 
+    /// `[]` for an empty array written with whitespace inside (`[ ]`), else unchanged.
+    pub fn normalized(self) -> Self {
+        if self.is_empty() && self.as_str() != "[]" {
+            Self::empty()
+        } else {
+            self
+        }
+    }
+
     /// The array as JSON text.
     pub fn as_str(&self) -> &str {
         self.0.get()

@@ -38,7 +38,7 @@ async fn handshake_answers_sid_timeouts_and_transports() {
     let (_, hb, close, transports) = split_handshake(res.text());
     assert_eq!(
         (hb.as_str(), close.as_str(), transports.as_str()),
-        ("60", "60", "websocket,xhr-polling")
+        ("60", "60", "websocket,htmlfile,xhr-polling,jsonp-polling")
     );
     // Without an Origin there is nothing to echo.
     assert_eq!(res.header("access-control-allow-origin"), None);
@@ -105,7 +105,7 @@ async fn jsonp_handshake_wraps_the_body_in_a_callback() {
     let (_, hb, close, transports) = split_handshake(inner);
     assert_eq!(
         (hb.as_str(), close.as_str(), transports.as_str()),
-        ("60", "60", "websocket,xhr-polling")
+        ("60", "60", "websocket,htmlfile,xhr-polling,jsonp-polling")
     );
 }
 

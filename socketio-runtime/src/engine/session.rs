@@ -97,6 +97,7 @@ pub struct Attachment {
 }
 
 struct State {
+    last_inbound: Instant,
     outbox: VecDeque<Frame>,
     opened: bool,
     generation: u64,
@@ -149,6 +150,7 @@ impl Session {
             engine,
             max_outbox,
             state: Mutex::new(State {
+                last_inbound: now,
                 outbox: VecDeque::new(),
                 opened: false,
                 generation: 0,
@@ -240,6 +242,22 @@ impl Session {
             st.transport = None;
             st.idle_since = Instant::now();
         }
+    }
+
+    /// Records inbound traffic (any packet resets the heartbeat timeout).
+    pub fn touch(&self) {
+        self.state().last_inbound = Instant::now();
+    }
+
+    /// When the client last sent anything.
+    pub fn last_inbound(&self) -> Instant {
+        self.state().last_inbound
+    }
+
+    /// Whether the transport of `generation` is still the attached one.
+    pub fn is_attached(&self, generation: u64) -> bool {
+        let st = self.state();
+        st.closed.is_none() && st.transport.map(|t| t.1) == Some(generation)
     }
 
     /// The transport currently attached.

@@ -192,19 +192,25 @@ pub fn decode(input: &str) -> Result<Packet, DecodeError> {
         Some((ep, q)) => (ep, Some(q)),
         None => (ep_field, None),
     };
-    let nsp = if nsp.is_empty() { ROOT_NSP } else { nsp };
+    // Heartbeats and noops belong to the connection, whatever endpoint they carry.
+    let nsp = if nsp.is_empty() || kind == 2 || kind == 8 {
+        ROOT_NSP
+    } else {
+        nsp
+    };
 
     let body = match kind {
         0 => PacketBody::Disconnect,
         1 => {
-            let query =
-                match data
-                    .strip_prefix('?')
-                    .or(if data.is_empty() { None } else { Some(data) })
-                {
-                    Some(q) => Some(q.to_owned()),
-                    None => glued_query.map(str::to_owned),
-                };
+            let query = match data
+                .strip_prefix('?')
+                .or((!data.is_empty()).then_some(data))
+            {
+                Some(q) => Some(q),
+                None => glued_query,
+            };
+            // An empty query is no query (the encoder writes none).
+            let query = query.filter(|q| !q.is_empty()).map(str::to_owned);
             PacketBody::Connect { query }
         }
         2 => PacketBody::Heartbeat,
@@ -226,7 +232,9 @@ pub fn decode(input: &str) -> Result<Packet, DecodeError> {
             let ev: EventData = serde_json::from_str(data).map_err(|e| invalid("event", e))?;
             let args = match ev.args {
                 None => Args::empty(),
-                Some(raw) => Args::from_raw(raw).map_err(|e| invalid("event", e))?,
+                Some(raw) => Args::from_raw(raw)
+                    .map_err(|e| invalid("event", e))?
+                    .normalized(),
             };
             PacketBody::Event {
                 name: ev.name,
@@ -248,7 +256,7 @@ pub fn decode(input: &str) -> Result<Packet, DecodeError> {
             // Like the reference parser, unparsable ack arguments count as none.
             let args = rest
                 .and_then(|r| Args::from_json(r).ok())
-                .unwrap_or_else(Args::empty);
+                .map_or_else(Args::empty, Args::normalized);
             PacketBody::Ack { id, args }
         }
         7 => {

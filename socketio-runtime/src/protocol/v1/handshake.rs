@@ -30,7 +30,7 @@ pub fn seconds_field(d: Duration) -> String {
 /// ```
 /// use socketio_runtime::Config;
 /// use socketio_runtime::protocol::v1::handshake::handshake_body;
-/// assert_eq!(handshake_body("abc", &Config::default()), "abc:60:60:websocket,xhr-polling");
+/// assert_eq!(handshake_body("abc", &Config::default()), "abc:60:60:websocket,htmlfile,xhr-polling,jsonp-polling");
 /// ```
 pub fn handshake_body(sid: &str, config: &Config) -> String {
     let transports: Vec<&str> = config.transports.iter().map(|t| t.name()).collect();

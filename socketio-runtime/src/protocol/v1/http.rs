@@ -115,6 +115,14 @@ pub(crate) fn push_js_string(out: &mut String, s: &str) {
     }
 }
 
+/// `<script>_("…");</script>`: a payload for an htmlfile stream. Every `/` is written `\/`
+/// so that `</script>` in the data cannot end the tag (the 0.9 client undoes it).
+pub(crate) fn htmlfile_script(payload: &str) -> String {
+    let mut literal = String::with_capacity(payload.len() + 8);
+    push_js_string(&mut literal, payload);
+    format!("<script>_({});</script>", literal.replace('/', "\\/"))
+}
+
 /// Decoded query arguments.
 pub(crate) fn parse_query(raw: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(raw.as_bytes())
@@ -138,6 +146,18 @@ mod tests {
         assert_eq!(
             jsonp_call(3, "a\u{2028}b\"</script>"),
             "io.j[3](\"a\\u2028b\\\"</script>\");"
+        );
+    }
+
+    #[test]
+    fn htmlfile_script_cannot_close_its_tag() {
+        assert_eq!(
+            htmlfile_script("6:::1+[\"pong\",\"</script>\"]"),
+            r#"<script>_("6:::1+[\"pong\",\"<\/script>\"]");</script>"#
+        );
+        assert_eq!(
+            htmlfile_script("\u{2028}"),
+            r#"<script>_("\u2028");</script>"#
         );
     }
 

@@ -10,7 +10,7 @@ pub(crate) mod http;
 pub mod path;
 pub mod payload;
 pub(crate) mod routes;
-pub(crate) mod transports;
+pub mod transports;
 
 #[cfg(test)]
 mod codec_tests;

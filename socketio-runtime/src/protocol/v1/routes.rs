@@ -15,7 +15,7 @@ use warp::{Filter, Rejection, Reply};
 
 use super::http::{parse_query, preflight, text, TEXT_PLAIN};
 use super::path::{self, Route};
-use super::transports::{polling, websocket};
+use super::transports::{jsonp, polling, streaming, websocket};
 use super::{codec, handshake};
 use crate::config::TransportKind;
 use crate::engine::{ConnectionInfo, DisconnectReason, EngineInner};
@@ -27,30 +27,31 @@ fn raw_query() -> impl Filter<Extract = (String,), Error = std::convert::Infalli
     warp::query::raw().or(warp::any().map(String::new)).unify()
 }
 
+/// A WebSocket transport request: `(engine, sid, transport)`.
+type WebsocketTarget = (Arc<EngineInner>, String, TransportKind);
+
 /// The 0.9 filter for one server.
 pub(crate) fn filter(engine: Arc<EngineInner>) -> warp::filters::BoxedFilter<(Response,)> {
     // The path is checked before `warp::ws()`, so that a request for another route is
     // rejected as "not found" (and left to `.or(..)`), not as "not an upgrade".
     let for_ws = engine.clone();
-    let websocket_sid = warp::path::full().and_then(move |full: FullPath| {
+    let websocket_target = warp::path::full().and_then(move |full: FullPath| {
         let engine = for_ws.clone();
         async move {
-            match path::parse(&engine.config.resource, full.as_str()) {
-                Some(Route::Transport {
-                    transport: "websocket",
-                    sid,
-                }) if engine.config.transports.contains(&TransportKind::Websocket) => {
-                    Ok::<_, Rejection>((engine.clone(), sid.to_owned()))
-                }
-                _ => Err(warp::reject::not_found()),
-            }
+            let target = match path::parse(&engine.config.resource, full.as_str()) {
+                Some(Route::Transport { transport, sid }) => TransportKind::from_name(transport)
+                    .filter(|kind| kind.is_websocket() && engine.config.transports.contains(kind))
+                    .map(|kind| (engine.clone(), sid.to_owned(), kind)),
+                _ => None,
+            };
+            target.ok_or_else(warp::reject::not_found)
         }
     });
     let upgrade =
-        websocket_sid
+        websocket_target
             .and(warp::ws())
-            .map(|(engine, sid): (Arc<EngineInner>, String), ws: Ws| {
-                websocket::upgrade(ws, engine, sid).into_response()
+            .map(|(engine, sid, kind): WebsocketTarget, ws: Ws| {
+                websocket::upgrade(ws, engine, sid, kind).into_response()
             });
     let http = warp::method()
         .and(warp::path::full())
@@ -109,7 +110,8 @@ where
             handshake::respond(&engine, info, &headers)
         }
         Route::Transport { transport, sid } => {
-            if parse_query(&query).iter().any(|(k, _)| k == "disconnect") {
+            let query = parse_query(&query);
+            if query.iter().any(|(k, _)| k == "disconnect") {
                 if let Some(session) = engine.session(sid) {
                     let bye = protocol::encode(
                         Protocol::V1,
@@ -121,42 +123,60 @@ where
             }
             let enabled = TransportKind::from_name(transport)
                 .filter(|t| engine.config.transports.contains(t));
-            match (enabled, &method) {
-                (Some(TransportKind::XhrPolling), &Method::GET) => {
-                    polling::get(engine, sid, &headers).await
-                }
-                (Some(TransportKind::XhrPolling), &Method::POST) => {
-                    polling::post(engine, sid, body, &headers).await
-                }
-                (Some(TransportKind::XhrPolling), _) => text(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    TEXT_PLAIN,
-                    "use GET or POST",
-                    &headers,
-                ),
-                (Some(TransportKind::Websocket), _) => text(
-                    StatusCode::BAD_REQUEST,
-                    TEXT_PLAIN,
-                    "the websocket transport needs a WebSocket upgrade (RFC 6455)",
-                    &headers,
-                ),
-                (None, _) => {
-                    let refusal = Packet::new(
-                        ROOT_NSP,
-                        PacketBody::Error {
-                            reason: Some(ErrorReason::TransportNotSupported),
-                            advice: None,
-                        },
-                    );
-                    text(
-                        StatusCode::OK,
-                        TEXT_PLAIN,
-                        codec::encode(&refusal),
-                        &headers,
-                    )
-                }
-            }
+            transport_request(engine, enabled, &method, sid, &query, body, &headers).await
         }
     };
     Ok(reply)
+}
+
+async fn transport_request<S, B>(
+    engine: Arc<EngineInner>,
+    transport: Option<TransportKind>,
+    method: &Method,
+    sid: &str,
+    query: &[(String, String)],
+    body: S,
+    headers: &HeaderMap,
+) -> Response
+where
+    S: Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    use TransportKind::*;
+    let Some(kind) = transport else {
+        let refusal = Packet::new(
+            ROOT_NSP,
+            PacketBody::Error {
+                reason: Some(ErrorReason::TransportNotSupported),
+                advice: None,
+            },
+        );
+        return text(StatusCode::OK, TEXT_PLAIN, codec::encode(&refusal), headers);
+    };
+    match (kind, method) {
+        (Websocket | Flashsocket, _) => text(
+            StatusCode::BAD_REQUEST,
+            TEXT_PLAIN,
+            "this transport needs a WebSocket upgrade",
+            headers,
+        ),
+        (JsonpPolling, &Method::POST) => jsonp::post(engine, sid, body, headers).await,
+        (_, &Method::POST) => polling::post(engine, sid, body, headers).await,
+        (XhrPolling, &Method::GET) => polling::get(engine, sid, headers).await,
+        (JsonpPolling, &Method::GET) => {
+            let index = query
+                .iter()
+                .find(|(k, _)| k == "i")
+                .map(|(_, v)| v.as_str());
+            jsonp::get(engine, sid, index, headers).await
+        }
+        (Htmlfile, &Method::GET) => streaming::htmlfile(engine, sid, headers).await,
+        (XhrMultipart, &Method::GET) => streaming::multipart(engine, sid, headers).await,
+        _ => text(
+            StatusCode::METHOD_NOT_ALLOWED,
+            TEXT_PLAIN,
+            "use GET or POST",
+            headers,
+        ),
+    }
 }

@@ -1,7 +1,9 @@
 //! 0.9 transports. Each attaches to a session, writes what the session queues and feeds
 //! what it reads to the client dispatcher.
 
+pub mod jsonp;
 pub mod polling;
+pub mod streaming;
 pub mod websocket;
 
 use std::sync::Arc;
@@ -49,6 +51,7 @@ pub(crate) async fn dispatch_text(
     text: &str,
 ) -> Result<(), InboundError> {
     let packets = payload::decode_payload(text, engine.config.max_packets_per_payload)?;
+    session.touch();
     let _in_order = session.inbound.lock().await;
     // Packets POSTed before the first poll still find the client connected; `1::` and the
     // answers wait in the outbox for that poll.

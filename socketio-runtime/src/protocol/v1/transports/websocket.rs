@@ -18,18 +18,23 @@ use crate::packet::{Packet, PacketBody, ROOT_NSP};
 use crate::protocol::{self, Protocol};
 
 /// Completes the upgrade and runs the connection.
-pub(crate) fn upgrade(ws: Ws, engine: Arc<EngineInner>, sid: String) -> impl Reply {
+pub(crate) fn upgrade(
+    ws: Ws,
+    engine: Arc<EngineInner>,
+    sid: String,
+    kind: TransportKind,
+) -> impl Reply {
     let limit = engine.config.max_payload;
     ws.max_message_size(limit)
         .max_frame_size(limit)
-        .on_upgrade(move |socket| run(socket, engine, sid))
+        .on_upgrade(move |socket| run(socket, engine, sid, kind))
 }
 
-async fn run(ws: WebSocket, engine: Arc<EngineInner>, sid: String) {
+async fn run(ws: WebSocket, engine: Arc<EngineInner>, sid: String, kind: TransportKind) {
     let (mut tx, mut rx) = ws.split();
     let attached = engine
         .session(&sid)
-        .and_then(|s| s.attach(TransportKind::Websocket).map(|a| (s, a)));
+        .and_then(|s| s.attach(kind).map(|a| (s, a)));
     let Some((session, attachment)) = attached else {
         // The reference completes the upgrade, says "not handshaken, reconnect" and closes.
         let _ = tx.send(Message::text(NOT_HANDSHAKEN)).await;

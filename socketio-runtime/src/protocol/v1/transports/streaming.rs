@@ -1,0 +1,235 @@
+//! The streaming HTTP transports: htmlfile (a forever-iframe of `<script>` chunks) and
+//! xhr-multipart (`multipart/x-mixed-replace` parts). Both hold one response open and
+//! write each batch of packets as one chunk; packets go up by POST, as for xhr-polling.
+//!
+//! Heartbeats follow the streaming rules: `2::` every `heartbeat_interval`, the session
+//! closed after `heartbeat_timeout` without inbound traffic, and at once when the client
+//! drops the response.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::stream::{self, Stream, StreamExt};
+use tokio::time::{sleep_until, Instant};
+use warp::http::{header, HeaderMap, HeaderValue, StatusCode};
+use warp::reply::Response;
+use warp::Reply;
+
+use super::polling::NOT_HANDSHAKEN;
+use crate::config::TransportKind;
+use crate::engine::session::{Batch, Frame};
+use crate::engine::{DisconnectReason, EngineInner, Session};
+use crate::packet::{Packet, PacketBody, ROOT_NSP};
+use crate::protocol::v1::http::{add_cors, htmlfile_script};
+use crate::protocol::v1::payload::encode_payload;
+use crate::protocol::{self, Protocol};
+
+/// The first chunk of an htmlfile stream: 256 bytes, which defeats Internet Explorer's
+/// initial buffering.
+pub fn htmlfile_preamble() -> String {
+    let mut out = String::from(
+        "<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>",
+    );
+    let pad = 256usize.saturating_sub(out.len());
+    out.extend(std::iter::repeat_n(' ', pad));
+    out
+}
+
+const MULTIPART_START: &str = "--socketio\r\n";
+
+fn multipart_part(payload: &str) -> String {
+    format!("Content-Type: text/plain; charset=UTF-8\r\n\r\n{payload}\r\n--socketio\r\n")
+}
+
+/// How one streaming transport frames its chunks.
+#[derive(Clone, Copy)]
+enum Framing {
+    Htmlfile,
+    Multipart,
+}
+
+impl Framing {
+    fn start(self) -> String {
+        match self {
+            Framing::Htmlfile => htmlfile_preamble(),
+            Framing::Multipart => MULTIPART_START.to_owned(),
+        }
+    }
+    fn chunk(self, payload: &str) -> String {
+        match self {
+            Framing::Htmlfile => htmlfile_script(payload),
+            Framing::Multipart => multipart_part(payload),
+        }
+    }
+    fn content_type(self) -> &'static str {
+        match self {
+            Framing::Htmlfile => "text/html; charset=UTF-8",
+            Framing::Multipart => "multipart/x-mixed-replace; boundary=\"socketio\"",
+        }
+    }
+}
+
+/// Ends the session when the stream is dropped while still the attached transport (the
+/// client went away).
+struct StreamGuard {
+    session: Arc<Session>,
+    generation: u64,
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        if self.session.is_attached(self.generation) {
+            self.session.close(DisconnectReason::TransportClose);
+        }
+    }
+}
+
+struct State {
+    guard: StreamGuard,
+    engine: Arc<EngineInner>,
+    next_heartbeat: Instant,
+    finished: bool,
+}
+
+/// The batches a streaming transport writes, until the session ends or another transport
+/// takes over.
+fn batches(
+    engine: Arc<EngineInner>,
+    session: Arc<Session>,
+    generation: u64,
+) -> impl Stream<Item = Vec<Frame>> + Send + Sync {
+    let heartbeat = protocol::encode(Protocol::V1, &Packet::new(ROOT_NSP, PacketBody::Heartbeat));
+    let state = State {
+        next_heartbeat: Instant::now() + engine.config.heartbeat_interval,
+        guard: StreamGuard {
+            session,
+            generation,
+        },
+        engine,
+        finished: false,
+    };
+    stream::unfold(state, move |mut st| {
+        let heartbeat = heartbeat.clone();
+        async move {
+            if st.finished {
+                return None;
+            }
+            let session = st.guard.session.clone();
+            loop {
+                let silence_deadline =
+                    Instant::from_std(session.last_inbound()) + st.engine.config.heartbeat_timeout;
+                tokio::select! {
+                    batch = session.next_batch(st.guard.generation) => match batch {
+                        Batch::Frames(frames, close_after) => {
+                            if let Some(reason) = close_after {
+                                session.close(reason);
+                                st.finished = true;
+                            }
+                            return Some((frames, st));
+                        }
+                        Batch::Superseded | Batch::Closed => return None,
+                    },
+                    _ = sleep_until(st.next_heartbeat) => {
+                        st.next_heartbeat = Instant::now() + st.engine.config.heartbeat_interval;
+                        session.push(heartbeat.clone());
+                    },
+                    _ = sleep_until(silence_deadline) => {
+                        session.close(DisconnectReason::HeartbeatTimeout);
+                        return None;
+                    }
+                }
+            }
+        }
+    })
+}
+
+async fn respond(
+    engine: Arc<EngineInner>,
+    sid: &str,
+    kind: TransportKind,
+    framing: Framing,
+    headers: &HeaderMap,
+) -> Response {
+    let start = Bytes::from(framing.start());
+    let attached = engine
+        .session(sid)
+        .and_then(|s| s.attach(kind).map(|a| (s, a)));
+    let body: Box<dyn Stream<Item = Bytes> + Send + Sync + Unpin> = match attached {
+        None => {
+            let refusal = Bytes::from(framing.chunk(NOT_HANDSHAKEN));
+            Box::new(stream::iter([start, refusal]))
+        }
+        Some((session, attachment)) => {
+            super::open(&engine, &session).await;
+            let chunks = batches(engine, session, attachment.generation).filter_map(
+                move |frames| async move {
+                    (!frames.is_empty()).then(|| {
+                        let packets: Vec<&str> = frames.iter().map(Frame::as_str).collect();
+                        Bytes::from(framing.chunk(&encode_payload(&packets)))
+                    })
+                },
+            );
+            Box::new(Box::pin(stream::iter([start]).chain(chunks)))
+        }
+    };
+    let body = body.map(Ok::<_, std::convert::Infallible>);
+    let mut res = warp::reply::stream(body).into_response();
+    *res.status_mut() = StatusCode::OK;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(framing.content_type()),
+    );
+    add_cors(res.headers_mut(), headers);
+    res
+}
+
+/// `GET /socket.io/1/htmlfile/<sid>`.
+pub(crate) async fn htmlfile(engine: Arc<EngineInner>, sid: &str, headers: &HeaderMap) -> Response {
+    respond(
+        engine,
+        sid,
+        TransportKind::Htmlfile,
+        Framing::Htmlfile,
+        headers,
+    )
+    .await
+}
+
+/// `GET /socket.io/1/xhr-multipart/<sid>` (experimental).
+pub(crate) async fn multipart(
+    engine: Arc<EngineInner>,
+    sid: &str,
+    headers: &HeaderMap,
+) -> Response {
+    respond(
+        engine,
+        sid,
+        TransportKind::XhrMultipart,
+        Framing::Multipart,
+        headers,
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preamble_is_256_bytes() {
+        let p = htmlfile_preamble();
+        assert_eq!(p.len(), 256);
+        assert!(p.starts_with(
+            "<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>"
+        ));
+        assert_eq!(p.trim_end().len(), 83);
+    }
+
+    #[test]
+    fn multipart_parts() {
+        assert_eq!(
+            multipart_part("1::"),
+            "Content-Type: text/plain; charset=UTF-8\r\n\r\n1::\r\n--socketio\r\n"
+        );
+    }
+}
