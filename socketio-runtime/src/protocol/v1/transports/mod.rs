@@ -2,6 +2,7 @@
 //! what it reads to the client dispatcher.
 
 pub mod jsonp;
+pub(crate) mod message_loop;
 pub mod polling;
 pub mod streaming;
 pub mod websocket;

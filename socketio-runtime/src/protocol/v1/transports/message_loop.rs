@@ -1,0 +1,101 @@
+//! The loop every message-framed transport runs (RFC 6455 websocket, and hixie-76 for
+//! flashsocket): one packet per message both ways (framed payloads accepted inbound),
+//! server heartbeats every `heartbeat_interval`, the session closed at once when the
+//! connection drops or stays silent past `heartbeat_timeout`.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::time::{sleep_until, Instant};
+
+use super::dispatch_text;
+use crate::engine::session::{Attachment, Batch};
+use crate::engine::{DisconnectReason, EngineInner, Session};
+use crate::packet::{Packet, PacketBody, ROOT_NSP};
+use crate::protocol::{self, Protocol};
+
+/// What a message connection delivered.
+pub(crate) enum Inbound {
+    /// A text message.
+    Text(String),
+    /// A binary message (not part of the 0.9 protocol).
+    Binary,
+    /// The peer closed the connection.
+    Closed,
+    /// Ping, pong: traffic, nothing to do.
+    Control,
+}
+
+/// A connection carrying text messages.
+pub(crate) trait MessageConn: Send {
+    /// Queues a text message.
+    fn feed(&mut self, text: &str) -> impl Future<Output = bool> + Send;
+    /// Writes what was queued; `false` when the connection is gone.
+    fn flush(&mut self) -> impl Future<Output = bool> + Send;
+    /// The next message, or an error text. Must be cancel-safe.
+    fn recv(&mut self) -> impl Future<Output = Result<Inbound, String>> + Send;
+    /// Closes the connection, saying why when the session ended for a reason.
+    fn close(&mut self, reason: Option<DisconnectReason>) -> impl Future<Output = ()> + Send;
+}
+
+/// Runs the session over `conn` until either ends.
+pub(crate) async fn run(engine: Arc<EngineInner>, session: Arc<Session>, attachment: Attachment, mut conn: impl MessageConn) {
+    let _guard = super::AttachGuard {
+        session: &session,
+        generation: attachment.generation,
+    };
+    super::open(&engine, &session).await;
+    let config = engine.config.clone();
+    let heartbeat = protocol::encode(Protocol::V1, &Packet::new(ROOT_NSP, PacketBody::Heartbeat));
+    let mut next_heartbeat = Instant::now() + config.heartbeat_interval;
+    let mut silence_deadline = Instant::now() + config.heartbeat_timeout;
+    let ended = loop {
+        tokio::select! {
+            batch = session.next_batch(attachment.generation) => match batch {
+                Batch::Frames(frames, close_after) => {
+                    let mut written = true;
+                    for frame in &frames {
+                        written = written && conn.feed(frame.as_str()).await;
+                    }
+                    if !written || !conn.flush().await {
+                        break Some(DisconnectReason::TransportClose);
+                    }
+                    if let Some(reason) = close_after {
+                        break Some(reason);
+                    }
+                }
+                Batch::Superseded | Batch::Closed => break None,
+            },
+            incoming = conn.recv() => {
+                silence_deadline = Instant::now() + config.heartbeat_timeout;
+                match incoming {
+                    Ok(Inbound::Text(text)) => {
+                        if let Err(e) = dispatch_text(&engine, &session, &text).await {
+                            tracing::debug!(sid = %session.sid, error = %e, "bad payload on a message transport");
+                            break Some(DisconnectReason::ProtocolError);
+                        }
+                    }
+                    Ok(Inbound::Closed) => break Some(DisconnectReason::TransportClose),
+                    Ok(Inbound::Binary) => {
+                        tracing::debug!(sid = %session.sid, "binary message on a 0.9 transport");
+                        break Some(DisconnectReason::ProtocolError);
+                    }
+                    Ok(Inbound::Control) => {}
+                    Err(e) => {
+                        tracing::debug!(sid = %session.sid, error = %e, "read failed");
+                        break Some(DisconnectReason::ProtocolError);
+                    }
+                }
+            },
+            _ = sleep_until(next_heartbeat) => {
+                next_heartbeat = Instant::now() + config.heartbeat_interval;
+                session.push(heartbeat.clone());
+            },
+            _ = sleep_until(silence_deadline) => break Some(DisconnectReason::HeartbeatTimeout),
+        }
+    };
+    if let Some(reason) = ended {
+        session.close(reason);
+    }
+    conn.close(ended.filter(|r| *r != DisconnectReason::TransportClose)).await;
+}
