@@ -13,10 +13,8 @@ pub fn client_bundle_path() -> PathBuf {
         .join("../node_modules/sio-client-09/dist/socket.io.js")
 }
 
-/// `GET /` -> `page`, `GET /socket.io.js` -> the 0.9 client bundle.
-pub fn page_and_client(
-    page: &'static str,
-) -> std::io::Result<warp::filters::BoxedFilter<(Response,)>> {
+/// `GET /socket.io.js` -> the 0.9 client bundle.
+pub fn client() -> std::io::Result<warp::filters::BoxedFilter<(Response,)>> {
     let bundle = std::fs::read(client_bundle_path()).map_err(|e| {
         std::io::Error::new(
             e.kind(),
@@ -26,17 +24,24 @@ pub fn page_and_client(
             ),
         )
     })?;
-    let index = warp::path::end()
-        .and(warp::get())
-        .map(move || warp::reply::html(page).into_response());
-    let client = warp::path("socket.io.js")
+    Ok(warp::path("socket.io.js")
         .and(warp::path::end())
         .and(warp::get())
         .map(move || {
             warp::reply::with_header(bundle.clone(), "content-type", "application/javascript")
                 .into_response()
-        });
-    Ok(index.or(client).unify().boxed())
+        })
+        .boxed())
+}
+
+/// `GET /` -> `page`, `GET /socket.io.js` -> the 0.9 client bundle.
+pub fn page_and_client(
+    page: &'static str,
+) -> std::io::Result<warp::filters::BoxedFilter<(Response,)>> {
+    let index = warp::path::end()
+        .and(warp::get())
+        .map(move || warp::reply::html(page).into_response());
+    Ok(index.or(client()?).unify().boxed())
 }
 
 /// Serves `io` plus the page on `listener`.

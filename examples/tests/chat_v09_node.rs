@@ -69,7 +69,6 @@ fn broadcast_and_presence_over_websocket() {
 }
 
 #[test]
-#[ignore = "server bug: over xhr-polling a `0::` POSTed while no poll is open is only acted on at the next GET, which the 0.9 client never sends after disconnect()"]
 fn broadcast_and_presence_over_xhr_polling() {
     scenario("broadcast", "xhr-polling");
 }

@@ -123,7 +123,7 @@ pub(crate) async fn connect(
             };
             let frame = protocol::encode(session.protocol, &Packet::new(nsp, body));
             if nsp == ROOT_NSP {
-                session.push_then_close(frame, DisconnectReason::ConnectRefused);
+                session.close_with_farewell(frame, DisconnectReason::ConnectRefused);
             } else {
                 session.push(frame);
             }
@@ -155,7 +155,7 @@ pub(crate) async fn handle_packet(
                     session.protocol,
                     &Packet::new(ROOT_NSP, PacketBody::Disconnect),
                 );
-                session.push_then_close(bye, DisconnectReason::ClientDisconnect);
+                session.close_with_farewell(bye, DisconnectReason::ClientDisconnect);
             } else if let Some(socket) = socket_of(session, &nsp) {
                 socket.leave_namespace(DisconnectReason::ClientNamespaceDisconnect, false);
             }

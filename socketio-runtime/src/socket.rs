@@ -373,7 +373,7 @@ impl<N: Namespace> Socket<N> {
             );
             self.inner
                 .session
-                .push_then_close(frame, DisconnectReason::ServerDisconnect);
+                .close_with_farewell(frame, DisconnectReason::ServerDisconnect);
         } else {
             self.inner
                 .leave_namespace(DisconnectReason::ServerDisconnect, true);

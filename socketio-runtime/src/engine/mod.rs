@@ -143,12 +143,14 @@ fn spawn_reaper(engine: Weak<EngineInner>) {
             };
             let now = Instant::now();
             for session in engine.sessions_snapshot() {
-                if let Some(reason) = session.expired(
+                match session.expired(
                     now,
                     engine.config.close_timeout,
                     engine.config.handshake_expiry,
                 ) {
-                    session.close(reason);
+                    Some(session::Expiry::Close(reason)) => session.close(reason),
+                    Some(session::Expiry::Forget) => drop(session.take_farewell()),
+                    None => {}
                 }
             }
         }

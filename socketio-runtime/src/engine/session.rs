@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::Notify;
@@ -81,11 +81,11 @@ impl Frame {
 /// What a writer gets from [`Session::next_batch`].
 #[derive(Debug)]
 pub enum Batch {
-    /// Packets to write (possibly none), and whether the session must end once they are out.
-    Frames(Vec<Frame>, Option<DisconnectReason>),
+    /// Packets to write.
+    Frames(Vec<Frame>),
     /// Another transport request took over.
     Superseded,
-    /// The session is over.
+    /// The session is over; write [`Session::take_farewell`] if anything, then end.
     Closed,
 }
 
@@ -103,8 +103,11 @@ struct State {
     generation: u64,
     transport: Option<(TransportKind, u64)>,
     idle_since: Instant,
-    closing: Option<DisconnectReason>,
     closed: Option<DisconnectReason>,
+    /// What the client must still be told after the session closed (the packets queued at
+    /// the time and the final disconnect), and since when it waits.
+    farewell: Vec<Frame>,
+    closed_at: Option<Instant>,
 }
 
 /// A client's engine session (one per handshake).
@@ -156,8 +159,9 @@ impl Session {
                 generation: 0,
                 transport: None,
                 idle_since: now,
-                closing: None,
                 closed: None,
+                farewell: Vec::new(),
+                closed_at: None,
             }),
             wake: Notify::new(),
             inbound: tokio::sync::Mutex::new(()),
@@ -177,7 +181,7 @@ impl Session {
     pub fn push(self: &Arc<Self>, frame: Frame) -> bool {
         let overflow = {
             let mut st = self.state();
-            if st.closed.is_some() || st.closing.is_some() {
+            if st.closed.is_some() {
                 return false;
             }
             if st.outbox.len() >= self.max_outbox {
@@ -194,19 +198,6 @@ impl Session {
         }
         self.wake.notify_waiters();
         true
-    }
-
-    /// Queues a last frame and ends the session once a transport has written it.
-    pub fn push_then_close(self: &Arc<Self>, frame: Frame, reason: DisconnectReason) {
-        {
-            let mut st = self.state();
-            if st.closed.is_some() || st.closing.is_some() {
-                return;
-            }
-            st.outbox.push_back(frame);
-            st.closing = Some(reason);
-        }
-        self.wake.notify_waiters();
     }
 
     /// Marks the session open; `true` the first time. The client is connected from its
@@ -284,32 +275,35 @@ impl Session {
                 if st.transport.map(|t| t.1) != Some(generation) {
                     return Batch::Superseded;
                 }
-                if !st.outbox.is_empty() || st.closing.is_some() {
-                    let frames = st.outbox.drain(..).collect();
-                    return Batch::Frames(frames, st.closing);
+                if !st.outbox.is_empty() {
+                    return Batch::Frames(st.outbox.drain(..).collect());
                 }
             }
             notified.await;
         }
     }
 
-    /// Whether the reaper should end this idle session now, and why.
+    /// What the reaper should do with this session now, if anything.
     pub(crate) fn expired(
         &self,
         now: Instant,
-        close_timeout: std::time::Duration,
-        handshake_expiry: std::time::Duration,
-    ) -> Option<DisconnectReason> {
+        close_timeout: Duration,
+        handshake_expiry: Duration,
+    ) -> Option<Expiry> {
         let st = self.state();
+        if let Some(closed_at) = st.closed_at {
+            // Closed with a farewell nobody came to take.
+            return (now.duration_since(closed_at) > close_timeout).then_some(Expiry::Forget);
+        }
         if st.closed.is_some() || st.transport.is_some() {
             return None;
         }
         if !st.opened {
             (now.duration_since(self.created) > handshake_expiry)
-                .then_some(DisconnectReason::HandshakeExpired)
+                .then_some(Expiry::Close(DisconnectReason::HandshakeExpired))
         } else {
-            let reason = st.closing.unwrap_or(DisconnectReason::CloseTimeout);
-            (now.duration_since(st.idle_since) > close_timeout).then_some(reason)
+            (now.duration_since(st.idle_since) > close_timeout)
+                .then_some(Expiry::Close(DisconnectReason::CloseTimeout))
         }
     }
 
@@ -317,19 +311,52 @@ impl Session {
     /// disconnect hooks run), fails pending acks and wakes every waiting transport.
     /// Idempotent.
     pub fn close(self: &Arc<Self>, reason: DisconnectReason) {
-        {
-            let mut st = self.state();
-            if st.closed.is_some() {
-                return;
-            }
-            st.closed = Some(reason);
-            st.outbox.clear();
+        if self.end(reason, None) {
+            self.forget();
         }
-        tracing::debug!(sid = %self.sid, reason = reason.as_str(), "session closed");
-        self.wake.notify_waiters();
+    }
+
+    /// Ends the session now, as [`Session::close`] does, but keeps what was queued plus
+    /// `last` (a disconnect packet) for the client: the attached transport writes it, or
+    /// the next poll gets it (then the sid is forgotten), or the reaper drops it after the
+    /// close timeout.
+    pub fn close_with_farewell(self: &Arc<Self>, last: Frame, reason: DisconnectReason) {
+        self.end(reason, Some(last));
+    }
+
+    /// What a closed session still has to tell its client; forgets the sid.
+    pub fn take_farewell(&self) -> Vec<Frame> {
+        let farewell = std::mem::take(&mut self.state().farewell);
+        self.forget();
+        farewell
+    }
+
+    fn forget(&self) {
         if let Some(engine) = self.engine.upgrade() {
             engine.remove_session(&self.sid);
         }
+    }
+
+    /// Marks the session closed; `false` if it already was.
+    fn end(self: &Arc<Self>, reason: DisconnectReason, last: Option<Frame>) -> bool {
+        {
+            let mut st = self.state();
+            if st.closed.is_some() {
+                return false;
+            }
+            st.closed = Some(reason);
+            match last {
+                Some(frame) => {
+                    let mut farewell: Vec<Frame> = st.outbox.drain(..).collect();
+                    farewell.push(frame);
+                    st.farewell = farewell;
+                    st.closed_at = Some(Instant::now());
+                }
+                None => st.outbox.clear(),
+            }
+        }
+        tracing::debug!(sid = %self.sid, reason = reason.as_str(), "session closed");
+        self.wake.notify_waiters();
         let sockets: Vec<_> = {
             let mut map = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
             map.drain().map(|(_, s)| s).collect()
@@ -337,5 +364,14 @@ impl Session {
         for socket in sockets {
             socket.on_closed(reason);
         }
+        true
     }
+}
+
+/// What the reaper does with an idle session.
+pub(crate) enum Expiry {
+    /// End it.
+    Close(DisconnectReason),
+    /// It ended already; drop its undelivered farewell and forget the sid.
+    Forget,
 }

@@ -203,15 +203,18 @@ class Inbox {
     }
   }
 
-  // The next unread event `name` (its args in `.args`), waiting up to `ms`.
+  // The next unread event `name` (its args in `.args`), waiting up to `ms`
+  // (STEP_MS if not given; 0: it must have arrived already).
   take(name, ms) {
     const i = this.unread.findIndex((e) => e.name === name);
     if (i >= 0) return Promise.resolve(this.unread.splice(i, 1)[0]);
+    const within = ms === undefined ? STEP_MS : ms;
+    if (within === 0) return Promise.reject(new Error(`${this.label}: no "${name}" event received`));
     return new Promise((resolve, reject) => {
       const waiter = { name };
-      const t = later(ms || STEP_MS, () => {
+      const t = later(within, () => {
         this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        reject(new Error(`${this.label}: no "${name}" event within ${ms || STEP_MS} ms`));
+        reject(new Error(`${this.label}: no "${name}" event within ${within} ms`));
       });
       waiter.resolve = (e) => {
         cancel(t);

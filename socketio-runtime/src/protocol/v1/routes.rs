@@ -117,7 +117,7 @@ where
                         Protocol::V1,
                         &Packet::new(ROOT_NSP, PacketBody::Disconnect),
                     );
-                    session.push_then_close(bye, DisconnectReason::ClientDisconnect);
+                    session.close_with_farewell(bye, DisconnectReason::ClientDisconnect);
                 }
                 return Ok(text(StatusCode::OK, TEXT_PLAIN, "", &headers));
             }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tokio::time::{sleep_until, Instant};
 
 use super::dispatch_text;
-use crate::engine::session::{Attachment, Batch};
+use crate::engine::session::{Attachment, Batch, Frame};
 use crate::engine::{DisconnectReason, EngineInner, Session};
 use crate::packet::{Packet, PacketBody, ROOT_NSP};
 use crate::protocol::{self, Protocol};
@@ -38,8 +38,21 @@ pub(crate) trait MessageConn: Send {
     fn close(&mut self, reason: Option<DisconnectReason>) -> impl Future<Output = ()> + Send;
 }
 
+async fn write_all(conn: &mut impl MessageConn, frames: &[Frame]) -> bool {
+    let mut written = true;
+    for frame in frames {
+        written = written && conn.feed(frame.as_str()).await;
+    }
+    written && conn.flush().await
+}
+
 /// Runs the session over `conn` until either ends.
-pub(crate) async fn run(engine: Arc<EngineInner>, session: Arc<Session>, attachment: Attachment, mut conn: impl MessageConn) {
+pub(crate) async fn run(
+    engine: Arc<EngineInner>,
+    session: Arc<Session>,
+    attachment: Attachment,
+    mut conn: impl MessageConn,
+) {
     let _guard = super::AttachGuard {
         session: &session,
         generation: attachment.generation,
@@ -52,19 +65,16 @@ pub(crate) async fn run(engine: Arc<EngineInner>, session: Arc<Session>, attachm
     let ended = loop {
         tokio::select! {
             batch = session.next_batch(attachment.generation) => match batch {
-                Batch::Frames(frames, close_after) => {
-                    let mut written = true;
-                    for frame in &frames {
-                        written = written && conn.feed(frame.as_str()).await;
-                    }
-                    if !written || !conn.flush().await {
+                Batch::Frames(frames) => {
+                    if !write_all(&mut conn, &frames).await {
                         break Some(DisconnectReason::TransportClose);
                     }
-                    if let Some(reason) = close_after {
-                        break Some(reason);
-                    }
                 }
-                Batch::Superseded | Batch::Closed => break None,
+                Batch::Closed => {
+                    write_all(&mut conn, &session.take_farewell()).await;
+                    break None;
+                }
+                Batch::Superseded => break None,
             },
             incoming = conn.recv() => {
                 silence_deadline = Instant::now() + config.heartbeat_timeout;
@@ -97,5 +107,6 @@ pub(crate) async fn run(engine: Arc<EngineInner>, session: Arc<Session>, attachm
     if let Some(reason) = ended {
         session.close(reason);
     }
-    conn.close(ended.filter(|r| *r != DisconnectReason::TransportClose)).await;
+    conn.close(ended.filter(|r| *r != DisconnectReason::TransportClose))
+        .await;
 }

@@ -29,7 +29,7 @@ pub(crate) async fn poll_body(
         return NOT_HANDSHAKEN.to_owned();
     };
     let Some(attachment) = session.attach(kind) else {
-        return NOT_HANDSHAKEN.to_owned();
+        return farewell_or_reconnect(&session);
     };
     let guard = AttachGuard {
         session: &session,
@@ -43,19 +43,25 @@ pub(crate) async fn poll_body(
     .await;
     drop(guard);
     match batch {
-        Err(_held_long_enough) => NOOP.to_owned(),
-        Ok(Batch::Superseded) => NOOP.to_owned(),
-        Ok(Batch::Closed) => NOT_HANDSHAKEN.to_owned(),
-        Ok(Batch::Frames(frames, close_after)) => {
-            if let Some(reason) = close_after {
-                session.close(reason);
-            }
-            if frames.is_empty() {
-                NOOP.to_owned()
-            } else {
-                encode_payload(&frames.iter().map(Frame::as_str).collect::<Vec<_>>())
-            }
-        }
+        // Held for the polling duration, or another poll took over.
+        Err(_) | Ok(Batch::Superseded) => NOOP.to_owned(),
+        Ok(Batch::Closed) => farewell_or_reconnect(&session),
+        Ok(Batch::Frames(frames)) => payload_of(&frames),
+    }
+}
+
+fn payload_of(frames: &[Frame]) -> String {
+    encode_payload(&frames.iter().map(Frame::as_str).collect::<Vec<_>>())
+}
+
+/// A closed session's last words (its queued packets and `0::`), or, when there are
+/// none, "not handshaken, reconnect".
+fn farewell_or_reconnect(session: &Session) -> String {
+    let farewell = session.take_farewell();
+    if farewell.is_empty() {
+        NOT_HANDSHAKEN.to_owned()
+    } else {
+        payload_of(&farewell)
     }
 }
 

@@ -120,14 +120,12 @@ fn batches(
                     Instant::from_std(session.last_inbound()) + st.engine.config.heartbeat_timeout;
                 tokio::select! {
                     batch = session.next_batch(st.guard.generation) => match batch {
-                        Batch::Frames(frames, close_after) => {
-                            if let Some(reason) = close_after {
-                                session.close(reason);
-                                st.finished = true;
-                            }
-                            return Some((frames, st));
+                        Batch::Frames(frames) => return Some((frames, st)),
+                        Batch::Closed => {
+                            st.finished = true;
+                            return Some((session.take_farewell(), st));
                         }
-                        Batch::Superseded | Batch::Closed => return None,
+                        Batch::Superseded => return None,
                     },
                     _ = sleep_until(st.next_heartbeat) => {
                         st.next_heartbeat = Instant::now() + st.engine.config.heartbeat_interval;
