@@ -96,6 +96,23 @@ pub struct Config {
     pub max_pending_acks: usize,
     /// Default wait for a client's ack to a server emit.
     pub ack_timeout: Duration,
+    /// Allowed origins, `host:port` patterns where either side may be `*` (the 0.9
+    /// reference server's `origins` setting). Checked on handshakes and WebSocket upgrades.
+    pub origins: Vec<String>,
+    /// Port of the dedicated Flash policy server that [`crate::SocketIo::serve`] starts
+    /// when flashsocket is enabled.
+    pub flash_policy_port: u16,
+    /// The policy document served to Flash; built from `origins` when unset.
+    pub flash_policy: Option<String>,
+}
+
+impl Config {
+    /// The Flash policy document in force.
+    pub fn policy_xml(&self) -> String {
+        self.flash_policy
+            .clone()
+            .unwrap_or_else(|| crate::policy::policy_xml(&self.origins))
+    }
 }
 
 impl Default for Config {
@@ -118,6 +135,9 @@ impl Default for Config {
             max_packets_per_payload: 1_000,
             max_pending_acks: 1_000,
             ack_timeout: Duration::from_secs(10),
+            origins: vec!["*:*".to_owned()],
+            flash_policy_port: 10843,
+            flash_policy: None,
         }
     }
 }

@@ -75,22 +75,37 @@ impl SocketIo {
         crate::protocol::v1::routes::filter(self.engine.clone())
     }
 
-    /// Binds `addr` and serves until the process ends.
+    /// Binds `addr` and serves until the process ends. When flashsocket is enabled it
+    /// also serves the Flash policy on `Config::flash_policy_port` (same address), like
+    /// SocketTornad.IO's `SocketIOServer`; failing to bind either port is an error.
     pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<()> {
         let listener = TcpListener::bind(addr).await?;
+        if self
+            .config()
+            .transports
+            .contains(&TransportKind::Flashsocket)
+        {
+            let policy_addr = SocketAddr::new(addr.ip(), self.config().flash_policy_port);
+            let policy_listener = TcpListener::bind(policy_addr).await.map_err(|e| {
+                std::io::Error::new(e.kind(), format!("Flash policy port {policy_addr}: {e}"))
+            })?;
+            tokio::spawn(crate::policy::serve(
+                policy_listener,
+                self.config().policy_xml(),
+            ));
+        }
         self.serve_listener(listener).await;
         Ok(())
     }
 
-    /// Serves on an already-bound listener (bind port 0 to let the OS pick a port).
+    /// Serves on an already-bound listener (bind port 0 to let the OS pick a port). The
+    /// Flash policy is answered inline on this port; start a dedicated policy port with
+    /// [`crate::policy::serve`] if you need one.
     pub async fn serve_listener(&self, listener: TcpListener) {
-        self.serve_with(
-            listener,
-            warp::any()
-                .and_then(|| async { Err::<Response, _>(warp::reject::not_found()) })
-                .boxed(),
-        )
-        .await
+        let nothing = warp::any()
+            .and_then(|| async { Err::<Response, _>(warp::reject::not_found()) })
+            .boxed();
+        self.serve_with(listener, nothing).await
     }
 
     /// Serves Socket.IO plus `other` routes (static files, an API) on one listener.
@@ -99,10 +114,8 @@ impl SocketIo {
         listener: TcpListener,
         other: warp::filters::BoxedFilter<(Response,)>,
     ) {
-        warp::serve(self.routes().or(other).unify())
-            .incoming(listener)
-            .run()
-            .await;
+        let filter = self.routes().or(other).unify().boxed();
+        crate::serve::accept_loop(self.engine.clone(), listener, filter).await;
     }
 }
 
@@ -166,6 +179,30 @@ impl SocketIoBuilder {
     /// URL path under which Socket.IO is served (default `socket.io`).
     pub fn resource(mut self, resource: impl Into<String>) -> Self {
         self.config.resource = resource.into().trim_matches('/').to_owned();
+        self
+    }
+
+    /// Allowed origins as `host:port` patterns, `*` for any part (default `*:*`). A
+    /// handshake from another origin gets 403 `handshake bad origin`.
+    ///
+    /// ```
+    /// let io = socketio_runtime::SocketIo::builder().origins(["example.com:*", "*:8080"]).build();
+    /// assert_eq!(io.config().origins, vec!["example.com:*", "*:8080"]);
+    /// ```
+    pub fn origins<S: Into<String>>(mut self, origins: impl IntoIterator<Item = S>) -> Self {
+        self.config.origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Port of the dedicated Flash policy server started by `serve` (default 10843).
+    pub fn flash_policy_port(mut self, port: u16) -> Self {
+        self.config.flash_policy_port = port;
+        self
+    }
+
+    /// The Flash policy document, e.g. read from a file (default: built from the origins).
+    pub fn flash_policy(mut self, xml: impl Into<String>) -> Self {
+        self.config.flash_policy = Some(xml.into());
         self
     }
 

@@ -21,10 +21,19 @@ use crate::config::TransportKind;
 use crate::engine::{ConnectionInfo, DisconnectReason, EngineInner};
 use crate::packet::{ErrorReason, Packet, PacketBody, ROOT_NSP};
 use crate::protocol::{self, Protocol};
+use crate::serve::PeerAddr;
 
 /// The query string, empty when there is none.
 fn raw_query() -> impl Filter<Extract = (String,), Error = std::convert::Infallible> + Clone {
     warp::query::raw().or(warp::any().map(String::new)).unify()
+}
+
+/// The client's address: set by our own accept loop, or by warp's server.
+fn peer_addr(
+) -> impl Filter<Extract = (Option<SocketAddr>,), Error = std::convert::Infallible> + Clone {
+    warp::ext::optional::<PeerAddr>()
+        .and(warp::addr::remote())
+        .map(|ours: Option<PeerAddr>, warps: Option<SocketAddr>| ours.map(|p| p.0).or(warps))
 }
 
 /// A WebSocket transport request: `(engine, sid, transport)`.
@@ -57,7 +66,7 @@ pub(crate) fn filter(engine: Arc<EngineInner>) -> warp::filters::BoxedFilter<(Re
         .and(warp::path::full())
         .and(raw_query())
         .and(warp::header::headers_cloned())
-        .and(warp::addr::remote())
+        .and(peer_addr())
         .and(warp::body::stream())
         .and_then(
             move |method, full: FullPath, query, headers, remote, body| {

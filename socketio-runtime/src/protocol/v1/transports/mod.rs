@@ -1,6 +1,7 @@
 //! 0.9 transports. Each attaches to a session, writes what the session queues and feeds
 //! what it reads to the client dispatcher.
 
+pub mod hixie;
 pub mod jsonp;
 pub(crate) mod message_loop;
 pub mod polling;
