@@ -24,10 +24,7 @@ pub struct Chat {
 
 impl Chat {
     fn online(&self) -> Vec<String> {
-        self.nicknames
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.nicknames.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
@@ -54,10 +51,7 @@ impl Chat {
             .push(nick.clone());
         socket.session().insert(Nickname(nick.clone()));
         socket.acl().allow(ChatEvent::UserMessage);
-        let _ = socket
-            .all()
-            .emit()
-            .announcement(format!("{nick} has connected"));
+        let _ = socket.all().emit().announcement(format!("{nick} has connected"));
         let _ = socket.all().emit().nicknames(self.online());
         (true, nick)
     }
@@ -76,9 +70,7 @@ impl Chat {
     #[event("user message")]
     #[acl(locked)]
     async fn user_message(&self, socket: &Socket<Self>, text: String) -> bool {
-        let (Some(Nickname(from)), Some(CurrentRoom(room))) =
-            (socket.session().get(), socket.session().get())
-        else {
+        let (Some(Nickname(from)), Some(CurrentRoom(room))) = (socket.session().get(), socket.session().get()) else {
             return false;
         };
         socket.to(room).emit().msg_to_room(from, text).is_ok()

@@ -10,9 +10,7 @@
 
 use std::time::Duration;
 
-use socketio_runtime::{
-    DisconnectReason, Event, Message, MessageData, Namespace, Socket, SocketIo,
-};
+use socketio_runtime::{DisconnectReason, Event, Message, MessageData, Namespace, Socket, SocketIo};
 
 /// How the echo behaviours reach a socket of either namespace.
 async fn echo_event<N: Namespace>(socket: &Socket<N>, event: Event) {
@@ -32,12 +30,7 @@ async fn echo_event<N: Namespace>(socket: &Socket<N>, event: Event) {
             };
         }
         "kick" => socket.disconnect(),
-        other => tracing::info!(
-            sid = socket.id(),
-            nsp = socket.nsp(),
-            event = other,
-            "unhandled event"
-        ),
+        other => tracing::info!(sid = socket.id(), nsp = socket.nsp(), event = other, "unhandled event"),
     }
 }
 
@@ -112,8 +105,5 @@ impl Namespace for EchoChat {
 
 /// The echo server with its two namespaces.
 pub fn server() -> SocketIo {
-    SocketIo::builder()
-        .namespace(Echo)
-        .namespace(EchoChat)
-        .build()
+    SocketIo::builder().namespace(Echo).namespace(EchoChat).build()
 }

@@ -21,9 +21,9 @@ pub fn init_logging() {
 /// as `listening on http://127.0.0.1:<port>` so that scripts and tests can find it.
 pub async fn bind_from_env() -> std::io::Result<TcpListener> {
     let port = match std::env::var("PORT") {
-        Ok(p) => p.parse::<u16>().map_err(|e| {
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("PORT={p:?}: {e}"))
-        })?,
+        Ok(p) => p
+            .parse::<u16>()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("PORT={p:?}: {e}")))?,
         Err(_) => 3000,
     };
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;

@@ -9,8 +9,7 @@ use warp::{Filter, Reply};
 
 /// Where the 0.9 browser bundle is.
 pub fn client_bundle_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../node_modules/sio-client-09/dist/socket.io.js")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../node_modules/sio-client-09/dist/socket.io.js")
 }
 
 /// `GET /socket.io.js` -> the 0.9 client bundle.
@@ -27,17 +26,12 @@ pub fn client() -> std::io::Result<warp::filters::BoxedFilter<(Response,)>> {
     Ok(warp::path("socket.io.js")
         .and(warp::path::end())
         .and(warp::get())
-        .map(move || {
-            warp::reply::with_header(bundle.clone(), "content-type", "application/javascript")
-                .into_response()
-        })
+        .map(move || warp::reply::with_header(bundle.clone(), "content-type", "application/javascript").into_response())
         .boxed())
 }
 
 /// `GET /` -> `page`, `GET /socket.io.js` -> the 0.9 client bundle.
-pub fn page_and_client(
-    page: &'static str,
-) -> std::io::Result<warp::filters::BoxedFilter<(Response,)>> {
+pub fn page_and_client(page: &'static str) -> std::io::Result<warp::filters::BoxedFilter<(Response,)>> {
     let index = warp::path::end()
         .and(warp::get())
         .map(move || warp::reply::html(page).into_response());
@@ -45,11 +39,7 @@ pub fn page_and_client(
 }
 
 /// Serves `io` plus the page on `listener`.
-pub async fn serve(
-    io: SocketIo,
-    listener: tokio::net::TcpListener,
-    page: &'static str,
-) -> std::io::Result<()> {
+pub async fn serve(io: SocketIo, listener: tokio::net::TcpListener, page: &'static str) -> std::io::Result<()> {
     let files = page_and_client(page)?;
     io.serve_with(listener, files).await;
     Ok(())

@@ -74,9 +74,7 @@ fn property_name(name: &str) -> String {
         .chars()
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
     if ident {
         name.to_owned()
     } else {

@@ -42,11 +42,7 @@ impl Parser<'_> {
             .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
             .unwrap_or(trimmed.len());
         self.rest = &trimmed[end..];
-        trimmed[..end]
-            .rsplit("::")
-            .next()
-            .unwrap_or_default()
-            .to_owned()
+        trimmed[..end].rsplit("::").next().unwrap_or_default().to_owned()
     }
 
     fn generics(&mut self) -> Vec<String> {
@@ -109,11 +105,9 @@ impl Parser<'_> {
         let arg = |i: usize| args.get(i).cloned().unwrap_or_else(|| "unknown".to_owned());
         match name.as_str() {
             "String" | "str" | "char" => "string".to_owned(),
-            "Cow" | "Box" | "Arc" | "Rc" => {
-                args.last().cloned().unwrap_or_else(|| "unknown".to_owned())
-            }
-            "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64"
-            | "i128" | "isize" | "f32" | "f64" => "number".to_owned(),
+            "Cow" | "Box" | "Arc" | "Rc" => args.last().cloned().unwrap_or_else(|| "unknown".to_owned()),
+            "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128" | "isize"
+            | "f32" | "f64" => "number".to_owned(),
             "bool" => "boolean".to_owned(),
             "Vec" | "VecDeque" | "HashSet" | "BTreeSet" => array(&arg(0)),
             "Option" => format!("{} | null", arg(0)),

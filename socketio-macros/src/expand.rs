@@ -127,11 +127,7 @@ fn generate(model: &Model) -> TokenStream {
 
     let emitter_items = emitter_items(model, &emitter, &rt);
 
-    let acl_base = if model.args.locked {
-        quote!(NONE)
-    } else {
-        quote!(ALL)
-    };
+    let acl_base = if model.args.locked { quote!(NONE) } else { quote!(ALL) };
     let acl_overrides = model.handlers.iter().enumerate().filter_map(|(i, h)| {
         let i = i as u32;
         h.acl.map(|(locked, span)| {
@@ -148,16 +144,14 @@ fn generate(model: &Model) -> TokenStream {
         let wire = &h.wire;
         let arity = h.params.len();
         let locals: Vec<Ident> = (0..arity).map(|i| format_ident!("__arg{}", i)).collect();
-        let decode = h.params.iter().enumerate().map(
-            |(i, (_, pty))| quote_spanned!(pty.span()=> #rt::dispatch::arg::<#pty>(&__items, #i)?),
-        );
+        let decode = h
+            .params
+            .iter()
+            .enumerate()
+            .map(|(i, (_, pty))| quote_spanned!(pty.span()=> #rt::dispatch::arg::<#pty>(&__items, #i)?));
         let socket_arg = h.takes_socket.then(|| quote!(socket,));
         let call = quote!(self.#method(#socket_arg #(#locals),*));
-        let call = if h.is_async {
-            quote!(#call.await)
-        } else {
-            call
-        };
+        let call = if h.is_async { quote!(#call.await) } else { call };
         quote! {
             #wire => {
                 let ::core::option::Option::Some(__call) =
@@ -199,7 +193,11 @@ fn generate(model: &Model) -> TokenStream {
         }
     });
     let on_disconnect = model.on_disconnect.first().map(|hook| {
-        let args = if hook.params.is_empty() { vec![] } else { vec![quote!(reason)] };
+        let args = if hook.params.is_empty() {
+            vec![]
+        } else {
+            vec![quote!(reason)]
+        };
         let call = hook_call(hook, args);
         quote! {
             async fn on_disconnect(&self, socket: &#rt::Socket<Self>, reason: #rt::DisconnectReason) {
@@ -297,11 +295,7 @@ fn emitter_items(model: &Model, emitter: &Ident, rt: &TokenStream) -> TokenStrea
         };
         let doc = format!("Emits `{}`.", wire.value());
         if acked {
-            let ack = e
-                .ack
-                .as_ref()
-                .map(|a| a.to_token_stream())
-                .unwrap_or_default();
+            let ack = e.ack.as_ref().map(|a| a.to_token_stream()).unwrap_or_default();
             let ack_check = e
                 .ack
                 .as_ref()
@@ -327,16 +321,8 @@ fn emitter_items(model: &Model, emitter: &Ident, rt: &TokenStream) -> TokenStrea
             }
         }
     };
-    let plain = model
-        .emits
-        .iter()
-        .filter(|e| e.ack.is_none())
-        .map(|e| method(e, false));
-    let acked = model
-        .emits
-        .iter()
-        .filter(|e| e.ack.is_some())
-        .map(|e| method(e, true));
+    let plain = model.emits.iter().filter(|e| e.ack.is_none()).map(|e| method(e, false));
+    let acked = model.emits.iter().filter(|e| e.ack.is_some()).map(|e| method(e, true));
     quote! {
         #[doc = #doc]
         pub struct #emitter<'a, T> {

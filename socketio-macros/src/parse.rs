@@ -3,9 +3,7 @@
 //! taken out of the impl block, which is re-emitted as is otherwise.
 
 use proc_macro2::Span;
-use syn::{
-    FnArg, Ident, ImplItem, ItemImpl, LitStr, Pat, ReturnType, Signature, TraitItemFn, Type,
-};
+use syn::{FnArg, Ident, ImplItem, ItemImpl, LitStr, Pat, ReturnType, Signature, TraitItemFn, Type};
 
 use crate::attr::{MethodAttrs, NamespaceArgs};
 use crate::ctxt::Ctxt;
@@ -119,10 +117,7 @@ pub fn model(cx: &mut Ctxt, args: NamespaceArgs, mut item: ItemImpl) -> Model {
         _ => None,
     }
     .unwrap_or_else(|| {
-        cx.error_spanned_by(
-            &item.self_ty,
-            "#[namespace] goes on an `impl` block of a named type",
-        );
+        cx.error_spanned_by(&item.self_ty, "#[namespace] goes on an `impl` block of a named type");
         Ident::new("Namespace", Span::call_site())
     });
     if let Some((_, path, _)) = &item.trait_ {
@@ -149,7 +144,10 @@ pub fn model(cx: &mut Ctxt, args: NamespaceArgs, mut item: ItemImpl) -> Model {
                 let (takes_socket, params) = split_params(&f.sig);
                 let receiver_ok = has_ref_self(&f.sig);
                 if attrs.hook_count() > 1 {
-                    cx.error_spanned_by(&f.sig.ident, "a method can be only one of #[on_connect], #[on_disconnect], #[on_message]");
+                    cx.error_spanned_by(
+                        &f.sig.ident,
+                        "a method can be only one of #[on_connect], #[on_disconnect], #[on_message]",
+                    );
                 }
                 let hook = |_span| Hook {
                     method: f.sig.ident.clone(),
@@ -187,13 +185,13 @@ pub fn model(cx: &mut Ctxt, args: NamespaceArgs, mut item: ItemImpl) -> Model {
                 Ok(mut decl) if decl.default.is_none() => {
                     let attrs = MethodAttrs::take(cx, &mut decl.attrs);
                     if attrs.acl.is_some() || attrs.hook_count() > 0 {
-                        cx.error_spanned_by(
-                            &decl.sig.ident,
-                            "server-to-client events take only #[event(\"..\")]",
-                        );
+                        cx.error_spanned_by(&decl.sig.ident, "server-to-client events take only #[event(\"..\")]");
                     }
                     if decl.sig.receiver().is_some() {
-                        cx.error_spanned_by(&decl.sig.inputs, "a server-to-client event declaration takes no `self`: write `fn name(arg: Type);`");
+                        cx.error_spanned_by(
+                            &decl.sig.inputs,
+                            "a server-to-client event declaration takes no `self`: write `fn name(arg: Type);`",
+                        );
                     }
                     if decl.sig.asyncness.is_some() {
                         cx.error_spanned_by(
@@ -202,9 +200,9 @@ pub fn model(cx: &mut Ctxt, args: NamespaceArgs, mut item: ItemImpl) -> Model {
                         );
                     }
                     let (_, params) = split_params(&decl.sig);
-                    let wire = attrs.event.unwrap_or_else(|| {
-                        LitStr::new(&unraw(&decl.sig.ident), decl.sig.ident.span())
-                    });
+                    let wire = attrs
+                        .event
+                        .unwrap_or_else(|| LitStr::new(&unraw(&decl.sig.ident), decl.sig.ident.span()));
                     model.emits.push(Emit {
                         method: decl.sig.ident.clone(),
                         wire,

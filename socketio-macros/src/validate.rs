@@ -42,9 +42,7 @@ fn check_path(cx: &mut Ctxt, model: &Model) {
     {
         cx.error_spanned_by(
             lit,
-            format!(
-                "namespace path must not contain {bad:?}: the wire protocols use it as a separator"
-            ),
+            format!("namespace path must not contain {bad:?}: the wire protocols use it as a separator"),
         );
     }
 }
@@ -91,7 +89,10 @@ fn check_handlers(cx: &mut Ctxt, model: &Model) {
         if !h.receiver_ok {
             cx.error_spanned_by(
                 &h.sig.ident,
-                format!("event handler `{}` must take `&self` first (put helper functions in another impl block)", h.method),
+                format!(
+                    "event handler `{}` must take `&self` first (put helper functions in another impl block)",
+                    h.method
+                ),
             );
         }
         if !h.sig.generics.params.is_empty() {
@@ -108,10 +109,7 @@ fn check_hooks(cx: &mut Ctxt, model: &Model) {
     ];
     for (name, hooks, min, max) in kinds {
         for extra in hooks.iter().skip(1) {
-            cx.error_spanned_by(
-                &extra.sig.ident,
-                format!("only one #[{name}] method per namespace"),
-            );
+            cx.error_spanned_by(&extra.sig.ident, format!("only one #[{name}] method per namespace"));
         }
         for hook in hooks {
             if !hook.receiver_ok {

@@ -49,8 +49,7 @@ impl AckResponder {
 
     /// Answers with already-encoded arguments.
     pub fn send_args(self, args: Args) -> Result<(), EmitError> {
-        self.socket
-            .send_packet(PacketBody::Ack { id: self.id, args })
+        self.socket.send_packet(PacketBody::Ack { id: self.id, args })
     }
 }
 
@@ -123,12 +122,7 @@ pub struct AckFuture {
 }
 
 impl AckFuture {
-    pub(crate) fn new(
-        rx: oneshot::Receiver<Args>,
-        timeout: Duration,
-        socket: Weak<SocketInner>,
-        id: u64,
-    ) -> Self {
+    pub(crate) fn new(rx: oneshot::Receiver<Args>, timeout: Duration, socket: Weak<SocketInner>, id: u64) -> Self {
         AckFuture {
             rx,
             timeout,
@@ -177,11 +171,7 @@ impl AckWaiter {
             Ok(Ok(args)) => Ok(args),
             Ok(Err(_)) => Err(AckError::Disconnected),
             Err(_) => {
-                if let Some(socket) = self
-                    .local
-                    .as_ref()
-                    .and_then(|(s, id)| s.upgrade().map(|s| (s, *id)))
-                {
+                if let Some(socket) = self.local.as_ref().and_then(|(s, id)| s.upgrade().map(|s| (s, *id))) {
                     socket.0.forget_ack(socket.1);
                 }
                 Err(AckError::Timeout)

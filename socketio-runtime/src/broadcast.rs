@@ -169,9 +169,7 @@ impl IntoFuture for BroadcastAckFuture {
             let deadline = tokio::time::Instant::now() + self.timeout;
             let waiters = match self.stage {
                 Stage::Delivered(result) => result?,
-                Stage::Delivering(task) => {
-                    task.await.map_err(|e| AdapterError(e.to_string()))??
-                }
+                Stage::Delivering(task) => task.await.map_err(|e| AdapterError(e.to_string()))??,
             };
             let mut replies = Vec::with_capacity(waiters.len());
             for waiter in waiters {

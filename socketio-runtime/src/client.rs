@@ -33,12 +33,14 @@ pub(crate) async fn open(engine: &Arc<EngineInner>, session: &Arc<Session>) {
     connect(engine, session, ROOT_NSP, request).await;
 }
 
-/// A 0.9 client has no auth payload; its query arguments stand in for one, so that the
+/// A 0.9 client has no auth payload; the resource pattern's captures and its query
+/// arguments stand in for one, so that the
 /// same `on_connect` serves both generations. The 0.9.16 client puts `io.connect(url?a=b)`
 /// arguments on every request (the handshake's query), and a connect packet may carry its
 /// own (`1::/chat:?a=b`), which wins. Cache busters (`t`, `jsonp`) are left out.
 fn v1_connect_request(session: &Session, query: Option<String>) -> ConnectRequest {
-    let pairs: Vec<(String, String)> = match &query {
+    let mut pairs: Vec<(String, String)> = session.info.captures.clone();
+    pairs.extend(match &query {
         Some(q) => form_urlencoded::parse(q.as_bytes()).into_owned().collect(),
         None => session
             .info
@@ -46,8 +48,8 @@ fn v1_connect_request(session: &Session, query: Option<String>) -> ConnectReques
             .iter()
             .filter(|(k, _)| k != "t" && k != "jsonp")
             .cloned()
-            .collect(),
-    };
+            .collect::<Vec<_>>(),
+    });
     let auth = if pairs.is_empty() {
         None
     } else {
@@ -61,12 +63,7 @@ fn v1_connect_request(session: &Session, query: Option<String>) -> ConnectReques
 }
 
 /// Joins namespace `nsp`: runs its `on_connect`, then confirms or refuses.
-pub(crate) async fn connect(
-    engine: &Arc<EngineInner>,
-    session: &Arc<Session>,
-    nsp: &str,
-    request: ConnectRequest,
-) {
+pub(crate) async fn connect(engine: &Arc<EngineInner>, session: &Arc<Session>, nsp: &str, request: ConnectRequest) {
     let Some(ns) = engine.namespaces.get(nsp).cloned() else {
         if nsp == ROOT_NSP {
             // The wire always has a global namespace, even with no handler behind it.
@@ -104,19 +101,13 @@ pub(crate) async fn connect(
     ns.add_socket(socket.clone());
     match ns.handler.clone().connect(socket.clone(), request).await {
         Ok(()) => {
-            let confirmation = protocol::encode(
-                session.protocol,
-                &Packet::new(nsp, PacketBody::Connect { query: None }),
-            );
+            let confirmation =
+                protocol::encode(session.protocol, &Packet::new(nsp, PacketBody::Connect { query: None }));
             socket.confirm_connect(confirmation);
         }
         Err(refusal) => {
             tracing::debug!(sid = %session.sid, nsp, reason = %refusal, "connect refused");
-            session
-                .sockets
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(nsp);
+            session.sockets.lock().unwrap_or_else(|e| e.into_inner()).remove(nsp);
             socket.on_closed(DisconnectReason::ConnectRefused);
             let body = PacketBody::ConnectError {
                 message: refusal.message,
@@ -132,11 +123,7 @@ pub(crate) async fn connect(
 }
 
 /// Handles one decoded inbound packet.
-pub(crate) async fn handle_packet(
-    engine: &Arc<EngineInner>,
-    session: &Arc<Session>,
-    packet: Packet,
-) {
+pub(crate) async fn handle_packet(engine: &Arc<EngineInner>, session: &Arc<Session>, packet: Packet) {
     let Packet { nsp, body } = packet;
     match body {
         PacketBody::Heartbeat | PacketBody::Noop | PacketBody::ConnectError { .. } => {}
@@ -151,10 +138,7 @@ pub(crate) async fn handle_packet(
         }
         PacketBody::Disconnect => {
             if nsp == ROOT_NSP {
-                let bye = protocol::encode(
-                    session.protocol,
-                    &Packet::new(ROOT_NSP, PacketBody::Disconnect),
-                );
+                let bye = protocol::encode(session.protocol, &Packet::new(ROOT_NSP, PacketBody::Disconnect));
                 session.close_with_farewell(bye, DisconnectReason::ClientDisconnect);
             } else if let Some(socket) = socket_of(session, &nsp) {
                 socket.leave_namespace(DisconnectReason::ClientNamespaceDisconnect, false);
@@ -207,11 +191,7 @@ fn receiving_socket(
     nsp: &str,
     ack: Option<AckRequest>,
 ) -> Option<Arc<SocketInner>> {
-    if let Some(AckRequest {
-        id,
-        with_data: false,
-    }) = ack
-    {
+    if let Some(AckRequest { id, with_data: false }) = ack {
         push(
             session,
             nsp,

@@ -50,10 +50,7 @@ impl TransportKind {
 
     /// Streaming transports keep one connection open and get server heartbeats.
     pub fn is_streaming(self) -> bool {
-        !matches!(
-            self,
-            TransportKind::XhrPolling | TransportKind::JsonpPolling
-        )
+        !matches!(self, TransportKind::XhrPolling | TransportKind::JsonpPolling)
     }
 
     /// Transports whose downstream is a WebSocket.
@@ -72,7 +69,9 @@ impl TransportKind {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// URL path segment(s) under which Socket.IO is served, without slashes.
+    /// URL path segment(s) under which Socket.IO is served, without leading or trailing
+    /// slashes. A `{name}` segment matches any one path segment and passes it to
+    /// `on_connect` (with the auth data) and `ConnectionInfo::captures`: `socket.io/{token}`.
     pub resource: String,
     /// Enabled transports, in the order the 0.9 handshake advertises them.
     pub transports: Vec<TransportKind>,

@@ -75,12 +75,7 @@ impl<T: Serialize> IntoAck for T {
 }
 
 /// Sends the `error` event gevent-socketio sends, and `[null]` on the ack if one was asked.
-pub fn refuse<N: Namespace>(
-    socket: &Socket<N>,
-    ack: Option<AckResponder>,
-    error: &str,
-    message: &str,
-) {
+pub fn refuse<N: Namespace>(socket: &Socket<N>, ack: Option<AckResponder>, error: &str, message: &str) {
     let _ = socket.emit_raw("error", &(error, message));
     if let Some(ack) = ack {
         let _ = ack.send(&[(); 1]);
@@ -100,12 +95,7 @@ pub struct Call<'s, N: Namespace> {
 impl<'s, N: NamespaceEvents> Call<'s, N> {
     /// Checks the ACL and the argument count; on failure answers the client and returns
     /// `None`, and the handler is not called.
-    pub fn begin(
-        socket: &'s Socket<N>,
-        event: Event,
-        which: N::Event,
-        arity: usize,
-    ) -> Option<Self> {
+    pub fn begin(socket: &'s Socket<N>, event: Event, which: N::Event, arity: usize) -> Option<Self> {
         let call = Call {
             socket,
             args: event.args,
@@ -153,10 +143,7 @@ impl<N: Namespace> Call<'_, N> {
 }
 
 /// Argument `index` decoded as `T`; a missing argument reads as `null`.
-pub fn arg<T: DeserializeOwned>(
-    items: &[&serde_json::value::RawValue],
-    index: usize,
-) -> Result<T, ArgsError> {
+pub fn arg<T: DeserializeOwned>(items: &[&serde_json::value::RawValue], index: usize) -> Result<T, ArgsError> {
     let text = items.get(index).map_or("null", |raw| raw.get());
     serde_json::from_str(text).map_err(|e| {
         if items.get(index).is_none() {

@@ -17,6 +17,7 @@ pub mod config;
 pub mod dispatch;
 pub mod engine;
 pub mod namespace;
+pub mod origin;
 pub mod packet;
 pub mod policy;
 pub mod protocol;

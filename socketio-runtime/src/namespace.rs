@@ -58,11 +58,7 @@ pub trait Namespace: Send + Sync + Sized + 'static {
     fn on_event(&self, socket: &Socket<Self>, event: Event) -> impl Future<Output = ()> + Send;
 
     /// A 0.9 client sent a plain or JSON message (`send`, `json.send`).
-    fn on_message(
-        &self,
-        socket: &Socket<Self>,
-        message: Message,
-    ) -> impl Future<Output = ()> + Send {
+    fn on_message(&self, socket: &Socket<Self>, message: Message) -> impl Future<Output = ()> + Send {
         let _ = (socket, message);
         async {}
     }
@@ -74,11 +70,7 @@ pub trait Namespace: Send + Sync + Sized + 'static {
     }
 
     /// The socket left the namespace, for `reason`.
-    fn on_disconnect(
-        &self,
-        socket: &Socket<Self>,
-        reason: DisconnectReason,
-    ) -> impl Future<Output = ()> + Send {
+    fn on_disconnect(&self, socket: &Socket<Self>, reason: DisconnectReason) -> impl Future<Output = ()> + Send {
         let _ = (socket, reason);
         async {}
     }
@@ -154,11 +146,7 @@ pub(crate) trait ErasedNamespace: Send + Sync {
     ) -> BoxFuture<Result<(), ConnectError>>;
     fn event(self: Arc<Self>, socket: Arc<SocketInner>, event: Event) -> BoxFuture<()>;
     fn message(self: Arc<Self>, socket: Arc<SocketInner>, message: Message) -> BoxFuture<()>;
-    fn disconnect(
-        self: Arc<Self>,
-        socket: Arc<SocketInner>,
-        reason: DisconnectReason,
-    ) -> BoxFuture<()>;
+    fn disconnect(self: Arc<Self>, socket: Arc<SocketInner>, reason: DisconnectReason) -> BoxFuture<()>;
 }
 
 /// Holds the user's namespace value.
@@ -173,32 +161,16 @@ impl<N: Namespace> ErasedNamespace for Holder<N> {
         socket: Arc<SocketInner>,
         request: ConnectRequest,
     ) -> BoxFuture<Result<(), ConnectError>> {
-        Box::pin(async move {
-            self.0
-                .on_connect(&Socket::from_inner(socket), request)
-                .await
-        })
+        Box::pin(async move { self.0.on_connect(&Socket::from_inner(socket), request).await })
     }
     fn event(self: Arc<Self>, socket: Arc<SocketInner>, event: Event) -> BoxFuture<()> {
         Box::pin(async move { self.0.on_event(&Socket::from_inner(socket), event).await })
     }
     fn message(self: Arc<Self>, socket: Arc<SocketInner>, message: Message) -> BoxFuture<()> {
-        Box::pin(async move {
-            self.0
-                .on_message(&Socket::from_inner(socket), message)
-                .await
-        })
+        Box::pin(async move { self.0.on_message(&Socket::from_inner(socket), message).await })
     }
-    fn disconnect(
-        self: Arc<Self>,
-        socket: Arc<SocketInner>,
-        reason: DisconnectReason,
-    ) -> BoxFuture<()> {
-        Box::pin(async move {
-            self.0
-                .on_disconnect(&Socket::from_inner(socket), reason)
-                .await
-        })
+    fn disconnect(self: Arc<Self>, socket: Arc<SocketInner>, reason: DisconnectReason) -> BoxFuture<()> {
+        Box::pin(async move { self.0.on_disconnect(&Socket::from_inner(socket), reason).await })
     }
 }
 
@@ -233,9 +205,7 @@ impl NsCore {
 
     /// A fresh packet id for an emit that asks for acks.
     pub fn next_ack_id(&self) -> u64 {
-        self.ack_ids
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            + 1
+        self.ack_ids.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
     }
 
     pub fn add_socket(&self, socket: Arc<SocketInner>) {
@@ -246,10 +216,7 @@ impl NsCore {
     }
 
     pub fn remove_socket(&self, id: &str) {
-        self.sockets
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(id);
+        self.sockets.write().unwrap_or_else(|e| e.into_inner()).remove(id);
         self.rooms.leave_all(id);
     }
 
@@ -288,16 +255,10 @@ impl NsCore {
     /// The sockets `opts` selects on this node.
     fn targets(&self, opts: &BroadcastOptions) -> Vec<Arc<SocketInner>> {
         let sockets = self.sockets.read().unwrap_or_else(|e| e.into_inner());
-        let excluded = |id: &str| {
-            opts.except_sockets.iter().any(|e| &**e == id)
-                || self.rooms.in_any(id, &opts.except_rooms)
-        };
+        let excluded =
+            |id: &str| opts.except_sockets.iter().any(|e| &**e == id) || self.rooms.in_any(id, &opts.except_rooms);
         if opts.rooms.is_empty() {
-            sockets
-                .values()
-                .filter(|s| !excluded(&s.id))
-                .cloned()
-                .collect()
+            sockets.values().filter(|s| !excluded(&s.id)).cloned().collect()
         } else {
             self.rooms
                 .members(&opts.rooms)

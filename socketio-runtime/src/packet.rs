@@ -29,10 +29,7 @@ pub struct Packet {
 impl Packet {
     /// A packet for namespace `nsp`.
     pub fn new(nsp: impl Into<String>, body: PacketBody) -> Self {
-        Packet {
-            nsp: nsp.into(),
-            body,
-        }
+        Packet { nsp: nsp.into(), body }
     }
 }
 
@@ -51,10 +48,7 @@ pub struct AckRequest {
 impl AckRequest {
     /// An ack answered by the application with arguments.
     pub fn data(id: u64) -> Self {
-        AckRequest {
-            id,
-            with_data: true,
-        }
+        AckRequest { id, with_data: true }
     }
 }
 
@@ -253,8 +247,7 @@ impl Args {
 
     /// Builds the array from separately encoded items.
     pub fn from_items(items: &[&RawValue]) -> Self {
-        let mut out =
-            String::with_capacity(2 + items.iter().map(|i| i.get().len() + 1).sum::<usize>());
+        let mut out = String::with_capacity(2 + items.iter().map(|i| i.get().len() + 1).sum::<usize>());
         out.push('[');
         for (i, item) in items.iter().enumerate() {
             if i > 0 {
@@ -301,10 +294,7 @@ impl Args {
     }
 
     /// Deserialises argument `index`.
-    pub fn deserialize_at<'a, T: serde::Deserialize<'a>>(
-        &'a self,
-        index: usize,
-    ) -> Result<T, ArgsError> {
+    pub fn deserialize_at<'a, T: serde::Deserialize<'a>>(&'a self, index: usize) -> Result<T, ArgsError> {
         let items = self.items()?;
         let raw = items.get(index).copied().ok_or(ArgsError::Missing(index))?;
         Ok(serde_json::from_str(raw.get())?)

@@ -26,11 +26,7 @@ pub fn policy_xml(origins: &[String]) -> String {
     );
     for origin in origins {
         let (host, port) = origin.rsplit_once(':').unwrap_or((origin.as_str(), "*"));
-        let attr = |s: &str| {
-            s.replace('&', "&amp;")
-                .replace('"', "&quot;")
-                .replace('<', "&lt;")
-        };
+        let attr = |s: &str| s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
         xml.push_str(&format!(
             "<allow-access-from domain=\"{}\" to-ports=\"{}\"/>",
             attr(host),

@@ -29,23 +29,14 @@ impl RoomIndex {
 
     pub fn join(&self, socket: &Arc<str>, room: Room) {
         let mut idx = self.write();
-        idx.by_room
-            .entry(room.clone())
-            .or_default()
-            .insert(socket.clone());
-        idx.by_socket
-            .entry(socket.clone())
-            .or_default()
-            .insert(room);
+        idx.by_room.entry(room.clone()).or_default().insert(socket.clone());
+        idx.by_socket.entry(socket.clone()).or_default().insert(room);
     }
 
     /// Returns `false` if the socket was not in the room.
     pub fn leave(&self, socket: &str, room: &str) -> bool {
         let mut idx = self.write();
-        let was_in = idx
-            .by_socket
-            .get_mut(socket)
-            .is_some_and(|rooms| rooms.remove(room));
+        let was_in = idx.by_socket.get_mut(socket).is_some_and(|rooms| rooms.remove(room));
         if let Some(members) = idx.by_room.get_mut(room) {
             members.remove(socket);
             if members.is_empty() {

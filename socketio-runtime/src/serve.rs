@@ -33,11 +33,7 @@ struct Replay {
 }
 
 impl AsyncRead for Replay {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         if self.prefix.has_remaining() {
             let n = self.prefix.len().min(buf.remaining());
             buf.put_slice(&self.prefix[..n]);
@@ -49,11 +45,7 @@ impl AsyncRead for Replay {
 }
 
 impl AsyncWrite for Replay {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, data)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -86,9 +78,7 @@ async fn first_request(mut stream: TcpStream, engine: &Arc<EngineInner>, policy:
             return First::Done;
         }
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let request = std::str::from_utf8(&buf[..end])
-                .ok()
-                .and_then(hixie::parse_request);
+            let request = std::str::from_utf8(&buf[..end]).ok().and_then(hixie::parse_request);
             return match request {
                 Some(request) => {
                     let after_head = buf.split_off(end + 4);
@@ -115,10 +105,7 @@ pub(crate) async fn accept_loop(
     filter: warp::filters::BoxedFilter<(Response,)>,
 ) {
     let service = warp::service(filter);
-    let sniff = engine
-        .config
-        .transports
-        .contains(&TransportKind::Flashsocket);
+    let sniff = engine.config.transports.contains(&TransportKind::Flashsocket);
     let policy: Arc<str> = engine.config.policy_xml().into();
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -141,17 +128,12 @@ pub(crate) async fn accept_loop(
             } else {
                 (stream, Bytes::new())
             };
-            let io = TokioIo::new(Replay {
-                prefix,
-                inner: stream,
+            let io = TokioIo::new(Replay { prefix, inner: stream });
+            let handler = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(PeerAddr(peer));
+                let mut service = service.clone();
+                service.call(request)
             });
-            let handler = hyper::service::service_fn(
-                move |mut request: hyper::Request<hyper::body::Incoming>| {
-                    request.extensions_mut().insert(PeerAddr(peer));
-                    let mut service = service.clone();
-                    service.call(request)
-                },
-            );
             let connection = hyper::server::conn::http1::Builder::new()
                 .serve_connection(io, handler)
                 .with_upgrades();

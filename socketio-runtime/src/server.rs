@@ -80,19 +80,12 @@ impl SocketIo {
     /// SocketTornad.IO's `SocketIOServer`; failing to bind either port is an error.
     pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<()> {
         let listener = TcpListener::bind(addr).await?;
-        if self
-            .config()
-            .transports
-            .contains(&TransportKind::Flashsocket)
-        {
+        if self.config().transports.contains(&TransportKind::Flashsocket) {
             let policy_addr = SocketAddr::new(addr.ip(), self.config().flash_policy_port);
-            let policy_listener = TcpListener::bind(policy_addr).await.map_err(|e| {
-                std::io::Error::new(e.kind(), format!("Flash policy port {policy_addr}: {e}"))
-            })?;
-            tokio::spawn(crate::policy::serve(
-                policy_listener,
-                self.config().policy_xml(),
-            ));
+            let policy_listener = TcpListener::bind(policy_addr)
+                .await
+                .map_err(|e| std::io::Error::new(e.kind(), format!("Flash policy port {policy_addr}: {e}")))?;
+            tokio::spawn(crate::policy::serve(policy_listener, self.config().policy_xml()));
         }
         self.serve_listener(listener).await;
         Ok(())
@@ -109,11 +102,7 @@ impl SocketIo {
     }
 
     /// Serves Socket.IO plus `other` routes (static files, an API) on one listener.
-    pub async fn serve_with(
-        &self,
-        listener: TcpListener,
-        other: warp::filters::BoxedFilter<(Response,)>,
-    ) {
+    pub async fn serve_with(&self, listener: TcpListener, other: warp::filters::BoxedFilter<(Response,)>) {
         let filter = self.routes().or(other).unify().boxed();
         crate::serve::accept_loop(self.engine.clone(), listener, filter).await;
     }

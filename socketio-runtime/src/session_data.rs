@@ -44,9 +44,7 @@ impl SessionData<'_> {
     /// Runs `f` on the value of type `T` (or `None`), which it may change.
     pub fn with<T: Send + Sync + 'static, R>(&self, f: impl FnOnce(Option<&mut T>) -> R) -> R {
         let mut map = self.map();
-        f(map
-            .get_mut(&TypeId::of::<T>())
-            .and_then(|v| v.downcast_mut::<T>()))
+        f(map.get_mut(&TypeId::of::<T>()).and_then(|v| v.downcast_mut::<T>()))
     }
 
     /// Takes the value of type `T` out.

@@ -165,10 +165,7 @@ impl SocketInner {
             return;
         }
         if notify {
-            let frame = protocol::encode(
-                self.protocol(),
-                &Packet::new(&*self.ns.path, PacketBody::Disconnect),
-            );
+            let frame = protocol::encode(self.protocol(), &Packet::new(&*self.ns.path, PacketBody::Disconnect));
             self.session.push(frame);
         }
         self.on_closed(reason);
@@ -187,22 +184,14 @@ impl SocketInner {
         lock(&self.acks).register(id, self.max_pending_acks)
     }
 
-    fn emit_with_ack(
-        self: &Arc<Self>,
-        body: impl FnOnce(AckRequest) -> PacketBody,
-    ) -> Result<AckFuture, EmitError> {
+    fn emit_with_ack(self: &Arc<Self>, body: impl FnOnce(AckRequest) -> PacketBody) -> Result<AckFuture, EmitError> {
         let id = self.ns.next_ack_id();
         let rx = self.expect_ack(id).ok_or(EmitError::TooManyPendingAcks)?;
         if let Err(e) = self.send_packet(body(AckRequest::data(id))) {
             self.forget_ack(id);
             return Err(e);
         }
-        Ok(AckFuture::new(
-            rx,
-            self.ack_timeout,
-            Arc::downgrade(self),
-            id,
-        ))
+        Ok(AckFuture::new(rx, self.ack_timeout, Arc::downgrade(self), id))
     }
 }
 
@@ -300,11 +289,7 @@ impl<N: Namespace> Socket<N> {
     }
 
     /// Emits an event and waits for the client's ack.
-    pub fn emit_raw_with_ack<A: Serialize + ?Sized>(
-        &self,
-        event: &str,
-        args: &A,
-    ) -> Result<AckFuture, EmitError> {
+    pub fn emit_raw_with_ack<A: Serialize + ?Sized>(&self, event: &str, args: &A) -> Result<AckFuture, EmitError> {
         let args = Args::from_serialize(args)?;
         self.inner.emit_with_ack(|ack| PacketBody::Event {
             name: event.to_owned(),
@@ -367,16 +352,12 @@ impl<N: Namespace> Socket<N> {
     /// whole connection.
     pub fn disconnect(&self) {
         if &*self.inner.ns.path == ROOT_NSP {
-            let frame = protocol::encode(
-                self.protocol(),
-                &Packet::new(ROOT_NSP, PacketBody::Disconnect),
-            );
+            let frame = protocol::encode(self.protocol(), &Packet::new(ROOT_NSP, PacketBody::Disconnect));
             self.inner
                 .session
                 .close_with_farewell(frame, DisconnectReason::ServerDisconnect);
         } else {
-            self.inner
-                .leave_namespace(DisconnectReason::ServerDisconnect, true);
+            self.inner.leave_namespace(DisconnectReason::ServerDisconnect, true);
         }
     }
 }

@@ -66,10 +66,7 @@ impl<N> AckEmitTarget for BroadcastOperator<N> {
         args: Args,
     ) -> Result<TypedBroadcastAcks<R>, EmitError> {
         self.emit_raw_with_ack(event, &args)
-            .map(|inner| TypedBroadcastAcks {
-                inner,
-                _r: PhantomData,
-            })
+            .map(|inner| TypedBroadcastAcks { inner, _r: PhantomData })
     }
 }
 
@@ -118,10 +115,7 @@ pub struct TypedAck<R> {
 impl<R> TypedAck<R> {
     /// Wraps an untyped pending ack.
     pub fn new(inner: AckFuture) -> Self {
-        TypedAck {
-            inner,
-            _r: PhantomData,
-        }
+        TypedAck { inner, _r: PhantomData }
     }
 
     /// How long to wait for the client.

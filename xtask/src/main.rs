@@ -44,12 +44,9 @@ fn npm_packages() -> Result<(), String> {
     // The 0.9 client's optional native build fails on current Node; it has a JS fallback.
     run(
         "npm ci (socket.io clients for the demo and the real-client tests)",
-        Command::new("npm").current_dir(&root).args([
-            "ci",
-            "--ignore-scripts",
-            "--no-audit",
-            "--no-fund",
-        ]),
+        Command::new("npm")
+            .current_dir(&root)
+            .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]),
     )
 }
 
@@ -66,20 +63,10 @@ fn demo() -> Result<(), String> {
 
 fn test() -> Result<(), String> {
     npm_packages()?;
-    run(
-        "cargo fmt --check",
-        cargo().args(["fmt", "--all", "--", "--check"]),
-    )?;
+    run("cargo fmt --check", cargo().args(["fmt", "--all", "--", "--check"]))?;
     run(
         "cargo clippy",
-        cargo().args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]),
+        cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
     )?;
     run("cargo test", cargo().args(["test", "--workspace"]))?;
     if root().join("fuzz/Cargo.toml").is_file() {

@@ -4,10 +4,7 @@ use std::sync::Arc;
 
 use crate::ack::AckWaiter;
 
-use super::{
-    Adapter, AdapterError, AdapterFactory, AdapterFuture, BroadcastOptions, BroadcastPacket,
-    LocalNamespace,
-};
+use super::{Adapter, AdapterError, AdapterFactory, AdapterFuture, BroadcastOptions, BroadcastPacket, LocalNamespace};
 
 /// Broadcasts within this process. The default.
 ///

@@ -90,10 +90,7 @@ impl BroadcastPacket {
     /// The encoded frame for a protocol generation (encoded on first use).
     pub fn frame_for(&self, protocol: Protocol) -> Frame {
         match protocol {
-            Protocol::V1 => self
-                .v1
-                .get_or_init(|| protocol::encode(protocol, &self.packet))
-                .clone(),
+            Protocol::V1 => self.v1.get_or_init(|| protocol::encode(protocol, &self.packet)).clone(),
         }
     }
 }
@@ -109,22 +106,15 @@ impl LocalNamespace {
 
     /// Delivers to this node's matching sockets; returns how many got it.
     pub fn deliver(&self, packet: &BroadcastPacket, opts: &BroadcastOptions) -> usize {
-        self.0
-            .upgrade()
-            .map_or(0, |ns| ns.deliver_local(packet, opts))
+        self.0.upgrade().map_or(0, |ns| ns.deliver_local(packet, opts))
     }
 
     /// Delivers a packet that asks for acks (its id is `ack_id`) to this node's matching
     /// sockets; one waiter per recipient.
-    pub fn deliver_with_ack(
-        &self,
-        packet: &BroadcastPacket,
-        opts: &BroadcastOptions,
-        ack_id: u64,
-    ) -> Vec<AckWaiter> {
-        self.0.upgrade().map_or_else(Vec::new, |ns| {
-            ns.deliver_local_with_ack(packet, opts, ack_id)
-        })
+    pub fn deliver_with_ack(&self, packet: &BroadcastPacket, opts: &BroadcastOptions, ack_id: u64) -> Vec<AckWaiter> {
+        self.0
+            .upgrade()
+            .map_or_else(Vec::new, |ns| ns.deliver_local_with_ack(packet, opts, ack_id))
     }
 
     /// The namespace path.

@@ -33,15 +33,14 @@ pub struct ConnectionInfo {
     pub query: Vec<(String, String)>,
     /// Request path.
     pub path: String,
+    /// What the resource pattern's `{name}` segments captured.
+    pub captures: Vec<(String, String)>,
 }
 
 impl ConnectionInfo {
     /// The first value of query argument `key`.
     pub fn query(&self, key: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
     /// A header's value, if it is valid text.
@@ -69,11 +68,7 @@ impl EngineInner {
     }
 
     /// Registers a new session for a client that just handshook.
-    pub fn create_session(
-        self: &Arc<Self>,
-        protocol: Protocol,
-        info: ConnectionInfo,
-    ) -> Arc<Session> {
+    pub fn create_session(self: &Arc<Self>, protocol: Protocol, info: ConnectionInfo) -> Arc<Session> {
         self.reaper.call_once(|| spawn_reaper(Arc::downgrade(self)));
         let session = Arc::new(Session::new(
             sid::generate().into(),
@@ -99,18 +94,12 @@ impl EngineInner {
     }
 
     pub fn remove_session(&self, sid: &str) {
-        self.sessions
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(sid);
+        self.sessions.write().unwrap_or_else(|e| e.into_inner()).remove(sid);
     }
 
     /// How many sessions are live.
     pub fn session_count(&self) -> usize {
-        self.sessions
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .len()
+        self.sessions.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     fn sessions_snapshot(&self) -> Vec<Arc<Session>> {
@@ -143,11 +132,7 @@ fn spawn_reaper(engine: Weak<EngineInner>) {
             };
             let now = Instant::now();
             for session in engine.sessions_snapshot() {
-                match session.expired(
-                    now,
-                    engine.config.close_timeout,
-                    engine.config.handshake_expiry,
-                ) {
+                match session.expired(now, engine.config.close_timeout, engine.config.handshake_expiry) {
                     Some(session::Expiry::Close(reason)) => session.close(reason),
                     Some(session::Expiry::Forget) => drop(session.take_farewell()),
                     None => {}

@@ -284,12 +284,7 @@ impl Session {
     }
 
     /// What the reaper should do with this session now, if anything.
-    pub(crate) fn expired(
-        &self,
-        now: Instant,
-        close_timeout: Duration,
-        handshake_expiry: Duration,
-    ) -> Option<Expiry> {
+    pub(crate) fn expired(&self, now: Instant, close_timeout: Duration, handshake_expiry: Duration) -> Option<Expiry> {
         let st = self.state();
         if let Some(closed_at) = st.closed_at {
             // Closed with a farewell nobody came to take.
@@ -302,8 +297,7 @@ impl Session {
             (now.duration_since(self.created) > handshake_expiry)
                 .then_some(Expiry::Close(DisconnectReason::HandshakeExpired))
         } else {
-            (now.duration_since(st.idle_since) > close_timeout)
-                .then_some(Expiry::Close(DisconnectReason::CloseTimeout))
+            (now.duration_since(st.idle_since) > close_timeout).then_some(Expiry::Close(DisconnectReason::CloseTimeout))
         }
     }
 

@@ -10,9 +10,7 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::packet::{
-    AckRequest, Args, ErrorAdvice, ErrorReason, Packet, PacketBody, RawJson, ROOT_NSP,
-};
+use crate::packet::{AckRequest, Args, ErrorAdvice, ErrorReason, Packet, PacketBody, RawJson, ROOT_NSP};
 
 /// Why a 0.9 packet could not be decoded.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -202,10 +200,7 @@ pub fn decode(input: &str) -> Result<Packet, DecodeError> {
     let body = match kind {
         0 => PacketBody::Disconnect,
         1 => {
-            let query = match data
-                .strip_prefix('?')
-                .or((!data.is_empty()).then_some(data))
-            {
+            let query = match data.strip_prefix('?').or((!data.is_empty()).then_some(data)) {
                 Some(q) => Some(q),
                 None => glued_query,
             };
@@ -232,9 +227,7 @@ pub fn decode(input: &str) -> Result<Packet, DecodeError> {
             let ev: EventData = serde_json::from_str(data).map_err(|e| invalid("event", e))?;
             let args = match ev.args {
                 None => Args::empty(),
-                Some(raw) => Args::from_raw(raw)
-                    .map_err(|e| invalid("event", e))?
-                    .normalized(),
+                Some(raw) => Args::from_raw(raw).map_err(|e| invalid("event", e))?.normalized(),
             };
             PacketBody::Event {
                 name: ev.name,
@@ -250,9 +243,7 @@ pub fn decode(input: &str) -> Result<Packet, DecodeError> {
             if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(invalid("ack", "ack id is not a number"));
             }
-            let id = id
-                .parse()
-                .map_err(|_| invalid("ack", "ack id out of range"))?;
+            let id = id.parse().map_err(|_| invalid("ack", "ack id out of range"))?;
             // Like the reference parser, unparsable ack arguments count as none.
             let args = rest
                 .and_then(|r| Args::from_json(r).ok())
@@ -286,9 +277,7 @@ fn parse_id(field: &str) -> Result<Option<AckRequest>, DecodeError> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(DecodeError::InvalidId(truncate(field)));
     }
-    let id = digits
-        .parse()
-        .map_err(|_| DecodeError::InvalidId(truncate(field)))?;
+    let id = digits.parse().map_err(|_| DecodeError::InvalidId(truncate(field)))?;
     Ok(Some(AckRequest { id, with_data }))
 }
 

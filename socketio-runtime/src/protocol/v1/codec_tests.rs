@@ -252,15 +252,7 @@ fn encode_vectors() {
             ),
             "7:::+0",
         ),
-        (
-            p(
-                "/chat",
-                ConnectError {
-                    message: "nope".into(),
-                },
-            ),
-            "7::/chat:2",
-        ),
+        (p("/chat", ConnectError { message: "nope".into() }), "7::/chat:2"),
         (
             p(
                 "/",
@@ -648,14 +640,8 @@ fn decode_rejects_what_the_reference_ignores() {
     assert_eq!(decode("3"), Err(DecodeError::MissingSeparator));
     assert!(matches!(decode("x:y:z"), Err(DecodeError::UnknownType(_))));
     assert!(matches!(decode("9::"), Err(DecodeError::UnknownType(_))));
-    assert!(matches!(
-        decode("4:::not json"),
-        Err(DecodeError::InvalidData { .. })
-    ));
-    assert!(matches!(
-        decode("5:::invalid"),
-        Err(DecodeError::InvalidData { .. })
-    ));
+    assert!(matches!(decode("4:::not json"), Err(DecodeError::InvalidData { .. })));
+    assert!(matches!(decode("5:::invalid"), Err(DecodeError::InvalidData { .. })));
     assert!(matches!(
         decode(r#"5:::{"args":[1]}"#),
         Err(DecodeError::InvalidData { .. })
@@ -664,10 +650,7 @@ fn decode_rejects_what_the_reference_ignores() {
         decode(r#"5:::{"name":"a","args":{}}"#),
         Err(DecodeError::InvalidData { .. })
     ));
-    assert!(matches!(
-        decode("6:::abc"),
-        Err(DecodeError::InvalidData { .. })
-    ));
+    assert!(matches!(decode("6:::abc"), Err(DecodeError::InvalidData { .. })));
     assert!(matches!(decode("3:x::hi"), Err(DecodeError::InvalidId(_))));
     assert!(matches!(
         decode("3:99999999999999999999999::hi"),
@@ -701,8 +684,8 @@ fn payload_encode_vectors() {
     assert_eq!(
         two.as_bytes(),
         [
-            0xef, 0xbf, 0xbd, 0x39, 0xef, 0xbf, 0xbd, 0x33, 0x3a, 0x3a, 0x3a, 0x68, 0x65, 0x6c,
-            0x6c, 0x6f, 0xef, 0xbf, 0xbd, 0x33, 0xef, 0xbf, 0xbd, 0x32, 0x3a, 0x3a
+            0xef, 0xbf, 0xbd, 0x39, 0xef, 0xbf, 0xbd, 0x33, 0x3a, 0x3a, 0x3a, 0x68, 0x65, 0x6c, 0x6c, 0x6f, 0xef, 0xbf,
+            0xbd, 0x33, 0xef, 0xbf, 0xbd, 0x32, 0x3a, 0x3a
         ]
     );
     assert_eq!(
@@ -715,9 +698,8 @@ fn payload_encode_vectors() {
     assert_eq!(
         mixed.as_bytes(),
         [
-            0xef, 0xbf, 0xbd, 0x36, 0xef, 0xbf, 0xbd, 0x33, 0x3a, 0x3a, 0x3a, 0xe2, 0x82, 0xac,
-            0xe2, 0x82, 0xac, 0xef, 0xbf, 0xbd, 0x36, 0xef, 0xbf, 0xbd, 0x33, 0x3a, 0x3a, 0x3a,
-            0xf0, 0x9f, 0x98, 0x80
+            0xef, 0xbf, 0xbd, 0x36, 0xef, 0xbf, 0xbd, 0x33, 0x3a, 0x3a, 0x3a, 0xe2, 0x82, 0xac, 0xe2, 0x82, 0xac, 0xef,
+            0xbf, 0xbd, 0x36, 0xef, 0xbf, 0xbd, 0x33, 0x3a, 0x3a, 0x3a, 0xf0, 0x9f, 0x98, 0x80
         ]
     );
     assert_eq!(encode_payload::<&str>(&[]), "");
@@ -754,10 +736,7 @@ fn payload_decode_vectors() {
     );
     assert_eq!(d("\u{fffd}x\u{fffd}3::"), Err(PayloadError::InvalidLength));
     assert_eq!(d("\u{fffd}\u{fffd}3::"), Err(PayloadError::InvalidLength));
-    assert_eq!(
-        d("\u{fffd}99\u{fffd}3::"),
-        Err(PayloadError::LengthMismatch)
-    );
+    assert_eq!(d("\u{fffd}99\u{fffd}3::"), Err(PayloadError::LengthMismatch));
     assert_eq!(
         d("\u{fffd}99999999999999999999\u{fffd}3::"),
         Err(PayloadError::InvalidLength)
@@ -786,10 +765,6 @@ fn fuzz_found_round_trips() {
     for (wire, packet) in cases {
         let decoded = decode(wire).unwrap();
         assert_eq!(decoded, packet, "decoding {wire:?}");
-        assert_eq!(
-            decode(&encode(&decoded)).unwrap(),
-            decoded,
-            "round trip of {wire:?}"
-        );
+        assert_eq!(decode(&encode(&decoded)).unwrap(), decoded, "round trip of {wire:?}");
     }
 }

@@ -43,22 +43,25 @@ pub fn handshake_body(sid: &str, config: &Config) -> String {
 }
 
 /// Answers a handshake request.
-pub(crate) fn respond(
-    engine: &Arc<EngineInner>,
-    info: ConnectionInfo,
-    request_headers: &HeaderMap,
-) -> Response {
+pub(crate) fn respond(engine: &Arc<EngineInner>, info: ConnectionInfo, request_headers: &HeaderMap) -> Response {
     let jsonp = jsonp_index(info.query("jsonp"));
+    if !crate::origin::is_allowed(&engine.config.origins, request_headers) {
+        tracing::debug!(origin = ?request_headers.get("origin"), "handshake from an origin not allowed");
+        // No CORS headers: a browser must not let the page read this.
+        let no_cors = HeaderMap::new();
+        return match jsonp {
+            Some(n) => {
+                let body = format!("io.j[{n}](new Error(\"handshake bad origin\"));");
+                text(StatusCode::OK, JAVASCRIPT, body, &no_cors)
+            }
+            None => text(StatusCode::FORBIDDEN, TEXT_PLAIN, "handshake bad origin", &no_cors),
+        };
+    }
     let session = engine.create_session(Protocol::V1, info);
     tracing::debug!(sid = %session.sid, "0.9 handshake");
     let body = handshake_body(&session.sid, &engine.config);
     match jsonp {
-        Some(n) => text(
-            StatusCode::OK,
-            JAVASCRIPT,
-            jsonp_call(n, &body),
-            request_headers,
-        ),
+        Some(n) => text(StatusCode::OK, JAVASCRIPT, jsonp_call(n, &body), request_headers),
         None => text(StatusCode::OK, TEXT_PLAIN, body, request_headers),
     }
 }

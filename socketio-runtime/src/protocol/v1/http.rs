@@ -48,10 +48,7 @@ pub(crate) fn preflight(request: &HeaderMap) -> WarpResponse {
     if let Some(asked) = request.get(header::ACCESS_CONTROL_REQUEST_HEADERS) {
         headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, asked.clone());
     }
-    headers.insert(
-        header::ACCESS_CONTROL_MAX_AGE,
-        HeaderValue::from_static("3600"),
-    );
+    headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("3600"));
     res
 }
 
@@ -65,11 +62,7 @@ pub(crate) enum BodyError {
 }
 
 /// Reads a whole body, refusing it as soon as it grows past `limit` bytes.
-pub(crate) async fn read_body<S, B>(
-    body: S,
-    declared_len: Option<u64>,
-    limit: usize,
-) -> Result<BytesMut, BodyError>
+pub(crate) async fn read_body<S, B>(body: S, declared_len: Option<u64>, limit: usize) -> Result<BytesMut, BodyError>
 where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
@@ -125,9 +118,7 @@ pub(crate) fn htmlfile_script(payload: &str) -> String {
 
 /// Decoded query arguments.
 pub(crate) fn parse_query(raw: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(raw.as_bytes())
-        .into_owned()
-        .collect()
+    form_urlencoded::parse(raw.as_bytes()).into_owned().collect()
 }
 
 /// An all-digit JSONP index, as the reference server accepts it.
@@ -155,10 +146,7 @@ mod tests {
             htmlfile_script("6:::1+[\"pong\",\"</script>\"]"),
             r#"<script>_("6:::1+[\"pong\",\"<\/script>\"]");</script>"#
         );
-        assert_eq!(
-            htmlfile_script("\u{2028}"),
-            r#"<script>_("\u2028");</script>"#
-        );
+        assert_eq!(htmlfile_script("\u{2028}"), r#"<script>_("\u2028");</script>"#);
     }
 
     #[test]

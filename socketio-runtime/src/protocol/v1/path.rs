@@ -30,7 +30,48 @@ pub enum Route<'a> {
 /// assert_eq!(parse("socket.io", "/other"), None);
 /// ```
 pub fn parse<'a>(resource: &str, path: &'a str) -> Option<Route<'a>> {
-    let rest = path.strip_prefix('/')?.strip_prefix(resource)?;
+    parse_with_captures(resource, path).map(|(route, _)| route)
+}
+
+/// Like [`parse`], also returning what the resource's `{name}` segments captured
+/// (SocketTornad.IO's extra path data, e.g. an auth token in `socket.io/{token}`).
+///
+/// ```
+/// use socketio_runtime::protocol::v1::path::{parse_with_captures, Route};
+/// let (route, captures) = parse_with_captures("socket.io/{token}", "/socket.io/abc123/1/").unwrap();
+/// assert_eq!(route, Route::Handshake);
+/// assert_eq!(captures, vec![("token", "abc123")]);
+/// ```
+pub fn parse_with_captures<'a, 'r>(resource: &'r str, path: &'a str) -> Option<(Route<'a>, Vec<(&'r str, &'a str)>)> {
+    let (rest, captures) = match_resource(resource, path)?;
+    Some((route_after_resource(rest)?, captures))
+}
+
+/// Matches the resource at the start of `path`: literal segments must be equal, a
+/// `{name}` segment takes one non-empty path segment. Returns what follows.
+fn match_resource<'a, 'r>(resource: &'r str, path: &'a str) -> Option<(&'a str, Vec<(&'r str, &'a str)>)> {
+    let mut rest = path.strip_prefix('/')?;
+    let mut captures = Vec::new();
+    for (i, segment) in resource.split('/').enumerate() {
+        if i > 0 {
+            rest = rest.strip_prefix('/')?;
+        }
+        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => {
+                let end = rest.find('/').unwrap_or(rest.len());
+                if end == 0 {
+                    return None;
+                }
+                captures.push((name, &rest[..end]));
+                rest = &rest[end..];
+            }
+            None => rest = rest.strip_prefix(segment)?,
+        }
+    }
+    Some((rest, captures))
+}
+
+fn route_after_resource(rest: &str) -> Option<Route<'_>> {
     if rest.is_empty() || rest == "/" {
         return Some(Route::Welcome);
     }
@@ -63,10 +104,7 @@ mod tests {
         assert_eq!(parse(r, "/socket.io"), Some(Route::Welcome));
         assert_eq!(parse(r, "/socket.io/"), Some(Route::Welcome));
         assert_eq!(parse(r, "/socket.io/1"), Some(Route::Handshake));
-        assert_eq!(
-            parse(r, "/socket.io/1/xhr-polling/"),
-            Some(Route::Handshake)
-        );
+        assert_eq!(parse(r, "/socket.io/1/xhr-polling/"), Some(Route::Handshake));
         assert_eq!(
             parse(r, "/socket.io/1/websocket/s1/"),
             Some(Route::Transport {
@@ -86,5 +124,18 @@ mod tests {
         assert_eq!(parse(r, "/socket.iox/1/"), None);
         assert_eq!(parse(r, "/socket.io/1/a/b/c"), None);
         assert_eq!(parse("app/rt", "/app/rt/1/"), Some(Route::Handshake));
+        assert_eq!(
+            parse("socket.io/{token}", "/socket.io/t0k/1/websocket/s1"),
+            Some(Route::Transport {
+                transport: "websocket",
+                sid: "s1"
+            })
+        );
+        assert_eq!(parse("socket.io/{token}", "/socket.io//1/"), None);
+        assert_eq!(parse("socket.io/{token}", "/socket.io"), None);
+        assert_eq!(
+            parse("{tenant}/socket.io", "/acme/socket.io/1/"),
+            Some(Route::Handshake)
+        );
     }
 }

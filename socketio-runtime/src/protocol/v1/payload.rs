@@ -66,13 +66,8 @@ pub fn decode_payload(input: &str, max_packets: usize) -> Result<Vec<&str>, Payl
     let mut packets = Vec::new();
     let mut rest = input;
     while let Some(after_mark) = rest.strip_prefix(MARK) {
-        let (len_text, body) = after_mark
-            .split_once(MARK)
-            .ok_or(PayloadError::InvalidLength)?;
-        if len_text.is_empty()
-            || len_text.len() > 10
-            || !len_text.bytes().all(|b| b.is_ascii_digit())
-        {
+        let (len_text, body) = after_mark.split_once(MARK).ok_or(PayloadError::InvalidLength)?;
+        if len_text.is_empty() || len_text.len() > 10 || !len_text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(PayloadError::InvalidLength);
         }
         let want: usize = len_text.parse().map_err(|_| PayloadError::InvalidLength)?;

@@ -29,8 +29,7 @@ fn raw_query() -> impl Filter<Extract = (String,), Error = std::convert::Infalli
 }
 
 /// The client's address: set by our own accept loop, or by warp's server.
-fn peer_addr(
-) -> impl Filter<Extract = (Option<SocketAddr>,), Error = std::convert::Infallible> + Clone {
+fn peer_addr() -> impl Filter<Extract = (Option<SocketAddr>,), Error = std::convert::Infallible> + Clone {
     warp::ext::optional::<PeerAddr>()
         .and(warp::addr::remote())
         .map(|ours: Option<PeerAddr>, warps: Option<SocketAddr>| ours.map(|p| p.0).or(warps))
@@ -56,24 +55,26 @@ pub(crate) fn filter(engine: Arc<EngineInner>) -> warp::filters::BoxedFilter<(Re
             target.ok_or_else(warp::reject::not_found)
         }
     });
-    let upgrade =
-        websocket_target
-            .and(warp::ws())
-            .map(|(engine, sid, kind): WebsocketTarget, ws: Ws| {
-                websocket::upgrade(ws, engine, sid, kind).into_response()
-            });
+    let upgrade = websocket_target
+        .and(warp::ws())
+        .and(warp::header::headers_cloned())
+        .map(|(engine, sid, kind): WebsocketTarget, ws: Ws, headers: HeaderMap| {
+            // The reference checks a WebSocket's Origin against the same list.
+            if !crate::origin::is_allowed(&engine.config.origins, &headers) {
+                return text(StatusCode::FORBIDDEN, TEXT_PLAIN, "bad origin", &HeaderMap::new());
+            }
+            websocket::upgrade(ws, engine, sid, kind).into_response()
+        });
     let http = warp::method()
         .and(warp::path::full())
         .and(raw_query())
         .and(warp::header::headers_cloned())
         .and(peer_addr())
         .and(warp::body::stream())
-        .and_then(
-            move |method, full: FullPath, query, headers, remote, body| {
-                let engine = engine.clone();
-                async move { handle(engine, method, full, query, headers, remote, body).await }
-            },
-        );
+        .and_then(move |method, full: FullPath, query, headers, remote, body| {
+            let engine = engine.clone();
+            async move { handle(engine, method, full, query, headers, remote, body).await }
+        });
     upgrade.or(http).unify().boxed()
 }
 
@@ -90,19 +91,14 @@ where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
-    let Some(route) = path::parse(&engine.config.resource, full.as_str()) else {
+    let Some((route, captures)) = path::parse_with_captures(&engine.config.resource, full.as_str()) else {
         return Err(warp::reject::not_found());
     };
     if method == Method::OPTIONS {
         return Ok(preflight(&headers));
     }
     let reply = match route {
-        Route::Welcome => text(
-            StatusCode::OK,
-            TEXT_PLAIN,
-            "Welcome to socket.io.",
-            &headers,
-        ),
+        Route::Welcome => text(StatusCode::OK, TEXT_PLAIN, "Welcome to socket.io.", &headers),
         Route::UnsupportedProtocol => text(
             StatusCode::INTERNAL_SERVER_ERROR,
             TEXT_PLAIN,
@@ -115,6 +111,10 @@ where
                 query: parse_query(&query),
                 path: full.as_str().to_owned(),
                 headers: headers.clone(),
+                captures: captures
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect(),
             };
             handshake::respond(&engine, info, &headers)
         }
@@ -122,16 +122,12 @@ where
             let query = parse_query(&query);
             if query.iter().any(|(k, _)| k == "disconnect") {
                 if let Some(session) = engine.session(sid) {
-                    let bye = protocol::encode(
-                        Protocol::V1,
-                        &Packet::new(ROOT_NSP, PacketBody::Disconnect),
-                    );
+                    let bye = protocol::encode(Protocol::V1, &Packet::new(ROOT_NSP, PacketBody::Disconnect));
                     session.close_with_farewell(bye, DisconnectReason::ClientDisconnect);
                 }
                 return Ok(text(StatusCode::OK, TEXT_PLAIN, "", &headers));
             }
-            let enabled = TransportKind::from_name(transport)
-                .filter(|t| engine.config.transports.contains(t));
+            let enabled = TransportKind::from_name(transport).filter(|t| engine.config.transports.contains(t));
             transport_request(engine, enabled, &method, sid, &query, body, &headers).await
         }
     };
@@ -173,19 +169,11 @@ where
         (_, &Method::POST) => polling::post(engine, sid, body, headers).await,
         (XhrPolling, &Method::GET) => polling::get(engine, sid, headers).await,
         (JsonpPolling, &Method::GET) => {
-            let index = query
-                .iter()
-                .find(|(k, _)| k == "i")
-                .map(|(_, v)| v.as_str());
+            let index = query.iter().find(|(k, _)| k == "i").map(|(_, v)| v.as_str());
             jsonp::get(engine, sid, index, headers).await
         }
         (Htmlfile, &Method::GET) => streaming::htmlfile(engine, sid, headers).await,
         (XhrMultipart, &Method::GET) => streaming::multipart(engine, sid, headers).await,
-        _ => text(
-            StatusCode::METHOD_NOT_ALLOWED,
-            TEXT_PLAIN,
-            "use GET or POST",
-            headers,
-        ),
+        _ => text(StatusCode::METHOD_NOT_ALLOWED, TEXT_PLAIN, "use GET or POST", headers),
     }
 }

@@ -40,8 +40,7 @@ pub fn parse_request(head: &str) -> Option<HixieRequest> {
         return None;
     }
     let target = request_line.next()?.to_owned();
-    let (mut host, mut origin, mut protocol, mut key1, mut key2, mut upgrade) =
-        (None, None, None, None, None, false);
+    let (mut host, mut origin, mut protocol, mut key1, mut key2, mut upgrade) = (None, None, None, None, None, false);
     for line in lines {
         let Some((name, value)) = line.split_once(':') else {
             continue;
@@ -79,7 +78,7 @@ pub fn key_number(key: &str) -> Option<u32> {
     let digits: String = key.chars().filter(char::is_ascii_digit).collect();
     let spaces = key.chars().filter(|c| *c == ' ').count() as u64;
     let number: u64 = digits.parse().ok()?;
-    if spaces == 0 || number % spaces != 0 {
+    if spaces == 0 || !number.is_multiple_of(spaces) {
         return None;
     }
     u32::try_from(number / spaces).ok()
@@ -132,9 +131,7 @@ impl HixieConn {
                     self.inbox.advance(end + 1);
                     Some(text.map(Inbound::Text))
                 }
-                None if self.inbox.len() > self.max_message + 1 => {
-                    Some(Err("message over the size limit".to_owned()))
-                }
+                None if self.inbox.len() > self.max_message + 1 => Some(Err("message over the size limit".to_owned())),
                 None => None,
             },
             0xFF => (self.inbox.len() >= 2).then_some(Ok(Inbound::Closed)),
@@ -195,18 +192,12 @@ pub(crate) async fn serve(
     let keys = (key_number(&request.keys.0), key_number(&request.keys.1));
     let (Some((kind, sid)), (Some(key1), Some(key2))) = (target, keys) else {
         let _ = stream
-            .write_all(
-                b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-            )
+            .write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
             .await;
         return;
     };
     while buffered.len() < 8 {
-        let read = tokio::time::timeout(
-            std::time::Duration::from_secs(5),
-            stream.read_buf(&mut buffered),
-        )
-        .await;
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_buf(&mut buffered)).await;
         if !matches!(read, Ok(Ok(n)) if n > 0) {
             return;
         }
@@ -225,10 +216,7 @@ pub(crate) async fn serve(
         outbox: Vec::new(),
         max_message: engine.config.max_payload,
     };
-    match engine
-        .session(&sid)
-        .and_then(|s| s.attach(kind).map(|a| (s, a)))
-    {
+    match engine.session(&sid).and_then(|s| s.attach(kind).map(|a| (s, a))) {
         Some((session, attachment)) => message_loop::run(engine, session, attachment, conn).await,
         None => {
             conn.feed(NOT_HANDSHAKEN).await;
@@ -251,9 +239,9 @@ mod tests {
         assert_eq!(r.target, "/socket.io/1/flashsocket/abc");
         assert_eq!(r.host, "example.com:80");
         assert_eq!(key_number(&r.keys.0), Some(829309203));
-        assert!(response_head(&r).contains(
-            "Sec-WebSocket-Location: ws://example.com:80/socket.io/1/flashsocket/abc\r\n"
-        ));
+        assert!(
+            response_head(&r).contains("Sec-WebSocket-Location: ws://example.com:80/socket.io/1/flashsocket/abc\r\n")
+        );
         assert!(parse_request("GET / HTTP/1.1\r\nHost: x").is_none());
     }
 

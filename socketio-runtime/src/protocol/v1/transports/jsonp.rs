@@ -24,12 +24,7 @@ fn no_xss_filter(mut res: Response) -> Response {
 
 /// `GET /socket.io/1/jsonp-polling/<sid>?i=N`: `io.j[N]("…");` (N is 0 unless `i` is all
 /// digits, as the reference server does).
-pub(crate) async fn get(
-    engine: Arc<EngineInner>,
-    sid: &str,
-    index: Option<&str>,
-    headers: &HeaderMap,
-) -> Response {
+pub(crate) async fn get(engine: Arc<EngineInner>, sid: &str, index: Option<&str>, headers: &HeaderMap) -> Response {
     let index = jsonp_index(index).unwrap_or(0);
     let payload = match engine.session(sid) {
         Some(session) => poll_body(&engine, Some(session), TransportKind::JsonpPolling).await,
@@ -51,19 +46,12 @@ pub(crate) async fn get(
 /// assert_eq!(form_payload("d=not-json"), None);
 /// ```
 pub fn form_payload(body: &str) -> Option<String> {
-    let d = form_urlencoded::parse(body.as_bytes())
-        .find(|(k, _)| k == "d")?
-        .1;
+    let d = form_urlencoded::parse(body.as_bytes()).find(|(k, _)| k == "d")?.1;
     serde_json::from_str::<String>(&d).ok()
 }
 
 /// `POST /socket.io/1/jsonp-polling/<sid>`: a form with the payload in `d`.
-pub(crate) async fn post<S, B>(
-    engine: Arc<EngineInner>,
-    sid: &str,
-    body: S,
-    headers: &HeaderMap,
-) -> Response
+pub(crate) async fn post<S, B>(engine: Arc<EngineInner>, sid: &str, body: S, headers: &HeaderMap) -> Response
 where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,

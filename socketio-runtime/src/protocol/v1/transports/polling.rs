@@ -20,11 +20,7 @@ pub(crate) const NOT_HANDSHAKEN: &str = "7:::1+0";
 const NOOP: &str = "8::";
 
 /// The body a long poll answers with, as a payload string.
-pub(crate) async fn poll_body(
-    engine: &Arc<EngineInner>,
-    session: Option<Arc<Session>>,
-    kind: TransportKind,
-) -> String {
+pub(crate) async fn poll_body(engine: &Arc<EngineInner>, session: Option<Arc<Session>>, kind: TransportKind) -> String {
     let Some(session) = session else {
         return NOT_HANDSHAKEN.to_owned();
     };
@@ -98,22 +94,14 @@ where
     };
     let bytes = match read_body(body, declared, engine.config.max_payload).await {
         Ok(b) => b,
-        Err(e @ BodyError::TooLarge(_)) => {
-            return refuse(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())
-        }
+        Err(e @ BodyError::TooLarge(_)) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
         Err(e @ BodyError::Read(_)) => return refuse(StatusCode::BAD_REQUEST, e.to_string()),
     };
     let Ok(raw) = std::str::from_utf8(&bytes) else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "request body is not valid UTF-8".into(),
-        );
+        return refuse(StatusCode::BAD_REQUEST, "request body is not valid UTF-8".into());
     };
     let Some(payload) = decode(raw) else {
-        return refuse(
-            StatusCode::BAD_REQUEST,
-            "request body is not a valid form".into(),
-        );
+        return refuse(StatusCode::BAD_REQUEST, "request body is not a valid form".into());
     };
     if let Err(e) = dispatch_text(engine, &session, &payload).await {
         return refuse(StatusCode::BAD_REQUEST, e.to_string());
@@ -122,24 +110,14 @@ where
 }
 
 /// `POST /socket.io/1/xhr-polling/<sid>`: the body is the payload itself.
-pub(crate) async fn post<S, B>(
-    engine: Arc<EngineInner>,
-    sid: &str,
-    body: S,
-    headers: &HeaderMap,
-) -> Response
+pub(crate) async fn post<S, B>(engine: Arc<EngineInner>, sid: &str, body: S, headers: &HeaderMap) -> Response
 where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
-    let (status, answer) = receive(&engine, engine.session(sid), body, headers, |raw| {
-        Some(raw.to_owned())
-    })
-    .await;
+    let (status, answer) = receive(&engine, engine.session(sid), body, headers, |raw| Some(raw.to_owned())).await;
     let mut res = text(status, TEXT_PLAIN, answer, headers);
-    res.headers_mut().insert(
-        "x-xss-protection",
-        warp::http::HeaderValue::from_static("0"),
-    );
+    res.headers_mut()
+        .insert("x-xss-protection", warp::http::HeaderValue::from_static("0"));
     res
 }

@@ -27,9 +27,7 @@ use crate::protocol::{self, Protocol};
 /// The first chunk of an htmlfile stream: 256 bytes, which defeats Internet Explorer's
 /// initial buffering.
 pub fn htmlfile_preamble() -> String {
-    let mut out = String::from(
-        "<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>",
-    );
+    let mut out = String::from("<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>");
     let pad = 256usize.saturating_sub(out.len());
     out.extend(std::iter::repeat_n(' ', pad));
     out
@@ -101,10 +99,7 @@ fn batches(
     let heartbeat = protocol::encode(Protocol::V1, &Packet::new(ROOT_NSP, PacketBody::Heartbeat));
     let state = State {
         next_heartbeat: Instant::now() + engine.config.heartbeat_interval,
-        guard: StreamGuard {
-            session,
-            generation,
-        },
+        guard: StreamGuard { session, generation },
         engine,
         finished: false,
     };
@@ -116,8 +111,7 @@ fn batches(
             }
             let session = st.guard.session.clone();
             loop {
-                let silence_deadline =
-                    Instant::from_std(session.last_inbound()) + st.engine.config.heartbeat_timeout;
+                let silence_deadline = Instant::from_std(session.last_inbound()) + st.engine.config.heartbeat_timeout;
                 tokio::select! {
                     batch = session.next_batch(st.guard.generation) => match batch {
                         Batch::Frames(frames) => return Some((frames, st)),
@@ -149,9 +143,7 @@ async fn respond(
     headers: &HeaderMap,
 ) -> Response {
     let start = Bytes::from(framing.start());
-    let attached = engine
-        .session(sid)
-        .and_then(|s| s.attach(kind).map(|a| (s, a)));
+    let attached = engine.session(sid).and_then(|s| s.attach(kind).map(|a| (s, a)));
     let body: Box<dyn Stream<Item = Bytes> + Send + Sync + Unpin> = match attached {
         None => {
             let refusal = Bytes::from(framing.chunk(NOT_HANDSHAKEN));
@@ -159,54 +151,32 @@ async fn respond(
         }
         Some((session, attachment)) => {
             super::open(&engine, &session).await;
-            let chunks = batches(engine, session, attachment.generation).filter_map(
-                move |frames| async move {
-                    (!frames.is_empty()).then(|| {
-                        let packets: Vec<&str> = frames.iter().map(Frame::as_str).collect();
-                        Bytes::from(framing.chunk(&encode_payload(&packets)))
-                    })
-                },
-            );
+            let chunks = batches(engine, session, attachment.generation).filter_map(move |frames| async move {
+                (!frames.is_empty()).then(|| {
+                    let packets: Vec<&str> = frames.iter().map(Frame::as_str).collect();
+                    Bytes::from(framing.chunk(&encode_payload(&packets)))
+                })
+            });
             Box::new(Box::pin(stream::iter([start]).chain(chunks)))
         }
     };
     let body = body.map(Ok::<_, std::convert::Infallible>);
     let mut res = warp::reply::stream(body).into_response();
     *res.status_mut() = StatusCode::OK;
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(framing.content_type()),
-    );
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(framing.content_type()));
     add_cors(res.headers_mut(), headers);
     res
 }
 
 /// `GET /socket.io/1/htmlfile/<sid>`.
 pub(crate) async fn htmlfile(engine: Arc<EngineInner>, sid: &str, headers: &HeaderMap) -> Response {
-    respond(
-        engine,
-        sid,
-        TransportKind::Htmlfile,
-        Framing::Htmlfile,
-        headers,
-    )
-    .await
+    respond(engine, sid, TransportKind::Htmlfile, Framing::Htmlfile, headers).await
 }
 
 /// `GET /socket.io/1/xhr-multipart/<sid>` (experimental).
-pub(crate) async fn multipart(
-    engine: Arc<EngineInner>,
-    sid: &str,
-    headers: &HeaderMap,
-) -> Response {
-    respond(
-        engine,
-        sid,
-        TransportKind::XhrMultipart,
-        Framing::Multipart,
-        headers,
-    )
-    .await
+pub(crate) async fn multipart(engine: Arc<EngineInner>, sid: &str, headers: &HeaderMap) -> Response {
+    respond(engine, sid, TransportKind::XhrMultipart, Framing::Multipart, headers).await
 }
 
 #[cfg(test)]
@@ -217,9 +187,7 @@ mod tests {
     fn preamble_is_256_bytes() {
         let p = htmlfile_preamble();
         assert_eq!(p.len(), 256);
-        assert!(p.starts_with(
-            "<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>"
-        ));
+        assert!(p.starts_with("<html><body><script>var _ = function (msg) { parent.s._(msg, document); };</script>"));
         assert_eq!(p.trim_end().len(), 83);
     }
 

@@ -14,12 +14,7 @@ use crate::config::TransportKind;
 use crate::engine::{DisconnectReason, EngineInner};
 
 /// Completes the upgrade and runs the connection.
-pub(crate) fn upgrade(
-    ws: Ws,
-    engine: Arc<EngineInner>,
-    sid: String,
-    kind: TransportKind,
-) -> impl Reply {
+pub(crate) fn upgrade(ws: Ws, engine: Arc<EngineInner>, sid: String, kind: TransportKind) -> impl Reply {
     let limit = engine.config.max_payload;
     ws.max_message_size(limit)
         .max_frame_size(limit)
@@ -42,9 +37,7 @@ impl MessageConn for WarpConn {
 
     async fn recv(&mut self) -> Result<Inbound, String> {
         match self.rx.next().await {
-            Some(Ok(msg)) if msg.is_text() => {
-                Ok(Inbound::Text(msg.to_str().unwrap_or_default().to_owned()))
-            }
+            Some(Ok(msg)) if msg.is_text() => Ok(Inbound::Text(msg.to_str().unwrap_or_default().to_owned())),
             Some(Ok(msg)) if msg.is_close() => Ok(Inbound::Closed),
             Some(Ok(msg)) if msg.is_binary() => Ok(Inbound::Binary),
             Some(Ok(_)) => Ok(Inbound::Control),
@@ -61,10 +54,7 @@ impl MessageConn for WarpConn {
                 DisconnectReason::OutboxOverflow | DisconnectReason::HeartbeatTimeout => 1001,
                 _ => 1000,
             };
-            let _ = self
-                .tx
-                .send(Message::close_with(code, reason.as_str()))
-                .await;
+            let _ = self.tx.send(Message::close_with(code, reason.as_str())).await;
         }
         let _ = self.tx.close().await;
     }
@@ -73,10 +63,7 @@ impl MessageConn for WarpConn {
 async fn run(ws: WebSocket, engine: Arc<EngineInner>, sid: String, kind: TransportKind) {
     let (tx, rx) = ws.split();
     let mut conn = WarpConn { tx, rx };
-    match engine
-        .session(&sid)
-        .and_then(|s| s.attach(kind).map(|a| (s, a)))
-    {
+    match engine.session(&sid).and_then(|s| s.attach(kind).map(|a| (s, a))) {
         Some((session, attachment)) => message_loop::run(engine, session, attachment, conn).await,
         None => {
             // The reference completes the upgrade, says "not handshaken, reconnect", closes.
