@@ -11,7 +11,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::message_loop::{self, Inbound, MessageConn};
-use super::polling::NOT_HANDSHAKEN;
 use crate::config::TransportKind;
 use crate::engine::{DisconnectReason, EngineInner};
 use crate::protocol::v1::path::{self, Route};
@@ -210,20 +209,13 @@ pub(crate) async fn serve(
     if stream.write_all(&handshake).await.is_err() {
         return;
     }
-    let mut conn = HixieConn {
+    let conn = HixieConn {
         stream,
         inbox: buffered,
         outbox: Vec::new(),
         max_message: engine.config.max_payload,
     };
-    match engine.session(&sid).and_then(|s| s.attach(kind).map(|a| (s, a))) {
-        Some((session, attachment)) => message_loop::run(engine, session, attachment, conn).await,
-        None => {
-            conn.feed(NOT_HANDSHAKEN).await;
-            conn.flush().await;
-            conn.close(None).await;
-        }
-    }
+    message_loop::serve(engine, &sid, kind, conn).await;
 }
 
 #[cfg(test)]

@@ -9,6 +9,8 @@ use std::sync::Arc;
 use tokio::time::{sleep_until, Instant};
 
 use super::dispatch_text;
+use super::polling::NOT_HANDSHAKEN;
+use crate::config::TransportKind;
 use crate::engine::session::{Attachment, Batch, Frame};
 use crate::engine::{DisconnectReason, EngineInner, Session};
 use crate::packet::{Packet, PacketBody, ROOT_NSP};
@@ -46,13 +48,21 @@ async fn write_all(conn: &mut impl MessageConn, frames: &[Frame]) -> bool {
     written && conn.flush().await
 }
 
+/// Attaches `conn` to session `sid` and runs it; an unknown sid is told "not handshaken,
+/// reconnect" and the connection closed, as the reference server does after an upgrade.
+pub(crate) async fn serve(engine: Arc<EngineInner>, sid: &str, kind: TransportKind, mut conn: impl MessageConn) {
+    match engine.session(sid).and_then(|s| s.attach(kind).map(|a| (s, a))) {
+        Some((session, attachment)) => run(engine, session, attachment, conn).await,
+        None => {
+            conn.feed(NOT_HANDSHAKEN).await;
+            conn.flush().await;
+            conn.close(None).await;
+        }
+    }
+}
+
 /// Runs the session over `conn` until either ends.
-pub(crate) async fn run(
-    engine: Arc<EngineInner>,
-    session: Arc<Session>,
-    attachment: Attachment,
-    mut conn: impl MessageConn,
-) {
+async fn run(engine: Arc<EngineInner>, session: Arc<Session>, attachment: Attachment, mut conn: impl MessageConn) {
     let _guard = super::AttachGuard {
         session: &session,
         generation: attachment.generation,

@@ -9,7 +9,6 @@ use warp::filters::ws::{Message, WebSocket, Ws};
 use warp::Reply;
 
 use super::message_loop::{self, Inbound, MessageConn};
-use super::polling::NOT_HANDSHAKEN;
 use crate::config::TransportKind;
 use crate::engine::{DisconnectReason, EngineInner};
 
@@ -62,14 +61,6 @@ impl MessageConn for WarpConn {
 
 async fn run(ws: WebSocket, engine: Arc<EngineInner>, sid: String, kind: TransportKind) {
     let (tx, rx) = ws.split();
-    let mut conn = WarpConn { tx, rx };
-    match engine.session(&sid).and_then(|s| s.attach(kind).map(|a| (s, a))) {
-        Some((session, attachment)) => message_loop::run(engine, session, attachment, conn).await,
-        None => {
-            // The reference completes the upgrade, says "not handshaken, reconnect", closes.
-            conn.feed(NOT_HANDSHAKEN).await;
-            conn.flush().await;
-            conn.close(None).await;
-        }
-    }
+    let conn = WarpConn { tx, rx };
+    message_loop::serve(engine, &sid, kind, conn).await;
 }
