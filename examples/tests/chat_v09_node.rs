@@ -15,12 +15,7 @@ const CHAT: &str = env!("CARGO_BIN_EXE_chat");
 fn scenario(name: &str, transport: &str) {
     require_node_modules("sio-client-09");
     let server = Server::start(CHAT);
-    run_ok(
-        SCRIPT,
-        name,
-        &[&server.url(), transport],
-        Duration::from_secs(25),
-    );
+    run_ok(SCRIPT, name, &[&server.url(), transport], Duration::from_secs(25));
 }
 
 #[test]

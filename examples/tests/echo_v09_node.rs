@@ -13,12 +13,7 @@ const ECHO: &str = env!("CARGO_BIN_EXE_echo");
 fn scenario(name: &str, transport: &str) {
     require_node_modules("sio-client-09");
     let server = Server::start(ECHO);
-    run_ok(
-        SCRIPT,
-        name,
-        &[&server.url(), transport],
-        Duration::from_secs(20),
-    );
+    run_ok(SCRIPT, name, &[&server.url(), transport], Duration::from_secs(20));
 }
 
 #[test]

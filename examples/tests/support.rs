@@ -66,10 +66,9 @@ impl Lines {
                         return line;
                     }
                 }
-                Err(RecvTimeoutError::Timeout) => panic!(
-                    "timed out after {within:?}; output so far:\n{}",
-                    self.seen.join("\n")
-                ),
+                Err(RecvTimeoutError::Timeout) => {
+                    panic!("timed out after {within:?}; output so far:\n{}", self.seen.join("\n"))
+                }
                 Err(RecvTimeoutError::Disconnected) => {
                     panic!("process ended; output:\n{}", self.seen.join("\n"))
                 }
@@ -106,9 +105,7 @@ impl Server {
 
     fn launch(&mut self) {
         let mut command = Command::new(self.binary);
-        command
-            .env("PORT", self.port.to_string())
-            .env("RUST_LOG", "warn");
+        command.env("PORT", self.port.to_string()).env("RUST_LOG", "warn");
         let mut lines = Lines::spawn(command);
         let line = lines.wait_for(Duration::from_secs(30), |l| l.starts_with("listening on "));
         let port = line.rsplit(':').next().and_then(|p| p.trim().parse().ok());
@@ -150,10 +147,5 @@ pub fn run_ok(script: &str, scenario: &str, args: &[&str], within: Duration) {
     all.extend_from_slice(args);
     let mut client = node(script, &all);
     let last = client.wait_for(within, |l| l.starts_with("ok ") || l.starts_with("fail "));
-    assert_eq!(
-        last,
-        format!("ok {scenario}"),
-        "output:\n{}",
-        client.seen.join("\n")
-    );
+    assert_eq!(last, format!("ok {scenario}"), "output:\n{}", client.seen.join("\n"));
 }

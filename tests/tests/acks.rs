@@ -12,22 +12,12 @@ const SETTLE: Duration = Duration::from_millis(150);
 async fn server_question_answered_over_polling() {
     let server = echo_server().await;
     let sid = server.open_polling().await;
-    server
-        .send(&sid, r#"5:::{"name":"ask","args":["q"]}"#)
-        .await;
-    assert_eq!(
-        server.poll(&sid).await,
-        r#"5:1+::{"name":"question","args":["q"]}"#
-    );
+    server.send(&sid, r#"5:::{"name":"ask","args":["q"]}"#).await;
+    assert_eq!(server.poll(&sid).await, r#"5:1+::{"name":"question","args":["q"]}"#);
     server.send(&sid, r#"6:::1+["yes"]"#).await;
-    assert_eq!(
-        server.poll(&sid).await,
-        r#"5:::{"name":"answer","args":["yes"]}"#
-    );
+    assert_eq!(server.poll(&sid).await, r#"5:::{"name":"answer","args":["yes"]}"#);
     // Ids count up per socket.
-    server
-        .send(&sid, r#"5:::{"name":"ask","args":["again",2]}"#)
-        .await;
+    server.send(&sid, r#"5:::{"name":"ask","args":["again",2]}"#).await;
     assert_eq!(
         server.poll(&sid).await,
         r#"5:2+::{"name":"question","args":["again",2]}"#
@@ -41,18 +31,14 @@ async fn server_question_answered_over_polling() {
 async fn server_question_answered_over_websocket() {
     let server = echo_server().await;
     let (_, mut ws) = server.open_ws().await;
-    ws.send_text(r#"5:::{"name":"ask","args":[{"a":[1,"+"]}]}"#)
-        .await;
+    ws.send_text(r#"5:::{"name":"ask","args":[{"a":[1,"+"]}]}"#).await;
     assert_eq!(
         ws.recv_text().await,
         r#"5:1+::{"name":"question","args":[{"a":[1,"+"]}]}"#
     );
     // Ack arguments may contain `+`; only the first one splits (§12).
     ws.send_text(r#"6:::1+["a+b",null]"#).await;
-    assert_eq!(
-        ws.recv_text().await,
-        r#"5:::{"name":"answer","args":["a+b",null]}"#
-    );
+    assert_eq!(ws.recv_text().await, r#"5:::{"name":"answer","args":["a+b",null]}"#);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,10 +46,7 @@ async fn namespaced_question_is_acked_on_its_endpoint() {
     let server = echo_server().await;
     let sid = server.open_polling().await;
     server
-        .send(
-            &sid,
-            &framed(&["1::/chat", r#"5::/chat:{"name":"ask","args":["c"]}"#]),
-        )
+        .send(&sid, &framed(&["1::/chat", r#"5::/chat:{"name":"ask","args":["c"]}"#]))
         .await;
     tokio::time::sleep(SETTLE).await;
     assert_eq!(
@@ -88,20 +71,12 @@ async fn duplicate_and_unknown_acks_are_ignored() {
     let server = echo_server().await;
     let sid = server.open_polling().await;
     server.send(&sid, r#"6:::77+["nobody asked"]"#).await;
-    server
-        .send(&sid, r#"5:::{"name":"ask","args":["q"]}"#)
-        .await;
-    assert_eq!(
-        server.poll(&sid).await,
-        r#"5:1+::{"name":"question","args":["q"]}"#
-    );
+    server.send(&sid, r#"5:::{"name":"ask","args":["q"]}"#).await;
+    assert_eq!(server.poll(&sid).await, r#"5:1+::{"name":"question","args":["q"]}"#);
     server.send(&sid, r#"6:::1+["first"]"#).await;
     server.send(&sid, r#"6:::1+["second"]"#).await;
     tokio::time::sleep(SETTLE).await;
-    assert_eq!(
-        server.poll(&sid).await,
-        r#"5:::{"name":"answer","args":["first"]}"#
-    );
+    assert_eq!(server.poll(&sid).await, r#"5:::{"name":"answer","args":["first"]}"#);
     server.assert_polling_alive(&sid).await;
     assert_no_server_panic();
 }
@@ -110,13 +85,8 @@ async fn duplicate_and_unknown_acks_are_ignored() {
 async fn unanswered_question_times_out() {
     let server = echo_server().await;
     let sid = server.open_polling().await;
-    server
-        .send(&sid, r#"5:::{"name":"ask","args":["q"]}"#)
-        .await;
-    assert_eq!(
-        server.poll(&sid).await,
-        r#"5:1+::{"name":"question","args":["q"]}"#
-    );
+    server.send(&sid, r#"5:::{"name":"ask","args":["q"]}"#).await;
+    assert_eq!(server.poll(&sid).await, r#"5:1+::{"name":"question","args":["q"]}"#);
     let asked = Instant::now();
     let body = server.poll_within(&sid, Duration::from_secs(10)).await;
     let waited = asked.elapsed();
@@ -155,13 +125,8 @@ async fn client_message_acks() {
 async fn pending_question_fails_when_the_session_ends() {
     let server = echo_server().await;
     let sid = server.open_polling().await;
-    server
-        .send(&sid, r#"5:::{"name":"ask","args":["q"]}"#)
-        .await;
-    assert_eq!(
-        server.poll(&sid).await,
-        r#"5:1+::{"name":"question","args":["q"]}"#
-    );
+    server.send(&sid, r#"5:::{"name":"ask","args":["q"]}"#).await;
+    assert_eq!(server.poll(&sid).await, r#"5:1+::{"name":"question","args":["q"]}"#);
     server.send(&sid, "0::").await;
     assert_eq!(server.poll(&sid).await, "0::");
     server.wait_session_count(0).await;

@@ -72,9 +72,7 @@ async fn packets_for_unjoined_or_unknown_namespaces() {
     let bystander = server.open_polling().await;
     let sid = server.open_polling().await;
     // /chat exists but was not joined: ignored.
-    server
-        .send(&sid, r#"5:1+:/chat:{"name":"echo","args":[1]}"#)
-        .await;
+    server.send(&sid, r#"5:1+:/chat:{"name":"echo","args":[1]}"#).await;
     // /nope does not exist: a connect is refused as unauthorized (§4.3, §6.1).
     server.send(&sid, "1::/nope").await;
     assert_eq!(server.poll(&sid).await, "7::/nope:2");
@@ -133,10 +131,7 @@ async fn too_many_packets_in_one_payload_is_a_bad_request() {
     let sid = server.open_polling().await;
     server.send(&sid, &framed(&["8::", "8::", "8::"])).await;
     let res = server
-        .post(
-            &Client::polling_path(&sid),
-            framed(&["8::", "8::", "8::", "8::"]),
-        )
+        .post(&Client::polling_path(&sid), framed(&["8::", "8::", "8::", "8::"]))
         .await;
     assert_eq!(res.status, 400, "{res:?}");
     server.assert_unknown(&sid).await;
@@ -168,13 +163,7 @@ async fn client_that_never_reads_is_closed_when_its_outbox_fills() {
 async fn unknown_sid_get_is_told_to_reconnect_and_post_is_ignored() {
     let server = echo_server().await;
     let bystander = server.open_polling().await;
-    for sid in [
-        "AAAAAAAAAAAAAAAAAAAA",
-        "x",
-        "%00%FF",
-        &"s".repeat(4000),
-        "1%3A2%3A3",
-    ] {
+    for sid in ["AAAAAAAAAAAAAAAAAAAA", "x", "%00%FF", &"s".repeat(4000), "1%3A2%3A3"] {
         let path = Client::polling_path(sid);
         server.get(&path).await.assert_ok("7:::1+0");
         server.post(&path, "3:::hello").await.assert_ok("1");
@@ -351,22 +340,15 @@ async fn websocket_message_over_the_limit_ends_that_session() {
     // At the limit: accepted.
     let at_limit = format!("3:::{}", "a".repeat(996));
     ok_ws.send_text(&at_limit).await;
-    assert_eq!(
-        ok_ws.recv_text().await,
-        format!("3:::[echo] {}", "a".repeat(996))
-    );
+    assert_eq!(ok_ws.recv_text().await, format!("3:::[echo] {}", "a".repeat(996)));
 
     let (sid, mut ws) = server.open_ws().await;
     // Ignore a failed write: the server may drop the connection while it is being sent.
-    let _ = ws
-        .send(Message::text(format!("3:::{}", "b".repeat(5000))))
-        .await;
+    let _ = ws.send(Message::text(format!("3:::{}", "b".repeat(5000)))).await;
     ws.expect_closed_within(Duration::from_secs(2)).await;
     server.wait_session_count(2).await;
     server.assert_unknown(&sid).await;
-    ok_ws
-        .send_text(r#"5:1+::{"name":"echo","args":["still"]}"#)
-        .await;
+    ok_ws.send_text(r#"5:1+::{"name":"echo","args":["still"]}"#).await;
     assert_eq!(ok_ws.recv_text().await, r#"6:::1+["still"]"#);
     assert_contained(&server, &bystander).await;
 }

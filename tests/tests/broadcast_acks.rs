@@ -23,9 +23,7 @@ async fn census_collects_every_answer_and_times_out_the_silent() {
     let mut silent = chat_client(&server).await;
 
     let started = Instant::now();
-    asker
-        .send_text(r#"5:1+:/chat:{"name":"census","args":[42]}"#)
-        .await;
+    asker.send_text(r#"5:1+:/chat:{"name":"census","args":[42]}"#).await;
 
     // Everyone, the asker included, gets the same packet: one id for the whole broadcast.
     let ping_asker = asker.recv_text().await;
@@ -57,9 +55,7 @@ async fn census_collects_every_answer_and_times_out_the_silent() {
 async fn census_of_wrong_answers_counts_none() {
     let server = serve(SocketIo::builder().namespace(Chat::default()).build()).await;
     let mut asker = chat_client(&server).await;
-    asker
-        .send_text(r#"5:7+:/chat:{"name":"census","args":[5]}"#)
-        .await;
+    asker.send_text(r#"5:7+:/chat:{"name":"census","args":[5]}"#).await;
     let ping = asker.recv_text().await;
     let id = ping
         .split_once(":/chat:")

@@ -17,10 +17,7 @@ fn split_handshake(body: &str) -> (String, String, String, String) {
     assert_eq!(fields.len(), 4, "handshake body {body:?}");
     let sid = fields[0];
     assert_eq!(sid.len(), 20, "sid {sid:?}");
-    assert!(
-        sid.chars().all(is_sid_char),
-        "sid {sid:?} leaves [A-Za-z0-9_-]"
-    );
+    assert!(sid.chars().all(is_sid_char), "sid {sid:?} leaves [A-Za-z0-9_-]");
     (
         sid.to_owned(),
         fields[1].to_owned(),
@@ -92,11 +89,7 @@ async fn jsonp_handshake_wraps_the_body_in_a_callback() {
     let server = echo_server().await;
     let res = server.get("/socket.io/1/?t=123&jsonp=3").await;
     assert_eq!(res.status, 200);
-    assert_eq!(
-        res.header("content-type"),
-        Some("application/javascript"),
-        "{res:?}"
-    );
+    assert_eq!(res.header("content-type"), Some("application/javascript"), "{res:?}");
     let body = res.text();
     let inner = body
         .strip_prefix("io.j[3](\"")
@@ -142,11 +135,7 @@ async fn resource_root_says_welcome() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn other_protocol_versions_are_refused() {
     let server = echo_server().await;
-    for path in [
-        "/socket.io/2/",
-        "/socket.io/0/",
-        "/socket.io/2/xhr-polling/abc",
-    ] {
+    for path in ["/socket.io/2/", "/socket.io/0/", "/socket.io/2/xhr-polling/abc"] {
         let res = server.get(path).await;
         assert_eq!(res.status, 500, "{path}");
         assert_eq!(res.text(), "Protocol version not supported.", "{path}");
@@ -167,21 +156,14 @@ async fn origin_is_echoed_with_credentials() {
 
     // Polling GETs and POSTs echo it too (§3.6).
     let path = format!("/socket.io/1/xhr-polling/{sid}?t=2");
-    let get = server
-        .request("GET", &path, &[("Origin", origin)], b"")
-        .await;
+    let get = server.request("GET", &path, &[("Origin", origin)], b"").await;
     get.assert_ok("1::");
     assert_eq!(get.header("access-control-allow-origin"), Some(origin));
     assert_eq!(get.header("access-control-allow-credentials"), Some("true"));
-    let post = server
-        .request("POST", &path, &[("Origin", origin)], b"8::")
-        .await;
+    let post = server.request("POST", &path, &[("Origin", origin)], b"8::").await;
     post.assert_ok("1");
     assert_eq!(post.header("access-control-allow-origin"), Some(origin));
-    assert_eq!(
-        post.header("access-control-allow-credentials"),
-        Some("true")
-    );
+    assert_eq!(post.header("access-control-allow-credentials"), Some("true"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -209,10 +191,7 @@ async fn options_preflight_gets_204_with_the_echo() {
         assert!(res.body.is_empty(), "{path}: {res:?}");
         assert_eq!(res.header("access-control-allow-origin"), Some(origin));
         assert_eq!(res.header("access-control-allow-credentials"), Some("true"));
-        assert_eq!(
-            res.header("access-control-allow-headers"),
-            Some("content-type")
-        );
+        assert_eq!(res.header("access-control-allow-headers"), Some("content-type"));
         let methods = res.header("access-control-allow-methods").unwrap_or("");
         assert!(
             methods.split(',').any(|m| m.trim() == "POST"),
@@ -246,8 +225,5 @@ async fn custom_resource_moves_every_endpoint() {
         .get(&format!("/app/rt/1/xhr-polling/{sid}?t=1"))
         .await
         .assert_ok("1::");
-    server
-        .get("/app/rt/")
-        .await
-        .assert_ok("Welcome to socket.io.");
+    server.get("/app/rt/").await.assert_ok("Welcome to socket.io.");
 }

@@ -17,9 +17,7 @@ fn spawn_poll(client: Client, sid: &str) -> tokio::task::JoinHandle<String> {
 }
 
 async fn join(held: tokio::task::JoinHandle<String>) -> String {
-    within(WAIT, "held poll", held)
-        .await
-        .expect("held poll task panicked")
+    within(WAIT, "held poll", held).await.expect("held poll task panicked")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -29,10 +27,7 @@ async fn first_poll_is_the_connect_packet() {
     let started = Instant::now();
     let res = server.get(&Client::polling_path(&sid)).await;
     res.assert_ok("1::");
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "first poll was held"
-    );
+    assert!(started.elapsed() < Duration::from_secs(2), "first poll was held");
     assert_eq!(res.media_type().as_deref(), Some("text/plain"));
     assert_eq!(res.header("content-length"), Some("3"));
 }
@@ -42,10 +37,7 @@ async fn event_with_data_ack_comes_back_on_the_next_poll() {
     let server = echo_server().await;
     let sid = server.open_polling().await;
     let res = server
-        .post(
-            &Client::polling_path(&sid),
-            r#"5:1+::{"name":"echo","args":["x",1]}"#,
-        )
+        .post(&Client::polling_path(&sid), r#"5:1+::{"name":"echo","args":["x",1]}"#)
         .await;
     res.assert_ok("1");
     assert_eq!(res.header("content-length"), Some("1"));
@@ -67,11 +59,7 @@ async fn held_poll_is_answered_by_the_next_packet() {
 async fn batched_post_gets_the_framed_reference_answer() {
     let server = echo_server().await;
     let sid = server.open_polling().await;
-    let body = framed(&[
-        "1::/chat",
-        "3:7::hi",
-        r#"5:2+:/chat:{"name":"ping","args":[]}"#,
-    ]);
+    let body = framed(&["1::/chat", "3:7::hi", r#"5:2+:/chat:{"name":"ping","args":[]}"#]);
     // The reference capture, byte for byte (§14.4).
     assert_eq!(
         body,
@@ -93,10 +81,7 @@ async fn batched_post_gets_the_framed_reference_answer() {
         "\u{fffd}8\u{fffd}1::/chat\u{fffd}44\u{fffd}5::/chat:{\"name\":\"welcome\",\"args\":[\"/chat\"]}\u{fffd}5\u{fffd}6:::7\u{fffd}13\u{fffd}3:::[echo] hi"
     );
     res.assert_ok(&expected);
-    assert_eq!(
-        res.header("content-length"),
-        Some(expected.len().to_string().as_str())
-    );
+    assert_eq!(res.header("content-length"), Some(expected.len().to_string().as_str()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -107,14 +92,9 @@ async fn namespace_traffic_over_polling() {
     tokio::time::sleep(SETTLE).await;
     assert_eq!(
         server.poll(&sid).await,
-        framed(&[
-            "1::/chat",
-            r#"5::/chat:{"name":"welcome","args":["/chat"]}"#
-        ])
+        framed(&["1::/chat", r#"5::/chat:{"name":"welcome","args":["/chat"]}"#])
     );
-    server
-        .send(&sid, r#"5:1+:/chat:{"name":"echo","args":["c"]}"#)
-        .await;
+    server.send(&sid, r#"5:1+:/chat:{"name":"echo","args":["c"]}"#).await;
     assert_eq!(server.poll(&sid).await, r#"6::/chat:1+["c"]"#);
     // Leaving /chat sends nothing back; the global namespace still works.
     server.send(&sid, "0::/chat").await;
@@ -131,17 +111,12 @@ async fn multibyte_text_is_framed_in_utf16_units() {
     // Two messages, handled by two tasks: either order is allowed, the framing is not.
     let a = "\u{fffd}13\u{fffd}3:::[echo] €€";
     let b = "\u{fffd}13\u{fffd}3:::[echo] 😀";
-    assert!(
-        body == format!("{a}{b}") || body == format!("{b}{a}"),
-        "body {body:?}"
-    );
+    assert!(body == format!("{a}{b}") || body == format!("{b}{a}"), "body {body:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_poll_ends_with_noop_after_the_polling_duration() {
-    let io = SocketIo::builder()
-        .polling_duration(Duration::from_millis(300))
-        .build();
+    let io = SocketIo::builder().polling_duration(Duration::from_millis(300)).build();
     let server = serve(io).await;
     let sid = server.open_polling().await;
     let started = Instant::now();
@@ -169,9 +144,7 @@ async fn superseded_poll_is_answered_with_noop() {
     // The second poll is the live one.
     tokio::time::sleep(SETTLE).await;
     assert!(!second.is_finished(), "the superseding poll returned early");
-    server
-        .send(&sid, r#"5:1+::{"name":"echo","args":["s"]}"#)
-        .await;
+    server.send(&sid, r#"5:1+::{"name":"echo","args":["s"]}"#).await;
     assert_eq!(join(second).await, r#"6:::1+["s"]"#);
 }
 
@@ -182,9 +155,7 @@ async fn forced_disconnect_answers_empty_and_ends_the_held_poll() {
     let held = spawn_poll(server.client(), &sid);
     tokio::time::sleep(SETTLE).await;
     // The exact URL the 0.9.16 client's disconnectSync builds.
-    let res = server
-        .get(&format!("/socket.io/1//{sid}/?disconnect=1"))
-        .await;
+    let res = server.get(&format!("/socket.io/1//{sid}/?disconnect=1")).await;
     res.assert_ok("");
     assert_eq!(join(held).await, "0::");
     server.assert_unknown(&sid).await;
@@ -266,14 +237,9 @@ async fn post_before_the_first_poll_is_not_lost() {
     // buffer per sid from the handshake on.
     let server = echo_server().await;
     let sid = server.handshake().await;
-    server
-        .send(&sid, r#"5:1+::{"name":"echo","args":["early"]}"#)
-        .await;
+    server.send(&sid, r#"5:1+::{"name":"echo","args":["early"]}"#).await;
     tokio::time::sleep(SETTLE).await;
-    assert_eq!(
-        server.poll(&sid).await,
-        framed(&["1::", r#"6:::1+["early"]"#])
-    );
+    assert_eq!(server.poll(&sid).await, framed(&["1::", r#"6:::1+["early"]"#]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -40,8 +40,7 @@ async fn first_frame_is_the_connect_packet() {
 async fn event_with_data_ack() {
     let server = echo_server().await;
     let (_, mut ws) = server.open_ws().await;
-    ws.send_text(r#"5:1+::{"name":"echo","args":["x",{"k":[1,2]}]}"#)
-        .await;
+    ws.send_text(r#"5:1+::{"name":"echo","args":["x",{"k":[1,2]}]}"#).await;
     assert_eq!(ws.recv_text().await, r#"6:::1+["x",{"k":[1,2]}]"#);
 }
 
@@ -51,12 +50,8 @@ async fn namespace_connect_then_welcome_then_namespaced_ack() {
     let (_, mut ws) = server.open_ws().await;
     ws.send_text("1::/chat").await;
     assert_eq!(ws.recv_text().await, "1::/chat");
-    assert_eq!(
-        ws.recv_text().await,
-        r#"5::/chat:{"name":"welcome","args":["/chat"]}"#
-    );
-    ws.send_text(r#"5:2+:/chat:{"name":"echo","args":["y"]}"#)
-        .await;
+    assert_eq!(ws.recv_text().await, r#"5::/chat:{"name":"welcome","args":["/chat"]}"#);
+    ws.send_text(r#"5:2+:/chat:{"name":"echo","args":["y"]}"#).await;
     assert_eq!(ws.recv_text().await, r#"6::/chat:2+["y"]"#);
 }
 
@@ -78,10 +73,7 @@ async fn framed_payload_in_one_frame_is_accepted() {
     ws.send_text(&framed(&["1::/chat", "3:7::hi"])).await;
     // One packet per frame on the way down.
     assert_eq!(ws.recv_text().await, "1::/chat");
-    assert_eq!(
-        ws.recv_text().await,
-        r#"5::/chat:{"name":"welcome","args":["/chat"]}"#
-    );
+    assert_eq!(ws.recv_text().await, r#"5::/chat:{"name":"welcome","args":["/chat"]}"#);
     assert_eq!(ws.recv_text().await, "6:::7");
     assert_eq!(ws.recv_text().await, "3:::[echo] hi");
 }
@@ -141,10 +133,7 @@ async fn silence_past_the_heartbeat_timeout_closes_the_connection() {
         lasted >= Duration::from_millis(350) && lasted < Duration::from_secs(3),
         "closed after {lasted:?}, heartbeat timeout is 400 ms ({end:?})"
     );
-    assert!(
-        heartbeats >= 2,
-        "only {heartbeats} heartbeats before the close"
-    );
+    assert!(heartbeats >= 2, "only {heartbeats} heartbeats before the close");
     wait_until_unknown(&server, &sid).await;
 }
 
@@ -157,8 +146,7 @@ async fn answered_heartbeats_keep_the_connection_past_the_timeout() {
         assert_eq!(ws.recv_text().await, "2::");
         ws.send_text("2::").await;
     }
-    ws.send_text(r#"5:1+::{"name":"echo","args":["still here"]}"#)
-        .await;
+    ws.send_text(r#"5:1+::{"name":"echo","args":["still here"]}"#).await;
     loop {
         let text = ws.recv_text().await;
         if text != "2::" {
@@ -262,10 +250,7 @@ async fn websocket_takes_over_a_polling_session_without_a_second_connect() {
     tokio::time::sleep(Duration::from_millis(150)).await;
     let mut ws = server.ws(&sid).await;
     // The held poll is superseded; `1::` was already sent and is not repeated.
-    assert_eq!(
-        within(WAIT, "held poll", held).await.expect("poll task"),
-        "8::"
-    );
+    assert_eq!(within(WAIT, "held poll", held).await.expect("poll task"), "8::");
     ws.send_text(r#"5:1+::{"name":"echo","args":["up"]}"#).await;
     assert_eq!(ws.recv_text().await, r#"6:::1+["up"]"#);
 }
@@ -276,9 +261,7 @@ async fn second_websocket_for_a_sid_supersedes_the_first() {
     let (sid, mut first) = server.open_ws().await;
     let mut second = server.ws(&sid).await;
     first.expect_closed_within(WAIT).await;
-    second
-        .send_text(r#"5:1+::{"name":"echo","args":["two"]}"#)
-        .await;
+    second.send_text(r#"5:1+::{"name":"echo","args":["two"]}"#).await;
     assert_eq!(second.recv_text().await, r#"6:::1+["two"]"#);
     assert_eq!(server.io.session_count(), 1);
 }
@@ -291,12 +274,7 @@ async fn websocket_is_refused_when_only_polling_is_enabled() {
     let server = serve(io).await;
     let sid = server.handshake().await;
     let url = server.ws_url(&sid);
-    let refused = within(
-        WAIT,
-        "refused upgrade",
-        tokio_tungstenite::connect_async(&url),
-    )
-    .await;
+    let refused = within(WAIT, "refused upgrade", tokio_tungstenite::connect_async(&url)).await;
     match refused {
         Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
             assert_eq!(res.status().as_u16(), 200, "{res:?}");

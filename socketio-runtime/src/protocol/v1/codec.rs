@@ -105,7 +105,7 @@ pub fn encode_into(packet: &Packet, out: &mut String) {
             out.push(':');
             out.push_str(ep);
             out.push(':');
-            out.push_str(data.get());
+            push_json(out, data.get());
         }
         PacketBody::Event { name, args, ack } => {
             out.push_str("5:");
@@ -116,7 +116,7 @@ pub fn encode_into(packet: &Packet, out: &mut String) {
             write_json_str(out, name);
             if !args.is_empty() {
                 out.push_str(",\"args\":");
-                out.push_str(args.as_str());
+                push_json(out, args.as_str());
             }
             out.push('}');
         }
@@ -126,7 +126,7 @@ pub fn encode_into(packet: &Packet, out: &mut String) {
             let _ = write!(out, ":{id}");
             if !args.is_empty() {
                 out.push('+');
-                out.push_str(args.as_str());
+                push_json(out, args.as_str());
             }
         }
         PacketBody::Error { reason, advice } => {
@@ -152,6 +152,35 @@ pub fn encode_into(packet: &Packet, out: &mut String) {
             out.push_str(ep);
             out.push_str(":2");
         }
+    }
+}
+
+/// Appends JSON text with U+2028 and U+2029 escaped (`\u2028`, `\u2029`): still the same
+/// JSON, but the 0.9.16 client reads ack arguments with a `.*` pattern that stops at these
+/// line separators and would lose the arguments.
+fn push_json(out: &mut String, json: &str) {
+    if !json.contains(['\u{2028}', '\u{2029}']) {
+        out.push_str(json);
+        return;
+    }
+    for c in json.chars() {
+        match c {
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// JSON text as the encoder writes it (U+2028/U+2029 escaped), so that decoding and
+/// re-encoding agree.
+fn separators_escaped(json: &str) -> std::borrow::Cow<'_, str> {
+    if json.contains(['\u{2028}', '\u{2029}']) {
+        let mut out = String::with_capacity(json.len() + 8);
+        push_json(&mut out, json);
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Borrowed(json)
     }
 }
 
@@ -214,17 +243,18 @@ pub fn decode(input: &str) -> Result<Packet, DecodeError> {
             ack,
         },
         4 => {
-            let data = RawJson::from_json(data).map_err(|e| invalid("json", e))?;
+            let data = RawJson::from_json(&separators_escaped(data)).map_err(|e| invalid("json", e))?;
             PacketBody::Json { data, ack }
         }
         5 => {
+            let data = separators_escaped(data);
             #[derive(Deserialize)]
             struct EventData {
                 name: String,
                 #[serde(default)]
                 args: Option<Box<RawValue>>,
             }
-            let ev: EventData = serde_json::from_str(data).map_err(|e| invalid("event", e))?;
+            let ev: EventData = serde_json::from_str(&data).map_err(|e| invalid("event", e))?;
             let args = match ev.args {
                 None => Args::empty(),
                 Some(raw) => Args::from_raw(raw).map_err(|e| invalid("event", e))?.normalized(),
@@ -246,7 +276,7 @@ pub fn decode(input: &str) -> Result<Packet, DecodeError> {
             let id = id.parse().map_err(|_| invalid("ack", "ack id out of range"))?;
             // Like the reference parser, unparsable ack arguments count as none.
             let args = rest
-                .and_then(|r| Args::from_json(r).ok())
+                .and_then(|r| Args::from_json(&separators_escaped(r)).ok())
                 .map_or_else(Args::empty, Args::normalized);
             PacketBody::Ack { id, args }
         }
