@@ -1,7 +1,11 @@
 //! An admin namespace that starts locked: only `login` is allowed until the right
-//! password lifts the ACL; `logout` locks it again.
+//! password lifts the ACL; `logout` locks it again. The ACL gates what a socket may send;
+//! what it receives is chosen by rooms: logged-in admins are in `admins`.
 
 use socketio_runtime::{namespace, Socket};
+
+/// The room of logged-in admins.
+const ADMINS: &str = "admins";
 
 /// The `/admin` namespace.
 pub struct Admin {
@@ -28,6 +32,7 @@ impl Admin {
         let ok = password == self.password;
         if ok {
             socket.acl().lift();
+            socket.join(ADMINS);
         }
         ok
     }
@@ -35,12 +40,13 @@ impl Admin {
     /// Back to the initial ACL.
     async fn logout(&self, socket: &Socket<Self>) -> bool {
         socket.acl().reset();
+        socket.leave(ADMINS);
         true
     }
 
-    /// Sends `notice` to every other admin socket.
+    /// Sends `notice` to every other logged-in admin.
     async fn broadcast(&self, socket: &Socket<Self>, text: String) -> bool {
-        socket.broadcast().emit().notice(text).is_ok()
+        socket.to(ADMINS).emit().notice(text).is_ok()
     }
 
     /// Which rooms (none, unless joined) and which transport this socket uses.

@@ -23,7 +23,7 @@
 //             1 s, 'wrong answer <m>' if it is m, the AckError text if none comes
 //   /admin  locked except login(password) -> bool (right password lifts the ACL);
 //           logout() -> true (locks again); broadcast(text) -> true after sending
-//           notice(text) to every other /admin socket
+//           notice(text) to every other logged-in /admin socket
 // Refusals: an `error` event [code, text] plus a null ack when one was asked for:
 // `method_access_denied` ('You do not have access to method "<event>"'),
 // `invalid_method_args` (wrong arity or types), `no_such_method` (unknown event).
@@ -474,6 +474,8 @@ const scenarios = {
     const a = await client('A', ['/chat', '/admin']);
     const b = await client('B', ['/chat', '/admin']);
     const c = await client('C', ['/chat']);
+    // D is on /admin but never logs in: the ACL gates what it sends, rooms what it gets.
+    const d = await client('D', ['/admin']);
     // Presence goes to every /chat socket, with or without a nickname.
     await call(a.chat, 'nickname', ['ann'], [true, 'ann']);
     await Promise.all([a, b, c].map((x) => expectPresence(x.chat, 'ann has connected', ['ann'])));
@@ -490,7 +492,8 @@ const scenarios = {
     await call(a.admin, 'broadcast', ['hi'], true);
     expectEqual((await b.admin.inbox.take('notice')).args, ['hi'], 'B "notice" args');
     await a.admin.inbox.none('notice');
-    step('B got notice("hi"); A did not');
+    await d.admin.inbox.none('notice');
+    step('B got notice("hi"); A (the sender) and D (not logged in) did not');
 
     // B (in the middle of the list) closes its whole connection.
     leave(b);
