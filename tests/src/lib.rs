@@ -18,6 +18,8 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+pub mod legacy;
+
 /// The longest any single expected answer may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(5);
 
@@ -124,9 +126,7 @@ pub fn assert_no_server_panic() {
 /// Serves `io` on a fresh `127.0.0.1:0` listener.
 pub async fn serve(io: SocketIo) -> TestServer {
     watch_server_panics();
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("listener address");
     let served = io.clone();
     let task = tokio::spawn(async move { served.serve_listener(listener).await });
@@ -174,29 +174,19 @@ impl Response {
 
     /// The body as text; panics if it is not UTF-8.
     pub fn text(&self) -> &str {
-        std::str::from_utf8(&self.body)
-            .unwrap_or_else(|_| panic!("response body is not UTF-8: {:?}", self.body))
+        std::str::from_utf8(&self.body).unwrap_or_else(|_| panic!("response body is not UTF-8: {:?}", self.body))
     }
 
     /// The media type of `Content-Type`, lowercased, without parameters.
     pub fn media_type(&self) -> Option<String> {
-        self.header("content-type").map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
+        self.header("content-type")
+            .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
     }
 
     /// Asserts a `200` whose body is exactly `body`.
     #[track_caller]
     pub fn assert_ok(&self, body: &str) {
-        assert_eq!(
-            (self.status, self.text()),
-            (200, body),
-            "unexpected response {self:?}"
-        );
+        assert_eq!((self.status, self.text()), (200, body), "unexpected response {self:?}");
     }
 }
 
@@ -221,9 +211,7 @@ impl Client {
 
     /// Sends the raw bytes of a request and reads one response, within `limit`.
     pub async fn raw_within(&self, request: &[u8], limit: Duration) -> Response {
-        let first_line =
-            String::from_utf8_lossy(request.split(|&b| b == b'\r').next().unwrap_or(b""))
-                .into_owned();
+        let first_line = String::from_utf8_lossy(request.split(|&b| b == b'\r').next().unwrap_or(b"")).into_owned();
         let exchange = async {
             let mut stream = TcpStream::connect(self.addr).await?;
             // The server may answer (and close) before it has read everything, as it
@@ -240,13 +228,7 @@ impl Client {
 
     /// A request with a method, a path (with query), extra header lines and a body sent
     /// with `Content-Length`.
-    pub async fn request(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> Response {
+    pub async fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
         self.request_within(method, path, headers, body, WAIT).await
     }
 
@@ -293,10 +275,7 @@ impl Client {
         let res = self.get("/socket.io/1/?t=1").await;
         assert_eq!(res.status, 200, "handshake failed: {res:?}");
         let body = res.text();
-        let sid = body
-            .split(':')
-            .next()
-            .expect("split yields at least one field");
+        let sid = body.split(':').next().expect("split yields at least one field");
         assert_eq!(sid.len(), 20, "unexpected handshake body {body:?}");
         sid.to_owned()
     }
@@ -322,11 +301,7 @@ impl Client {
 
     /// POSTs a payload; asserts the `200 1` answer.
     #[track_caller]
-    pub fn send<'a>(
-        &'a self,
-        sid: &'a str,
-        payload: &'a str,
-    ) -> impl std::future::Future<Output = ()> + 'a {
+    pub fn send<'a>(&'a self, sid: &'a str, payload: &'a str) -> impl std::future::Future<Output = ()> + 'a {
         let caller = std::panic::Location::caller();
         async move {
             let res = self.post(&Self::polling_path(sid), payload).await;
@@ -347,8 +322,7 @@ impl Client {
     /// Asserts that a polling session is alive and echoes: an `echo` event with a data ack
     /// comes back as its ack.
     pub async fn assert_polling_alive(&self, sid: &str) {
-        self.send(sid, r#"5:9+::{"name":"echo","args":["alive"]}"#)
-            .await;
+        self.send(sid, r#"5:9+::{"name":"echo","args":["alive"]}"#).await;
         assert_eq!(self.poll(sid).await, r#"6:::9+["alive"]"#, "session {sid}");
     }
 
@@ -421,9 +395,7 @@ impl Ws {
             loop {
                 return match self.stream.next().await {
                     Some(Ok(Message::Text(t))) => Ok(t.as_str().to_owned()),
-                    Some(Ok(Message::Close(frame))) => {
-                        Err(WsEnd::Close(frame.map(|f| u16::from(f.code))))
-                    }
+                    Some(Ok(Message::Close(frame))) => Err(WsEnd::Close(frame.map(|f| u16::from(f.code)))),
                     Some(Ok(Message::Binary(b))) => panic!("server sent a binary frame {b:?}"),
                     Some(Ok(_)) => continue,
                     Some(Err(e)) => Err(WsEnd::Dropped(e.to_string())),
@@ -501,9 +473,7 @@ pub async fn read_response(stream: &mut TcpStream) -> io::Result<Response> {
     let body = if value("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
         read_chunked(stream, rest).await?
     } else if let Some(len) = value("content-length") {
-        let len: usize = len
-            .parse()
-            .map_err(|_| bad(format!("bad Content-Length {len:?}")))?;
+        let len: usize = len.parse().map_err(|_| bad(format!("bad Content-Length {len:?}")))?;
         while rest.len() < len {
             if read_more(stream, &mut rest).await? == 0 {
                 return Err(bad("connection closed inside the body".into()));
@@ -517,11 +487,7 @@ pub async fn read_response(stream: &mut TcpStream) -> io::Result<Response> {
         while read_more(stream, &mut rest).await? > 0 {}
         rest
     };
-    Ok(Response {
-        status,
-        headers,
-        body,
-    })
+    Ok(Response { status, headers, body })
 }
 
 async fn read_chunked(stream: &mut TcpStream, mut buf: Vec<u8>) -> io::Result<Vec<u8>> {
@@ -537,8 +503,7 @@ async fn read_chunked(stream: &mut TcpStream, mut buf: Vec<u8>) -> io::Result<Ve
         };
         let size_text = String::from_utf8_lossy(&buf[..line_end]).into_owned();
         let size_hex = size_text.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size_hex, 16)
-            .map_err(|_| bad(format!("bad chunk size {size_text:?}")))?;
+        let size = usize::from_str_radix(size_hex, 16).map_err(|_| bad(format!("bad chunk size {size_text:?}")))?;
         buf.drain(..line_end + 2);
         while buf.len() < size + 2 {
             if read_more(stream, &mut buf).await? == 0 {

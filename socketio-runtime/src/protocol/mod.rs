@@ -2,6 +2,7 @@
 //! model and maps its transports onto engine sessions.
 
 pub mod v1;
+pub mod v5;
 
 use bytes::Bytes;
 

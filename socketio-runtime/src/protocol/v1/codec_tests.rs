@@ -774,11 +774,26 @@ fn fuzz_found_round_trips() {
 #[test]
 fn line_separators_in_json_are_escaped() {
     let args = Args::from_serialize(&("a\u{2028}b\u{2029}c",)).unwrap();
-    let ack = encode(&p("/", PacketBody::Ack { id: 2, args: args.clone() }));
+    let ack = encode(&p(
+        "/",
+        PacketBody::Ack {
+            id: 2,
+            args: args.clone(),
+        },
+    ));
     assert_eq!(ack, r#"6:::2+["a\u2028b\u2029c"]"#);
-    let event = encode(&p("/", PacketBody::Event { name: "e".into(), args, ack: None }));
+    let event = encode(&p(
+        "/",
+        PacketBody::Event {
+            name: "e".into(),
+            args,
+            ack: None,
+        },
+    ));
     assert_eq!(event, r#"5:::{"name":"e","args":["a\u2028b\u2029c"]}"#);
     // Decoding gives back the same value.
-    let PacketBody::Ack { args, .. } = decode(&ack).unwrap().body else { panic!("not an ack") };
+    let PacketBody::Ack { args, .. } = decode(&ack).unwrap().body else {
+        panic!("not an ack")
+    };
     assert_eq!(args.deserialize_at::<String>(0).unwrap(), "a\u{2028}b\u{2029}c");
 }

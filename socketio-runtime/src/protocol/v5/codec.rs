@@ -1,0 +1,851 @@
+//! Socket.IO protocol 5 packet codec (the default `socket.io-parser` text format).
+//!
+//! Wire form, each part after the type optional:
+//!
+//! ```text
+//! <type digit>[<attachments>-][<namespace>,][<ack id>][<JSON payload>]
+//! ```
+//!
+//! The attachment count is present exactly for BINARY_EVENT (`5`) and BINARY_ACK (`6`); the
+//! namespace only when it is not `/`, and only if it starts with `/` (the comma may be left out
+//! when the namespace ends the packet, as in `40/admin`). Each packet travels as the data of one
+//! Engine.IO `message`, so on the wire it gets a leading `4`; binary attachments follow as
+//! separate Engine.IO binary messages and are put back by [`BinaryAssembler`].
+//!
+//! The payload is kept as raw JSON text ([`RawValue`]), checked against the packet type by
+//! [`decode`]. Nothing here panics on input.
+
+use std::fmt::{self, Write as _};
+
+use bytes::Bytes;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::packet::{Args, RawJson, ROOT_NSP};
+
+/// Event names a peer may not use: the reference parser refuses them, since its sockets and
+/// emitters give them a meaning of their own.
+pub const RESERVED_EVENTS: [&str; 6] = [
+    "connect",
+    "connect_error",
+    "disconnect",
+    "disconnecting",
+    "newListener",
+    "removeListener",
+];
+
+/// How deep [`BinaryAssembler`] follows nested arrays and objects looking for placeholders
+/// (serde_json's own parsing limit).
+const MAX_DEPTH: usize = 128;
+
+/// Socket.IO packet types, by wire digit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SioKind {
+    /// `0`: join a namespace (client, optional auth object) or accept the join (server,
+    /// `{"sid":…}`).
+    Connect,
+    /// `1`: leave a namespace.
+    Disconnect,
+    /// `2`: an event: `["name", args…]`, optionally with an ack id.
+    Event,
+    /// `3`: the answer to an event's ack id: `[args…]`.
+    Ack,
+    /// `4`: the server refuses a namespace join: `{"message":…}`.
+    ConnectError,
+    /// `5`: an event whose arguments hold binary placeholders.
+    BinaryEvent,
+    /// `6`: an ack whose arguments hold binary placeholders.
+    BinaryAck,
+}
+
+impl SioKind {
+    /// The kind for a wire digit (`b'0'`..`b'6'`).
+    pub fn from_digit(digit: u8) -> Option<Self> {
+        Some(match digit {
+            b'0' => SioKind::Connect,
+            b'1' => SioKind::Disconnect,
+            b'2' => SioKind::Event,
+            b'3' => SioKind::Ack,
+            b'4' => SioKind::ConnectError,
+            b'5' => SioKind::BinaryEvent,
+            b'6' => SioKind::BinaryAck,
+            _ => return None,
+        })
+    }
+
+    /// The wire digit.
+    pub fn digit(self) -> char {
+        match self {
+            SioKind::Connect => '0',
+            SioKind::Disconnect => '1',
+            SioKind::Event => '2',
+            SioKind::Ack => '3',
+            SioKind::ConnectError => '4',
+            SioKind::BinaryEvent => '5',
+            SioKind::BinaryAck => '6',
+        }
+    }
+
+    /// `true` for BINARY_EVENT and BINARY_ACK, whose header carries an attachment count.
+    pub fn is_binary(self) -> bool {
+        matches!(self, SioKind::BinaryEvent | SioKind::BinaryAck)
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            SioKind::Connect => "CONNECT",
+            SioKind::Disconnect => "DISCONNECT",
+            SioKind::Event => "EVENT",
+            SioKind::Ack => "ACK",
+            SioKind::ConnectError => "CONNECT_ERROR",
+            SioKind::BinaryEvent => "BINARY_EVENT",
+            SioKind::BinaryAck => "BINARY_ACK",
+        }
+    }
+}
+
+/// One Socket.IO packet as it is on the wire.
+///
+/// ```
+/// use socketio_runtime::protocol::v5::codec::{decode, encode, SioKind};
+/// let p = decode(r#"2/admin,12["bar"]"#).unwrap();
+/// assert_eq!((p.kind, p.nsp.as_str(), p.id), (SioKind::Event, "/admin", Some(12)));
+/// assert_eq!(p.data.as_ref().unwrap().get(), r#"["bar"]"#);
+/// assert_eq!(encode(&p), r#"2/admin,12["bar"]"#);
+/// ```
+#[derive(Debug, Clone)]
+pub struct SioPacket {
+    /// Packet type.
+    pub kind: SioKind,
+    /// Namespace, `"/"` for the main one. Must start with `/` and hold no `,` to be encoded
+    /// faithfully; `""` is written like `"/"`.
+    pub nsp: String,
+    /// Ack id: on an event, the ack the sender asks for; on an ack, the event it answers.
+    pub id: Option<u64>,
+    /// Number of binary attachments that follow (binary kinds only; ignored otherwise).
+    pub attachments: usize,
+    /// The JSON payload, raw.
+    pub data: Option<Box<RawValue>>,
+}
+
+impl PartialEq for SioPacket {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.nsp == other.nsp
+            && self.id == other.id
+            && self.attachments == other.attachments
+            && self.data.as_ref().map(|d| d.get()) == other.data.as_ref().map(|d| d.get())
+    }
+}
+
+impl SioPacket {
+    /// A packet with no id, attachments or payload.
+    pub fn new(kind: SioKind, nsp: impl Into<String>) -> Self {
+        SioPacket {
+            kind,
+            nsp: nsp.into(),
+            id: None,
+            attachments: 0,
+            data: None,
+        }
+    }
+
+    /// An EVENT's name and its remaining items as [`Args`].
+    ///
+    /// `None` for any other kind (a BINARY_EVENT goes through [`BinaryAssembler`] first, which
+    /// yields an EVENT). A numeric event name, which the reference parser admits, is returned
+    /// as its JSON text.
+    ///
+    /// ```
+    /// use socketio_runtime::protocol::v5::codec::decode;
+    /// let p = decode(r#"2["hey","Jude",{"n":1}]"#).unwrap();
+    /// let (name, args) = p.event_parts().unwrap();
+    /// assert_eq!((name.as_str(), args.as_str()), ("hey", r#"["Jude",{"n":1}]"#));
+    /// ```
+    pub fn event_parts(&self) -> Option<(String, Args)> {
+        if self.kind != SioKind::Event {
+            return None;
+        }
+        let items: Vec<&RawValue> = serde_json::from_str(self.data.as_ref()?.get()).ok()?;
+        let (first, rest) = items.split_first()?;
+        let name = event_name(first)?;
+        Some((name, Args::from_items(rest)))
+    }
+
+    /// An ACK's arguments.
+    ///
+    /// ```
+    /// use socketio_runtime::protocol::v5::codec::decode;
+    /// let p = decode(r#"3/admin,13["bar"]"#).unwrap();
+    /// assert_eq!(p.ack_args().unwrap().as_str(), r#"["bar"]"#);
+    /// ```
+    pub fn ack_args(&self) -> Option<Args> {
+        if self.kind != SioKind::Ack {
+            return None;
+        }
+        let data = self.data.as_ref()?;
+        Args::from_raw(data.clone()).ok().map(Args::normalized)
+    }
+
+    /// A CONNECT's payload (the client's `auth` object), if it sent one.
+    ///
+    /// ```
+    /// use socketio_runtime::protocol::v5::codec::decode;
+    /// let p = decode(r#"0/admin,{"token":"123"}"#).unwrap();
+    /// assert_eq!(p.connect_auth().unwrap().get(), r#"{"token":"123"}"#);
+    /// assert!(decode("0").unwrap().connect_auth().is_none());
+    /// ```
+    pub fn connect_auth(&self) -> Option<RawJson> {
+        if self.kind != SioKind::Connect {
+            return None;
+        }
+        self.data.clone().map(RawJson)
+    }
+}
+
+/// Why a Socket.IO packet could not be decoded.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum SioDecodeError {
+    /// Nothing to decode.
+    #[error("empty packet")]
+    Empty,
+    /// The first character is not a type digit `0`..`6`.
+    #[error("unknown packet type {0:?}")]
+    UnknownType(char),
+    /// A binary packet whose header lacks `<digits>-`, or whose count overflows.
+    #[error("invalid attachment count")]
+    Attachments,
+    /// An ack id too large for 64 bits.
+    #[error("ack id out of range")]
+    IdOutOfRange,
+    /// What follows the header is not one JSON value.
+    #[error("invalid JSON payload: {0}")]
+    Json(String),
+    /// The payload does not fit the packet type.
+    #[error("invalid {kind} payload: {reason}")]
+    Payload {
+        /// Packet type name.
+        kind: &'static str,
+        /// What was wrong.
+        reason: &'static str,
+    },
+    /// An event named after one of [`RESERVED_EVENTS`].
+    #[error("reserved event name {0:?}")]
+    ReservedEvent(String),
+}
+
+/// Decodes one packet (the data of one Engine.IO text message).
+///
+/// Checks the payload against the type: CONNECT takes an optional object, DISCONNECT nothing,
+/// EVENT and BINARY_EVENT a non-empty array whose first item is the event name (a string that
+/// is not in [`RESERVED_EVENTS`], or a number), ACK and BINARY_ACK an array, CONNECT_ERROR an
+/// optional object or string.
+///
+/// ```
+/// use socketio_runtime::protocol::v5::codec::{decode, SioKind};
+/// let p = decode(r#"51-["baz",{"_placeholder":true,"num":0}]"#).unwrap();
+/// assert_eq!((p.kind, p.attachments, p.nsp.as_str()), (SioKind::BinaryEvent, 1, "/"));
+/// assert!(decode("42{}").is_err());
+/// ```
+pub fn decode(input: &str) -> Result<SioPacket, SioDecodeError> {
+    let bytes = input.as_bytes();
+    let first = *bytes.first().ok_or(SioDecodeError::Empty)?;
+    let kind = SioKind::from_digit(first)
+        .ok_or_else(|| SioDecodeError::UnknownType(input.chars().next().unwrap_or_default()))?;
+    let mut pos = 1;
+
+    let mut attachments = 0;
+    if kind.is_binary() {
+        let digits = leading_digits(&bytes[pos..]);
+        if digits == 0 || bytes.get(pos + digits) != Some(&b'-') {
+            return Err(SioDecodeError::Attachments);
+        }
+        attachments = input[pos..pos + digits]
+            .parse()
+            .map_err(|_| SioDecodeError::Attachments)?;
+        pos += digits + 1;
+    }
+
+    let nsp = if bytes.get(pos) == Some(&b'/') {
+        match input[pos..].find(',') {
+            Some(comma) => {
+                let nsp = &input[pos..pos + comma];
+                pos += comma + 1;
+                nsp
+            }
+            None => {
+                let nsp = &input[pos..];
+                pos = input.len();
+                nsp
+            }
+        }
+    } else {
+        ROOT_NSP
+    };
+
+    let digits = leading_digits(&bytes[pos..]);
+    let id = if digits > 0 {
+        let id = input[pos..pos + digits]
+            .parse()
+            .map_err(|_| SioDecodeError::IdOutOfRange)?;
+        pos += digits;
+        Some(id)
+    } else {
+        None
+    };
+
+    let rest = &input[pos..];
+    let data = if rest.is_empty() {
+        None
+    } else {
+        let raw: Box<RawValue> = serde_json::from_str(rest).map_err(|e| SioDecodeError::Json(short(&e)))?;
+        Some(raw)
+    };
+    check_payload(kind, data.as_deref())?;
+
+    Ok(SioPacket {
+        kind,
+        nsp: nsp.to_owned(),
+        id,
+        attachments,
+        data,
+    })
+}
+
+/// Number of ASCII digits at the start of `bytes`.
+fn leading_digits(bytes: &[u8]) -> usize {
+    bytes.iter().take_while(|b| b.is_ascii_digit()).count()
+}
+
+/// serde_json's message, cut to a bounded length.
+fn short(e: &serde_json::Error) -> String {
+    e.to_string().chars().take(80).collect()
+}
+
+fn check_payload(kind: SioKind, data: Option<&RawValue>) -> Result<(), SioDecodeError> {
+    let bad = |reason| SioDecodeError::Payload {
+        kind: kind.name(),
+        reason,
+    };
+    // RawValue holds the value without surrounding whitespace: its first byte says its type.
+    let lead = data.and_then(|d| d.get().bytes().next());
+    match kind {
+        SioKind::Connect => match lead {
+            None | Some(b'{') => Ok(()),
+            Some(_) => Err(bad("must be an object")),
+        },
+        SioKind::Disconnect => match lead {
+            None => Ok(()),
+            Some(_) => Err(bad("must be absent")),
+        },
+        SioKind::ConnectError => match lead {
+            None | Some(b'{' | b'"') => Ok(()),
+            Some(_) => Err(bad("must be an object or a string")),
+        },
+        SioKind::Ack | SioKind::BinaryAck => match lead {
+            Some(b'[') => Ok(()),
+            None => Err(bad("is missing")),
+            Some(_) => Err(bad("must be an array")),
+        },
+        SioKind::Event | SioKind::BinaryEvent => {
+            let data = match (data, lead) {
+                (Some(d), Some(b'[')) => d,
+                (None, _) => return Err(bad("is missing")),
+                _ => return Err(bad("must be an array")),
+            };
+            let first = first_item(data.get())
+                .map_err(|e| SioDecodeError::Json(short(&e)))?
+                .ok_or_else(|| bad("must not be empty"))?;
+            match first.get().as_bytes().first() {
+                Some(b'"') => {
+                    let name: String = serde_json::from_str(first.get()).map_err(|e| SioDecodeError::Json(short(&e)))?;
+                    if RESERVED_EVENTS.contains(&name.as_str()) {
+                        return Err(SioDecodeError::ReservedEvent(name.chars().take(32).collect()));
+                    }
+                    Ok(())
+                }
+                Some(b'-' | b'0'..=b'9') => Ok(()),
+                _ => Err(bad("event name must be a string or a number")),
+            }
+        }
+    }
+}
+
+/// The first item of a JSON array, without collecting the others.
+fn first_item(array: &str) -> Result<Option<&RawValue>, serde_json::Error> {
+    struct First;
+    impl<'de> Visitor<'de> for First {
+        type Value = Option<&'de RawValue>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an array")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let first = seq.next_element::<&'de RawValue>()?;
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(first)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(array);
+    let first = (&mut de).deserialize_seq(First)?;
+    de.end()?;
+    Ok(first)
+}
+
+/// The event name of a first array item: a string's value, or a number's text.
+fn event_name(first: &RawValue) -> Option<String> {
+    match first.get().as_bytes().first()? {
+        b'"' => serde_json::from_str(first.get()).ok(),
+        b'-' | b'0'..=b'9' => Some(first.get().to_owned()),
+        _ => None,
+    }
+}
+
+/// Encodes one packet; the inverse of [`decode`].
+///
+/// ```
+/// use socketio_runtime::protocol::v5::codec::{encode, SioKind, SioPacket};
+/// assert_eq!(encode(&SioPacket::new(SioKind::Disconnect, "/admin")), "1/admin,");
+/// assert_eq!(encode(&SioPacket::new(SioKind::Connect, "/")), "0");
+/// ```
+pub fn encode(packet: &SioPacket) -> String {
+    let data = packet.data.as_ref().map(|d| d.get()).unwrap_or("");
+    let mut out = String::with_capacity(8 + packet.nsp.len() + data.len());
+    let attachments = packet.kind.is_binary().then_some(packet.attachments);
+    write_header(&mut out, packet.kind, attachments, &packet.nsp, packet.id);
+    out.push_str(data);
+    out
+}
+
+/// Writes `<type>[<n>-][<nsp>,][<id>]`.
+fn write_header(out: &mut String, kind: SioKind, attachments: Option<usize>, nsp: &str, id: Option<u64>) {
+    out.push(kind.digit());
+    if let Some(n) = attachments {
+        let _ = write!(out, "{n}-");
+    }
+    if !nsp.is_empty() && nsp != ROOT_NSP {
+        out.push_str(nsp);
+        out.push(',');
+    }
+    if let Some(id) = id {
+        let _ = write!(out, "{id}");
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+fn push_json_str(out: &mut String, s: &str) {
+    // Serialising a str cannot fail.
+    out.push_str(&serde_json::to_string(s).unwrap_or_default());
+}
+
+/// The server's acceptance of a namespace join: `0{"sid":"…"}`, `0/admin,{"sid":"…"}`.
+///
+/// ```
+/// use socketio_runtime::protocol::v5::codec::connect_ok;
+/// assert_eq!(connect_ok("/admin", "oSO0OpakMV_3jnilAAAA"), r#"0/admin,{"sid":"oSO0OpakMV_3jnilAAAA"}"#);
+/// ```
+pub fn connect_ok(nsp: &str, socket_id: &str) -> String {
+    let mut out = String::with_capacity(16 + nsp.len() + socket_id.len());
+    write_header(&mut out, SioKind::Connect, None, nsp, None);
+    out.push_str("{\"sid\":");
+    push_json_str(&mut out, socket_id);
+    out.push('}');
+    out
+}
+
+/// The server's refusal of a namespace join: `4{"message":"…"}`.
+///
+/// ```
+/// use socketio_runtime::protocol::v5::codec::connect_error;
+/// assert_eq!(connect_error("/", "Not authorized"), r#"4{"message":"Not authorized"}"#);
+/// assert_eq!(connect_error("/random", "Invalid namespace"), r#"4/random,{"message":"Invalid namespace"}"#);
+/// ```
+pub fn connect_error(nsp: &str, message: &str) -> String {
+    connect_error_inner(nsp, message, None)
+}
+
+/// Like [`connect_error`], with the `data` field the reference server adds when the refusing
+/// middleware's error carries one: `4{"message":"…","data":…}`.
+///
+/// ```
+/// use socketio_runtime::packet::RawJson;
+/// use socketio_runtime::protocol::v5::codec::connect_error_with_data;
+/// let data = RawJson::from_json(r#"{"retry":false}"#).unwrap();
+/// assert_eq!(
+///     connect_error_with_data("/", "Not authorized", &data),
+///     r#"4{"message":"Not authorized","data":{"retry":false}}"#
+/// );
+/// ```
+pub fn connect_error_with_data(nsp: &str, message: &str, data: &RawJson) -> String {
+    connect_error_inner(nsp, message, Some(data))
+}
+
+fn connect_error_inner(nsp: &str, message: &str, data: Option<&RawJson>) -> String {
+    let mut out = String::with_capacity(24 + nsp.len() + message.len());
+    write_header(&mut out, SioKind::ConnectError, None, nsp, None);
+    out.push_str("{\"message\":");
+    push_json_str(&mut out, message);
+    if let Some(data) = data {
+        out.push_str(",\"data\":");
+        out.push_str(data.get());
+    }
+    out.push('}');
+    out
+}
+
+/// An event: `2["name",args…]`, with the namespace and ack id when given.
+///
+/// The arguments are spliced in as text, never re-parsed. The name is not checked against
+/// [`RESERVED_EVENTS`]; a client's parser refuses those.
+///
+/// ```
+/// use socketio_runtime::packet::Args;
+/// use socketio_runtime::protocol::v5::codec::event;
+/// let args = Args::from_json(r#"["Jude",{"n":1}]"#).unwrap();
+/// assert_eq!(event("/", "hey", &args, None), r#"2["hey","Jude",{"n":1}]"#);
+/// assert_eq!(event("/admin", "foo", &Args::empty(), Some(13)), r#"2/admin,13["foo"]"#);
+/// ```
+pub fn event(nsp: &str, name: &str, args: &Args, ack_id: Option<u64>) -> String {
+    let args = args.as_str();
+    let mut out = String::with_capacity(16 + nsp.len() + name.len() + args.len());
+    write_header(&mut out, SioKind::Event, None, nsp, ack_id);
+    out.push('[');
+    push_json_str(&mut out, name);
+    // `Args` always starts with `[`; its items (and closing bracket) follow the name.
+    let items = args.strip_prefix('[').unwrap_or("]");
+    if items.trim_start().starts_with(']') {
+        out.push(']');
+    } else {
+        out.push(',');
+        out.push_str(items);
+    }
+    out
+}
+
+/// An ack: `3<nsp,><id>[args…]`.
+///
+/// ```
+/// use socketio_runtime::packet::Args;
+/// use socketio_runtime::protocol::v5::codec::ack;
+/// assert_eq!(ack("/", 12, &Args::empty()), "312[]");
+/// assert_eq!(ack("/admin", 13, &Args::from_json(r#"["bar"]"#).unwrap()), r#"3/admin,13["bar"]"#);
+/// ```
+pub fn ack(nsp: &str, id: u64, args: &Args) -> String {
+    let args = args.as_str();
+    let mut out = String::with_capacity(24 + nsp.len() + args.len());
+    write_header(&mut out, SioKind::Ack, None, nsp, Some(id));
+    out.push_str(args);
+    out
+}
+
+/// A namespace disconnect: `1`, `1/admin,`.
+///
+/// ```
+/// use socketio_runtime::protocol::v5::codec::disconnect;
+/// assert_eq!(disconnect("/"), "1");
+/// assert_eq!(disconnect("/admin"), "1/admin,");
+/// ```
+pub fn disconnect(nsp: &str) -> String {
+    let mut out = String::with_capacity(2 + nsp.len());
+    write_header(&mut out, SioKind::Disconnect, None, nsp, None);
+    out
+}
+
+/// The two packet types that carry attachments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinaryKind {
+    /// BINARY_EVENT (`5`).
+    Event,
+    /// BINARY_ACK (`6`).
+    Ack,
+}
+
+impl From<BinaryKind> for SioKind {
+    fn from(kind: BinaryKind) -> Self {
+        match kind {
+            BinaryKind::Event => SioKind::BinaryEvent,
+            BinaryKind::Ack => SioKind::BinaryAck,
+        }
+    }
+}
+
+/// The placeholder that stands for attachment `num`: `{"_placeholder":true,"num":N}`.
+///
+/// ```
+/// use socketio_runtime::protocol::v5::codec::placeholder;
+/// assert_eq!(placeholder(1), r#"{"_placeholder":true,"num":1}"#);
+/// ```
+pub fn placeholder(num: usize) -> String {
+    format!("{{\"_placeholder\":true,\"num\":{num}}}")
+}
+
+/// A packet with binary attachments, for sending: the text header `5<n>-…` (or `6<n>-…`)
+/// with `data` as given (its placeholders written by the caller, see [`placeholder`]), and the
+/// attachments to send after it, one Engine.IO binary message each, in order.
+///
+/// The count in the header is `attachments.len()`, even when it is 0.
+///
+/// ```
+/// use bytes::Bytes;
+/// use serde_json::value::RawValue;
+/// use socketio_runtime::protocol::v5::codec::{encode_binary, BinaryKind};
+/// let data = RawValue::from_string(r#"["bar",{"_placeholder":true,"num":0}]"#.into()).unwrap();
+/// let (text, buffers) = encode_binary(BinaryKind::Ack, "/", Some(15), &data, vec![Bytes::from_static(&[1, 2, 3, 4])]);
+/// assert_eq!(text, r#"61-15["bar",{"_placeholder":true,"num":0}]"#);
+/// assert_eq!(buffers.len(), 1);
+/// ```
+pub fn encode_binary(
+    kind: BinaryKind,
+    nsp: &str,
+    id: Option<u64>,
+    data: &RawValue,
+    attachments: Vec<Bytes>,
+) -> (String, Vec<Bytes>) {
+    let data = data.get();
+    let mut out = String::with_capacity(16 + nsp.len() + data.len());
+    write_header(&mut out, kind.into(), Some(attachments.len()), nsp, id);
+    out.push_str(data);
+    (out, attachments)
+}
+
+/// Why a binary packet could not be put back together.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum BinaryError {
+    /// The packet is not a BINARY_EVENT or BINARY_ACK.
+    #[error("not a binary packet")]
+    NotBinary,
+    /// The packet declares more attachments than the caller accepts.
+    #[error("{0} attachments exceed the limit")]
+    TooManyAttachments(usize),
+    /// A buffer arrived after the last declared attachment.
+    #[error("more attachments than declared")]
+    UnexpectedBuffer,
+    /// [`BinaryAssembler::finish`] before every attachment arrived.
+    #[error("{received} of {expected} attachments received")]
+    Incomplete {
+        /// Attachments received.
+        received: usize,
+        /// Attachments declared.
+        expected: usize,
+    },
+    /// An object with `"_placeholder":true` that is not exactly `{"_placeholder":true,"num":N}`
+    /// with `N` a non-negative integer.
+    #[error("malformed placeholder")]
+    MalformedPlaceholder,
+    /// A placeholder names an attachment the packet does not have.
+    #[error("placeholder {0} out of range")]
+    PlaceholderOutOfRange(u64),
+    /// Placeholders nested deeper than 128 arrays or objects.
+    #[error("payload nested too deeply")]
+    TooDeep,
+    /// The payload is missing or not JSON.
+    #[error("invalid payload: {0}")]
+    Json(String),
+}
+
+/// Collects a BINARY_EVENT's or BINARY_ACK's attachments and puts them in place.
+///
+/// Feed it the decoded packet, then every binary message that follows, in order. When the
+/// last declared attachment arrives, each placeholder `{"_placeholder":true,"num":N}` (at any
+/// depth, keys in any order) becomes a JSON array of the bytes of attachment `N`, e.g.
+/// `[1,2,3]`, which a `Vec<u8>` parameter deserialises from; the packet comes back as a plain
+/// EVENT or ACK with no attachments. Everything else in the payload is kept as sent.
+///
+/// ```
+/// use bytes::Bytes;
+/// use socketio_runtime::protocol::v5::codec::{decode, BinaryAssembler, SioKind};
+/// let header = decode(r#"52-["message",{"_placeholder":true,"num":0},{"num":1,"_placeholder":true}]"#);
+/// let mut asm = BinaryAssembler::new(header.unwrap(), 16).unwrap();
+/// assert_eq!(asm.push(Bytes::from_static(&[1, 2, 3])).unwrap(), None);
+/// let packet = asm.push(Bytes::from_static(&[4, 5, 6])).unwrap().unwrap();
+/// assert_eq!(packet.kind, SioKind::Event);
+/// assert_eq!(packet.data.unwrap().get(), r#"["message",[1,2,3],[4,5,6]]"#);
+/// ```
+#[derive(Debug)]
+pub struct BinaryAssembler {
+    /// `None` once the packet has been handed out.
+    packet: Option<SioPacket>,
+    buffers: Vec<Bytes>,
+}
+
+impl BinaryAssembler {
+    /// Starts on a decoded binary packet that declares at most `max_attachments` attachments.
+    ///
+    /// With 0 attachments the packet is complete at once: call [`BinaryAssembler::finish`].
+    pub fn new(packet: SioPacket, max_attachments: usize) -> Result<Self, BinaryError> {
+        if !packet.kind.is_binary() {
+            return Err(BinaryError::NotBinary);
+        }
+        if packet.attachments > max_attachments {
+            return Err(BinaryError::TooManyAttachments(packet.attachments));
+        }
+        Ok(BinaryAssembler {
+            buffers: Vec::with_capacity(packet.attachments),
+            packet: Some(packet),
+        })
+    }
+
+    /// Attachments the packet declares.
+    pub fn expected(&self) -> usize {
+        self.packet.as_ref().map_or(0, |p| p.attachments)
+    }
+
+    /// Attachments received so far.
+    pub fn received(&self) -> usize {
+        self.buffers.len()
+    }
+
+    /// `true` when every declared attachment is there and the packet has not been handed out.
+    pub fn is_complete(&self) -> bool {
+        self.packet.is_some() && self.received() == self.expected()
+    }
+
+    /// Adds the next attachment; returns the finished packet with the last one.
+    ///
+    /// A buffer beyond the declared count (or after the packet was handed out) is an error,
+    /// as is a bad placeholder found on completion.
+    pub fn push(&mut self, buffer: Bytes) -> Result<Option<SioPacket>, BinaryError> {
+        if self.packet.is_none() || self.received() >= self.expected() {
+            return Err(BinaryError::UnexpectedBuffer);
+        }
+        self.buffers.push(buffer);
+        if self.received() < self.expected() {
+            return Ok(None);
+        }
+        self.assemble().map(Some)
+    }
+
+    /// Hands out the packet once every attachment is there (at once for a packet with none).
+    pub fn finish(mut self) -> Result<SioPacket, BinaryError> {
+        if !self.is_complete() {
+            return Err(BinaryError::Incomplete {
+                received: self.received(),
+                expected: self.expected(),
+            });
+        }
+        self.assemble()
+    }
+
+    fn assemble(&mut self) -> Result<SioPacket, BinaryError> {
+        let mut packet = self.packet.take().ok_or(BinaryError::UnexpectedBuffer)?;
+        let buffers = std::mem::take(&mut self.buffers);
+        let data = packet
+            .data
+            .as_ref()
+            .ok_or_else(|| BinaryError::Json("payload is missing".into()))?;
+        let mut out = String::with_capacity(data.get().len() + buffers.iter().map(|b| b.len() * 4).sum::<usize>());
+        fill(data.get(), &buffers, 0, &mut out)?;
+        let data = RawValue::from_string(out).map_err(|e| BinaryError::Json(short(&e)))?;
+        packet.data = Some(data);
+        packet.kind = match packet.kind {
+            SioKind::BinaryAck => SioKind::Ack,
+            _ => SioKind::Event,
+        };
+        packet.attachments = 0;
+        Ok(packet)
+    }
+}
+
+/// `true` if `json` may hold a placeholder key: `_placeholder` spelt out, or any `\u` escape
+/// (which could spell it).
+fn may_hold_placeholder(json: &str) -> bool {
+    json.contains("_placeholder") || json.contains("\\u")
+}
+
+/// Copies the JSON value `json` to `out`, with every placeholder replaced by its attachment's
+/// bytes.
+fn fill(json: &str, buffers: &[Bytes], depth: usize, out: &mut String) -> Result<(), BinaryError> {
+    let lead = json.as_bytes().first().copied();
+    if !matches!(lead, Some(b'[' | b'{')) || !may_hold_placeholder(json) {
+        out.push_str(json);
+        return Ok(());
+    }
+    if depth >= MAX_DEPTH {
+        return Err(BinaryError::TooDeep);
+    }
+    let json_err = |e: serde_json::Error| BinaryError::Json(short(&e));
+    if lead == Some(b'[') {
+        let items: Vec<&RawValue> = serde_json::from_str(json).map_err(json_err)?;
+        out.push('[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            fill(item.get(), buffers, depth + 1, out)?;
+        }
+        out.push(']');
+        return Ok(());
+    }
+    let Entries(entries) = serde_json::from_str(json).map_err(json_err)?;
+    let is_placeholder = entries
+        .iter()
+        .any(|(key, value)| key == "_placeholder" && value.get() == "true");
+    if is_placeholder {
+        let bytes = placeholder_target(&entries, buffers)?;
+        write_byte_array(out, bytes);
+        return Ok(());
+    }
+    out.push('{');
+    for (i, (key, value)) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_json_str(out, key);
+        out.push(':');
+        fill(value.get(), buffers, depth + 1, out)?;
+    }
+    out.push('}');
+    Ok(())
+}
+
+/// The attachment a placeholder object (already known to hold `"_placeholder":true`) names.
+fn placeholder_target<'b>(entries: &[(String, &RawValue)], buffers: &'b [Bytes]) -> Result<&'b Bytes, BinaryError> {
+    let [(k1, v1), (k2, v2)] = entries else {
+        return Err(BinaryError::MalformedPlaceholder);
+    };
+    let num = match (k1.as_str(), k2.as_str()) {
+        ("_placeholder", "num") => v2,
+        ("num", "_placeholder") => v1,
+        _ => return Err(BinaryError::MalformedPlaceholder),
+    };
+    let num: u64 = serde_json::from_str(num.get()).map_err(|_| BinaryError::MalformedPlaceholder)?;
+    usize::try_from(num)
+        .ok()
+        .and_then(|n| buffers.get(n))
+        .ok_or(BinaryError::PlaceholderOutOfRange(num))
+}
+
+/// Writes `bytes` as a JSON array of numbers.
+fn write_byte_array(out: &mut String, bytes: &[u8]) {
+    out.push('[');
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{b}");
+    }
+    out.push(']');
+}
+
+/// A JSON object's members in order, values raw.
+struct Entries<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Entries<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> Visitor<'de> for Members {
+            type Value = Entries<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+        deserializer.deserialize_map(Members)
+    }
+}
