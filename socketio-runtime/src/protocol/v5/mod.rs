@@ -8,6 +8,4 @@ pub mod codec;
 pub mod engine_codec;
 
 #[cfg(test)]
-mod codec_tests;
 #[cfg(test)]
-mod engine_codec_tests;
