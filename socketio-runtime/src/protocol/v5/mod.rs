@@ -7,5 +7,3 @@
 pub mod codec;
 pub mod engine_codec;
 
-#[cfg(test)]
-#[cfg(test)]
