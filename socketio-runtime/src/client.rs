@@ -11,11 +11,20 @@ use crate::engine::session::Session;
 use crate::engine::{DisconnectReason, EngineInner};
 use crate::namespace::{ConnectRequest, Event, Message, MessageData};
 use crate::packet::{AckRequest, Args, Packet, PacketBody, RawJson, ROOT_NSP};
-use crate::protocol;
+use crate::protocol::{self, Protocol};
 use crate::socket::SocketInner;
 
 fn push(session: &Arc<Session>, nsp: &str, body: PacketBody) {
     session.push(protocol::encode(session.protocol, &Packet::new(nsp, body)));
+}
+
+/// A namespace socket's id: the session id for 0.9 (one id per connection), a fresh one
+/// per namespace for protocol 5 (as the reference server does).
+fn socket_id(session: &Session) -> Arc<str> {
+    match session.protocol {
+        Protocol::V1 => session.sid.clone(),
+        Protocol::V5 => crate::engine::sid::generate().into(),
+    }
 }
 
 fn socket_of(session: &Session, nsp: &str) -> Option<Arc<SocketInner>> {
@@ -27,10 +36,13 @@ fn socket_of(session: &Session, nsp: &str) -> Option<Arc<SocketInner>> {
         .cloned()
 }
 
-/// The first transport request of a session: joins the global namespace.
+/// The first transport request of a session. A 0.9 client is in the global namespace from
+/// then on; a protocol 5 client asks for every namespace, `/` included, with a CONNECT.
 pub(crate) async fn open(engine: &Arc<EngineInner>, session: &Arc<Session>) {
-    let request = v1_connect_request(session, None);
-    connect(engine, session, ROOT_NSP, request).await;
+    if session.protocol == Protocol::V1 {
+        let request = v1_connect_request(session, None);
+        connect(engine, session, ROOT_NSP, request).await;
+    }
 }
 
 /// A 0.9 client has no auth payload; the resource pattern's captures and its query
@@ -67,7 +79,8 @@ pub(crate) async fn connect(engine: &Arc<EngineInner>, session: &Arc<Session>, n
     let Some(ns) = engine.namespaces.get(nsp).cloned() else {
         if nsp == ROOT_NSP {
             // The wire always has a global namespace, even with no handler behind it.
-            push(session, ROOT_NSP, PacketBody::Connect { query: None });
+            let id = socket_id(session);
+            session.push(protocol::connect_confirmation(session.protocol, ROOT_NSP, &id));
         } else {
             tracing::debug!(sid = %session.sid, nsp, "connect to an unknown namespace refused");
             push(
@@ -81,13 +94,13 @@ pub(crate) async fn connect(engine: &Arc<EngineInner>, session: &Arc<Session>, n
         return;
     };
     if let Some(existing) = socket_of(session, nsp) {
-        if existing.is_connected() && nsp != ROOT_NSP {
-            push(session, nsp, PacketBody::Connect { query: None });
+        if existing.is_connected() && (nsp != ROOT_NSP || session.protocol == Protocol::V5) {
+            session.push(protocol::connect_confirmation(session.protocol, nsp, &existing.id));
         }
         return;
     }
     let socket = Arc::new(SocketInner::new(
-        session.sid.clone(),
+        socket_id(session),
         ns.clone(),
         session.clone(),
         engine.config.ack_timeout,
@@ -101,9 +114,7 @@ pub(crate) async fn connect(engine: &Arc<EngineInner>, session: &Arc<Session>, n
     ns.add_socket(socket.clone());
     match ns.handler.clone().connect(socket.clone(), request).await {
         Ok(()) => {
-            let confirmation =
-                protocol::encode(session.protocol, &Packet::new(nsp, PacketBody::Connect { query: None }));
-            socket.confirm_connect(confirmation);
+            socket.confirm_connect(protocol::connect_confirmation(session.protocol, nsp, &socket.id));
         }
         Err(refusal) => {
             tracing::debug!(sid = %session.sid, nsp, reason = %refusal, "connect refused");
@@ -113,7 +124,7 @@ pub(crate) async fn connect(engine: &Arc<EngineInner>, session: &Arc<Session>, n
                 message: refusal.message,
             };
             let frame = protocol::encode(session.protocol, &Packet::new(nsp, body));
-            if nsp == ROOT_NSP {
+            if nsp == ROOT_NSP && session.protocol == Protocol::V1 {
                 session.close_with_farewell(frame, DisconnectReason::ConnectRefused);
             } else {
                 session.push(frame);
@@ -131,13 +142,13 @@ pub(crate) async fn handle_packet(engine: &Arc<EngineInner>, session: &Arc<Sessi
             tracing::debug!(sid = %session.sid, nsp, ?reason, ?advice, "client sent an error packet");
         }
         PacketBody::Connect { query } => {
-            if nsp != ROOT_NSP {
+            if nsp != ROOT_NSP || session.protocol == Protocol::V5 {
                 let request = v1_connect_request(session, query);
                 connect(engine, session, &nsp, request).await;
             }
         }
         PacketBody::Disconnect => {
-            if nsp == ROOT_NSP {
+            if nsp == ROOT_NSP && session.protocol == Protocol::V1 {
                 let bye = protocol::encode(session.protocol, &Packet::new(ROOT_NSP, PacketBody::Disconnect));
                 session.close_with_farewell(bye, DisconnectReason::ClientDisconnect);
             } else if let Some(socket) = socket_of(session, &nsp) {
@@ -203,7 +214,7 @@ fn receiving_socket(
     }
     match socket_of(session, nsp) {
         Some(socket) if socket.is_connected() => Some(socket),
-        _ if !engine.namespaces.contains_key(nsp) && nsp != ROOT_NSP => {
+        _ if session.protocol == Protocol::V1 && !engine.namespaces.contains_key(nsp) && nsp != ROOT_NSP => {
             let args = Args::from_serialize(&(
                 "no_such_namespace",
                 format!("The endpoint you tried to connect to doesn't exist: {nsp}"),

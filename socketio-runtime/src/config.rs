@@ -81,6 +81,12 @@ pub struct Config {
     pub heartbeat_timeout: Duration,
     /// How long a polling session may go without a poll; sent in the handshake.
     pub close_timeout: Duration,
+    /// Engine.IO 4: how often the server pings (default 25 s).
+    pub ping_interval: Duration,
+    /// Engine.IO 4: how long the server waits for the answer to a ping (default 20 s).
+    pub ping_timeout: Duration,
+    /// Engine.IO 4: how long a WebSocket upgrade may take between probe and upgrade.
+    pub upgrade_timeout: Duration,
     /// How long a long poll is held before it is answered with a noop.
     pub polling_duration: Duration,
     /// How long a handshaken session may wait for its first transport request.
@@ -128,6 +134,9 @@ impl Default for Config {
             heartbeat_timeout: Duration::from_secs(60),
             close_timeout: Duration::from_secs(60),
             polling_duration: Duration::from_secs(20),
+            ping_interval: Duration::from_secs(25),
+            ping_timeout: Duration::from_secs(20),
+            upgrade_timeout: Duration::from_secs(10),
             handshake_expiry: Duration::from_secs(30),
             max_payload: 1_000_000,
             max_outbox: 10_000,

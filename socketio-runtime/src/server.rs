@@ -72,7 +72,9 @@ impl SocketIo {
     /// The warp filter that serves every Socket.IO request under the resource path and
     /// rejects the rest, so it combines with `.or(other_routes)`.
     pub fn routes(&self) -> warp::filters::BoxedFilter<(Response,)> {
-        crate::protocol::v1::routes::filter(self.engine.clone())
+        let v5 = crate::protocol::v5::routes::filter(self.engine.clone());
+        let v1 = crate::protocol::v1::routes::filter(self.engine.clone());
+        v5.or(v1).unify().boxed()
     }
 
     /// Binds `addr` and serves until the process ends. When flashsocket is enabled it

@@ -71,6 +71,7 @@ pub trait Adapter: Send + Sync + 'static {
 pub struct BroadcastPacket {
     packet: Packet,
     v1: OnceLock<Frame>,
+    v5: OnceLock<Frame>,
 }
 
 impl BroadcastPacket {
@@ -79,6 +80,7 @@ impl BroadcastPacket {
         BroadcastPacket {
             packet,
             v1: OnceLock::new(),
+            v5: OnceLock::new(),
         }
     }
 
@@ -91,6 +93,7 @@ impl BroadcastPacket {
     pub fn frame_for(&self, protocol: Protocol) -> Frame {
         match protocol {
             Protocol::V1 => self.v1.get_or_init(|| protocol::encode(protocol, &self.packet)).clone(),
+            Protocol::V5 => self.v5.get_or_init(|| protocol::encode(protocol, &self.packet)).clone(),
         }
     }
 }

@@ -67,13 +67,16 @@ impl DisconnectReason {
 pub enum Frame {
     /// UTF-8 text.
     Text(Bytes),
+    /// Binary data (a Socket.IO 4 attachment).
+    Binary(Bytes),
 }
 
 impl Frame {
-    /// The frame's text; frames are built from `String`s, so this is valid UTF-8.
+    /// The frame's text (text frames are built from `String`s); empty for binary frames.
     pub fn as_str(&self) -> &str {
         match self {
             Frame::Text(b) => std::str::from_utf8(b).unwrap_or_default(),
+            Frame::Binary(_) => "",
         }
     }
 }
@@ -128,6 +131,8 @@ pub struct Session {
     pub(crate) sockets: Mutex<HashMap<Arc<str>, Arc<SocketInner>>>,
     /// Typed data shared by the connection's namespaces.
     pub(crate) data: Extensions,
+    /// A Socket.IO 4 binary packet waiting for its attachments.
+    pub(crate) pending_binary: Mutex<Option<crate::protocol::v5::codec::BinaryAssembler>>,
     created: Instant,
 }
 
@@ -167,6 +172,7 @@ impl Session {
             inbound: tokio::sync::Mutex::new(()),
             sockets: Mutex::new(HashMap::new()),
             data: Extensions::default(),
+            pending_binary: Mutex::new(None),
             created: now,
         }
     }

@@ -18,8 +18,7 @@
 use std::fmt::{self, Write as _};
 
 use bytes::Bytes;
-use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
+use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::packet::{Args, RawJson, ROOT_NSP};
@@ -34,10 +33,6 @@ pub const RESERVED_EVENTS: [&str; 6] = [
     "newListener",
     "removeListener",
 ];
-
-/// How deep [`BinaryAssembler`] follows nested arrays and objects looking for placeholders
-/// (serde_json's own parsing limit).
-const MAX_DEPTH: usize = 128;
 
 /// Socket.IO packet types, by wire digit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -359,7 +354,8 @@ fn check_payload(kind: SioKind, data: Option<&RawValue>) -> Result<(), SioDecode
                 .ok_or_else(|| bad("must not be empty"))?;
             match first.get().as_bytes().first() {
                 Some(b'"') => {
-                    let name: String = serde_json::from_str(first.get()).map_err(|e| SioDecodeError::Json(short(&e)))?;
+                    let name: String =
+                        serde_json::from_str(first.get()).map_err(|e| SioDecodeError::Json(short(&e)))?;
                     if RESERVED_EVENTS.contains(&name.as_str()) {
                         return Err(SioDecodeError::ReservedEvent(name.chars().take(32).collect()));
                     }
@@ -635,9 +631,6 @@ pub enum BinaryError {
     /// A placeholder names an attachment the packet does not have.
     #[error("placeholder {0} out of range")]
     PlaceholderOutOfRange(u64),
-    /// Placeholders nested deeper than 128 arrays or objects.
-    #[error("payload nested too deeply")]
-    TooDeep,
     /// The payload is missing or not JSON.
     #[error("invalid payload: {0}")]
     Json(String),
@@ -734,7 +727,7 @@ impl BinaryAssembler {
             .as_ref()
             .ok_or_else(|| BinaryError::Json("payload is missing".into()))?;
         let mut out = String::with_capacity(data.get().len() + buffers.iter().map(|b| b.len() * 4).sum::<usize>());
-        fill(data.get(), &buffers, 0, &mut out)?;
+        fill(data.get(), &buffers, &mut out)?;
         let data = RawValue::from_string(out).map_err(|e| BinaryError::Json(short(&e)))?;
         packet.data = Some(data);
         packet.kind = match packet.kind {
@@ -746,69 +739,182 @@ impl BinaryAssembler {
     }
 }
 
-/// `true` if `json` may hold a placeholder key: `_placeholder` spelt out, or any `\u` escape
-/// (which could spell it).
-fn may_hold_placeholder(json: &str) -> bool {
-    json.contains("_placeholder") || json.contains("\\u")
+/// What a member key of an object is, for placeholder detection.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Placeholder,
+    Num,
+    Other,
 }
 
-/// Copies the JSON value `json` to `out`, with every placeholder replaced by its attachment's
-/// bytes.
-fn fill(json: &str, buffers: &[Bytes], depth: usize, out: &mut String) -> Result<(), BinaryError> {
-    let lead = json.as_bytes().first().copied();
-    if !matches!(lead, Some(b'[' | b'{')) || !may_hold_placeholder(json) {
-        out.push_str(json);
-        return Ok(());
-    }
-    if depth >= MAX_DEPTH {
-        return Err(BinaryError::TooDeep);
-    }
-    let json_err = |e: serde_json::Error| BinaryError::Json(short(&e));
-    if lead == Some(b'[') {
-        let items: Vec<&RawValue> = serde_json::from_str(json).map_err(json_err)?;
-        out.push('[');
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
+/// An object being copied, and what its members say about it being a placeholder.
+struct Object {
+    /// Where its `{` is in the output: a placeholder's text is cut back to here.
+    start: usize,
+    /// The next string token is a member key.
+    expect_key: bool,
+    key: Key,
+    /// Members seen, by key kind.
+    placeholder_keys: usize,
+    num_keys: usize,
+    other_keys: usize,
+    /// A `"_placeholder":true` member was seen.
+    is_placeholder: bool,
+    /// The text of the `num` member's value, if it was a plain token.
+    num: Option<(usize, usize)>,
+}
+
+enum Frame {
+    Array,
+    Object(Object),
+}
+
+/// A value just finished inside the innermost container: a plain token (its span in the
+/// input) or a nested array or object.
+fn member_done(stack: &mut [Frame], json: &str, token: Option<(usize, usize)>) {
+    let Some(Frame::Object(obj)) = stack.last_mut() else {
+        return;
+    };
+    let text = token.and_then(|(a, b)| json.get(a..b));
+    match obj.key {
+        Key::Placeholder => {
+            obj.placeholder_keys += 1;
+            if text == Some("true") {
+                obj.is_placeholder = true;
             }
-            fill(item.get(), buffers, depth + 1, out)?;
         }
-        out.push(']');
-        return Ok(());
-    }
-    let Entries(entries) = serde_json::from_str(json).map_err(json_err)?;
-    let is_placeholder = entries
-        .iter()
-        .any(|(key, value)| key == "_placeholder" && value.get() == "true");
-    if is_placeholder {
-        let bytes = placeholder_target(&entries, buffers)?;
-        write_byte_array(out, bytes);
-        return Ok(());
-    }
-    out.push('{');
-    for (i, (key, value)) in entries.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
+        Key::Num => {
+            obj.num_keys += 1;
+            obj.num = token;
         }
-        push_json_str(out, key);
-        out.push(':');
-        fill(value.get(), buffers, depth + 1, out)?;
+        Key::Other => obj.other_keys += 1,
     }
-    out.push('}');
+}
+
+/// Classifies a key's string token (quotes included).
+fn key_kind(token: &str) -> Key {
+    let name = if token.contains('\\') {
+        match serde_json::from_str::<String>(token) {
+            Ok(name) => std::borrow::Cow::Owned(name),
+            Err(_) => return Key::Other,
+        }
+    } else {
+        std::borrow::Cow::Borrowed(token.get(1..token.len().saturating_sub(1)).unwrap_or(""))
+    };
+    match name.as_ref() {
+        "_placeholder" => Key::Placeholder,
+        "num" => Key::Num,
+        _ => Key::Other,
+    }
+}
+
+/// The end (exclusive) of the string token starting with the `"` at `at`.
+fn string_end(bytes: &[u8], at: usize) -> usize {
+    let mut i = at + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+/// Copies the JSON value `json` to `out` as written, with every placeholder object replaced by
+/// its attachment's bytes. One pass, no recursion: any nesting depth is fine.
+fn fill(json: &str, buffers: &[Bytes], out: &mut String) -> Result<(), BinaryError> {
+    let bytes = json.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b @ (b' ' | b'\t' | b'\n' | b'\r' | b':' | b',') => {
+                if b == b',' {
+                    if let Some(Frame::Object(obj)) = stack.last_mut() {
+                        obj.expect_key = true;
+                    }
+                }
+                out.push(char::from(b));
+                i += 1;
+            }
+            b'[' => {
+                stack.push(Frame::Array);
+                out.push('[');
+                i += 1;
+            }
+            b'{' => {
+                stack.push(Frame::Object(Object {
+                    start: out.len(),
+                    expect_key: true,
+                    key: Key::Other,
+                    placeholder_keys: 0,
+                    num_keys: 0,
+                    other_keys: 0,
+                    is_placeholder: false,
+                    num: None,
+                }));
+                out.push('{');
+                i += 1;
+            }
+            b']' => {
+                stack.pop();
+                out.push(']');
+                i += 1;
+                member_done(&mut stack, json, None);
+            }
+            b'}' => {
+                match stack.pop() {
+                    Some(Frame::Object(obj)) if obj.is_placeholder => {
+                        let bytes = placeholder_target(&obj, json, buffers)?;
+                        out.truncate(obj.start);
+                        write_byte_array(out, bytes);
+                    }
+                    _ => out.push('}'),
+                }
+                i += 1;
+                member_done(&mut stack, json, None);
+            }
+            b'"' => {
+                let end = string_end(bytes, i);
+                let token = json.get(i..end).unwrap_or("");
+                out.push_str(token);
+                match stack.last_mut() {
+                    Some(Frame::Object(obj)) if obj.expect_key => {
+                        obj.key = key_kind(token);
+                        obj.expect_key = false;
+                    }
+                    _ => member_done(&mut stack, json, Some((i, end))),
+                }
+                i = end;
+            }
+            _ => {
+                // A number or a literal: up to the next delimiter.
+                let end = bytes[i..]
+                    .iter()
+                    .position(|b| b" \t\n\r:,[]{}\"".contains(b))
+                    .map_or(bytes.len(), |n| i + n);
+                out.push_str(json.get(i..end).unwrap_or(""));
+                member_done(&mut stack, json, Some((i, end)));
+                i = end;
+            }
+        }
+    }
     Ok(())
 }
 
-/// The attachment a placeholder object (already known to hold `"_placeholder":true`) names.
-fn placeholder_target<'b>(entries: &[(String, &RawValue)], buffers: &'b [Bytes]) -> Result<&'b Bytes, BinaryError> {
-    let [(k1, v1), (k2, v2)] = entries else {
+/// The attachment a placeholder object names. It must be exactly `"_placeholder":true` and
+/// `"num":N` (in either order) with `N` a non-negative integer.
+fn placeholder_target<'b>(obj: &Object, json: &str, buffers: &'b [Bytes]) -> Result<&'b Bytes, BinaryError> {
+    if (obj.placeholder_keys, obj.num_keys, obj.other_keys) != (1, 1, 0) {
         return Err(BinaryError::MalformedPlaceholder);
-    };
-    let num = match (k1.as_str(), k2.as_str()) {
-        ("_placeholder", "num") => v2,
-        ("num", "_placeholder") => v1,
-        _ => return Err(BinaryError::MalformedPlaceholder),
-    };
-    let num: u64 = serde_json::from_str(num.get()).map_err(|_| BinaryError::MalformedPlaceholder)?;
+    }
+    let num = obj
+        .num
+        .and_then(|(a, b)| json.get(a..b))
+        .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|t| t.parse::<u64>().ok())
+        .ok_or(BinaryError::MalformedPlaceholder)?;
     usize::try_from(num)
         .ok()
         .and_then(|n| buffers.get(n))
@@ -825,27 +931,4 @@ fn write_byte_array(out: &mut String, bytes: &[u8]) {
         let _ = write!(out, "{b}");
     }
     out.push(']');
-}
-
-/// A JSON object's members in order, values raw.
-struct Entries<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de> Deserialize<'de> for Entries<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Members;
-        impl<'de> Visitor<'de> for Members {
-            type Value = Entries<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
-                    entries.push(entry);
-                }
-                Ok(Entries(entries))
-            }
-        }
-        deserializer.deserialize_map(Members)
-    }
 }

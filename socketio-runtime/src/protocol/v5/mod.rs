@@ -6,4 +6,11 @@
 
 pub mod codec;
 pub mod engine_codec;
+pub(crate) mod inbound;
+pub(crate) mod routes;
+pub(crate) mod transports;
 
+#[cfg(test)]
+mod codec_tests;
+#[cfg(test)]
+mod engine_codec_tests;

@@ -21,7 +21,7 @@ pub(crate) enum Inbound {
     /// A text message.
     Text(String),
     /// A binary message (not part of the 0.9 protocol).
-    Binary,
+    Binary(Vec<u8>),
     /// The peer closed the connection.
     Closed,
     /// Ping, pong: traffic, nothing to do.
@@ -32,6 +32,8 @@ pub(crate) enum Inbound {
 pub(crate) trait MessageConn: Send {
     /// Queues a text message.
     fn feed(&mut self, text: &str) -> impl Future<Output = bool> + Send;
+    /// Queues a binary message; `false` where the connection cannot carry one.
+    fn feed_binary(&mut self, data: &[u8]) -> impl Future<Output = bool> + Send;
     /// Writes what was queued; `false` when the connection is gone.
     fn flush(&mut self) -> impl Future<Output = bool> + Send;
     /// The next message, or an error text. Must be cancel-safe.
@@ -96,7 +98,7 @@ async fn run(engine: Arc<EngineInner>, session: Arc<Session>, attachment: Attach
                         }
                     }
                     Ok(Inbound::Closed) => break Some(DisconnectReason::TransportClose),
-                    Ok(Inbound::Binary) => {
+                    Ok(Inbound::Binary(_)) => {
                         tracing::debug!(sid = %session.sid, "binary message on a 0.9 transport");
                         break Some(DisconnectReason::ProtocolError);
                     }

@@ -20,14 +20,26 @@ pub(crate) fn upgrade(ws: Ws, engine: Arc<EngineInner>, sid: String, kind: Trans
         .on_upgrade(move |socket| run(socket, engine, sid, kind))
 }
 
-struct WarpConn {
+/// A warp WebSocket as a message connection.
+pub(crate) struct WarpConn {
     tx: SplitSink<WebSocket, Message>,
     rx: SplitStream<WebSocket>,
+}
+
+impl WarpConn {
+    pub(crate) fn new(ws: WebSocket) -> Self {
+        let (tx, rx) = ws.split();
+        WarpConn { tx, rx }
+    }
 }
 
 impl MessageConn for WarpConn {
     async fn feed(&mut self, text: &str) -> bool {
         self.tx.feed(Message::text(text)).await.is_ok()
+    }
+
+    async fn feed_binary(&mut self, data: &[u8]) -> bool {
+        self.tx.feed(Message::binary(data.to_vec())).await.is_ok()
     }
 
     async fn flush(&mut self) -> bool {
@@ -38,7 +50,7 @@ impl MessageConn for WarpConn {
         match self.rx.next().await {
             Some(Ok(msg)) if msg.is_text() => Ok(Inbound::Text(msg.to_str().unwrap_or_default().to_owned())),
             Some(Ok(msg)) if msg.is_close() => Ok(Inbound::Closed),
-            Some(Ok(msg)) if msg.is_binary() => Ok(Inbound::Binary),
+            Some(Ok(msg)) if msg.is_binary() => Ok(Inbound::Binary(msg.into_bytes().to_vec())),
             Some(Ok(_)) => Ok(Inbound::Control),
             Some(Err(e)) => Err(e.to_string()),
             None => Ok(Inbound::Closed),
@@ -60,7 +72,6 @@ impl MessageConn for WarpConn {
 }
 
 async fn run(ws: WebSocket, engine: Arc<EngineInner>, sid: String, kind: TransportKind) {
-    let (tx, rx) = ws.split();
-    let conn = WarpConn { tx, rx };
+    let conn = WarpConn::new(ws);
     message_loop::serve(engine, &sid, kind, conn).await;
 }

@@ -1,0 +1,186 @@
+//! What a Socket.IO 4 client sends, whatever the transport: Engine.IO packets, whose
+//! messages carry Socket.IO packets (binary ones followed by their attachments), routed to
+//! the shared client dispatch. Also the server-side heartbeat.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use super::codec::{self, BinaryAssembler, SioKind, SioPacket};
+use super::engine_codec::EnginePacket;
+use crate::client;
+use crate::engine::session::Frame;
+use crate::engine::{DisconnectReason, EngineInner, Session};
+use crate::namespace::ConnectRequest;
+use crate::packet::{AckRequest, Args, Packet, PacketBody, RawJson};
+
+/// Attachments accepted for one binary packet.
+const MAX_ATTACHMENTS: usize = 64;
+
+/// Why an inbound packet ends the session.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum InboundError {
+    #[error("bad Socket.IO packet: {0}")]
+    Packet(String),
+    #[error("the client closed the session")]
+    Closed,
+}
+
+/// Handles one Engine.IO packet from the client.
+pub(crate) async fn handle(
+    engine: &Arc<EngineInner>,
+    session: &Arc<Session>,
+    packet: EnginePacket,
+) -> Result<(), InboundError> {
+    session.touch();
+    match packet {
+        EnginePacket::Message(text) => {
+            let sio = codec::decode(&text).map_err(|e| InboundError::Packet(e.to_string()))?;
+            if sio.kind.is_binary() {
+                let assembler =
+                    BinaryAssembler::new(sio, MAX_ATTACHMENTS).map_err(|e| InboundError::Packet(e.to_string()))?;
+                if assembler.is_complete() {
+                    let done = assembler.finish().map_err(|e| InboundError::Packet(e.to_string()))?;
+                    return dispatch(engine, session, done).await;
+                }
+                *session.pending_binary.lock().unwrap_or_else(|e| e.into_inner()) = Some(assembler);
+                return Ok(());
+            }
+            dispatch(engine, session, sio).await
+        }
+        EnginePacket::Binary(data) => attachment(engine, session, data).await,
+        EnginePacket::Close => Err(InboundError::Closed),
+        // Pongs only prove liveness (`touch` above); the rest has no meaning upstream.
+        EnginePacket::Pong(_)
+        | EnginePacket::Ping(_)
+        | EnginePacket::Noop
+        | EnginePacket::Upgrade
+        | EnginePacket::Open(_) => Ok(()),
+    }
+}
+
+async fn attachment(engine: &Arc<EngineInner>, session: &Arc<Session>, data: Bytes) -> Result<(), InboundError> {
+    let done = {
+        let mut pending = session.pending_binary.lock().unwrap_or_else(|e| e.into_inner());
+        let assembler = pending
+            .as_mut()
+            .ok_or_else(|| InboundError::Packet("binary data without a binary packet".into()))?;
+        let done = assembler.push(data).map_err(|e| InboundError::Packet(e.to_string()))?;
+        if done.is_some() {
+            *pending = None;
+        }
+        done
+    };
+    match done {
+        Some(packet) => dispatch(engine, session, packet).await,
+        None => Ok(()),
+    }
+}
+
+/// Routes a complete Socket.IO packet.
+async fn dispatch(engine: &Arc<EngineInner>, session: &Arc<Session>, sio: SioPacket) -> Result<(), InboundError> {
+    let nsp = sio.nsp.clone();
+    let body = match sio.kind {
+        SioKind::Connect => {
+            let request = ConnectRequest {
+                query: None,
+                auth: sio.connect_auth(),
+            };
+            client::connect(engine, session, &nsp, request).await;
+            return Ok(());
+        }
+        SioKind::Disconnect => PacketBody::Disconnect,
+        SioKind::Event | SioKind::BinaryEvent => {
+            let (name, args) = sio
+                .event_parts()
+                .ok_or_else(|| InboundError::Packet("event without a name".into()))?;
+            let ack = sio.id.map(AckRequest::data);
+            if name == "message" {
+                message(args, ack)
+            } else {
+                PacketBody::Event { name, args, ack }
+            }
+        }
+        SioKind::Ack | SioKind::BinaryAck => {
+            let id = sio.id.ok_or_else(|| InboundError::Packet("ack without an id".into()))?;
+            let args = sio
+                .ack_args()
+                .ok_or_else(|| InboundError::Packet("ack without arguments".into()))?;
+            PacketBody::Ack { id, args }
+        }
+        SioKind::ConnectError => return Ok(()),
+    };
+    client::handle_packet(engine, session, Packet::new(nsp, body)).await;
+    Ok(())
+}
+
+/// `socket.send(..)` in Socket.IO 4 is the event `message`: it reaches the namespace's
+/// message hook, as a 0.9 `send`/`json.send` does. One string is a text message; anything
+/// else is JSON (one argument as itself, several as their array).
+fn message(args: Args, ack: Option<AckRequest>) -> PacketBody {
+    let items = args.items().unwrap_or_default();
+    if let [only] = items.as_slice() {
+        if let Ok(text) = serde_json::from_str::<String>(only.get()) {
+            return PacketBody::Message { data: text, ack };
+        }
+        return PacketBody::Json {
+            data: RawJson((*only).to_owned()),
+            ack,
+        };
+    }
+    PacketBody::Json {
+        data: RawJson(args.as_raw().to_owned()),
+        ack,
+    }
+}
+
+/// Handles a sequence of packets in order under the session's inbound lock; ends the
+/// session on a protocol error or a client close.
+pub(crate) async fn handle_all(
+    engine: &Arc<EngineInner>,
+    session: &Arc<Session>,
+    packets: Vec<EnginePacket>,
+) -> Result<(), InboundError> {
+    let _in_order = session.inbound.lock().await;
+    for packet in packets {
+        if let Err(e) = handle(engine, session, packet).await {
+            let reason = match e {
+                InboundError::Closed => DisconnectReason::ClientDisconnect,
+                InboundError::Packet(_) => DisconnectReason::ProtocolError,
+            };
+            tracing::debug!(sid = %session.sid, error = %e, "session ends");
+            session.close(reason);
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Pings every `interval` and closes the session when nothing came back within `timeout`
+/// of a ping. Ends with the session.
+pub(crate) fn spawn_heartbeat(session: &Arc<Session>, interval: Duration, timeout: Duration) {
+    let session: Weak<Session> = Arc::downgrade(session);
+    tokio::spawn(async move {
+        let ping = Frame::Text(Bytes::from_static(b"2"));
+        loop {
+            tokio::time::sleep(interval).await;
+            let Some(alive) = session.upgrade() else { return };
+            let sent = std::time::Instant::now();
+            if !alive.push(ping.clone()) {
+                return;
+            }
+            drop(alive);
+            tokio::time::sleep(timeout).await;
+            let Some(alive) = session.upgrade() else { return };
+            if alive.is_closed() {
+                return;
+            }
+            if alive.last_inbound() < sent {
+                tracing::debug!(sid = %alive.sid, "no pong: session closed");
+                alive.close(DisconnectReason::HeartbeatTimeout);
+                return;
+            }
+        }
+    });
+}

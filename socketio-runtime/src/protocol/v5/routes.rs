@@ -1,0 +1,239 @@
+//! The warp filter for Engine.IO 4 requests: `/<resource>/?EIO=4&transport=…[&sid=…]`.
+//! Requests without `EIO` are left to the 0.9 filter.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Buf;
+use futures_util::Stream;
+use warp::filters::path::FullPath;
+use warp::filters::ws::Ws;
+use warp::http::{HeaderMap, Method, StatusCode};
+use warp::reply::Response;
+use warp::{Filter, Rejection, Reply};
+
+use super::engine_codec::{self, EngineError};
+use super::transports;
+use crate::config::TransportKind;
+use crate::engine::{ConnectionInfo, EngineInner, Session};
+use crate::protocol::v1::http::{jsonp_index, parse_query, preflight, push_js_string, text};
+use crate::protocol::v1::path::{self, Route};
+use crate::protocol::Protocol;
+use crate::serve::PeerAddr;
+
+/// What the query of an Engine.IO request says.
+#[derive(Debug, Clone)]
+struct EngineQuery {
+    eio: String,
+    transport: String,
+    sid: Option<String>,
+    jsonp: Option<u32>,
+    all: Vec<(String, String)>,
+}
+
+/// An Engine.IO request's target: the engine, the parsed query, the path and captures.
+type Target = (Arc<EngineInner>, EngineQuery, String, Vec<(String, String)>);
+
+fn engine_target(engine: Arc<EngineInner>) -> impl Filter<Extract = (Target,), Error = Rejection> + Clone {
+    warp::path::full()
+        .and(warp::query::raw().or(warp::any().map(String::new)).unify())
+        .and_then(move |full: FullPath, raw: String| {
+            let engine = engine.clone();
+            async move {
+                let parsed = path::parse_with_captures(&engine.config.resource, full.as_str());
+                let Some((Route::Welcome, captures)) = parsed else {
+                    return Err(warp::reject::not_found());
+                };
+                let all = parse_query(&raw);
+                let get = |k: &str| all.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+                let Some(eio) = get("EIO") else {
+                    return Err(warp::reject::not_found());
+                };
+                let query = EngineQuery {
+                    eio,
+                    transport: get("transport").unwrap_or_default(),
+                    sid: get("sid"),
+                    jsonp: jsonp_index(get("j").as_deref()),
+                    all: all.clone(),
+                };
+                let captures = captures
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                    .collect();
+                Ok((engine, query, full.as_str().to_owned(), captures))
+            }
+        })
+}
+
+fn peer_addr() -> impl Filter<Extract = (Option<SocketAddr>,), Error = std::convert::Infallible> + Clone {
+    warp::ext::optional::<PeerAddr>()
+        .and(warp::addr::remote())
+        .map(|ours: Option<PeerAddr>, warps: Option<SocketAddr>| ours.map(|p| p.0).or(warps))
+}
+
+/// The Engine.IO 4 filter for one server.
+pub(crate) fn filter(engine: Arc<EngineInner>) -> warp::filters::BoxedFilter<(Response,)> {
+    let upgrade = engine_target(engine.clone())
+        .and(warp::ws())
+        .and(warp::header::headers_cloned())
+        .and(peer_addr())
+        .map(
+            |(engine, query, path, captures): Target, ws: Ws, headers: HeaderMap, remote| {
+                upgrade(engine, query, path, captures, ws, headers, remote)
+            },
+        );
+    let http = engine_target(engine)
+        .and(warp::method())
+        .and(warp::header::headers_cloned())
+        .and(peer_addr())
+        .and(warp::body::stream())
+        .and_then(
+            |(engine, query, path, captures): Target, method, headers, remote, body| async move {
+                Ok::<_, Rejection>(handle(engine, query, path, captures, method, headers, remote, body).await)
+            },
+        );
+    upgrade.or(http).unify().boxed()
+}
+
+fn check_version(query: &EngineQuery) -> Result<(), EngineError> {
+    if query.eio == "4" {
+        Ok(())
+    } else {
+        Err(EngineError::UnsupportedProtocolVersion)
+    }
+}
+
+fn session_of(engine: &EngineInner, sid: &str) -> Option<Arc<Session>> {
+    engine.session(sid).filter(|s| s.protocol == Protocol::V5)
+}
+
+fn upgrade(
+    engine: Arc<EngineInner>,
+    query: EngineQuery,
+    path: String,
+    captures: Vec<(String, String)>,
+    ws: Ws,
+    headers: HeaderMap,
+    remote: Option<SocketAddr>,
+) -> Response {
+    let no_cors = HeaderMap::new();
+    if let Err(e) = check_version(&query) {
+        return transports::error(e, &headers);
+    }
+    if query.transport != "websocket" || !engine.config.transports.contains(&TransportKind::Websocket) {
+        return transports::error(EngineError::UnknownTransport, &headers);
+    }
+    if !crate::origin::is_allowed(&engine.config.origins, &headers) {
+        return transports::error(EngineError::Forbidden, &no_cors);
+    }
+    let target = match &query.sid {
+        Some(sid) => match session_of(&engine, sid) {
+            Some(session) => Ok(session),
+            None => return transports::error(EngineError::UnknownSid, &headers),
+        },
+        None => Err(ConnectionInfo {
+            remote_addr: remote,
+            headers,
+            query: query.all,
+            path,
+            captures,
+        }),
+    };
+    let limit = engine.config.max_payload;
+    ws.max_message_size(limit)
+        .max_frame_size(limit)
+        .on_upgrade(move |socket| transports::websocket(socket, engine, target))
+        .into_response()
+}
+
+/// `___eio[N]("…");`, the JSONP wrapping of a polling body.
+fn jsonp_wrap(index: u32, body: &str) -> String {
+    let mut out = format!("___eio[{index}](");
+    push_js_string(&mut out, body);
+    out.push_str(");");
+    out
+}
+
+/// The payload in a JSONP form body `d=<payload>`.
+fn form_payload(body: &str) -> Option<String> {
+    form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == "d")
+        .map(|(_, v)| v.replace("\\n", "\n"))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn handle<S, B>(
+    engine: Arc<EngineInner>,
+    query: EngineQuery,
+    path: String,
+    captures: Vec<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+    remote: Option<SocketAddr>,
+    body: S,
+) -> Response
+where
+    S: Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    if method == Method::OPTIONS {
+        return preflight(&headers);
+    }
+    if let Err(e) = check_version(&query) {
+        return transports::error(e, &headers);
+    }
+    let kind = match (query.transport.as_str(), query.jsonp) {
+        ("polling", None) => TransportKind::XhrPolling,
+        ("polling", Some(_)) => TransportKind::JsonpPolling,
+        ("websocket", _) if engine.config.transports.contains(&TransportKind::Websocket) => {
+            return transports::error(EngineError::BadRequest, &headers);
+        }
+        _ => return transports::error(EngineError::UnknownTransport, &headers),
+    };
+    if !engine.config.transports.contains(&kind) {
+        return transports::error(EngineError::UnknownTransport, &headers);
+    }
+    let wrap = |body: String| match query.jsonp {
+        Some(n) => text(
+            StatusCode::OK,
+            "text/javascript; charset=UTF-8",
+            jsonp_wrap(n, &body),
+            &headers,
+        ),
+        None => text(StatusCode::OK, "text/plain; charset=UTF-8", body, &headers),
+    };
+    let Some(sid) = &query.sid else {
+        if method != Method::GET {
+            return transports::error(EngineError::BadHandshakeMethod, &headers);
+        }
+        if !crate::origin::is_allowed(&engine.config.origins, &headers) {
+            return transports::error(EngineError::Forbidden, &HeaderMap::new());
+        }
+        let info = ConnectionInfo {
+            remote_addr: remote,
+            headers: headers.clone(),
+            query: query.all.clone(),
+            path,
+            captures,
+        };
+        let session = transports::new_session(&engine, info);
+        tracing::debug!(sid = %session.sid, "Engine.IO 4 handshake");
+        return wrap(engine_codec::encode_text(&transports::open_packet(
+            &engine, &session, true,
+        )));
+    };
+    let Some(session) = session_of(&engine, sid) else {
+        return transports::error(EngineError::UnknownSid, &headers);
+    };
+    match method {
+        Method::GET => wrap(transports::poll(&engine, &session, kind).await),
+        Method::POST => {
+            let decode: fn(&str) -> Option<String> = match query.jsonp {
+                Some(_) => form_payload,
+                None => |raw| Some(raw.to_owned()),
+            };
+            transports::receive(&engine, &session, body, &headers, decode).await
+        }
+        _ => transports::error(EngineError::BadRequest, &headers),
+    }
+}

@@ -1,0 +1,244 @@
+//! Engine.IO 4 transports: long polling (XHR, and JSONP with `j=`), WebSocket, and the
+//! upgrade from one to the other (`2probe`/`3probe`, a noop to the pending poll, `5`).
+
+use std::sync::Arc;
+
+use bytes::{Buf, Bytes};
+use futures_util::Stream;
+use tokio::time::sleep_until;
+use warp::filters::ws::WebSocket;
+use warp::http::{HeaderMap, StatusCode};
+use warp::reply::Response;
+
+use super::engine_codec::{self, EngineError, EnginePacket, Handshake};
+use super::inbound;
+use crate::config::TransportKind;
+use crate::engine::session::{Batch, Frame};
+use crate::engine::{ConnectionInfo, DisconnectReason, EngineInner, Session};
+use crate::protocol::v1::http::{read_body, text, BodyError, TEXT_PLAIN};
+use crate::protocol::v1::transports::message_loop::{Inbound, MessageConn};
+use crate::protocol::v1::transports::websocket::WarpConn;
+use crate::protocol::v1::transports::AttachGuard;
+use crate::protocol::Protocol;
+
+/// An Engine.IO error answer: the status and `{"code":…,"message":…}`.
+pub(crate) fn error(e: EngineError, headers: &HeaderMap) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    text(status, "application/json", e.json(), headers)
+}
+
+/// A new Engine.IO session, with its heartbeat running.
+pub(crate) fn new_session(engine: &Arc<EngineInner>, info: ConnectionInfo) -> Arc<Session> {
+    let session = engine.create_session(Protocol::V5, info);
+    // Engine.IO 4 sessions are open from the handshake on.
+    session.open_once();
+    inbound::spawn_heartbeat(&session, engine.config.ping_interval, engine.config.ping_timeout);
+    session
+}
+
+/// The `open` packet for a session.
+pub(crate) fn open_packet(engine: &EngineInner, session: &Session, upgrades: bool) -> EnginePacket {
+    let websocket = engine.config.transports.contains(&TransportKind::Websocket);
+    Handshake {
+        sid: session.sid.to_string(),
+        upgrades: if upgrades && websocket {
+            vec!["websocket".to_owned()]
+        } else {
+            vec![]
+        },
+        ping_interval_ms: engine.config.ping_interval.as_millis() as u64,
+        ping_timeout_ms: engine.config.ping_timeout.as_millis() as u64,
+        max_payload: engine.config.max_payload as u64,
+    }
+    .open_packet()
+}
+
+/// A polling body for some frames (each already one Engine.IO packet).
+fn payload(frames: &[Frame]) -> String {
+    let mut out = String::new();
+    for (i, frame) in frames.iter().enumerate() {
+        if i > 0 {
+            out.push('\u{1e}');
+        }
+        match frame {
+            Frame::Text(_) => out.push_str(frame.as_str()),
+            Frame::Binary(data) => engine_codec::encode_text_into(&EnginePacket::Binary(data.clone()), &mut out),
+        }
+    }
+    out
+}
+
+/// The body of a long poll: what is queued, a noop when another transport takes over, a
+/// close packet when the session is over.
+pub(crate) async fn poll(engine: &Arc<EngineInner>, session: &Arc<Session>, kind: TransportKind) -> String {
+    let Some(attachment) = session.attach(kind) else {
+        return closed_body(session);
+    };
+    let _guard = AttachGuard {
+        session,
+        generation: attachment.generation,
+    };
+    let hold = engine.config.ping_interval + engine.config.ping_timeout;
+    match tokio::time::timeout(hold, session.next_batch(attachment.generation)).await {
+        Ok(Batch::Frames(frames)) => payload(&frames),
+        Ok(Batch::Closed) => closed_body(session),
+        Ok(Batch::Superseded) | Err(_) => "6".to_owned(),
+    }
+}
+
+fn closed_body(session: &Session) -> String {
+    let mut frames = session.take_farewell();
+    frames.push(Frame::Text(Bytes::from_static(b"1")));
+    payload(&frames)
+}
+
+/// Reads a POSTed body and handles its packets; the answer (`ok`, or an error).
+pub(crate) async fn receive<S, B>(
+    engine: &Arc<EngineInner>,
+    session: &Arc<Session>,
+    body: S,
+    headers: &HeaderMap,
+    decode: fn(&str) -> Option<String>,
+) -> Response
+where
+    S: Stream<Item = Result<B, warp::Error>>,
+    B: Buf,
+{
+    let declared = headers
+        .get(warp::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let refuse = |status: StatusCode, why: &str| {
+        tracing::debug!(sid = %session.sid, why, "upstream body refused; session closed");
+        session.close(DisconnectReason::ProtocolError);
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            text(status, TEXT_PLAIN, why.to_owned(), headers)
+        } else {
+            error(EngineError::BadRequest, headers)
+        }
+    };
+    let bytes = match read_body(body, declared, engine.config.max_payload).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge(_)) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, "payload too large"),
+        Err(BodyError::Read(_)) => return refuse(StatusCode::BAD_REQUEST, "body could not be read"),
+    };
+    let Some(raw) = std::str::from_utf8(&bytes).ok().and_then(decode) else {
+        return refuse(StatusCode::BAD_REQUEST, "body is not valid text");
+    };
+    let packets = match engine_codec::decode_payload(&raw, engine.config.max_packets_per_payload) {
+        Ok(p) => p,
+        Err(_) => return refuse(StatusCode::BAD_REQUEST, "bad payload"),
+    };
+    match inbound::handle_all(engine, session, packets).await {
+        Ok(()) | Err(inbound::InboundError::Closed) => text(StatusCode::OK, "text/html; charset=UTF-8", "ok", headers),
+        Err(inbound::InboundError::Packet(_)) => error(EngineError::BadRequest, headers),
+    }
+}
+
+async fn write_frames(conn: &mut WarpConn, frames: &[Frame]) -> bool {
+    for frame in frames {
+        let ok = match frame {
+            Frame::Text(_) => conn.feed(frame.as_str()).await,
+            Frame::Binary(data) => conn.feed_binary(data).await,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    conn.flush().await
+}
+
+fn decode_message(msg: Inbound) -> Result<Option<EnginePacket>, ()> {
+    match msg {
+        Inbound::Text(text) => engine_codec::decode_text(&text).map(Some).map_err(|_| ()),
+        Inbound::Binary(data) => Ok(Some(engine_codec::decode_binary(&data))),
+        Inbound::Control => Ok(None),
+        Inbound::Closed => Err(()),
+    }
+}
+
+/// Runs a WebSocket: a fresh session (`sid` absent), or the upgrade of a polling one.
+pub(crate) async fn websocket(ws: WebSocket, engine: Arc<EngineInner>, target: Result<Arc<Session>, ConnectionInfo>) {
+    let mut conn = WarpConn::new(ws);
+    let session = match target {
+        Err(info) => {
+            let session = new_session(&engine, info);
+            let open = engine_codec::encode_text(&open_packet(&engine, &session, false));
+            if !(conn.feed(&open).await && conn.flush().await) {
+                session.close(DisconnectReason::TransportClose);
+                return;
+            }
+            session
+        }
+        Ok(session) => {
+            if !probe(&engine, &session, &mut conn).await {
+                conn.close(None).await;
+                return;
+            }
+            session
+        }
+    };
+    let Some(attachment) = session.attach(TransportKind::Websocket) else {
+        conn.close(None).await;
+        return;
+    };
+    let _guard = AttachGuard {
+        session: &session,
+        generation: attachment.generation,
+    };
+    let ended = loop {
+        tokio::select! {
+            batch = session.next_batch(attachment.generation) => match batch {
+                Batch::Frames(frames) => {
+                    if !write_frames(&mut conn, &frames).await {
+                        break Some(DisconnectReason::TransportClose);
+                    }
+                }
+                Batch::Closed => {
+                    let mut farewell = session.take_farewell();
+                    farewell.push(Frame::Text(Bytes::from_static(b"1")));
+                    write_frames(&mut conn, &farewell).await;
+                    break None;
+                }
+                Batch::Superseded => break None,
+            },
+            incoming = conn.recv() => match incoming.map_err(|_| ()).and_then(decode_message) {
+                Ok(Some(packet)) => {
+                    if inbound::handle_all(&engine, &session, vec![packet]).await.is_err() {
+                        break None;
+                    }
+                }
+                Ok(None) => session.touch(),
+                Err(()) => break Some(DisconnectReason::TransportClose),
+            },
+        }
+    };
+    if let Some(reason) = ended {
+        session.close(reason);
+    }
+    conn.close(None).await;
+}
+
+/// The upgrade handshake: `2probe` is answered `3probe`, the pending poll is released with
+/// a noop, and `5` completes it. `false` if the client gave up or took too long.
+async fn probe(engine: &EngineInner, session: &Arc<Session>, conn: &mut WarpConn) -> bool {
+    let deadline = tokio::time::Instant::now() + engine.config.upgrade_timeout;
+    loop {
+        let msg = tokio::select! {
+            msg = conn.recv() => msg,
+            _ = sleep_until(deadline) => return false,
+        };
+        match msg.map_err(|_| ()).and_then(decode_message) {
+            Ok(Some(EnginePacket::Ping(Some(p)))) if p == "probe" => {
+                let pong = engine_codec::encode_text(&EnginePacket::Pong(Some("probe".to_owned())));
+                if !(conn.feed(&pong).await && conn.flush().await) {
+                    return false;
+                }
+                session.push(Frame::Text(Bytes::from_static(b"6")));
+            }
+            Ok(Some(EnginePacket::Upgrade)) => return true,
+            Ok(_) => {}
+            Err(()) => return false,
+        }
+    }
+}
