@@ -6,6 +6,9 @@
 //!   client's ack, then emit `answer` with the ack's arguments (`answer_timeout` after 5 s);
 //! - event `kick` disconnects the socket from that namespace;
 //! - `/chat` greets each socket with `welcome` `["/chat"]`;
+//! - `/secure` does the same echoes but admits only clients whose auth payload (Socket.IO 4
+//!   `auth`, or 0.9 query arguments) carries `token: "s3cret"`; others get the connect
+//!   error `bad token`;
 //! - connects and disconnects are logged.
 
 use std::time::Duration;
@@ -103,7 +106,42 @@ impl Namespace for EchoChat {
     }
 }
 
-/// The echo server with its two namespaces.
+/// The auth payload `/secure` expects.
+#[derive(serde::Deserialize)]
+pub struct Token {
+    /// Must be `s3cret`.
+    pub token: String,
+}
+
+/// The echo behaviours behind an auth check.
+pub struct EchoSecure;
+
+impl Namespace for EchoSecure {
+    const PATH: &'static str = "/secure";
+
+    async fn on_connect(
+        &self,
+        socket: &Socket<Self>,
+        request: socketio_runtime::ConnectRequest,
+    ) -> Result<(), socketio_runtime::ConnectError> {
+        let token: Option<Token> = request.auth.and_then(|raw| serde_json::from_str(raw.get()).ok());
+        match token {
+            Some(t) if t.token == "s3cret" => {
+                tracing::info!(sid = socket.id(), nsp = Self::PATH, "connected");
+                Ok(())
+            }
+            _ => Err(socketio_runtime::ConnectError::new("bad token")),
+        }
+    }
+    async fn on_event(&self, socket: &Socket<Self>, event: Event) {
+        echo_event(socket, event).await
+    }
+    async fn on_message(&self, socket: &Socket<Self>, message: Message) {
+        echo_message(socket, message).await
+    }
+}
+
+/// The echo server with its three namespaces.
 pub fn server() -> SocketIo {
-    SocketIo::builder().namespace(Echo).namespace(EchoChat).build()
+    SocketIo::builder().namespace(Echo).namespace(EchoChat).namespace(EchoSecure).build()
 }
