@@ -11,6 +11,7 @@
 pub mod ack;
 pub mod acl;
 pub mod adapter;
+pub mod args;
 pub mod broadcast;
 mod client;
 pub mod config;
@@ -34,7 +35,7 @@ pub use broadcast::{AckReply, BroadcastAckFuture, BroadcastOperator};
 pub use config::{Config, TransportKind};
 pub use engine::{ConnectionInfo, DisconnectReason};
 pub use namespace::{ConnectError, ConnectRequest, Event, Message, MessageData, Namespace};
-pub use packet::Args;
+pub use packet::{Args, Binary};
 pub use server::{SocketIo, SocketIoBuilder};
 pub use socket::{EmitError, Socket};
 pub use typed::{EmitTarget, NamespaceEmitter, TypedAck};

@@ -69,6 +69,8 @@ pub enum Frame {
     Text(Bytes),
     /// Binary data (a Socket.IO 4 attachment).
     Binary(Bytes),
+    /// A Socket.IO 4 binary packet and its attachments, which must go out together.
+    Parts(Arc<[Frame]>),
 }
 
 impl Frame {
@@ -76,7 +78,7 @@ impl Frame {
     pub fn as_str(&self) -> &str {
         match self {
             Frame::Text(b) => std::str::from_utf8(b).unwrap_or_default(),
-            Frame::Binary(_) => "",
+            Frame::Binary(_) | Frame::Parts(_) => "",
         }
     }
 }
@@ -132,7 +134,7 @@ pub struct Session {
     /// Typed data shared by the connection's namespaces.
     pub(crate) data: Extensions,
     /// A Socket.IO 4 binary packet waiting for its attachments.
-    pub(crate) pending_binary: Mutex<Option<crate::protocol::v5::codec::BinaryAssembler>>,
+    pub(crate) pending_binary: Mutex<Option<(crate::protocol::v5::codec::SioPacket, Vec<Bytes>)>>,
     created: Instant,
 }
 

@@ -23,8 +23,41 @@ pub enum Protocol {
 pub fn encode(protocol: Protocol, packet: &Packet) -> Frame {
     match protocol {
         Protocol::V1 => Frame::Text(Bytes::from(v1::codec::encode(packet))),
-        Protocol::V5 => Frame::Text(Bytes::from(encode_v5(packet))),
+        Protocol::V5 => encode_v5_binary(packet).unwrap_or_else(|| Frame::Text(Bytes::from(encode_v5(packet)))),
     }
+}
+
+/// An event or ack whose arguments carry attachments: a BINARY_EVENT/BINARY_ACK followed by
+/// one binary frame per attachment. `None` for everything else.
+fn encode_v5_binary(packet: &Packet) -> Option<Frame> {
+    use v5::codec::{encode_binary, BinaryKind};
+    let (kind, name, args, id) = match &packet.body {
+        PacketBody::Event { name, args, ack } => (BinaryKind::Event, Some(name), args, ack.map(|a| a.id)),
+        PacketBody::Ack { id, args } => (BinaryKind::Ack, None, args, Some(*id)),
+        _ => return None,
+    };
+    if args.attachments().is_empty() {
+        return None;
+    }
+    let items = args.placeholder_json();
+    let data = match name {
+        Some(name) => {
+            let mut data = String::from("[");
+            data.push_str(&serde_json::to_string(name).ok()?);
+            let rest = items.strip_prefix('[').unwrap_or("]");
+            if !rest.trim_start().starts_with(']') {
+                data.push(',');
+            }
+            data.push_str(rest);
+            data
+        }
+        None => items.to_owned(),
+    };
+    let data = serde_json::value::RawValue::from_string(data).ok()?;
+    let (text, attachments) = encode_binary(kind, &packet.nsp, id, &data, args.attachments().to_vec());
+    let mut parts = vec![Frame::Text(Bytes::from(format!("4{text}")))];
+    parts.extend(attachments.into_iter().map(Frame::Binary));
+    Some(Frame::Parts(parts.into()))
 }
 
 /// The confirmation of a namespace connect: 0.9 echoes `1::/nsp`; protocol 5 names the
@@ -58,4 +91,87 @@ fn encode_v5(packet: &Packet) -> String {
         PacketBody::Noop => return "6".to_owned(),
     };
     format!("4{socketio}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packet::{AckRequest, Binary};
+
+    fn text(frame: &Frame) -> &str {
+        frame.as_str()
+    }
+
+    #[test]
+    fn v5_events_acks_and_connects() {
+        let args = Args::from_serialize(&("x", 1)).unwrap();
+        let event = Packet::new(
+            "/",
+            PacketBody::Event {
+                name: "e".into(),
+                args: args.clone(),
+                ack: Some(AckRequest::data(3)),
+            },
+        );
+        assert_eq!(text(&encode(Protocol::V5, &event)), r#"423["e","x",1]"#);
+        let ack = Packet::new("/chat", PacketBody::Ack { id: 7, args });
+        assert_eq!(text(&encode(Protocol::V5, &ack)), r#"43/chat,7["x",1]"#);
+        assert_eq!(
+            text(&connect_confirmation(Protocol::V5, "/", "abc")),
+            r#"40{"sid":"abc"}"#
+        );
+        assert_eq!(text(&connect_confirmation(Protocol::V1, "/chat", "abc")), "1::/chat");
+        let refused = Packet::new(
+            "/nope",
+            PacketBody::ConnectError {
+                message: "Invalid namespace".into(),
+            },
+        );
+        assert_eq!(
+            text(&encode(Protocol::V5, &refused)),
+            r#"44/nope,{"message":"Invalid namespace"}"#
+        );
+        // socket.send(..) in Socket.IO 4 is the `message` event.
+        let message = Packet::new(
+            "/",
+            PacketBody::Message {
+                data: "hi".into(),
+                ack: None,
+            },
+        );
+        assert_eq!(text(&encode(Protocol::V5, &message)), r#"42["message","hi"]"#);
+    }
+
+    #[test]
+    fn v5_binary_event_is_a_packet_and_its_attachments() {
+        let args = Args::from_serialize(&("f", Binary::from(vec![1u8, 2]))).unwrap();
+        let event = Packet::new(
+            "/",
+            PacketBody::Event {
+                name: "up".into(),
+                args,
+                ack: None,
+            },
+        );
+        let Frame::Parts(parts) = encode(Protocol::V5, &event) else {
+            panic!("not a binary packet")
+        };
+        assert_eq!(parts.len(), 2);
+        assert_eq!(text(&parts[0]), r#"451-["up","f",{"_placeholder":true,"num":0}]"#);
+        assert_eq!(parts[1], Frame::Binary(Bytes::from_static(&[1, 2])));
+        // 0.9 has no binary: the bytes go as an array of numbers.
+        let args = Args::from_serialize(&(Binary::from(vec![1u8, 2]),)).unwrap();
+        let event = Packet::new(
+            "/",
+            PacketBody::Event {
+                name: "up".into(),
+                args,
+                ack: None,
+            },
+        );
+        assert_eq!(
+            text(&encode(Protocol::V1, &event)),
+            r#"5:::{"name":"up","args":[[1,2]]}"#
+        );
+    }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::codec::{self, BinaryAssembler, SioKind, SioPacket};
+use super::codec::{self, SioKind, SioPacket};
 use super::engine_codec::EnginePacket;
 use crate::client;
 use crate::engine::session::Frame;
@@ -38,16 +38,16 @@ pub(crate) async fn handle(
         EnginePacket::Message(text) => {
             let sio = codec::decode(&text).map_err(|e| InboundError::Packet(e.to_string()))?;
             if sio.kind.is_binary() {
-                let assembler =
-                    BinaryAssembler::new(sio, MAX_ATTACHMENTS).map_err(|e| InboundError::Packet(e.to_string()))?;
-                if assembler.is_complete() {
-                    let done = assembler.finish().map_err(|e| InboundError::Packet(e.to_string()))?;
-                    return dispatch(engine, session, done).await;
+                if sio.attachments > MAX_ATTACHMENTS {
+                    return Err(InboundError::Packet(format!("{} attachments", sio.attachments)));
                 }
-                *session.pending_binary.lock().unwrap_or_else(|e| e.into_inner()) = Some(assembler);
+                if sio.attachments == 0 {
+                    return dispatch(engine, session, sio, Vec::new()).await;
+                }
+                *session.pending_binary.lock().unwrap_or_else(|e| e.into_inner()) = Some((sio, Vec::new()));
                 return Ok(());
             }
-            dispatch(engine, session, sio).await
+            dispatch(engine, session, sio, Vec::new()).await
         }
         EnginePacket::Binary(data) => attachment(engine, session, data).await,
         EnginePacket::Close => Err(InboundError::Closed),
@@ -61,25 +61,37 @@ pub(crate) async fn handle(
 }
 
 async fn attachment(engine: &Arc<EngineInner>, session: &Arc<Session>, data: Bytes) -> Result<(), InboundError> {
-    let done = {
+    let complete = {
         let mut pending = session.pending_binary.lock().unwrap_or_else(|e| e.into_inner());
-        let assembler = pending
+        let (packet, buffers) = pending
             .as_mut()
             .ok_or_else(|| InboundError::Packet("binary data without a binary packet".into()))?;
-        let done = assembler.push(data).map_err(|e| InboundError::Packet(e.to_string()))?;
-        if done.is_some() {
-            *pending = None;
+        buffers.push(data);
+        if buffers.len() == packet.attachments {
+            pending.take()
+        } else {
+            None
         }
-        done
     };
-    match done {
-        Some(packet) => dispatch(engine, session, packet).await,
+    match complete {
+        Some((packet, buffers)) => dispatch(engine, session, packet, buffers).await,
         None => Ok(()),
     }
 }
 
-/// Routes a complete Socket.IO packet.
-async fn dispatch(engine: &Arc<EngineInner>, session: &Arc<Session>, sio: SioPacket) -> Result<(), InboundError> {
+/// Routes a complete Socket.IO packet; a binary one keeps its placeholders and carries its
+/// attachments in its `Args`.
+async fn dispatch(
+    engine: &Arc<EngineInner>,
+    session: &Arc<Session>,
+    mut sio: SioPacket,
+    attachments: Vec<Bytes>,
+) -> Result<(), InboundError> {
+    sio.kind = match sio.kind {
+        SioKind::BinaryEvent => SioKind::Event,
+        SioKind::BinaryAck => SioKind::Ack,
+        other => other,
+    };
     let nsp = sio.nsp.clone();
     let body = match sio.kind {
         SioKind::Connect => {
@@ -95,6 +107,7 @@ async fn dispatch(engine: &Arc<EngineInner>, session: &Arc<Session>, sio: SioPac
             let (name, args) = sio
                 .event_parts()
                 .ok_or_else(|| InboundError::Packet("event without a name".into()))?;
+            let args = args.with_attachments(attachments);
             let ack = sio.id.map(AckRequest::data);
             if name == "message" {
                 message(args, ack)

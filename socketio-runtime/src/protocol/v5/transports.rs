@@ -53,16 +53,28 @@ pub(crate) fn open_packet(engine: &EngineInner, session: &Session, upgrades: boo
     .open_packet()
 }
 
+/// The frames in order, a binary packet's parts in place of it.
+fn flat(frames: &[Frame]) -> Vec<&Frame> {
+    let mut out = Vec::with_capacity(frames.len());
+    for frame in frames {
+        match frame {
+            Frame::Parts(parts) => out.extend(parts.iter()),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// A polling body for some frames (each already one Engine.IO packet).
 fn payload(frames: &[Frame]) -> String {
     let mut out = String::new();
-    for (i, frame) in frames.iter().enumerate() {
+    for (i, frame) in flat(frames).into_iter().enumerate() {
         if i > 0 {
             out.push('\u{1e}');
         }
         match frame {
-            Frame::Text(_) => out.push_str(frame.as_str()),
             Frame::Binary(data) => engine_codec::encode_text_into(&EnginePacket::Binary(data.clone()), &mut out),
+            text => out.push_str(text.as_str()),
         }
     }
     out
@@ -136,10 +148,10 @@ where
 }
 
 async fn write_frames(conn: &mut WarpConn, frames: &[Frame]) -> bool {
-    for frame in frames {
+    for frame in flat(frames) {
         let ok = match frame {
-            Frame::Text(_) => conn.feed(frame.as_str()).await,
             Frame::Binary(data) => conn.feed_binary(data).await,
+            text => conn.feed(text.as_str()).await,
         };
         if !ok {
             return false;

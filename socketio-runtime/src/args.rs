@@ -1,0 +1,334 @@
+//! Event and ack arguments ([`Args`]): one JSON array kept as text, plus the binary
+//! attachments a Socket.IO 4 packet carries beside it, and [`Binary`], the argument type
+//! that travels as an attachment.
+//!
+//! An attachment sits in the JSON as a placeholder `{"_placeholder":true,"num":N}`.
+//! Reading arguments (`items`, `deserialize_at`, typed handlers) sees each placeholder
+//! replaced by the array of its bytes, so a `Vec<u8>`, `bytes::Bytes` or [`Binary`]
+//! parameter reads it; forwarding the `Args` as they are (an echo) sends the binary back as
+//! binary. 0.9 clients, which have no binary, get the byte arrays.
+
+use std::cell::RefCell;
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// Event or ack arguments: always one JSON array, kept as text.
+///
+/// ```
+/// use socketio_runtime::packet::Args;
+/// let args = Args::from_serialize(&("hi", 2)).unwrap();
+/// assert_eq!(args.as_str(), r#"["hi",2]"#);
+/// assert_eq!(args.len().unwrap(), 2);
+/// let first: String = args.deserialize_at(0).unwrap();
+/// assert_eq!(first, "hi");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Args {
+    raw: Box<RawValue>,
+    attachments: Arc<[Bytes]>,
+    filled: OnceLock<Box<RawValue>>,
+}
+
+impl Serialize for Args {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.view().serialize(serializer)
+    }
+}
+
+impl PartialEq for Args {
+    fn eq(&self, other: &Self) -> bool {
+        self.raw.get() == other.raw.get() && self.attachments == other.attachments
+    }
+}
+
+/// Arguments were not a JSON array, or an argument did not fit its type.
+#[derive(Debug, thiserror::Error)]
+pub enum ArgsError {
+    /// The value is not a JSON array.
+    #[error("arguments must be a JSON array")]
+    NotAnArray,
+    /// Fewer arguments than the handler takes.
+    #[error("missing argument {0}")]
+    Missing(usize),
+    /// More arguments than the handler takes.
+    #[error("expected at most {expected} arguments, got {got}")]
+    Arity {
+        /// How many the handler takes.
+        expected: usize,
+        /// How many arrived.
+        got: usize,
+    },
+    /// An argument does not fit its parameter's type.
+    #[error("argument {index}: {message}")]
+    Invalid {
+        /// Position of the argument.
+        index: usize,
+        /// What serde said.
+        message: String,
+    },
+    /// JSON syntax or type error.
+    #[error("invalid arguments: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+thread_local! {
+    /// While `Args::from_serialize` runs: the attachments `Binary` values hand over.
+    static COLLECTOR: RefCell<Option<Vec<Bytes>>> = const { RefCell::new(None) };
+}
+
+impl Args {
+    fn plain(raw: Box<RawValue>) -> Self {
+        Args {
+            raw,
+            attachments: Arc::from(Vec::new()),
+            filled: OnceLock::new(),
+        }
+    }
+
+    /// No arguments: `[]`.
+    pub fn empty() -> Self {
+        Self::plain(RawValue::from_string("[]".to_owned()).expect("[] is valid JSON"))
+    }
+
+    /// Arguments from JSON text that must be an array.
+    pub fn from_json(text: &str) -> Result<Self, ArgsError> {
+        let raw: Box<RawValue> = serde_json::from_str(text)?;
+        Self::from_raw(raw)
+    }
+
+    /// Arguments from a raw JSON value that must be an array.
+    pub fn from_raw(raw: Box<RawValue>) -> Result<Self, ArgsError> {
+        if raw.get().starts_with('[') {
+            Ok(Self::plain(raw))
+        } else {
+            Err(ArgsError::NotAnArray)
+        }
+    }
+
+    /// Arguments whose JSON holds placeholders for `attachments`.
+    pub fn with_attachments(self, attachments: Vec<Bytes>) -> Self {
+        Args {
+            raw: self.raw,
+            attachments: Arc::from(attachments),
+            filled: OnceLock::new(),
+        }
+    }
+
+    /// Serialises `value`, which must serialise to an array (a tuple, a `Vec`, a slice);
+    /// `()` means no arguments. [`Binary`] values inside become attachments.
+    ///
+    /// ```
+    /// use socketio_runtime::packet::{Args, Binary};
+    /// let args = Args::from_serialize(&("file", Binary::from(vec![1u8, 2]))).unwrap();
+    /// assert_eq!(args.placeholder_json(), r#"["file",{"_placeholder":true,"num":0}]"#);
+    /// assert_eq!(args.attachments().len(), 1);
+    /// assert_eq!(args.as_str(), r#"["file",[1,2]]"#);
+    /// ```
+    pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Self, ArgsError> {
+        let previous = COLLECTOR.with(|c| c.replace(Some(Vec::new())));
+        let raw = serde_json::value::to_raw_value(value);
+        let attachments = COLLECTOR.with(|c| c.replace(previous)).unwrap_or_default();
+        let raw = raw?;
+        if raw.get() == "null" {
+            return Ok(Self::empty());
+        }
+        Ok(Self::from_raw(raw)?.with_attachments(attachments))
+    }
+
+    /// Builds the array from separately encoded items.
+    pub fn from_items(items: &[&RawValue]) -> Self {
+        let mut out = String::with_capacity(2 + items.iter().map(|i| i.get().len() + 1).sum::<usize>());
+        out.push('[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(item.get());
+        }
+        out.push(']');
+        Self::plain(RawValue::from_string(out).expect("joined raw values form a valid array"))
+    }
+
+    /// `[]` for an empty array written with whitespace inside (`[ ]`), else unchanged.
+    pub fn normalized(self) -> Self {
+        if self.is_empty() && self.raw.get() != "[]" && self.attachments.is_empty() {
+            Self::empty()
+        } else {
+            self
+        }
+    }
+
+    /// The binary attachments (Socket.IO 4).
+    pub fn attachments(&self) -> &[Bytes] {
+        &self.attachments
+    }
+
+    /// The array as written, with attachment placeholders (what a Socket.IO 4 binary
+    /// packet carries).
+    pub fn placeholder_json(&self) -> &str {
+        self.raw.get()
+    }
+
+    /// The array with each placeholder replaced by the array of its bytes.
+    fn view(&self) -> &RawValue {
+        if self.attachments.is_empty() {
+            return &self.raw;
+        }
+        self.filled.get_or_init(|| {
+            let filled = serde_json::from_str::<serde_json::Value>(self.raw.get())
+                .map(|mut value| {
+                    fill(&mut value, &self.attachments);
+                    value
+                })
+                .ok()
+                .and_then(|value| serde_json::value::to_raw_value(&value).ok());
+            filled.unwrap_or_else(|| self.raw.clone())
+        })
+    }
+
+    /// The array as JSON text (attachments as arrays of bytes).
+    pub fn as_str(&self) -> &str {
+        self.view().get()
+    }
+
+    /// The array as a raw JSON value (attachments as arrays of bytes).
+    pub fn as_raw(&self) -> &RawValue {
+        self.view()
+    }
+
+    /// The arguments one by one, still as raw JSON.
+    pub fn items(&self) -> Result<Vec<&RawValue>, ArgsError> {
+        Ok(serde_json::from_str(self.view().get())?)
+    }
+
+    /// How many arguments there are.
+    pub fn len(&self) -> Result<usize, ArgsError> {
+        Ok(self.items()?.len())
+    }
+
+    /// `true` for `[]` (whitespace inside allowed).
+    pub fn is_empty(&self) -> bool {
+        self.raw.get()[1..].trim_start().starts_with(']')
+    }
+
+    /// Deserialises argument `index`.
+    pub fn deserialize_at<'a, T: serde::Deserialize<'a>>(&'a self, index: usize) -> Result<T, ArgsError> {
+        let items = self.items()?;
+        let raw = items.get(index).copied().ok_or(ArgsError::Missing(index))?;
+        Ok(serde_json::from_str(raw.get())?)
+    }
+}
+
+/// Replaces placeholders in `value` by the arrays of their attachments' bytes.
+fn fill(value: &mut serde_json::Value, attachments: &[Bytes]) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let num = (map.len() == 2 && map.get("_placeholder") == Some(&Value::Bool(true)))
+                .then(|| map.get("num").and_then(Value::as_u64))
+                .flatten();
+            match num.and_then(|n| attachments.get(usize::try_from(n).ok()?)) {
+                Some(bytes) => *value = Value::Array(bytes.iter().map(|b| Value::from(*b)).collect()),
+                None => map.values_mut().for_each(|v| fill(v, attachments)),
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| fill(v, attachments)),
+        _ => {}
+    }
+}
+
+/// Bytes that travel as a binary attachment to Socket.IO 4 clients (an `ArrayBuffer` or
+/// `Buffer` there), and as an array of numbers to 0.9 clients. As a handler parameter it
+/// reads a binary attachment (or an array of numbers).
+///
+/// ```
+/// use socketio_runtime::packet::{Args, Binary};
+/// let args = Args::from_serialize(&(Binary::from(&b"hi"[..]),)).unwrap();
+/// let back: Binary = args.deserialize_at(0).unwrap();
+/// assert_eq!(back.as_ref(), b"hi");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Binary(pub Bytes);
+
+impl From<Vec<u8>> for Binary {
+    fn from(v: Vec<u8>) -> Self {
+        Binary(Bytes::from(v))
+    }
+}
+
+impl From<&[u8]> for Binary {
+    fn from(v: &[u8]) -> Self {
+        Binary(Bytes::copy_from_slice(v))
+    }
+}
+
+impl From<Bytes> for Binary {
+    fn from(v: Bytes) -> Self {
+        Binary(v)
+    }
+}
+
+impl AsRef<[u8]> for Binary {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Serialize for Binary {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let num = COLLECTOR.with(|c| {
+            c.borrow_mut().as_mut().map(|attachments| {
+                attachments.push(self.0.clone());
+                attachments.len() - 1
+            })
+        });
+        match num {
+            Some(num) => {
+                use serde::ser::SerializeStruct;
+                let mut placeholder = serializer.serialize_struct("Placeholder", 2)?;
+                placeholder.serialize_field("_placeholder", &true)?;
+                placeholder.serialize_field("num", &num)?;
+                placeholder.end()
+            }
+            None => self.0.as_ref().serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Binary {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Binary(Bytes::from(Vec::<u8>::deserialize(deserializer)?)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attachments_read_as_byte_arrays_and_forward_as_they_are() {
+        let args = Args::from_json(r#"["f",{"a":{"_placeholder":true,"num":1}},{"_placeholder":true,"num":0}]"#)
+            .unwrap()
+            .with_attachments(vec![Bytes::from_static(b"\x01"), Bytes::from_static(b"\x02\x03")]);
+        assert_eq!(args.as_str(), r#"["f",{"a":[2,3]},[1]]"#);
+        let bytes: Vec<u8> = args.deserialize_at(2).unwrap();
+        assert_eq!(bytes, vec![1]);
+        assert_eq!(
+            args.placeholder_json(),
+            r#"["f",{"a":{"_placeholder":true,"num":1}},{"_placeholder":true,"num":0}]"#
+        );
+        // A placeholder pointing past the attachments stays as it is.
+        let odd = Args::from_json(r#"[{"_placeholder":true,"num":5}]"#)
+            .unwrap()
+            .with_attachments(vec![Bytes::new()]);
+        assert_eq!(odd.as_str(), r#"[{"_placeholder":true,"num":5}]"#);
+    }
+
+    #[test]
+    fn binary_outside_args_is_an_array_of_numbers() {
+        assert_eq!(serde_json::to_string(&Binary::from(vec![7u8])).unwrap(), "[7]");
+    }
+}
