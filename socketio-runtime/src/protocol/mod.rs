@@ -18,9 +18,28 @@ pub enum Protocol {
     V5,
 }
 
+thread_local! {
+    static ENCODED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many packets this thread has encoded so far: a cheap counter that shows a
+/// broadcast is encoded once per protocol generation, not once per recipient.
+///
+/// ```
+/// use socketio_runtime::packet::{Packet, PacketBody};
+/// use socketio_runtime::protocol::{encode, encoded_on_this_thread, Protocol};
+/// let before = encoded_on_this_thread();
+/// encode(Protocol::V1, &Packet::new("/", PacketBody::Heartbeat));
+/// assert_eq!(encoded_on_this_thread() - before, 1);
+/// ```
+pub fn encoded_on_this_thread() -> u64 {
+    ENCODED.with(|c| c.get())
+}
+
 /// Encodes a packet for a generation, as one frame of the session's outbox (for v5 a whole
 /// Engine.IO packet).
 pub fn encode(protocol: Protocol, packet: &Packet) -> Frame {
+    ENCODED.with(|c| c.set(c.get() + 1));
     match protocol {
         Protocol::V1 => Frame::Text(Bytes::from(v1::codec::encode(packet))),
         Protocol::V5 => encode_v5_binary(packet).unwrap_or_else(|| Frame::Text(Bytes::from(encode_v5(packet)))),

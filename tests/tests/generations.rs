@@ -1,0 +1,150 @@
+//! Both protocol generations at once: 0.9 and Socket.IO 4 clients in one namespace and one
+//! room see each other's messages, and a broadcast is encoded once per generation.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use socketio_examples::chat::Chat;
+use socketio_runtime::SocketIo;
+use socketio_tests::serve;
+use tokio_tungstenite::tungstenite::Message;
+
+type V5 = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A Socket.IO 4 client over a raw websocket, joined to /chat.
+async fn v5_client(addr: &str) -> V5 {
+    let url = format!("ws://{addr}/socket.io/?EIO=4&transport=websocket");
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("websocket");
+    let open = next_text(&mut ws).await;
+    assert!(open.starts_with("0{\"sid\":"), "{open}");
+    ws.send(Message::text("40/chat,")).await.expect("send");
+    let connected = next_text(&mut ws).await;
+    assert!(connected.starts_with("40/chat,{\"sid\":"), "{connected}");
+    ws
+}
+
+/// The next text frame that is not a ping.
+async fn next_text(ws: &mut V5) -> String {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("a frame within 5 s")
+            .expect("the connection open")
+            .expect("a frame");
+        if let Message::Text(text) = msg {
+            if text.as_str() != "2" {
+                return text.to_string();
+            }
+        }
+    }
+}
+
+/// Sends one Socket.IO 4 event with an ack id and returns the ack frame.
+async fn v5_call(ws: &mut V5, id: u32, event: &str) -> String {
+    ws.send(Message::text(format!("42/chat,{id}{event}")))
+        .await
+        .expect("send");
+    loop {
+        let text = next_text(ws).await;
+        if text.starts_with(&format!("43/chat,{id}")) {
+            return text;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_09_client_and_a_v4_client_talk_in_one_room() {
+    let io = SocketIo::builder().namespace(Chat::default()).build();
+    let server = serve(io).await;
+    let client = server.client();
+
+    // 0.9 over polling: handshake, first poll, join /chat, nickname, room.
+    let sid = client.open_polling().await;
+    let path = format!("/socket.io/1/xhr-polling/{sid}");
+    client.post(&path, "1::/chat").await.assert_ok("1");
+    assert_eq!(client.poll(&sid).await, "1::/chat");
+    client
+        .post(&path, r#"5:1+:/chat:{"name":"nickname","args":["old"]}"#)
+        .await
+        .assert_ok("1");
+    client
+        .post(&path, r#"5:2+:/chat:{"name":"join","args":["r"]}"#)
+        .await
+        .assert_ok("1");
+
+    // Socket.IO 4 over websocket.
+    let mut v5 = v5_client(&server.addr.to_string()).await;
+    assert!(v5_call(&mut v5, 1, r#"["nickname","new"]"#)
+        .await
+        .ends_with(r#"[[true,"new"]]"#));
+    assert!(v5_call(&mut v5, 2, r#"["join","r"]"#).await.ends_with("[true]"));
+
+    // The 0.9 client's mail so far: its acks and the presence broadcasts of both.
+    let mut mail09 = String::new();
+    while !mail09.contains("6::/chat:2+[true]") {
+        mail09.push_str(&client.poll_within(&sid, Duration::from_secs(5)).await);
+    }
+    assert!(mail09.contains(r#"6::/chat:1+[[true,"old"]]"#), "{mail09}");
+
+    // 0.9 -> 4.
+    client
+        .post(&path, r#"5:3+:/chat:{"name":"user message","args":["hello v4"]}"#)
+        .await
+        .assert_ok("1");
+    loop {
+        let text = next_text(&mut v5).await;
+        if text.starts_with("42/chat,[\"msg_to_room\"") {
+            assert_eq!(text, r#"42/chat,["msg_to_room","old","hello v4"]"#);
+            break;
+        }
+    }
+    // 4 -> 0.9.
+    assert!(v5_call(&mut v5, 3, r#"["user message","hello 0.9"]"#)
+        .await
+        .ends_with("[true]"));
+    let mut mail09 = String::new();
+    while !mail09.contains("msg_to_room") {
+        mail09.push_str(&client.poll_within(&sid, Duration::from_secs(5)).await);
+    }
+    assert!(
+        mail09.contains(r#"5::/chat:{"name":"msg_to_room","args":["new","hello 0.9"]}"#),
+        "{mail09}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broadcast_is_encoded_once_per_generation() {
+    let io = SocketIo::builder().namespace(Chat::default()).build();
+    let server = serve(io.clone()).await;
+    let client = server.client();
+    let mut sids = Vec::new();
+    for _ in 0..3 {
+        let sid = client.open_polling().await;
+        client
+            .post(&format!("/socket.io/1/xhr-polling/{sid}"), "1::/chat")
+            .await
+            .assert_ok("1");
+        assert_eq!(client.poll(&sid).await, "1::/chat");
+        sids.push(sid);
+    }
+    let mut v5s = Vec::new();
+    for _ in 0..3 {
+        v5s.push(v5_client(&server.addr.to_string()).await);
+    }
+
+    let chat = io.of::<Chat>().expect("/chat is mounted");
+    let before = socketio_runtime::protocol::encoded_on_this_thread();
+    chat.emit().announcement("to all six".into()).expect("broadcast");
+    let encodes = socketio_runtime::protocol::encoded_on_this_thread() - before;
+    assert_eq!(encodes, 2, "one encoding per generation for six recipients");
+
+    for sid in &sids {
+        assert_eq!(
+            client.poll(sid).await,
+            r#"5::/chat:{"name":"announcement","args":["to all six"]}"#
+        );
+    }
+    for ws in &mut v5s {
+        assert_eq!(next_text(ws).await, r#"42/chat,["announcement","to all six"]"#);
+    }
+}
