@@ -241,7 +241,7 @@ pub enum SioDecodeError {
 /// use socketio_runtime::protocol::v5::codec::{decode, SioKind};
 /// let p = decode(r#"51-["baz",{"_placeholder":true,"num":0}]"#).unwrap();
 /// assert_eq!((p.kind, p.attachments, p.nsp.as_str()), (SioKind::BinaryEvent, 1, "/"));
-/// assert!(decode("42{}").is_err());
+/// assert!(decode("2{}").is_err());
 /// ```
 pub fn decode(input: &str) -> Result<SioPacket, SioDecodeError> {
     let bytes = input.as_bytes();
