@@ -93,6 +93,10 @@ async fn dispatch(
         other => other,
     };
     let nsp = sio.nsp.clone();
+    // Echoed in answers (connect errors), a record separator would break polling framing.
+    if nsp.contains('\u{1e}') {
+        return Err(InboundError::Packet("namespace contains a record separator".into()));
+    }
     let body = match sio.kind {
         SioKind::Connect => {
             let request = ConnectRequest {
