@@ -143,5 +143,9 @@ impl Namespace for EchoSecure {
 
 /// The echo server with its three namespaces.
 pub fn server() -> SocketIo {
-    SocketIo::builder().namespace(Echo).namespace(EchoChat).namespace(EchoSecure).build()
+    SocketIo::builder()
+        .namespace(Echo)
+        .namespace(EchoChat)
+        .namespace(EchoSecure)
+        .build()
 }

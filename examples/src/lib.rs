@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod chat;
+pub mod conformance;
 pub mod echo;
 pub mod static_files;
 

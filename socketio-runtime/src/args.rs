@@ -33,8 +33,46 @@ pub struct Args {
 }
 
 impl Serialize for Args {
+    /// Inside [`Args::from_serialize`] (an emit whose arguments include these `Args`), the
+    /// attachments move along, their placeholders renumbered; elsewhere the byte arrays.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.view().serialize(serializer)
+        if self.attachments.is_empty() {
+            return self.raw.serialize(serializer);
+        }
+        let offset = COLLECTOR.with(|c| {
+            c.borrow_mut().as_mut().map(|collected| {
+                let offset = collected.len();
+                collected.extend(self.attachments.iter().cloned());
+                offset
+            })
+        });
+        match offset {
+            Some(offset) => {
+                let mut value: serde_json::Value =
+                    serde_json::from_str(self.raw.get()).map_err(serde::ser::Error::custom)?;
+                renumber(&mut value, offset as u64);
+                value.serialize(serializer)
+            }
+            None => self.view().serialize(serializer),
+        }
+    }
+}
+
+/// Shifts every placeholder's `num` by `offset`.
+fn renumber(value: &mut serde_json::Value, offset: u64) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let is_placeholder = map.len() == 2 && map.get("_placeholder") == Some(&Value::Bool(true));
+            match map.get("num").and_then(Value::as_u64).filter(|_| is_placeholder) {
+                Some(num) => {
+                    map.insert("num".to_owned(), Value::from(num + offset));
+                }
+                None => map.values_mut().for_each(|v| renumber(v, offset)),
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| renumber(v, offset)),
+        _ => {}
     }
 }
 

@@ -85,6 +85,8 @@ pub struct Config {
     pub ping_interval: Duration,
     /// Engine.IO 4: how long the server waits for the answer to a ping (default 20 s).
     pub ping_timeout: Duration,
+    /// Socket.IO 4: how long a client may stay connected without joining a namespace.
+    pub connect_timeout: Duration,
     /// Engine.IO 4: how long a WebSocket upgrade may take between probe and upgrade.
     pub upgrade_timeout: Duration,
     /// How long a long poll is held before it is answered with a noop.
@@ -137,6 +139,7 @@ impl Default for Config {
             ping_interval: Duration::from_secs(25),
             ping_timeout: Duration::from_secs(20),
             upgrade_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(45),
             handshake_expiry: Duration::from_secs(30),
             max_payload: 1_000_000,
             max_outbox: 10_000,

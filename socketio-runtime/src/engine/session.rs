@@ -133,6 +133,10 @@ pub struct Session {
     pub(crate) sockets: Mutex<HashMap<Arc<str>, Arc<SocketInner>>>,
     /// Typed data shared by the connection's namespaces.
     pub(crate) data: Extensions,
+    /// Woken by each Engine.IO pong.
+    pub(crate) pong: Notify,
+    /// An Engine.IO 4 WebSocket is between its probe and its upgrade.
+    pub(crate) upgrading: std::sync::atomic::AtomicBool,
     /// A Socket.IO 4 binary packet waiting for its attachments.
     pub(crate) pending_binary: Mutex<Option<(crate::protocol::v5::codec::SioPacket, Vec<Bytes>)>>,
     created: Instant,
@@ -175,6 +179,8 @@ impl Session {
             sockets: Mutex::new(HashMap::new()),
             data: Extensions::default(),
             pending_binary: Mutex::new(None),
+            pong: Notify::new(),
+            upgrading: std::sync::atomic::AtomicBool::new(false),
             created: now,
         }
     }
@@ -262,6 +268,19 @@ impl Session {
     /// The transport currently attached.
     pub fn transport(&self) -> Option<TransportKind> {
         self.state().transport.map(|t| t.0)
+    }
+
+    /// Whether a long poll is held now.
+    pub fn is_polling(&self) -> bool {
+        matches!(
+            self.transport(),
+            Some(TransportKind::XhrPolling | TransportKind::JsonpPolling)
+        )
+    }
+
+    /// How many namespaces the client has joined.
+    pub fn socket_count(&self) -> usize {
+        self.sockets.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
     /// `true` once the session has ended.

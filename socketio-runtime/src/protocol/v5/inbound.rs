@@ -51,12 +51,12 @@ pub(crate) async fn handle(
         }
         EnginePacket::Binary(data) => attachment(engine, session, data).await,
         EnginePacket::Close => Err(InboundError::Closed),
-        // Pongs only prove liveness (`touch` above); the rest has no meaning upstream.
-        EnginePacket::Pong(_)
-        | EnginePacket::Ping(_)
-        | EnginePacket::Noop
-        | EnginePacket::Upgrade
-        | EnginePacket::Open(_) => Ok(()),
+        EnginePacket::Pong(_) => {
+            session.pong.notify_waiters();
+            Ok(())
+        }
+        // No meaning upstream.
+        EnginePacket::Ping(_) | EnginePacket::Noop | EnginePacket::Upgrade | EnginePacket::Open(_) => Ok(()),
     }
 }
 
@@ -113,10 +113,9 @@ async fn dispatch(
                 .ok_or_else(|| InboundError::Packet("event without a name".into()))?;
             let args = args.with_attachments(attachments);
             let ack = sio.id.map(AckRequest::data);
-            if name == "message" {
-                message(args, ack)
-            } else {
-                PacketBody::Event { name, args, ack }
+            match (name.as_str(), single_plain(&args)) {
+                ("message", Some(only)) => message(only, ack),
+                _ => PacketBody::Event { name, args, ack },
             }
         }
         SioKind::Ack | SioKind::BinaryAck => {
@@ -132,23 +131,28 @@ async fn dispatch(
     Ok(())
 }
 
-/// `socket.send(..)` in Socket.IO 4 is the event `message`: it reaches the namespace's
-/// message hook, as a 0.9 `send`/`json.send` does. One string is a text message; anything
-/// else is JSON (one argument as itself, several as their array).
-fn message(args: Args, ack: Option<AckRequest>) -> PacketBody {
-    let items = args.items().unwrap_or_default();
-    if let [only] = items.as_slice() {
-        if let Ok(text) = serde_json::from_str::<String>(only.get()) {
-            return PacketBody::Message { data: text, ack };
-        }
-        return PacketBody::Json {
-            data: RawJson((*only).to_owned()),
-            ack,
-        };
+/// The one argument of an event without attachments, if that is what it has.
+fn single_plain(args: &Args) -> Option<Box<serde_json::value::RawValue>> {
+    if !args.attachments().is_empty() {
+        return None;
     }
-    PacketBody::Json {
-        data: RawJson(args.as_raw().to_owned()),
-        ack,
+    match args.items().ok()?.as_slice() {
+        [only] => Some((*only).to_owned()),
+        _ => None,
+    }
+}
+
+/// `socket.send(x)` in Socket.IO 4 is the event `message` with one argument: it reaches
+/// the namespace's message hook, as a 0.9 `send`/`json.send` does (a string is a text
+/// message, anything else JSON). Other `message` events (several arguments, binary) stay
+/// events.
+fn message(only: Box<serde_json::value::RawValue>, ack: Option<AckRequest>) -> PacketBody {
+    match serde_json::from_str::<String>(only.get()) {
+        Ok(text) => PacketBody::Message { data: text, ack },
+        Err(_) => PacketBody::Json {
+            data: RawJson(only),
+            ack,
+        },
     }
 }
 
@@ -162,38 +166,54 @@ pub(crate) async fn handle_all(
     let _in_order = session.inbound.lock().await;
     for packet in packets {
         if let Err(e) = handle(engine, session, packet).await {
-            let reason = match e {
-                InboundError::Closed => DisconnectReason::ClientDisconnect,
-                InboundError::Packet(_) => DisconnectReason::ProtocolError,
-            };
             tracing::debug!(sid = %session.sid, error = %e, "session ends");
-            session.close(reason);
+            match e {
+                // A held poll is released with a noop, as the reference server does.
+                InboundError::Closed if session.is_polling() => session.close_with_farewell(
+                    Frame::Text(Bytes::from_static(b"6")),
+                    DisconnectReason::ClientDisconnect,
+                ),
+                InboundError::Closed => session.close(DisconnectReason::ClientDisconnect),
+                InboundError::Packet(_) => session.close(DisconnectReason::ProtocolError),
+            }
             return Err(e);
         }
     }
     Ok(())
 }
 
-/// Pings every `interval` and closes the session when nothing came back within `timeout`
-/// of a ping. Ends with the session.
-pub(crate) fn spawn_heartbeat(session: &Arc<Session>, interval: Duration, timeout: Duration) {
-    let session: Weak<Session> = Arc::downgrade(session);
+/// Pings `interval` after the previous pong (or the handshake) and closes the session
+/// when no pong comes within `timeout`; closes a session that joined no namespace within
+/// `connect_timeout`. Ends with the session.
+pub(crate) fn spawn_heartbeat(
+    session: &Arc<Session>,
+    interval: Duration,
+    timeout: Duration,
+    connect_timeout: Duration,
+) {
+    let weak: Weak<Session> = Arc::downgrade(session);
     tokio::spawn(async move {
         let ping = Frame::Text(Bytes::from_static(b"2"));
+        let connect_deadline = tokio::time::Instant::now() + connect_timeout;
         loop {
             tokio::time::sleep(interval).await;
-            let Some(alive) = session.upgrade() else { return };
-            let sent = std::time::Instant::now();
+            let Some(alive) = weak.upgrade() else { return };
+            if tokio::time::Instant::now() >= connect_deadline && alive.socket_count() == 0 {
+                tracing::debug!(sid = %alive.sid, "no namespace joined in time: session closed");
+                alive.close(DisconnectReason::HandshakeExpired);
+                return;
+            }
+            let pong = alive.pong.notified();
+            tokio::pin!(pong);
+            pong.as_mut().enable();
             if !alive.push(ping.clone()) {
                 return;
             }
-            drop(alive);
-            tokio::time::sleep(timeout).await;
-            let Some(alive) = session.upgrade() else { return };
+            let answered = tokio::time::timeout(timeout, pong).await.is_ok();
             if alive.is_closed() {
                 return;
             }
-            if alive.last_inbound() < sent {
+            if !answered {
                 tracing::debug!(sid = %alive.sid, "no pong: session closed");
                 alive.close(DisconnectReason::HeartbeatTimeout);
                 return;

@@ -46,8 +46,12 @@ fn engine_target(engine: Arc<EngineInner>) -> impl Filter<Extract = (Target,), E
                 };
                 let all = parse_query(&raw);
                 let get = |k: &str| all.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-                let Some(eio) = get("EIO") else {
-                    return Err(warp::reject::not_found());
+                // No EIO: a 0.9 request, unless it names an Engine.IO transport (then it is an
+                // Engine.IO request of an unsupported version).
+                let eio = match (get("EIO"), get("transport")) {
+                    (Some(eio), _) => eio,
+                    (None, Some(_)) => String::new(),
+                    (None, None) => return Err(warp::reject::not_found()),
                 };
                 let query = EngineQuery {
                     eio,
@@ -128,6 +132,15 @@ fn upgrade(
     }
     let target = match &query.sid {
         Some(sid) => match session_of(&engine, sid) {
+            // Already upgraded: a second WebSocket for the session is opened and closed at
+            // once, as the reference server does; the first one keeps the session.
+            Some(session) if session.transport() == Some(TransportKind::Websocket) => {
+                return ws
+                    .on_upgrade(|socket| async move {
+                        let _ = futures_util::SinkExt::close(&mut { socket }).await;
+                    })
+                    .into_response();
+            }
             Some(session) => Ok(session),
             None => return transports::error(EngineError::UnknownSid, &headers),
         },
@@ -226,7 +239,10 @@ where
         return transports::error(EngineError::UnknownSid, &headers);
     };
     match method {
-        Method::GET => wrap(transports::poll(&engine, &session, kind).await),
+        Method::GET => match transports::poll(&engine, &session, kind).await {
+            Ok(body) => wrap(body),
+            Err(e) => transports::error(e, &headers),
+        },
         Method::POST => {
             let decode: fn(&str) -> Option<String> = match query.jsonp {
                 Some(_) => form_payload,

@@ -32,7 +32,13 @@ pub(crate) fn new_session(engine: &Arc<EngineInner>, info: ConnectionInfo) -> Ar
     let session = engine.create_session(Protocol::V5, info);
     // Engine.IO 4 sessions are open from the handshake on.
     session.open_once();
-    inbound::spawn_heartbeat(&session, engine.config.ping_interval, engine.config.ping_timeout);
+    let config = &engine.config;
+    inbound::spawn_heartbeat(
+        &session,
+        config.ping_interval,
+        config.ping_timeout,
+        config.connect_timeout,
+    );
     session
 }
 
@@ -82,26 +88,53 @@ fn payload(frames: &[Frame]) -> String {
 
 /// The body of a long poll: what is queued, a noop when another transport takes over, a
 /// close packet when the session is over.
-pub(crate) async fn poll(engine: &Arc<EngineInner>, session: &Arc<Session>, kind: TransportKind) -> String {
+pub(crate) async fn poll(
+    engine: &Arc<EngineInner>,
+    session: &Arc<Session>,
+    kind: TransportKind,
+) -> Result<String, EngineError> {
+    match session.transport() {
+        // Upgraded: polling is over for this session.
+        Some(TransportKind::Websocket) => return Err(EngineError::BadRequest),
+        // A second poll while one is held: the reference server ends the session.
+        Some(TransportKind::XhrPolling | TransportKind::JsonpPolling) => {
+            tracing::debug!(sid = %session.sid, "overlapping polls: session closed");
+            session.close(DisconnectReason::ProtocolError);
+            return Err(EngineError::BadRequest);
+        }
+        _ => {}
+    }
+    // During an upgrade polls are answered at once, so that the client can switch.
+    if session.upgrading.load(std::sync::atomic::Ordering::Acquire) {
+        return Ok("6".to_owned());
+    }
     let Some(attachment) = session.attach(kind) else {
-        return closed_body(session);
+        return Ok(closed_body(session));
     };
     let _guard = AttachGuard {
         session,
         generation: attachment.generation,
     };
-    let hold = engine.config.ping_interval + engine.config.ping_timeout;
-    match tokio::time::timeout(hold, session.next_batch(attachment.generation)).await {
-        Ok(Batch::Frames(frames)) => payload(&frames),
-        Ok(Batch::Closed) => closed_body(session),
-        Ok(Batch::Superseded) | Err(_) => "6".to_owned(),
+    match tokio::time::timeout(
+        engine.config.polling_duration,
+        session.next_batch(attachment.generation),
+    )
+    .await
+    {
+        Ok(Batch::Frames(frames)) => Ok(payload(&frames)),
+        Ok(Batch::Closed) => Ok(closed_body(session)),
+        Ok(Batch::Superseded) | Err(_) => Ok("6".to_owned()),
     }
 }
 
+/// A closed session's last words (or a close packet when it has none).
 fn closed_body(session: &Session) -> String {
-    let mut frames = session.take_farewell();
-    frames.push(Frame::Text(Bytes::from_static(b"1")));
-    payload(&frames)
+    let farewell = session.take_farewell();
+    if farewell.is_empty() {
+        "1".to_owned()
+    } else {
+        payload(&farewell)
+    }
 }
 
 /// Reads a POSTed body and handles its packets; the answer (`ok`, or an error).
@@ -134,6 +167,9 @@ where
         Err(BodyError::TooLarge(_)) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, "payload too large"),
         Err(BodyError::Read(_)) => return refuse(StatusCode::BAD_REQUEST, "body could not be read"),
     };
+    if session.transport() == Some(TransportKind::Websocket) {
+        return error(EngineError::BadRequest, headers);
+    }
     let Some(raw) = std::str::from_utf8(&bytes).ok().and_then(decode) else {
         return refuse(StatusCode::BAD_REQUEST, "body is not valid text");
     };
@@ -183,14 +219,19 @@ pub(crate) async fn websocket(ws: WebSocket, engine: Arc<EngineInner>, target: R
             session
         }
         Ok(session) => {
-            if !probe(&engine, &session, &mut conn).await {
+            let upgraded = probe(&engine, &session, &mut conn).await;
+            if !upgraded {
+                // Polling goes on.
+                session.upgrading.store(false, std::sync::atomic::Ordering::Release);
                 conn.close(None).await;
                 return;
             }
             session
         }
     };
-    let Some(attachment) = session.attach(TransportKind::Websocket) else {
+    let attached = session.attach(TransportKind::Websocket);
+    session.upgrading.store(false, std::sync::atomic::Ordering::Release);
+    let Some(attachment) = attached else {
         conn.close(None).await;
         return;
     };
@@ -207,9 +248,7 @@ pub(crate) async fn websocket(ws: WebSocket, engine: Arc<EngineInner>, target: R
                     }
                 }
                 Batch::Closed => {
-                    let mut farewell = session.take_farewell();
-                    farewell.push(Frame::Text(Bytes::from_static(b"1")));
-                    write_frames(&mut conn, &farewell).await;
+                    write_frames(&mut conn, &session.take_farewell()).await;
                     break None;
                 }
                 Batch::Superseded => break None,
@@ -246,7 +285,11 @@ async fn probe(engine: &EngineInner, session: &Arc<Session>, conn: &mut WarpConn
                 if !(conn.feed(&pong).await && conn.flush().await) {
                     return false;
                 }
-                session.push(Frame::Text(Bytes::from_static(b"6")));
+                // Release the pending poll, if one is held; later polls get a noop at once.
+                session.upgrading.store(true, std::sync::atomic::Ordering::Release);
+                if session.is_polling() {
+                    session.push(Frame::Text(Bytes::from_static(b"6")));
+                }
             }
             Ok(Some(EnginePacket::Upgrade)) => return true,
             Ok(_) => {}
