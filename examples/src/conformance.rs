@@ -110,3 +110,26 @@ pub fn server() -> SocketIo {
         .namespace(Custom)
         .build()
 }
+
+/// Sends every message back: the raw Engine.IO application the engine.io-protocol suite
+/// talks to.
+pub struct EngineEcho;
+
+impl socketio_runtime::raw_engine::EngineHandler for EngineEcho {
+    fn on_message(
+        &self,
+        conn: &socketio_runtime::raw_engine::EngineConn,
+        message: socketio_runtime::raw_engine::EngineMessage,
+    ) {
+        conn.send(message);
+    }
+}
+
+/// The plain Engine.IO echo at `/engine.io/`, with the same settings.
+pub fn engine_echo() -> SocketIo {
+    SocketIo::builder()
+        .config(config())
+        .resource("engine.io")
+        .engine_handler(EngineEcho)
+        .build()
+}

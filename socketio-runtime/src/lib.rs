@@ -22,6 +22,7 @@ pub mod origin;
 pub mod packet;
 pub mod policy;
 pub mod protocol;
+pub mod raw_engine;
 pub mod rooms;
 pub mod schema;
 mod serve;

@@ -49,6 +49,7 @@ impl SocketIo {
             config: Config::default(),
             namespaces: Vec::new(),
             adapter: LocalAdapter::factory(),
+            raw: None,
         }
     }
 
@@ -73,6 +74,10 @@ impl SocketIo {
     /// rejects the rest, so it combines with `.or(other_routes)`.
     pub fn routes(&self) -> warp::filters::BoxedFilter<(Response,)> {
         let v5 = crate::protocol::v5::routes::filter(self.engine.clone());
+        if self.engine.raw.is_some() {
+            // A plain Engine.IO server has no Socket.IO, so no 0.9 either.
+            return v5;
+        }
         let v1 = crate::protocol::v1::routes::filter(self.engine.clone());
         v5.or(v1).unify().boxed()
     }
@@ -115,6 +120,7 @@ pub struct SocketIoBuilder {
     config: Config,
     namespaces: Vec<(TypeId, &'static str, Arc<dyn ErasedNamespace>)>,
     adapter: AdapterFactory,
+    raw: Option<Arc<dyn crate::raw_engine::EngineHandler>>,
 }
 
 impl SocketIoBuilder {
@@ -197,6 +203,13 @@ impl SocketIoBuilder {
         self
     }
 
+    /// Makes this a plain Engine.IO 4 server: clients' messages go to `handler`, with no
+    /// Socket.IO layer (and no namespaces). 0.9 clients are not served.
+    pub fn engine_handler(mut self, handler: impl crate::raw_engine::EngineHandler) -> Self {
+        self.raw = Some(Arc::new(handler));
+        self
+    }
+
     /// The adapter carrying broadcasts (default: in memory).
     pub fn adapter(mut self, factory: AdapterFactory) -> Self {
         self.adapter = factory;
@@ -233,7 +246,7 @@ impl SocketIoBuilder {
             by_type.insert(type_id, ns);
         }
         SocketIo {
-            engine: Arc::new(EngineInner::new(Arc::new(self.config), by_path)),
+            engine: Arc::new(EngineInner::new(Arc::new(self.config), by_path, self.raw)),
             by_type: Arc::new(by_type),
         }
     }

@@ -142,3 +142,28 @@ async fn resource_captures_reach_on_connect() {
     assert_eq!(client.get("/socket.io/1/?t=1").await.text(), "Welcome to socket.io.");
     assert_eq!(client.get("/elsewhere/1/").await.status, 404);
 }
+
+/// `io.routes().or(other)`: a request the Socket.IO filter does not own keeps its body for
+/// the routes after it (the filter must not take the body before it knows the path).
+#[tokio::test]
+async fn other_routes_after_socketio_get_their_request_body() {
+    use warp::Filter;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("an address");
+    let api = warp::post()
+        .and(warp::path("api"))
+        .and(warp::body::bytes())
+        .map(|body: bytes::Bytes| warp::reply::Reply::into_response(format!("got {}", String::from_utf8_lossy(&body))))
+        .boxed();
+    let io = SocketIo::builder().namespace(Echo).build();
+    let task = tokio::spawn(async move { io.serve_with(listener, api).await });
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = b"POST /api HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello";
+    tokio::io::AsyncWriteExt::write_all(&mut stream, request)
+        .await
+        .expect("write");
+    let response = socketio_tests::read_response(&mut stream).await.expect("a response");
+    assert_eq!(response.status, 200);
+    assert_eq!(response.text(), "got hello");
+    task.abort();
+}

@@ -53,15 +53,22 @@ impl ConnectionInfo {
 pub(crate) struct EngineInner {
     pub config: Arc<Config>,
     pub namespaces: HashMap<String, Arc<NsCore>>,
+    /// Set for a plain Engine.IO server: messages go to it, not to Socket.IO.
+    pub raw: Option<Arc<dyn crate::raw_engine::EngineHandler>>,
     sessions: RwLock<HashMap<Arc<str>, Arc<Session>>>,
     reaper: Once,
 }
 
 impl EngineInner {
-    pub fn new(config: Arc<Config>, namespaces: HashMap<String, Arc<NsCore>>) -> Self {
+    pub fn new(
+        config: Arc<Config>,
+        namespaces: HashMap<String, Arc<NsCore>>,
+        raw: Option<Arc<dyn crate::raw_engine::EngineHandler>>,
+    ) -> Self {
         EngineInner {
             config,
             namespaces,
+            raw,
             sessions: RwLock::new(HashMap::new()),
             reaper: Once::new(),
         }

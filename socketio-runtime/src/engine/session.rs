@@ -135,6 +135,8 @@ pub struct Session {
     pub(crate) data: Extensions,
     /// Woken by each Engine.IO pong.
     pub(crate) pong: Notify,
+    /// When the answer to the last Engine.IO ping is due (cleared by the pong).
+    pub(crate) pong_due: Mutex<Option<Instant>>,
     /// An Engine.IO 4 WebSocket is between its probe and its upgrade.
     pub(crate) upgrading: std::sync::atomic::AtomicBool,
     /// A Socket.IO 4 binary packet waiting for its attachments.
@@ -180,6 +182,7 @@ impl Session {
             data: Extensions::default(),
             pending_binary: Mutex::new(None),
             pong: Notify::new(),
+            pong_due: Mutex::new(None),
             upgrading: std::sync::atomic::AtomicBool::new(false),
             created: now,
         }
@@ -268,6 +271,13 @@ impl Session {
     /// The transport currently attached.
     pub fn transport(&self) -> Option<TransportKind> {
         self.state().transport.map(|t| t.0)
+    }
+
+    /// `true` if a ping went unanswered past its deadline (the heartbeat task is about to
+    /// close the session; a request arriving first must not find it alive).
+    pub fn pong_overdue(&self) -> bool {
+        let due = *self.pong_due.lock().unwrap_or_else(|e| e.into_inner());
+        due.is_some_and(|due| Instant::now() >= due)
     }
 
     /// Whether a long poll is held now.

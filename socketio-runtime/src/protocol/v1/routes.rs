@@ -65,7 +65,21 @@ pub(crate) fn filter(engine: Arc<EngineInner>) -> warp::filters::BoxedFilter<(Re
             }
             websocket::upgrade(ws, engine, sid, kind).into_response()
         });
-    let http = warp::method()
+    // Also checked before the body is taken: a later `.or(..)` route may need the body.
+    let for_http = engine.clone();
+    let ours = warp::path::full()
+        .and_then(move |full: FullPath| {
+            let engine = for_http.clone();
+            async move {
+                match path::parse(&engine.config.resource, full.as_str()) {
+                    Some(_) => Ok(()),
+                    None => Err(warp::reject::not_found()),
+                }
+            }
+        })
+        .untuple_one();
+    let http = ours
+        .and(warp::method())
         .and(warp::path::full())
         .and(raw_query())
         .and(warp::header::headers_cloned())

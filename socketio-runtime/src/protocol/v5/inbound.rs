@@ -10,6 +10,7 @@ use bytes::Bytes;
 use super::codec::{self, SioKind, SioPacket};
 use super::engine_codec::EnginePacket;
 use crate::client;
+use crate::config::TransportKind;
 use crate::engine::session::Frame;
 use crate::engine::{DisconnectReason, EngineInner, Session};
 use crate::namespace::ConnectRequest;
@@ -35,6 +36,14 @@ pub(crate) async fn handle(
 ) -> Result<(), InboundError> {
     session.touch();
     match packet {
+        EnginePacket::Message(text) if engine.raw.is_some() => {
+            raw_message(engine, session, crate::raw_engine::EngineMessage::Text(text));
+            Ok(())
+        }
+        EnginePacket::Binary(data) if engine.raw.is_some() => {
+            raw_message(engine, session, crate::raw_engine::EngineMessage::Binary(data));
+            Ok(())
+        }
         EnginePacket::Message(text) => {
             let sio = codec::decode(&text).map_err(|e| InboundError::Packet(e.to_string()))?;
             if sio.kind.is_binary() {
@@ -52,11 +61,18 @@ pub(crate) async fn handle(
         EnginePacket::Binary(data) => attachment(engine, session, data).await,
         EnginePacket::Close => Err(InboundError::Closed),
         EnginePacket::Pong(_) => {
+            *session.pong_due.lock().unwrap_or_else(|e| e.into_inner()) = None;
             session.pong.notify_waiters();
             Ok(())
         }
         // No meaning upstream.
         EnginePacket::Ping(_) | EnginePacket::Noop | EnginePacket::Upgrade | EnginePacket::Open(_) => Ok(()),
+    }
+}
+
+fn raw_message(engine: &EngineInner, session: &Arc<Session>, message: crate::raw_engine::EngineMessage) {
+    if let Some(handler) = &engine.raw {
+        handler.on_message(&crate::raw_engine::EngineConn::new(session.clone()), message);
     }
 }
 
@@ -168,11 +184,14 @@ pub(crate) async fn handle_all(
         if let Err(e) = handle(engine, session, packet).await {
             tracing::debug!(sid = %session.sid, error = %e, "session ends");
             match e {
-                // A held poll is released with a noop, as the reference server does.
-                InboundError::Closed if session.is_polling() => session.close_with_farewell(
-                    Frame::Text(Bytes::from_static(b"6")),
-                    DisconnectReason::ClientDisconnect,
-                ),
+                // A polling client's close leaves a noop for the poll in flight (the
+                // reference server releases a held poll with it; a poll that races the
+                // close gets it too), then the sid is unknown.
+                InboundError::Closed if session.transport() != Some(TransportKind::Websocket) => session
+                    .close_with_farewell(
+                        Frame::Text(Bytes::from_static(b"6")),
+                        DisconnectReason::ClientDisconnect,
+                    ),
                 InboundError::Closed => session.close(DisconnectReason::ClientDisconnect),
                 InboundError::Packet(_) => session.close(DisconnectReason::ProtocolError),
             }
@@ -184,21 +203,23 @@ pub(crate) async fn handle_all(
 
 /// Pings `interval` after the previous pong (or the handshake) and closes the session
 /// when no pong comes within `timeout`; closes a session that joined no namespace within
-/// `connect_timeout`. Ends with the session.
+/// `connect_timeout` (when given). Ends with the session.
 pub(crate) fn spawn_heartbeat(
     session: &Arc<Session>,
     interval: Duration,
     timeout: Duration,
-    connect_timeout: Duration,
+    connect_timeout: Option<Duration>,
 ) {
     let weak: Weak<Session> = Arc::downgrade(session);
     tokio::spawn(async move {
         let ping = Frame::Text(Bytes::from_static(b"2"));
-        let connect_deadline = tokio::time::Instant::now() + connect_timeout;
+        // Deadlines follow the schedule, not the moment this task happens to wake up.
+        let mut next_ping = tokio::time::Instant::now() + interval;
+        let connect_deadline = connect_timeout.map(|t| tokio::time::Instant::now() + t);
         loop {
-            tokio::time::sleep(interval).await;
+            tokio::time::sleep_until(next_ping).await;
             let Some(alive) = weak.upgrade() else { return };
-            if tokio::time::Instant::now() >= connect_deadline && alive.socket_count() == 0 {
+            if connect_deadline.is_some_and(|deadline| next_ping >= deadline) && alive.socket_count() == 0 {
                 tracing::debug!(sid = %alive.sid, "no namespace joined in time: session closed");
                 alive.close(DisconnectReason::HandshakeExpired);
                 return;
@@ -206,10 +227,12 @@ pub(crate) fn spawn_heartbeat(
             let pong = alive.pong.notified();
             tokio::pin!(pong);
             pong.as_mut().enable();
+            let pong_due = next_ping + timeout;
+            *alive.pong_due.lock().unwrap_or_else(|e| e.into_inner()) = Some(pong_due.into_std());
             if !alive.push(ping.clone()) {
                 return;
             }
-            let answered = tokio::time::timeout(timeout, pong).await.is_ok();
+            let answered = tokio::time::timeout_at(pong_due, pong).await.is_ok();
             if alive.is_closed() {
                 return;
             }
@@ -218,6 +241,7 @@ pub(crate) fn spawn_heartbeat(
                 alive.close(DisconnectReason::HeartbeatTimeout);
                 return;
             }
+            next_ping = tokio::time::Instant::now() + interval;
         }
     });
 }

@@ -134,7 +134,10 @@ fn upgrade(
         Some(sid) => match session_of(&engine, sid) {
             // Already upgraded: a second WebSocket for the session is opened and closed at
             // once, as the reference server does; the first one keeps the session.
-            Some(session) if session.transport() == Some(TransportKind::Websocket) => {
+            Some(session)
+                if session.transport() == Some(TransportKind::Websocket)
+                    || session.upgrading.load(std::sync::atomic::Ordering::Acquire) =>
+            {
                 return ws
                     .on_upgrade(|socket| async move {
                         let _ = futures_util::SinkExt::close(&mut { socket }).await;
@@ -238,6 +241,10 @@ where
     let Some(session) = session_of(&engine, sid) else {
         return transports::error(EngineError::UnknownSid, &headers);
     };
+    if session.pong_overdue() {
+        session.close(crate::engine::DisconnectReason::HeartbeatTimeout);
+        return transports::error(EngineError::UnknownSid, &headers);
+    }
     match method {
         Method::GET => match transports::poll(&engine, &session, kind).await {
             Ok(body) => wrap(body),

@@ -37,7 +37,8 @@ pub(crate) fn new_session(engine: &Arc<EngineInner>, info: ConnectionInfo) -> Ar
         &session,
         config.ping_interval,
         config.ping_timeout,
-        config.connect_timeout,
+        // A plain Engine.IO session has no namespace to join.
+        engine.raw.is_none().then_some(config.connect_timeout),
     );
     session
 }
@@ -104,9 +105,22 @@ pub(crate) async fn poll(
         }
         _ => {}
     }
-    // During an upgrade polls are answered at once, so that the client can switch.
+    // During an upgrade a poll waits a moment for its outcome (as the reference server
+    // checks every 100 ms): upgraded, the poll is refused; still upgrading, it gets a noop
+    // so that the client can switch.
     if session.upgrading.load(std::sync::atomic::Ordering::Acquire) {
-        return Ok("6".to_owned());
+        for _ in 0..10 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            if session.transport() == Some(TransportKind::Websocket) {
+                return Err(EngineError::BadRequest);
+            }
+            if !session.upgrading.load(std::sync::atomic::Ordering::Acquire) {
+                break;
+            }
+        }
+        if session.upgrading.load(std::sync::atomic::Ordering::Acquire) {
+            return Ok("6".to_owned());
+        }
     }
     let Some(attachment) = session.attach(kind) else {
         return Ok(closed_body(session));
@@ -219,6 +233,9 @@ pub(crate) async fn websocket(ws: WebSocket, engine: Arc<EngineInner>, target: R
             session
         }
         Ok(session) => {
+            // Upgrading from now on, as the reference server does when the probe connection
+            // opens: polls get noops, a second WebSocket is closed.
+            session.upgrading.store(true, std::sync::atomic::Ordering::Release);
             let upgraded = probe(&engine, &session, &mut conn).await;
             if !upgraded {
                 // Polling goes on.
