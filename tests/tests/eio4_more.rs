@@ -1,0 +1,70 @@
+//! Engine.IO 4 beyond the official suite: JSONP polling (`j=`), and bad input that ends
+//! only the offending session.
+
+use std::time::Duration;
+
+use socketio_runtime::TransportKind;
+use socketio_tests::eio4::{assert_engine_error, calm_server, config_with_pings, server_with};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jsonp_polling_wraps_bodies_and_reads_form_posts() {
+    let mut config = config_with_pings(Duration::from_secs(5), Duration::from_secs(5));
+    config.transports.push(TransportKind::JsonpPolling);
+    let server = server_with(config).await;
+    let client = server.client();
+    let open = client.get("/socket.io/?EIO=4&transport=polling&j=3").await;
+    assert_eq!(open.status, 200);
+    assert_eq!(open.media_type().as_deref(), Some("text/javascript"));
+    let body = open.text();
+    assert!(body.starts_with("___eio[3](\"0{\\\"sid\\\":\\\""), "{body}");
+    assert!(body.ends_with("\");"), "{body}");
+    let sid = body
+        .split("\\\"sid\\\":\\\"")
+        .nth(1)
+        .and_then(|s| s.split("\\\"").next())
+        .expect("a sid");
+    let path = format!("/socket.io/?EIO=4&transport=polling&j=3&sid={sid}");
+    // A form field `d` carries the payload: connect to `/`, then an event with an ack.
+    let form = "d=40%1E421%5B%22message-with-ack%22%2C%22a%E2%80%A8b%22%5D";
+    let posted = client
+        .request(
+            "POST",
+            &path,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            form.as_bytes(),
+        )
+        .await;
+    assert_eq!(posted.status, 200, "{}", posted.text());
+    assert_eq!(posted.text(), "ok");
+    let mut seen = String::new();
+    while !seen.contains("431[") {
+        let poll = client.get(&path).await;
+        assert!(poll.text().starts_with("___eio[3](\""), "{}", poll.text());
+        seen.push_str(poll.text());
+    }
+    // The ack, inside a JS string literal, with U+2028 escaped.
+    assert!(seen.contains(r#"431[\"a\u2028b\"]"#), "{seen}");
+    assert!(!seen.contains('\u{2028}'), "a raw U+2028 would end the string literal");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_ends_only_the_offending_session() {
+    let server = calm_server().await;
+    let eio = server.eio();
+    let bystander = eio.open_polling_connected().await;
+    for bad in ["4abc", "42{}", "not a packet", "4", "45-[\"x\"]"] {
+        let victim = eio.open_polling_connected().await;
+        let res = eio.post(&victim, bad).await;
+        assert_eq!(res.status, 400, "{bad}: {}", res.text());
+        let after = eio.poll_within(&victim, Duration::from_secs(5)).await;
+        assert_engine_error(&after, 400, 1, "Session ID unknown");
+        // The bystander still answers: an ack for its event comes back.
+        eio.push(&bystander, r#"421["message-with-ack","still here"]"#).await;
+        let mut got = String::new();
+        while !got.contains("431[") {
+            got.push_str(&eio.poll(&bystander).await);
+        }
+        assert!(got.contains(r#"431["still here"]"#), "{got}");
+    }
+    socketio_tests::assert_no_server_panic();
+}
