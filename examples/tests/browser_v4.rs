@@ -9,37 +9,11 @@
 
 mod support;
 
-use std::path::Path;
-use std::time::{Duration, Instant};
-
-use support::{node, require_node_modules, Server};
-
 const SCRIPT: &str = "tests/browser/v4-transports.js";
 const ECHO: &str = env!("CARGO_BIN_EXE_echo");
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-/// Longer than the script's own 30 s limit, so that its verdict (which comes after the
-/// browser is closed) is what a failure shows.
-const WITHIN: Duration = Duration::from_secs(45);
-
-fn require_chromium() {
-    assert!(
-        Path::new(CHROMIUM).is_file(),
-        "{CHROMIUM} is missing: install Debian's chromium \
-         (`apt-get update && apt-get install -y chromium`; .ci/run does this)"
-    );
-}
 
 fn over(mode: &str) {
-    require_chromium();
-    require_node_modules("playwright-core");
-    require_node_modules("socket.io-client");
-    let server = Server::start(ECHO);
-    let started = Instant::now();
-    let mut browser = node(SCRIPT, &[&server.url(), mode]);
-    let last = browser.wait_for(WITHIN, |l| l.starts_with("ok ") || l.starts_with("fail "));
-    assert_eq!(last, format!("ok {mode}"), "output:\n{}", browser.seen.join("\n"));
-    eprintln!("v4 {mode} in Chromium: {:.1?}", started.elapsed());
+    support::browser_scenario(ECHO, SCRIPT, "socket.io-client", mode);
 }
 
 #[test]

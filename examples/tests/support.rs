@@ -149,3 +149,28 @@ pub fn run_ok(script: &str, scenario: &str, args: &[&str], within: Duration) {
     let last = client.wait_for(within, |l| l.starts_with("ok ") || l.starts_with("fail "));
     assert_eq!(last, format!("ok {scenario}"), "output:\n{}", client.seen.join("\n"));
 }
+
+/// Debian's Chromium, which the browser tests drive through playwright-core.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Runs a browser scenario script (`<script> <baseUrl> <mode>`, printing `ok <mode>` or
+/// `fail <mode>: …`) against a fresh `binary` server, with Chromium and the npm packages
+/// checked first: a missing one fails the test rather than skip it.
+pub fn browser_scenario(binary: &'static str, script: &str, client_package: &str, mode: &str) {
+    assert!(
+        std::path::Path::new(CHROMIUM).is_file(),
+        "{CHROMIUM} is missing: install Debian's chromium \
+         (`apt-get update && apt-get install -y chromium`; .ci/run does this)"
+    );
+    require_node_modules("playwright-core");
+    require_node_modules(client_package);
+    let server = Server::start(binary);
+    let started = Instant::now();
+    let mut browser = node(script, &[&server.url(), mode]);
+    // Longer than the scripts' own 30 s limit, so that their verdict is what a failure shows.
+    let last = browser.wait_for(Duration::from_secs(45), |l| {
+        l.starts_with("ok ") || l.starts_with("fail ")
+    });
+    assert_eq!(last, format!("ok {mode}"), "output:\n{}", browser.seen.join("\n"));
+    eprintln!("{script} {mode}: {:.1?}", started.elapsed());
+}
