@@ -2,6 +2,7 @@
 //! binary shares: logging and binding `127.0.0.1:$PORT`.
 
 pub mod admin;
+pub mod bench;
 pub mod chat;
 pub mod conformance;
 pub mod echo;

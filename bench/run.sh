@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Issue 7: measures the project's server (examples' bench_server) against a bare
+# tokio-tungstenite server doing the same wire work (bench-baseline), and prints the
+# ratios project/baseline.
+#
+#   bash bench/run.sh
+#
+# Each server runs pinned to core 0, the load generator to core 1, loopback only. Every
+# scenario gets a fresh server process (so RSS and CPU figures are its own). About two
+# minutes after the build; every step is under `timeout`, and the trap stops whatever
+# this script started.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+ECHO_CLIENTS=50
+ECHO_SECONDS=5
+FANOUT_RECEIVERS=1000
+FANOUT_ROUNDS=2000
+IDLE_COUNT=5000
+IDLE_HOLD=2
+CONNECT_COUNT=5000
+SERVER_CORE=0
+LOAD_CORE=1
+
+if [ "$(nproc)" -lt 2 ]; then
+    echo "run.sh: needs two cores (server on $SERVER_CORE, load on $LOAD_CORE)" >&2
+    exit 1
+fi
+# 5000 idle connections take 5000 descriptors on each side.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((IDLE_COUNT + 1000)) ]; then
+    echo "run.sh: ulimit -n is $(ulimit -n); need more than $((IDLE_COUNT + 1000))" >&2
+    exit 1
+fi
+
+echo "== building (release)"
+cargo build --release --quiet -p socketio-examples --bin bench_server -p socketio-bench \
+    --bin bench-load --bin bench-baseline
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+
+WORK="$(mktemp -d)"
+SERVER_PID=""
+stop_server() {
+    if [ -n "$SERVER_PID" ]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=""
+    fi
+}
+cleanup() {
+    stop_server
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start_server <binary>: starts it on a free port (PORT=0), sets SERVER_PID and PORT.
+start_server() {
+    local log="$WORK/server.log"
+    : >"$log"
+    PORT=0 taskset -c "$SERVER_CORE" "$BIN/$1" >"$log" 2>&1 &
+    SERVER_PID=$!
+    PORT=""
+    for _ in $(seq 1 100); do
+        PORT="$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$log")"
+        [ -n "$PORT" ] && return 0
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "run.sh: $1 did not start:" >&2
+    cat "$log" >&2
+    exit 1
+}
+
+# load <server binary> <scenario> <args...>: a fresh server, one load run; prints and
+# keeps the load generator's output in $WORK/<server>.<scenario>.
+load() {
+    local server="$1" scenario="$2"
+    shift 2
+    start_server "$server"
+    local out="$WORK/$server.$scenario"
+    if ! timeout 120 taskset -c "$LOAD_CORE" "$BIN/bench-load" "$scenario" --port "$PORT" \
+        --pid "$SERVER_PID" "$@" >"$out"; then
+        echo "run.sh: $scenario against $server failed" >&2
+        cat "$out" "$WORK/server.log" >&2
+        exit 1
+    fi
+    sed "s|^|  [$server] |" "$out"
+    stop_server
+}
+
+# field <server> <scenario> <key> [line filter]: a key=value figure from a run's output.
+field() {
+    grep -e "${4:-}" "$WORK/$1.$2" | grep -o "$3=[0-9.]*" | tail -n 1 | cut -d= -f2
+}
+
+for server in bench_server bench-baseline; do
+    echo "== $server"
+    load "$server" echo --clients "$ECHO_CLIENTS" --seconds "$ECHO_SECONDS"
+    load "$server" fanout --receivers "$FANOUT_RECEIVERS" --rounds "$FANOUT_ROUNDS"
+    load "$server" idle --count "$IDLE_COUNT" --hold "$IDLE_HOLD"
+    load "$server" connect --count "$CONNECT_COUNT"
+done
+
+row() {
+    local label="$1" scenario="$2" key="$3" filter="${4:-}"
+    local p b
+    p="$(field bench_server "$scenario" "$key" "$filter")"
+    b="$(field bench-baseline "$scenario" "$key" "$filter")"
+    awk -v l="$label" -v p="$p" -v b="$b" \
+        'BEGIN { printf "%-44s %12s %12s %8s\n", l, p, b, (b > 0 ? sprintf("%.2f", p / b) : "n/a") }'
+}
+
+echo
+echo "== project (bench_server) / baseline (bare tokio-tungstenite); server on core $SERVER_CORE"
+printf "%-44s %12s %12s %8s\n" "figure" "project" "baseline" "ratio"
+row "echo ($ECHO_CLIENTS clients): server CPU us per ack" echo cpu_us_per_ack
+row "echo ($ECHO_CLIENTS clients): acks/s" echo acks_per_s
+row "echo ($ECHO_CLIENTS clients): p99 latency us" echo p99_us
+row "fan-out ($FANOUT_RECEIVERS receivers): CPU us per message" fanout cpu_us_per_msg
+row "fan-out ($FANOUT_RECEIVERS receivers): messages/s" fanout msgs_per_s
+row "idle ($IDLE_COUNT connections): KB each" idle kb_per_conn
+row "connect, sequential: connects/s" connect connects_per_s mode=sequential
+row "connect, 64 concurrent: connects/s" connect connects_per_s mode=concurrent
+row "connect, concurrent: CPU us per connect" connect cpu_us_per_connect mode=concurrent
