@@ -4,9 +4,11 @@
 use std::sync::Arc;
 
 use bytes::{Buf, Bytes};
+use futures_util::stream::SplitSink;
 use futures_util::Stream;
+use futures_util::{SinkExt, StreamExt};
 use tokio::time::sleep_until;
-use warp::filters::ws::WebSocket;
+use warp::filters::ws::{Message, WebSocket};
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
@@ -17,7 +19,7 @@ use crate::engine::session::{Batch, Frame};
 use crate::engine::{ConnectionInfo, DisconnectReason, EngineInner, Session};
 use crate::protocol::v1::http::{read_body, text, BodyError, TEXT_PLAIN};
 use crate::protocol::v1::transports::message_loop::{Inbound, MessageConn};
-use crate::protocol::v1::transports::websocket::WarpConn;
+use crate::protocol::v1::transports::websocket::{inbound_of, WarpConn};
 use crate::protocol::v1::transports::AttachGuard;
 use crate::protocol::Protocol;
 
@@ -197,19 +199,6 @@ where
     }
 }
 
-async fn write_frames(conn: &mut WarpConn, frames: &[Frame]) -> bool {
-    for frame in flat(frames) {
-        let ok = match frame {
-            Frame::Binary(data) => conn.feed_binary(data).await,
-            text => conn.feed(text.as_str()).await,
-        };
-        if !ok {
-            return false;
-        }
-    }
-    conn.flush().await
-}
-
 fn decode_message(msg: Inbound) -> Result<Option<EnginePacket>, ()> {
     match msg {
         Inbound::Text(text) => engine_codec::decode_text(&text).map(Some).map_err(|_| ()),
@@ -256,21 +245,33 @@ pub(crate) async fn websocket(ws: WebSocket, engine: Arc<EngineInner>, target: R
         session: &session,
         generation: attachment.generation,
     };
-    let ended = loop {
-        tokio::select! {
-            batch = session.next_batch(attachment.generation) => match batch {
+    // Writing runs in its own task: a read is then attempted only when data arrives (a
+    // read attempt after every write costs tungstenite a zero-fill of its read buffer).
+    let WarpConn { mut tx, mut rx } = conn;
+    let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<Option<DisconnectReason>>();
+    let writer_session = session.clone();
+    let generation = attachment.generation;
+    tokio::spawn(async move {
+        let ended = loop {
+            match writer_session.next_batch(generation).await {
                 Batch::Frames(frames) => {
-                    if !write_frames(&mut conn, &frames).await {
+                    if !send_frames(&mut tx, &frames).await {
                         break Some(DisconnectReason::TransportClose);
                     }
                 }
                 Batch::Closed => {
-                    write_frames(&mut conn, &session.take_farewell()).await;
+                    send_frames(&mut tx, &writer_session.take_farewell()).await;
                     break None;
                 }
                 Batch::Superseded => break None,
-            },
-            incoming = conn.recv() => match incoming.map_err(|_| ()).and_then(decode_message) {
+            }
+        };
+        let _ = tx.close().await;
+        let _ = done_tx.send(ended);
+    });
+    let ended = loop {
+        tokio::select! {
+            incoming = rx.next() => match inbound_of(incoming).map_err(|_| ()).and_then(decode_message) {
                 Ok(Some(packet)) => {
                     if inbound::handle_all(&engine, &session, vec![packet]).await.is_err() {
                         break None;
@@ -279,12 +280,27 @@ pub(crate) async fn websocket(ws: WebSocket, engine: Arc<EngineInner>, target: R
                 Ok(None) => session.touch(),
                 Err(()) => break Some(DisconnectReason::TransportClose),
             },
+            writer_ended = &mut done_rx => break writer_ended.unwrap_or(None),
         }
     };
     if let Some(reason) = ended {
         session.close(reason);
     }
-    conn.close(None).await;
+}
+
+/// Writes frames (a binary packet's parts in order) and flushes; `false` if the
+/// connection is gone.
+async fn send_frames(tx: &mut SplitSink<WebSocket, Message>, frames: &[Frame]) -> bool {
+    for frame in flat(frames) {
+        let message = match frame {
+            Frame::Binary(data) => Message::binary(data.clone()),
+            text => Message::text(text.as_str()),
+        };
+        if tx.feed(message).await.is_err() {
+            return false;
+        }
+    }
+    tx.flush().await.is_ok()
 }
 
 /// The upgrade handshake: `2probe` is answered `3probe`, the pending poll is released with

@@ -147,11 +147,6 @@ impl MessageConn for HixieConn {
         true
     }
 
-    async fn feed_binary(&mut self, _data: &[u8]) -> bool {
-        // hixie-76 carries text only (and only 0.9 sessions use it).
-        false
-    }
-
     async fn flush(&mut self) -> bool {
         let ok = self.stream.write_all(&self.outbox).await.is_ok();
         self.outbox.clear();

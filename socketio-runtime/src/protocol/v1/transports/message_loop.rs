@@ -32,8 +32,6 @@ pub(crate) enum Inbound {
 pub(crate) trait MessageConn: Send {
     /// Queues a text message.
     fn feed(&mut self, text: &str) -> impl Future<Output = bool> + Send;
-    /// Queues a binary message; `false` where the connection cannot carry one.
-    fn feed_binary(&mut self, data: &[u8]) -> impl Future<Output = bool> + Send;
     /// Writes what was queued; `false` when the connection is gone.
     fn flush(&mut self) -> impl Future<Output = bool> + Send;
     /// The next message, or an error text. Must be cancel-safe.

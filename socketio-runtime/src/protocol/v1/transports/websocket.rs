@@ -22,8 +22,20 @@ pub(crate) fn upgrade(ws: Ws, engine: Arc<EngineInner>, sid: String, kind: Trans
 
 /// A warp WebSocket as a message connection.
 pub(crate) struct WarpConn {
-    tx: SplitSink<WebSocket, Message>,
-    rx: SplitStream<WebSocket>,
+    pub(crate) tx: SplitSink<WebSocket, Message>,
+    pub(crate) rx: SplitStream<WebSocket>,
+}
+
+/// What a WebSocket read gave, as a message connection sees it.
+pub(crate) fn inbound_of(item: Option<Result<Message, warp::Error>>) -> Result<Inbound, String> {
+    match item {
+        Some(Ok(msg)) if msg.is_text() => Ok(Inbound::Text(msg.to_str().unwrap_or_default().to_owned())),
+        Some(Ok(msg)) if msg.is_close() => Ok(Inbound::Closed),
+        Some(Ok(msg)) if msg.is_binary() => Ok(Inbound::Binary(msg.into_bytes().to_vec())),
+        Some(Ok(_)) => Ok(Inbound::Control),
+        Some(Err(e)) => Err(e.to_string()),
+        None => Ok(Inbound::Closed),
+    }
 }
 
 impl WarpConn {
@@ -38,23 +50,12 @@ impl MessageConn for WarpConn {
         self.tx.feed(Message::text(text)).await.is_ok()
     }
 
-    async fn feed_binary(&mut self, data: &[u8]) -> bool {
-        self.tx.feed(Message::binary(data.to_vec())).await.is_ok()
-    }
-
     async fn flush(&mut self) -> bool {
         self.tx.flush().await.is_ok()
     }
 
     async fn recv(&mut self) -> Result<Inbound, String> {
-        match self.rx.next().await {
-            Some(Ok(msg)) if msg.is_text() => Ok(Inbound::Text(msg.to_str().unwrap_or_default().to_owned())),
-            Some(Ok(msg)) if msg.is_close() => Ok(Inbound::Closed),
-            Some(Ok(msg)) if msg.is_binary() => Ok(Inbound::Binary(msg.into_bytes().to_vec())),
-            Some(Ok(_)) => Ok(Inbound::Control),
-            Some(Err(e)) => Err(e.to_string()),
-            None => Ok(Inbound::Closed),
-        }
+        inbound_of(self.rx.next().await)
     }
 
     async fn close(&mut self, reason: Option<DisconnectReason>) {
