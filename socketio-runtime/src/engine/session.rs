@@ -293,6 +293,11 @@ impl Session {
         self.sockets.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 
+    /// Why the session ended, once it has.
+    pub fn close_reason(&self) -> Option<DisconnectReason> {
+        self.state().closed
+    }
+
     /// `true` once the session has ended.
     pub fn is_closed(&self) -> bool {
         self.state().closed.is_some()

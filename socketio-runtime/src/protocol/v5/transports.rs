@@ -18,7 +18,7 @@ use crate::config::TransportKind;
 use crate::engine::session::{Batch, Frame};
 use crate::engine::{ConnectionInfo, DisconnectReason, EngineInner, Session};
 use crate::protocol::v1::http::{read_body, text, BodyError, TEXT_PLAIN};
-use crate::protocol::v1::transports::message_loop::{Inbound, MessageConn};
+use crate::protocol::v1::transports::message_loop::{Inbound, MessageReader, MessageWriter};
 use crate::protocol::v1::transports::websocket::{inbound_of, WarpConn};
 use crate::protocol::v1::transports::AttachGuard;
 use crate::protocol::Protocol;

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use bytes::{Buf, BytesMut};
 use md5::{Digest, Md5};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
-use super::message_loop::{self, Inbound, MessageConn};
+use super::message_loop::{self, Inbound, MessageReader, MessageWriter};
 use crate::config::TransportKind;
 use crate::engine::{DisconnectReason, EngineInner};
 use crate::protocol::v1::path::{self, Route};
@@ -111,15 +112,20 @@ fn response_head(request: &HixieRequest) -> String {
     head
 }
 
-/// A hixie-76 connection after the handshake.
-struct HixieConn {
-    stream: TcpStream,
+/// The reading half of a hixie-76 connection after the handshake.
+struct HixieReader {
+    half: OwnedReadHalf,
     inbox: BytesMut,
-    outbox: Vec<u8>,
     max_message: usize,
 }
 
-impl HixieConn {
+/// The writing half.
+struct HixieWriter {
+    half: OwnedWriteHalf,
+    outbox: Vec<u8>,
+}
+
+impl HixieReader {
     /// A complete message at the front of the inbox, if there is one.
     fn take_message(&mut self) -> Option<Result<Inbound, String>> {
         match self.inbox.first()? {
@@ -139,7 +145,23 @@ impl HixieConn {
     }
 }
 
-impl MessageConn for HixieConn {
+impl MessageReader for HixieReader {
+    async fn recv(&mut self) -> Result<Inbound, String> {
+        loop {
+            if let Some(message) = self.take_message() {
+                return message;
+            }
+            // Cancel-safe: bytes read stay in the inbox.
+            match self.half.read_buf(&mut self.inbox).await {
+                Ok(0) => return Ok(Inbound::Closed),
+                Ok(_) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    }
+}
+
+impl MessageWriter for HixieWriter {
     async fn feed(&mut self, text: &str) -> bool {
         self.outbox.push(0x00);
         self.outbox.extend_from_slice(text.as_bytes());
@@ -148,28 +170,14 @@ impl MessageConn for HixieConn {
     }
 
     async fn flush(&mut self) -> bool {
-        let ok = self.stream.write_all(&self.outbox).await.is_ok();
+        let ok = self.half.write_all(&self.outbox).await.is_ok();
         self.outbox.clear();
         ok
     }
 
-    async fn recv(&mut self) -> Result<Inbound, String> {
-        loop {
-            if let Some(message) = self.take_message() {
-                return message;
-            }
-            // Cancel-safe: bytes read stay in the inbox.
-            match self.stream.read_buf(&mut self.inbox).await {
-                Ok(0) => return Ok(Inbound::Closed),
-                Ok(_) => {}
-                Err(e) => return Err(e.to_string()),
-            }
-        }
-    }
-
     async fn close(&mut self, _reason: Option<DisconnectReason>) {
-        let _ = self.stream.write_all(&[0xFF, 0x00]).await;
-        let _ = self.stream.shutdown().await;
+        let _ = self.half.write_all(&[0xFF, 0x00]).await;
+        let _ = self.half.shutdown().await;
     }
 }
 
@@ -209,13 +217,17 @@ pub(crate) async fn serve(
     if stream.write_all(&handshake).await.is_err() {
         return;
     }
-    let conn = HixieConn {
-        stream,
+    let (read_half, write_half) = stream.into_split();
+    let reader = HixieReader {
+        half: read_half,
         inbox: buffered,
-        outbox: Vec::new(),
         max_message: engine.config.max_payload,
     };
-    message_loop::serve(engine, &sid, kind, conn).await;
+    let writer = HixieWriter {
+        half: write_half,
+        outbox: Vec::new(),
+    };
+    message_loop::serve(engine, &sid, kind, writer, reader).await;
 }
 
 #[cfg(test)]

@@ -28,65 +28,100 @@ pub(crate) enum Inbound {
     Control,
 }
 
-/// A connection carrying text messages.
-pub(crate) trait MessageConn: Send {
+/// The writing half of a connection carrying text messages.
+pub(crate) trait MessageWriter: Send + 'static {
     /// Queues a text message.
     fn feed(&mut self, text: &str) -> impl Future<Output = bool> + Send;
     /// Writes what was queued; `false` when the connection is gone.
     fn flush(&mut self) -> impl Future<Output = bool> + Send;
-    /// The next message, or an error text. Must be cancel-safe.
-    fn recv(&mut self) -> impl Future<Output = Result<Inbound, String>> + Send;
     /// Closes the connection, saying why when the session ended for a reason.
     fn close(&mut self, reason: Option<DisconnectReason>) -> impl Future<Output = ()> + Send;
 }
 
-async fn write_all(conn: &mut impl MessageConn, frames: &[Frame]) -> bool {
-    let mut written = true;
-    for frame in frames {
-        written = written && conn.feed(frame.as_str()).await;
-    }
-    written && conn.flush().await
+/// The reading half.
+pub(crate) trait MessageReader: Send {
+    /// The next message, or an error text. Must be cancel-safe.
+    fn recv(&mut self) -> impl Future<Output = Result<Inbound, String>> + Send;
 }
 
-/// Attaches `conn` to session `sid` and runs it; an unknown sid is told "not handshaken,
-/// reconnect" and the connection closed, as the reference server does after an upgrade.
-pub(crate) async fn serve(engine: Arc<EngineInner>, sid: &str, kind: TransportKind, mut conn: impl MessageConn) {
+async fn write_all(writer: &mut impl MessageWriter, frames: &[Frame]) -> bool {
+    let mut written = true;
+    for frame in frames {
+        written = written && writer.feed(frame.as_str()).await;
+    }
+    written && writer.flush().await
+}
+
+/// Attaches a connection to session `sid` and runs it; an unknown sid is told "not
+/// handshaken, reconnect" and the connection closed, as the reference server does after an
+/// upgrade.
+pub(crate) async fn serve(
+    engine: Arc<EngineInner>,
+    sid: &str,
+    kind: TransportKind,
+    mut writer: impl MessageWriter,
+    reader: impl MessageReader,
+) {
     match engine.session(sid).and_then(|s| s.attach(kind).map(|a| (s, a))) {
-        Some((session, attachment)) => run(engine, session, attachment, conn).await,
+        Some((session, attachment)) => run(engine, session, attachment, writer, reader).await,
         None => {
-            conn.feed(NOT_HANDSHAKEN).await;
-            conn.flush().await;
-            conn.close(None).await;
+            writer.feed(NOT_HANDSHAKEN).await;
+            writer.flush().await;
+            writer.close(None).await;
         }
     }
 }
 
-/// Runs the session over `conn` until either ends.
-async fn run(engine: Arc<EngineInner>, session: Arc<Session>, attachment: Attachment, mut conn: impl MessageConn) {
+/// Runs the session over the connection until either ends. Writing runs in a task of its
+/// own, so that a read is attempted only when data arrives (a read attempt after every
+/// write is expensive: tungstenite zero-fills its read buffer on each).
+async fn run(
+    engine: Arc<EngineInner>,
+    session: Arc<Session>,
+    attachment: Attachment,
+    mut writer: impl MessageWriter,
+    mut reader: impl MessageReader,
+) {
     let _guard = super::AttachGuard {
         session: &session,
         generation: attachment.generation,
     };
     super::open(&engine, &session).await;
+    let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<Option<DisconnectReason>>();
+    let writer_session = session.clone();
+    let generation = attachment.generation;
+    tokio::spawn(async move {
+        let ended = loop {
+            match writer_session.next_batch(generation).await {
+                Batch::Frames(frames) => {
+                    if !write_all(&mut writer, &frames).await {
+                        break Some(DisconnectReason::TransportClose);
+                    }
+                }
+                Batch::Closed => {
+                    write_all(&mut writer, &writer_session.take_farewell()).await;
+                    break None;
+                }
+                Batch::Superseded => break None,
+            }
+        };
+        // A close frame says why where the session ended for a reason worth a code.
+        let why = writer_session.close_reason().filter(|r| {
+            matches!(
+                r,
+                DisconnectReason::ProtocolError | DisconnectReason::HeartbeatTimeout | DisconnectReason::OutboxOverflow
+            )
+        });
+        writer.close(why).await;
+        let _ = done_tx.send(ended);
+    });
     let config = engine.config.clone();
     let heartbeat = protocol::encode(Protocol::V1, &Packet::new(ROOT_NSP, PacketBody::Heartbeat));
     let mut next_heartbeat = Instant::now() + config.heartbeat_interval;
     let mut silence_deadline = Instant::now() + config.heartbeat_timeout;
     let ended = loop {
         tokio::select! {
-            batch = session.next_batch(attachment.generation) => match batch {
-                Batch::Frames(frames) => {
-                    if !write_all(&mut conn, &frames).await {
-                        break Some(DisconnectReason::TransportClose);
-                    }
-                }
-                Batch::Closed => {
-                    write_all(&mut conn, &session.take_farewell()).await;
-                    break None;
-                }
-                Batch::Superseded => break None,
-            },
-            incoming = conn.recv() => {
+            incoming = reader.recv() => {
                 silence_deadline = Instant::now() + config.heartbeat_timeout;
                 match incoming {
                     Ok(Inbound::Text(text)) => {
@@ -112,11 +147,10 @@ async fn run(engine: Arc<EngineInner>, session: Arc<Session>, attachment: Attach
                 session.push(heartbeat.clone());
             },
             _ = sleep_until(silence_deadline) => break Some(DisconnectReason::HeartbeatTimeout),
+            writer_ended = &mut done_rx => break writer_ended.unwrap_or(None),
         }
     };
     if let Some(reason) = ended {
         session.close(reason);
     }
-    conn.close(ended.filter(|r| *r != DisconnectReason::TransportClose))
-        .await;
 }

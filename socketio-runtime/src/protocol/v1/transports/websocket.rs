@@ -8,7 +8,7 @@ use futures_util::{SinkExt, StreamExt};
 use warp::filters::ws::{Message, WebSocket, Ws};
 use warp::Reply;
 
-use super::message_loop::{self, Inbound, MessageConn};
+use super::message_loop::{self, Inbound, MessageReader, MessageWriter};
 use crate::config::TransportKind;
 use crate::engine::{DisconnectReason, EngineInner};
 
@@ -45,7 +45,20 @@ impl WarpConn {
     }
 }
 
-impl MessageConn for WarpConn {
+/// The writing half of a warp WebSocket.
+pub(crate) struct WarpWriter(SplitSink<WebSocket, Message>);
+
+/// The reading half of a warp WebSocket.
+pub(crate) struct WarpReader(SplitStream<WebSocket>);
+
+impl WarpConn {
+    /// The two halves, for a writer task and a reader.
+    pub(crate) fn split(self) -> (WarpWriter, WarpReader) {
+        (WarpWriter(self.tx), WarpReader(self.rx))
+    }
+}
+
+impl MessageWriter for WarpConn {
     async fn feed(&mut self, text: &str) -> bool {
         self.tx.feed(Message::text(text)).await.is_ok()
     }
@@ -54,25 +67,51 @@ impl MessageConn for WarpConn {
         self.tx.flush().await.is_ok()
     }
 
-    async fn recv(&mut self) -> Result<Inbound, String> {
-        inbound_of(self.rx.next().await)
-    }
-
     async fn close(&mut self, reason: Option<DisconnectReason>) {
-        // Say why, where RFC 6455 has a code for it.
-        if let Some(reason) = reason {
-            let code: u16 = match reason {
-                DisconnectReason::ProtocolError => 1008,
-                DisconnectReason::OutboxOverflow | DisconnectReason::HeartbeatTimeout => 1001,
-                _ => 1000,
-            };
-            let _ = self.tx.send(Message::close_with(code, reason.as_str())).await;
-        }
-        let _ = self.tx.close().await;
+        close_with(&mut self.tx, reason).await
     }
 }
 
+impl MessageReader for WarpConn {
+    async fn recv(&mut self) -> Result<Inbound, String> {
+        inbound_of(self.rx.next().await)
+    }
+}
+
+impl MessageWriter for WarpWriter {
+    async fn feed(&mut self, text: &str) -> bool {
+        self.0.feed(Message::text(text)).await.is_ok()
+    }
+
+    async fn flush(&mut self) -> bool {
+        self.0.flush().await.is_ok()
+    }
+
+    async fn close(&mut self, reason: Option<DisconnectReason>) {
+        close_with(&mut self.0, reason).await
+    }
+}
+
+impl MessageReader for WarpReader {
+    async fn recv(&mut self) -> Result<Inbound, String> {
+        inbound_of(self.0.next().await)
+    }
+}
+
+/// Closes, saying why where RFC 6455 has a code for it.
+async fn close_with(tx: &mut SplitSink<WebSocket, Message>, reason: Option<DisconnectReason>) {
+    if let Some(reason) = reason {
+        let code: u16 = match reason {
+            DisconnectReason::ProtocolError => 1008,
+            DisconnectReason::OutboxOverflow | DisconnectReason::HeartbeatTimeout => 1001,
+            _ => 1000,
+        };
+        let _ = tx.send(Message::close_with(code, reason.as_str())).await;
+    }
+    let _ = tx.close().await;
+}
+
 async fn run(ws: WebSocket, engine: Arc<EngineInner>, sid: String, kind: TransportKind) {
-    let conn = WarpConn::new(ws);
-    message_loop::serve(engine, &sid, kind, conn).await;
+    let (writer, reader) = WarpConn::new(ws).split();
+    message_loop::serve(engine, &sid, kind, writer, reader).await;
 }
