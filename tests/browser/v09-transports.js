@@ -16,34 +16,18 @@
 // makes (with POST bodies) and every string a transport hands to the packet decoder.
 'use strict';
 
+const { CHROMIUM, out, describe, describePayload, startRun } = require('./harness');
+
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
 const TRANSPORTS = ['websocket', 'xhr-polling', 'jsonp-polling', 'htmlfile'];
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // Chromium 156 blocks a page's requests and WebSockets to 127.0.0.1 otherwise.
-  '--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets',
-];
 const PAGE_FILE = path.join(__dirname, 'pages', 'v09.html');
 const PAGE_PATH = '/__test/v09.html';
 const TIMEOUT_MS = 30000;
 const TRACE = process.env.V09_TRACE === '1';
 
 const [baseUrlArg, transport] = process.argv.slice(2);
-
-function out(line) {
-  process.stdout.write(line + '\n');
-}
 
 if (!baseUrlArg || !TRANSPORTS.includes(transport)) {
   out(`fail ${transport || '?'}: usage: v09-transports.js <baseUrl> <${TRANSPORTS.join('|')}>`);
@@ -56,67 +40,10 @@ const baseUrl = baseUrlArg.replace(/\/+$/, '');
 // Bookkeeping: the process always ends through end(), which closes the browser and
 // removes the profile directory before printing the verdict.
 
-let context = null;
-let userDataDir = null;
-let currentStep = 'start';
-let ending = false;
-let overall = null;
-
-function step(name) {
-  currentStep = name;
-  out(`step ${name}`);
-}
-
-function trace(line) {
-  if (TRACE) out(`trace ${line}`);
-}
-
-function withTimeout(promise, ms) {
-  return Promise.race([promise, new Promise((resolve) => setTimeout(resolve, ms))]);
-}
-
-async function end(ok, reason) {
-  if (ending) return;
-  ending = true;
-  clearTimeout(overall);
-  if (context) {
-    // A wedged browser must not keep us past the verdict.
-    await withTimeout(context.close().catch(() => {}), 5000);
-  }
-  if (userDataDir) {
-    try {
-      fs.rmSync(userDataDir, { recursive: true, force: true });
-    } catch (e) {
-      out(`step could not remove ${userDataDir}: ${e.message}`);
-    }
-  }
-  out(ok ? `ok ${transport}` : `fail ${transport}: ${String(reason).replace(/\s*\n\s*/g, ' | ')}`);
-  process.exit(ok ? 0 : 1);
-}
-
-function fail(reason) {
-  return end(false, reason);
-}
-
-overall = setTimeout(
-  () => fail(`timeout after ${TIMEOUT_MS} ms (at step "${currentStep}")`),
-  TIMEOUT_MS,
-);
-process.on('uncaughtException', (e) => fail(`uncaught exception: ${e && e.stack ? e.stack : e}`));
-process.on('unhandledRejection', (e) => fail(`unhandled rejection: ${e && e.stack ? e.stack : e}`));
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => fail(`killed by ${signal}`));
-}
+const run = startRun(transport, { timeoutMs: TIMEOUT_MS, trace: TRACE });
+const { step, trace, fail } = run;
 
 // ---------------------------------------------------------------------------
-
-function describe(v) {
-  try {
-    return JSON.stringify(v);
-  } catch (e) {
-    return String(v);
-  }
-}
 
 async function main() {
   if (!fs.existsSync(CHROMIUM)) {
@@ -146,13 +73,7 @@ async function main() {
   }
   step('bundle served');
 
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'v09-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    timeout: 15000,
-  });
+  const context = await run.launch(chromium, 'v09-chromium-');
   step(`chromium ${context.browser() ? context.browser().version() : 'started'}`);
 
   let settle;
@@ -201,6 +122,6 @@ async function main() {
 }
 
 main().then(
-  () => end(true),
+  () => run.end(true),
   (e) => fail(e && e.message ? e.message : String(e)),
 );

@@ -22,24 +22,12 @@
 // WebSocket frame, and every Engine.IO packet the client sends or receives.
 'use strict';
 
+const { CHROMIUM, out, describe, describePayload, startRun } = require('./harness');
+
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
 const MODES = ['polling', 'websocket', 'upgrade'];
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // Chromium 156 blocks a page's requests and WebSockets to 127.0.0.1 otherwise.
-  '--disable-features=LocalNetworkAccessChecks,LocalNetworkAccessChecksWebSockets',
-];
 const ROOT = path.join(__dirname, '..', '..');
 const PAGE_FILE = path.join(__dirname, 'pages', 'v4.html');
 const PAGE_PATH = '/__test/v4.html';
@@ -49,10 +37,6 @@ const TIMEOUT_MS = 30000;
 const TRACE = process.env.V4_TRACE === '1';
 
 const [baseUrlArg, mode] = process.argv.slice(2);
-
-function out(line) {
-  process.stdout.write(line + '\n');
-}
 
 if (!baseUrlArg || !MODES.includes(mode)) {
   out(`fail ${mode || '?'}: usage: v4-transports.js <baseUrl> <${MODES.join('|')}>`);
@@ -65,71 +49,10 @@ const baseUrl = baseUrlArg.replace(/\/+$/, '');
 // Bookkeeping: the process always ends through end(), which closes the browser and removes
 // the profile directory before printing the verdict.
 
-let context = null;
-let userDataDir = null;
-let currentStep = 'start';
-let ending = false;
-let overall = null;
-
-function step(name) {
-  currentStep = name;
-  out(`step ${name}`);
-}
-
-function trace(line) {
-  if (TRACE) out(`trace ${line}`);
-}
-
-function withTimeout(promise, ms) {
-  return Promise.race([promise, new Promise((resolve) => setTimeout(resolve, ms))]);
-}
-
-async function end(ok, reason) {
-  if (ending) return;
-  ending = true;
-  clearTimeout(overall);
-  if (context) {
-    // A wedged browser must not keep us past the verdict.
-    await withTimeout(context.close().catch(() => {}), 5000);
-  }
-  if (userDataDir) {
-    try {
-      fs.rmSync(userDataDir, { recursive: true, force: true });
-    } catch (e) {
-      out(`step could not remove ${userDataDir}: ${e.message}`);
-    }
-  }
-  out(ok ? `ok ${mode}` : `fail ${mode}: ${String(reason).replace(/\s*\n\s*/g, ' | ')}`);
-  process.exit(ok ? 0 : 1);
-}
-
-function fail(reason) {
-  return end(false, reason);
-}
-
-overall = setTimeout(() => fail(`timeout after ${TIMEOUT_MS} ms (at step "${currentStep}")`), TIMEOUT_MS);
-process.on('uncaughtException', (e) => fail(`uncaught exception: ${e && e.stack ? e.stack : e}`));
-process.on('unhandledRejection', (e) => fail(`unhandled rejection: ${e && e.stack ? e.stack : e}`));
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => fail(`killed by ${signal}`));
-}
+const run = startRun(mode, { timeoutMs: TIMEOUT_MS, trace: TRACE });
+const { step, trace, fail } = run;
 
 // ---------------------------------------------------------------------------
-
-function describe(v) {
-  try {
-    return JSON.stringify(v);
-  } catch (e) {
-    return String(v);
-  }
-}
-
-// A WebSocket frame or POST body for a trace line: text as a JSON string, bytes as hex.
-function describePayload(p) {
-  if (typeof p === 'string') return describe(p);
-  const bytes = Buffer.from(p);
-  return `<binary ${bytes.length} bytes ${bytes.subarray(0, 48).toString('hex')}${bytes.length > 48 ? '…' : ''}>`;
-}
 
 async function main() {
   if (!fs.existsSync(CHROMIUM)) {
@@ -155,13 +78,7 @@ async function main() {
   ).version;
   step(`bundle socket.io-client ${version} (${bundle.length} bytes)`);
 
-  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'v4-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    timeout: 15000,
-  });
+  const context = await run.launch(chromium, 'v4-chromium-');
   step(`chromium ${context.browser() ? context.browser().version() : 'started'}`);
 
   let settle;
@@ -213,6 +130,6 @@ async function main() {
 }
 
 main().then(
-  () => end(true),
+  () => run.end(true),
   (e) => fail(e && e.message ? e.message : String(e)),
 );
