@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Issue 7: measures the project's server (examples' bench_server) against a bare
 # tokio-tungstenite server doing the same wire work (bench-baseline), and prints the
-# ratios project/baseline.
+# ratios project/baseline. Then a Socket.IO 0.9 xhr-polling echo (bench-load polling09)
+# against bench_server only: the baseline speaks Engine.IO 4 only, so those figures are
+# printed as absolute numbers after the ratio table.
 #
 #   bash bench/run.sh
 #
@@ -21,6 +23,8 @@ FANOUT_ROUNDS=2000
 IDLE_COUNT=5000
 IDLE_HOLD=2
 CONNECT_COUNT=5000
+POLL09_CLIENTS=50
+POLL09_SECONDS=5
 SERVER_CORE=0
 LOAD_CORE=1
 
@@ -103,6 +107,8 @@ for server in bench_server bench-baseline; do
     load "$server" idle --count "$IDLE_COUNT" --hold "$IDLE_HOLD"
     load "$server" connect --count "$CONNECT_COUNT"
 done
+echo "== bench_server, Socket.IO 0.9 xhr-polling (no baseline)"
+load bench_server polling09 --clients "$POLL09_CLIENTS" --seconds "$POLL09_SECONDS"
 
 row() {
     local label="$1" scenario="$2" key="$3" filter="${4:-}"
@@ -125,3 +131,17 @@ row "idle ($IDLE_COUNT connections): KB each" idle kb_per_conn
 row "connect, sequential: connects/s" connect connects_per_s mode=sequential
 row "connect, 64 concurrent: connects/s" connect connects_per_s mode=concurrent
 row "connect, concurrent: CPU us per connect" connect cpu_us_per_connect mode=concurrent
+
+# absolute <label> <server> <scenario> <key>: one figure with no baseline to compare to.
+absolute() {
+    printf "%-44s %12s\n" "$1" "$(field "$2" "$3" "$4")"
+}
+
+echo
+echo "== Socket.IO 0.9 xhr-polling, bench_server only (no 0.9 baseline; absolute figures)"
+printf "%-44s %12s\n" "figure" "project"
+absolute "polling09, $POLL09_CLIENTS clients: server CPU us per ack" bench_server polling09 cpu_us_per_ack
+absolute "polling09, $POLL09_CLIENTS clients: acks/s" bench_server polling09 acks_per_s
+absolute "polling09, $POLL09_CLIENTS clients: p50 latency us" bench_server polling09 p50_us
+absolute "polling09, $POLL09_CLIENTS clients: p99 latency us" bench_server polling09 p99_us
+absolute "polling09, $POLL09_CLIENTS clients: polls per ack" bench_server polling09 polls_per_ack

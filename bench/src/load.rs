@@ -9,7 +9,11 @@
 //! - `connect --count K`: K sequential, then K concurrent connects up to `40{"sid"..}`;
 //!   connects/s;
 //! - `idle --count N [--hold S]`: N idle connections answering pings; prints `ready` and
-//!   holds them S seconds.
+//!   holds them S seconds;
+//! - `polling09 --clients C --seconds S`: Socket.IO 0.9 over xhr-polling instead (HTTP/1.1
+//!   keep-alive, two connections per client): each client POSTs
+//!   `5:<id>+::{"name":"echo","args":["x",1]}` and polls until `6:::<id>+["x",1]`; acks/s,
+//!   p50/p99 latency, polls per ack (see `polling09.rs`).
 //!
 //! Common options: `--port P` (default `$PORT`, else 3000); `--pid P`, the server's process,
 //! to report its CPU time (utime+stime of /proc/P/stat) per ack / per delivered message /
@@ -27,6 +31,8 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+mod polling09;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -60,7 +66,7 @@ impl Options {
         let mut iter = args.iter();
         let scenario = iter
             .next()
-            .ok_or("usage: bench-load echo|fanout|connect|idle [--key value]...")?
+            .ok_or("usage: bench-load echo|fanout|connect|idle|polling09 [--key value]...")?
             .clone();
         let mut values = HashMap::new();
         while let Some(key) = iter.next() {
@@ -105,6 +111,10 @@ async fn run(options: Options) -> Result<()> {
         }
         "connect" => connect_rate(port, server, options.get("count", 1000)?).await,
         "idle" => idle(port, server, options.get("count", 5000)?, options.get("hold", 2)?).await,
+        "polling09" => {
+            let clients = options.get("clients", 50)?;
+            polling09::polling09(port, server, clients, options.get("seconds", 5)?).await
+        }
         other => Err(format!("unknown scenario {other:?}").into()),
     }
 }
