@@ -3,6 +3,7 @@
 
 pub mod session;
 pub mod sid;
+pub(crate) mod writer;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -247,26 +247,14 @@ pub(crate) async fn websocket(ws: WebSocket, engine: Arc<EngineInner>, target: R
     };
     // Writing runs in its own task: a read is then attempted only when data arrives (a
     // read attempt after every write costs tungstenite a zero-fill of its read buffer).
-    let WarpConn { mut tx, mut rx } = conn;
+    let WarpConn { tx, mut rx } = conn;
     let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<Option<DisconnectReason>>();
     let writer_session = session.clone();
     let generation = attachment.generation;
     tokio::spawn(async move {
-        let ended = loop {
-            match writer_session.next_batch(generation).await {
-                Batch::Frames(frames) => {
-                    if !send_frames(&mut tx, &frames).await {
-                        break Some(DisconnectReason::TransportClose);
-                    }
-                }
-                Batch::Closed => {
-                    send_frames(&mut tx, &writer_session.take_farewell()).await;
-                    break None;
-                }
-                Batch::Superseded => break None,
-            }
-        };
-        let _ = tx.close().await;
+        let mut sink = WsSink(tx);
+        let ended = crate::engine::writer::drain(&writer_session, generation, &mut sink).await;
+        let _ = sink.0.close().await;
         let _ = done_tx.send(ended);
     });
     let ended = loop {
@@ -288,19 +276,23 @@ pub(crate) async fn websocket(ws: WebSocket, engine: Arc<EngineInner>, target: R
     }
 }
 
-/// Writes frames (a binary packet's parts in order) and flushes; `false` if the
-/// connection is gone.
-async fn send_frames(tx: &mut SplitSink<WebSocket, Message>, frames: &[Frame]) -> bool {
-    for frame in flat(frames) {
-        let message = match frame {
-            Frame::Binary(data) => Message::binary(data.clone()),
-            text => Message::text(text.as_str()),
-        };
-        if tx.feed(message).await.is_err() {
-            return false;
+/// A WebSocket's writing half as the sink of a session's frames: text frames, and binary
+/// frames for attachments (a binary packet's parts in order).
+struct WsSink(SplitSink<WebSocket, Message>);
+
+impl crate::engine::writer::FrameSink for WsSink {
+    async fn write_frames(&mut self, frames: &[Frame]) -> bool {
+        for frame in flat(frames) {
+            let message = match frame {
+                Frame::Binary(data) => Message::binary(data.clone()),
+                text => Message::text(text.as_str()),
+            };
+            if self.0.feed(message).await.is_err() {
+                return false;
+            }
         }
+        self.0.flush().await.is_ok()
     }
-    tx.flush().await.is_ok()
 }
 
 /// The upgrade handshake: `2probe` is answered `3probe`, the pending poll is released with

@@ -11,7 +11,8 @@ use tokio::time::{sleep_until, Instant};
 use super::dispatch_text;
 use super::polling::NOT_HANDSHAKEN;
 use crate::config::TransportKind;
-use crate::engine::session::{Attachment, Batch, Frame};
+use crate::engine::session::{Attachment, Frame};
+use crate::engine::writer::{self, FrameSink};
 use crate::engine::{DisconnectReason, EngineInner, Session};
 use crate::packet::{Packet, PacketBody, ROOT_NSP};
 use crate::protocol::{self, Protocol};
@@ -50,6 +51,15 @@ async fn write_all(writer: &mut impl MessageWriter, frames: &[Frame]) -> bool {
         written = written && writer.feed(frame.as_str()).await;
     }
     written && writer.flush().await
+}
+
+/// A message writer as the sink of a session's (text) frames.
+struct Texts<'a, W>(&'a mut W);
+
+impl<W: MessageWriter> FrameSink for Texts<'_, W> {
+    async fn write_frames(&mut self, frames: &[Frame]) -> bool {
+        write_all(self.0, frames).await
+    }
 }
 
 /// Attaches a connection to session `sid` and runs it; an unknown sid is told "not
@@ -91,20 +101,7 @@ async fn run(
     let writer_session = session.clone();
     let generation = attachment.generation;
     tokio::spawn(async move {
-        let ended = loop {
-            match writer_session.next_batch(generation).await {
-                Batch::Frames(frames) => {
-                    if !write_all(&mut writer, &frames).await {
-                        break Some(DisconnectReason::TransportClose);
-                    }
-                }
-                Batch::Closed => {
-                    write_all(&mut writer, &writer_session.take_farewell()).await;
-                    break None;
-                }
-                Batch::Superseded => break None,
-            }
-        };
+        let ended = writer::drain(&writer_session, generation, &mut Texts(&mut writer)).await;
         // A close frame says why where the session ended for a reason worth a code.
         let why = writer_session.close_reason().filter(|r| {
             matches!(
