@@ -26,6 +26,16 @@ use crate::protocol::v1::transports::hixie;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PeerAddr(pub SocketAddr);
 
+/// The client's address as a filter: set by our own accept loop, or by warp's server when
+/// `io.routes()` runs inside the user's own.
+pub(crate) fn peer_addr() -> impl warp::Filter<Extract = (Option<SocketAddr>,), Error = std::convert::Infallible> + Clone
+{
+    use warp::Filter;
+    warp::ext::optional::<PeerAddr>()
+        .and(warp::addr::remote())
+        .map(|ours: Option<PeerAddr>, warps: Option<SocketAddr>| ours.map(|p| p.0).or(warps))
+}
+
 /// A stream that first replays bytes already read from it.
 struct Replay {
     prefix: Bytes,

@@ -116,6 +116,12 @@ pub(crate) fn htmlfile_script(payload: &str) -> String {
     format!("<script>_({});</script>", literal.replace('/', "\\/"))
 }
 
+/// The query string, empty when there is none.
+pub(crate) fn raw_query() -> impl warp::Filter<Extract = (String,), Error = std::convert::Infallible> + Clone {
+    use warp::Filter;
+    warp::query::raw().or(warp::any().map(String::new)).unify()
+}
+
 /// Decoded query arguments.
 pub(crate) fn parse_query(raw: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(raw.as_bytes()).into_owned().collect()

@@ -13,7 +13,7 @@ use warp::http::{HeaderMap, Method, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Rejection, Reply};
 
-use super::http::{parse_query, preflight, text, TEXT_PLAIN};
+use super::http::{parse_query, preflight, raw_query, text, TEXT_PLAIN};
 use super::path::{self, Route};
 use super::transports::{jsonp, polling, streaming, websocket};
 use super::{codec, handshake};
@@ -21,19 +21,7 @@ use crate::config::TransportKind;
 use crate::engine::{ConnectionInfo, DisconnectReason, EngineInner};
 use crate::packet::{ErrorReason, Packet, PacketBody, ROOT_NSP};
 use crate::protocol::{self, Protocol};
-use crate::serve::PeerAddr;
-
-/// The query string, empty when there is none.
-fn raw_query() -> impl Filter<Extract = (String,), Error = std::convert::Infallible> + Clone {
-    warp::query::raw().or(warp::any().map(String::new)).unify()
-}
-
-/// The client's address: set by our own accept loop, or by warp's server.
-fn peer_addr() -> impl Filter<Extract = (Option<SocketAddr>,), Error = std::convert::Infallible> + Clone {
-    warp::ext::optional::<PeerAddr>()
-        .and(warp::addr::remote())
-        .map(|ours: Option<PeerAddr>, warps: Option<SocketAddr>| ours.map(|p| p.0).or(warps))
-}
+use crate::serve::peer_addr;
 
 /// A WebSocket transport request: `(engine, sid, transport)`.
 type WebsocketTarget = (Arc<EngineInner>, String, TransportKind);

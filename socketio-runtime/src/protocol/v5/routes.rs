@@ -16,10 +16,10 @@ use super::engine_codec::{self, EngineError};
 use super::transports;
 use crate::config::TransportKind;
 use crate::engine::{ConnectionInfo, EngineInner, Session};
-use crate::protocol::v1::http::{jsonp_index, parse_query, preflight, push_js_string, text};
+use crate::protocol::v1::http::{jsonp_index, parse_query, preflight, push_js_string, raw_query, text};
 use crate::protocol::v1::path::{self, Route};
 use crate::protocol::Protocol;
-use crate::serve::PeerAddr;
+use crate::serve::peer_addr;
 
 /// What the query of an Engine.IO request says.
 #[derive(Debug, Clone)]
@@ -36,7 +36,7 @@ type Target = (Arc<EngineInner>, EngineQuery, String, Vec<(String, String)>);
 
 fn engine_target(engine: Arc<EngineInner>) -> impl Filter<Extract = (Target,), Error = Rejection> + Clone {
     warp::path::full()
-        .and(warp::query::raw().or(warp::any().map(String::new)).unify())
+        .and(raw_query())
         .and_then(move |full: FullPath, raw: String| {
             let engine = engine.clone();
             async move {
@@ -67,12 +67,6 @@ fn engine_target(engine: Arc<EngineInner>) -> impl Filter<Extract = (Target,), E
                 Ok((engine, query, full.as_str().to_owned(), captures))
             }
         })
-}
-
-fn peer_addr() -> impl Filter<Extract = (Option<SocketAddr>,), Error = std::convert::Infallible> + Clone {
-    warp::ext::optional::<PeerAddr>()
-        .and(warp::addr::remote())
-        .map(|ours: Option<PeerAddr>, warps: Option<SocketAddr>| ours.map(|p| p.0).or(warps))
 }
 
 /// The Engine.IO 4 filter for one server.
