@@ -23,6 +23,7 @@ pub mod packet;
 pub mod policy;
 pub mod protocol;
 pub mod raw_engine;
+mod rfc6455;
 pub mod rooms;
 pub mod schema;
 mod serve;

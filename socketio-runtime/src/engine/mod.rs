@@ -10,7 +10,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Once, RwLock, Weak};
 use std::time::{Duration, Instant};
 
-use warp::http::HeaderMap;
+use bytes::BytesMut;
+use warp::http::{HeaderMap, HeaderValue};
 
 use crate::config::Config;
 use crate::namespace::NsCore;
@@ -50,6 +51,31 @@ impl ConnectionInfo {
     }
 }
 
+/// The same headers, their values copied into one buffer of their own. hyper's header
+/// values are slices of the connection's read buffer (8 KiB or more), and a session keeps
+/// its handshake's headers for its whole life: sharing them would keep that buffer too,
+/// after a WebSocket upgrade long after hyper is done with it.
+fn detached(headers: &HeaderMap) -> HeaderMap {
+    let mut buf = BytesMut::with_capacity(headers.values().map(HeaderValue::len).sum());
+    for value in headers.values() {
+        buf.extend_from_slice(value.as_bytes());
+    }
+    let buf = buf.freeze();
+    // A clone is sized to its content; the values are then swapped for slices of `buf`.
+    let mut out = headers.clone();
+    let mut at = 0;
+    for value in out.values_mut() {
+        let own = buf.slice(at..at + value.len());
+        at += value.len();
+        // Every byte of a valid value is valid again; the fallback keeps the shared one.
+        if let Ok(mut own) = HeaderValue::from_maybe_shared(own) {
+            own.set_sensitive(value.is_sensitive());
+            *value = own;
+        }
+    }
+    out
+}
+
 /// Shared state of one server: settings, namespaces and live sessions.
 pub(crate) struct EngineInner {
     pub config: Arc<Config>,
@@ -78,6 +104,10 @@ impl EngineInner {
     /// Registers a new session for a client that just handshook.
     pub fn create_session(self: &Arc<Self>, protocol: Protocol, info: ConnectionInfo) -> Arc<Session> {
         self.reaper.call_once(|| spawn_reaper(Arc::downgrade(self)));
+        let info = ConnectionInfo {
+            headers: detached(&info.headers),
+            ..info
+        };
         let session = Arc::new(Session::new(
             sid::generate().into(),
             protocol,
@@ -148,4 +178,31 @@ fn spawn_reaper(engine: Weak<EngineInner>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detached_headers_keep_names_values_order_and_sensitivity() {
+        let mut headers = HeaderMap::new();
+        headers.append("cookie", HeaderValue::from_static("a=1"));
+        headers.append("x-many", HeaderValue::from_static("one"));
+        headers.append("x-many", HeaderValue::from_static(""));
+        headers.append("x-many", HeaderValue::from_static("three"));
+        let mut secret = HeaderValue::from_static("Bearer t");
+        secret.set_sensitive(true);
+        headers.append("authorization", secret);
+        let own = detached(&headers);
+        assert_eq!(own, headers);
+        // Copies, not the same bytes.
+        for (mine, theirs) in own.values().zip(headers.values()).filter(|(v, _)| !v.is_empty()) {
+            assert_ne!(mine.as_bytes().as_ptr(), theirs.as_bytes().as_ptr());
+        }
+        let many: Vec<_> = own.get_all("x-many").iter().collect();
+        assert_eq!(many, ["one", "", "three"]);
+        assert!(own.get("authorization").is_some_and(HeaderValue::is_sensitive));
+        assert!(detached(&HeaderMap::new()).is_empty());
+    }
 }

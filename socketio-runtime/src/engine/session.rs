@@ -115,6 +115,9 @@ struct State {
     closed_at: Option<Instant>,
 }
 
+/// A Socket.IO 4 binary packet and the attachments received so far.
+pub(crate) type PendingBinary = (crate::protocol::v5::codec::SioPacket, Vec<Bytes>);
+
 /// A client's engine session (one per handshake).
 pub struct Session {
     /// The session id.
@@ -139,8 +142,9 @@ pub struct Session {
     pub(crate) pong_due: Mutex<Option<Instant>>,
     /// An Engine.IO 4 WebSocket is between its probe and its upgrade.
     pub(crate) upgrading: std::sync::atomic::AtomicBool,
-    /// A Socket.IO 4 binary packet waiting for its attachments.
-    pub(crate) pending_binary: Mutex<Option<(crate::protocol::v5::codec::SioPacket, Vec<Bytes>)>>,
+    /// A Socket.IO 4 binary packet waiting for its attachments (boxed: rare, and every
+    /// session carries the slot).
+    pub(crate) pending_binary: Mutex<Option<Box<PendingBinary>>>,
     created: Instant,
 }
 

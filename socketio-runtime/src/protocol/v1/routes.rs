@@ -8,10 +8,9 @@ use std::sync::Arc;
 use bytes::Buf;
 use futures_util::Stream;
 use warp::filters::path::FullPath;
-use warp::filters::ws::Ws;
 use warp::http::{HeaderMap, Method, StatusCode};
 use warp::reply::Response;
-use warp::{Filter, Rejection, Reply};
+use warp::{Filter, Rejection};
 
 use super::http::{parse_query, preflight, raw_query, text, TEXT_PLAIN};
 use super::path::{self, Route};
@@ -21,6 +20,7 @@ use crate::config::TransportKind;
 use crate::engine::{ConnectionInfo, DisconnectReason, EngineInner};
 use crate::packet::{ErrorReason, Packet, PacketBody, ROOT_NSP};
 use crate::protocol::{self, Protocol};
+use crate::rfc6455::{self, Upgrade};
 use crate::serve::peer_addr;
 
 /// A WebSocket transport request: `(engine, sid, transport)`.
@@ -28,8 +28,8 @@ type WebsocketTarget = (Arc<EngineInner>, String, TransportKind);
 
 /// The 0.9 filter for one server.
 pub(crate) fn filter(engine: Arc<EngineInner>) -> warp::filters::BoxedFilter<(Response,)> {
-    // The path is checked before `warp::ws()`, so that a request for another route is
-    // rejected as "not found" (and left to `.or(..)`), not as "not an upgrade".
+    // The path is checked before the upgrade, so that a request for another route is
+    // rejected as "not found" (and left to `.or(..)`).
     let for_ws = engine.clone();
     let websocket_target = warp::path::full().and_then(move |full: FullPath| {
         let engine = for_ws.clone();
@@ -43,16 +43,15 @@ pub(crate) fn filter(engine: Arc<EngineInner>) -> warp::filters::BoxedFilter<(Re
             target.ok_or_else(warp::reject::not_found)
         }
     });
-    let upgrade = websocket_target
-        .and(warp::ws())
-        .and(warp::header::headers_cloned())
-        .map(|(engine, sid, kind): WebsocketTarget, ws: Ws, headers: HeaderMap| {
+    let upgrade = websocket_target.and(rfc6455::upgrade()).map(
+        |(engine, sid, kind): WebsocketTarget, ws: Upgrade, headers: HeaderMap| {
             // The reference checks a WebSocket's Origin against the same list.
             if !crate::origin::is_allowed(&engine.config.origins, &headers) {
                 return text(StatusCode::FORBIDDEN, TEXT_PLAIN, "bad origin", &HeaderMap::new());
             }
-            websocket::upgrade(ws, engine, sid, kind).into_response()
-        });
+            websocket::upgrade(ws, engine, sid, kind)
+        },
+    );
     // Also checked before the body is taken: a later `.or(..)` route may need the body.
     let for_http = engine.clone();
     let ours = warp::path::full()

@@ -53,7 +53,7 @@ pub(crate) async fn handle(
                 if sio.attachments == 0 {
                     return dispatch(engine, session, sio, Vec::new()).await;
                 }
-                *session.pending_binary.lock().unwrap_or_else(|e| e.into_inner()) = Some((sio, Vec::new()));
+                *session.pending_binary.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new((sio, Vec::new())));
                 return Ok(());
             }
             dispatch(engine, session, sio, Vec::new()).await
@@ -79,7 +79,7 @@ fn raw_message(engine: &EngineInner, session: &Arc<Session>, message: crate::raw
 async fn attachment(engine: &Arc<EngineInner>, session: &Arc<Session>, data: Bytes) -> Result<(), InboundError> {
     let complete = {
         let mut pending = session.pending_binary.lock().unwrap_or_else(|e| e.into_inner());
-        let (packet, buffers) = pending
+        let (packet, buffers) = &mut **pending
             .as_mut()
             .ok_or_else(|| InboundError::Packet("binary data without a binary packet".into()))?;
         buffers.push(data);
@@ -90,7 +90,10 @@ async fn attachment(engine: &Arc<EngineInner>, session: &Arc<Session>, data: Byt
         }
     };
     match complete {
-        Some((packet, buffers)) => dispatch(engine, session, packet, buffers).await,
+        Some(complete) => {
+            let (packet, buffers) = *complete;
+            dispatch(engine, session, packet, buffers).await
+        }
         None => Ok(()),
     }
 }

@@ -7,10 +7,9 @@ use std::sync::Arc;
 use bytes::Buf;
 use futures_util::Stream;
 use warp::filters::path::FullPath;
-use warp::filters::ws::Ws;
 use warp::http::{HeaderMap, Method, StatusCode};
 use warp::reply::Response;
-use warp::{Filter, Rejection, Reply};
+use warp::{Filter, Rejection};
 
 use super::engine_codec::{self, EngineError};
 use super::transports;
@@ -19,6 +18,7 @@ use crate::engine::{ConnectionInfo, EngineInner, Session};
 use crate::protocol::v1::http::{jsonp_index, parse_query, preflight, push_js_string, raw_query, text};
 use crate::protocol::v1::path::{self, Route};
 use crate::protocol::Protocol;
+use crate::rfc6455::{self, Upgrade};
 use crate::serve::peer_addr;
 
 /// What the query of an Engine.IO request says.
@@ -72,11 +72,10 @@ fn engine_target(engine: Arc<EngineInner>) -> impl Filter<Extract = (Target,), E
 /// The Engine.IO 4 filter for one server.
 pub(crate) fn filter(engine: Arc<EngineInner>) -> warp::filters::BoxedFilter<(Response,)> {
     let upgrade = engine_target(engine.clone())
-        .and(warp::ws())
-        .and(warp::header::headers_cloned())
+        .and(rfc6455::upgrade())
         .and(peer_addr())
         .map(
-            |(engine, query, path, captures): Target, ws: Ws, headers: HeaderMap, remote| {
+            |(engine, query, path, captures): Target, ws: Upgrade, headers: HeaderMap, remote| {
                 upgrade(engine, query, path, captures, ws, headers, remote)
             },
         );
@@ -110,7 +109,7 @@ fn upgrade(
     query: EngineQuery,
     path: String,
     captures: Vec<(String, String)>,
-    ws: Ws,
+    ws: Upgrade,
     headers: HeaderMap,
     remote: Option<SocketAddr>,
 ) -> Response {
@@ -132,11 +131,9 @@ fn upgrade(
                 if session.transport() == Some(TransportKind::Websocket)
                     || session.upgrading.load(std::sync::atomic::Ordering::Acquire) =>
             {
-                return ws
-                    .on_upgrade(|socket| async move {
-                        let _ = futures_util::SinkExt::close(&mut { socket }).await;
-                    })
-                    .into_response();
+                return ws.on_upgrade(engine.config.max_payload, |socket| async move {
+                    let _ = futures_util::SinkExt::close(&mut { socket }).await;
+                });
             }
             Some(session) => Ok(session),
             None => return transports::error(EngineError::UnknownSid, &headers),
@@ -150,10 +147,7 @@ fn upgrade(
         }),
     };
     let limit = engine.config.max_payload;
-    ws.max_message_size(limit)
-        .max_frame_size(limit)
-        .on_upgrade(move |socket| transports::websocket(socket, engine, target))
-        .into_response()
+    ws.on_upgrade(limit, move |socket| transports::websocket(socket, engine, target))
 }
 
 /// `___eio[N]("…");`, the JSONP wrapping of a polling body.

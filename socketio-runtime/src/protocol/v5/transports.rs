@@ -1,6 +1,7 @@
 //! Engine.IO 4 transports: long polling (XHR, and JSONP with `j=`), WebSocket, and the
 //! upgrade from one to the other (`2probe`/`3probe`, a noop to the pending poll, `5`).
 
+use std::future::Future;
 use std::sync::Arc;
 
 use bytes::{Buf, Bytes};
@@ -8,7 +9,8 @@ use futures_util::stream::SplitSink;
 use futures_util::Stream;
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::sleep_until;
-use warp::filters::ws::{Message, WebSocket};
+use tokio_tungstenite::tungstenite::protocol::frame::Utf8Bytes;
+use tokio_tungstenite::tungstenite::Message;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
@@ -19,9 +21,10 @@ use crate::engine::session::{Batch, Frame};
 use crate::engine::{ConnectionInfo, DisconnectReason, EngineInner, Session};
 use crate::protocol::v1::http::{read_body, text, BodyError, TEXT_PLAIN};
 use crate::protocol::v1::transports::message_loop::{Inbound, MessageReader, MessageWriter};
-use crate::protocol::v1::transports::websocket::{inbound_of, WarpConn};
+use crate::protocol::v1::transports::websocket::{inbound_of, WsConn};
 use crate::protocol::v1::transports::AttachGuard;
 use crate::protocol::Protocol;
+use crate::rfc6455::WebSocket;
 
 /// An Engine.IO error answer: the status and `{"code":…,"message":…}`.
 pub(crate) fn error(e: EngineError, headers: &HeaderMap) -> Response {
@@ -209,11 +212,22 @@ fn decode_message(msg: Inbound) -> Result<Option<EnginePacket>, ()> {
 }
 
 /// Runs a WebSocket: a fresh session (`sid` absent), or the upgrade of a polling one.
-pub(crate) async fn websocket(ws: WebSocket, engine: Arc<EngineInner>, target: Result<Arc<Session>, ConnectionInfo>) {
-    let mut conn = WarpConn::new(ws);
+pub(crate) fn websocket(
+    ws: WebSocket,
+    engine: Arc<EngineInner>,
+    target: Result<Arc<Session>, ConnectionInfo>,
+) -> impl Future<Output = ()> + Send {
+    // Done before the future starts, so that neither the socket (now in its two halves) nor
+    // the connection info (now in the session) keeps a slot in it for the connection's life.
+    let conn = WsConn::new(ws);
+    let target = target.map_err(|info| new_session(&engine, info));
+    run_websocket(conn, engine, target)
+}
+
+/// [`websocket`], once the session exists: `Err` holds a fresh one, `Ok` one to upgrade.
+async fn run_websocket(mut conn: WsConn, engine: Arc<EngineInner>, target: Result<Arc<Session>, Arc<Session>>) {
     let session = match target {
-        Err(info) => {
-            let session = new_session(&engine, info);
+        Err(session) => {
             let open = engine_codec::encode_text(&open_packet(&engine, &session, false));
             if !(conn.feed(&open).await && conn.flush().await) {
                 session.close(DisconnectReason::TransportClose);
@@ -225,7 +239,7 @@ pub(crate) async fn websocket(ws: WebSocket, engine: Arc<EngineInner>, target: R
             // Upgrading from now on, as the reference server does when the probe connection
             // opens: polls get noops, a second WebSocket is closed.
             session.upgrading.store(true, std::sync::atomic::Ordering::Release);
-            let upgraded = probe(&engine, &session, &mut conn).await;
+            let upgraded = Box::pin(probe(&engine, &session, &mut conn)).await;
             if !upgraded {
                 // Polling goes on.
                 session.upgrading.store(false, std::sync::atomic::Ordering::Release);
@@ -247,7 +261,7 @@ pub(crate) async fn websocket(ws: WebSocket, engine: Arc<EngineInner>, target: R
     };
     // Writing runs in its own task: a read is then attempted only when data arrives (a
     // read attempt after every write costs tungstenite a zero-fill of its read buffer).
-    let WarpConn { tx, mut rx } = conn;
+    let WsConn { tx, mut rx } = conn;
     let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<Option<DisconnectReason>>();
     let writer_session = session.clone();
     let generation = attachment.generation;
@@ -261,7 +275,10 @@ pub(crate) async fn websocket(ws: WebSocket, engine: Arc<EngineInner>, target: R
         tokio::select! {
             incoming = rx.next() => match inbound_of(incoming).map_err(|_| ()).and_then(decode_message) {
                 Ok(Some(packet)) => {
-                    if inbound::handle_all(&engine, &session, vec![packet]).await.is_err() {
+                    // Boxed, like `probe` above: the connection's future is as large as the
+                    // largest thing it awaits, for the connection's whole life, and
+                    // handling a packet (namespace connects included) is large and brief.
+                    if Box::pin(inbound::handle_all(&engine, &session, vec![packet])).await.is_err() {
                         break None;
                     }
                 }
@@ -284,8 +301,14 @@ impl crate::engine::writer::FrameSink for WsSink {
     async fn write_frames(&mut self, frames: &[Frame]) -> bool {
         for frame in flat(frames) {
             let message = match frame {
-                Frame::Binary(data) => Message::binary(data.clone()),
-                text => Message::text(text.as_str()),
+                Frame::Binary(data) => Message::Binary(data.clone()),
+                // Shares the frame's bytes (a broadcast's are shared by every recipient).
+                // Text frames are built from `String`s, so the check always passes.
+                Frame::Text(text) => match Utf8Bytes::try_from(text.clone()) {
+                    Ok(text) => Message::Text(text),
+                    Err(_) => continue,
+                },
+                Frame::Parts(_) => continue,
             };
             if self.0.feed(message).await.is_err() {
                 return false;
@@ -297,7 +320,7 @@ impl crate::engine::writer::FrameSink for WsSink {
 
 /// The upgrade handshake: `2probe` is answered `3probe`, the pending poll is released with
 /// a noop, and `5` completes it. `false` if the client gave up or took too long.
-async fn probe(engine: &EngineInner, session: &Arc<Session>, conn: &mut WarpConn) -> bool {
+async fn probe(engine: &EngineInner, session: &Arc<Session>, conn: &mut WsConn) -> bool {
     let deadline = tokio::time::Instant::now() + engine.config.upgrade_timeout;
     loop {
         let msg = tokio::select! {

@@ -122,7 +122,9 @@ async fn run(
                 silence_deadline = Instant::now() + config.heartbeat_timeout;
                 match incoming {
                     Ok(Inbound::Text(text)) => {
-                        if let Err(e) = dispatch_text(&engine, &session, &text).await {
+                        // Boxed: this future lives as long as the connection and is as
+                        // large as the largest thing it awaits.
+                        if let Err(e) = Box::pin(dispatch_text(&engine, &session, &text)).await {
                             tracing::debug!(sid = %session.sid, error = %e, "bad payload on a message transport");
                             break Some(DisconnectReason::ProtocolError);
                         }

@@ -1,64 +1,64 @@
-//! websocket and flashsocket over RFC 6455 (warp's WebSocket), run by the shared
-//! [`message_loop`](super::message_loop).
+//! websocket and flashsocket over RFC 6455 (upgraded by the runtime's `rfc6455` module),
+//! run by the shared [`message_loop`](super::message_loop). The Socket.IO 4 WebSocket uses
+//! the same connection halves.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use warp::filters::ws::{Message, WebSocket, Ws};
-use warp::Reply;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use warp::reply::Response;
 
 use super::message_loop::{self, Inbound, MessageReader, MessageWriter};
 use crate::config::TransportKind;
 use crate::engine::{DisconnectReason, EngineInner};
+use crate::rfc6455::{Upgrade, WebSocket};
 
 /// Completes the upgrade and runs the connection.
-pub(crate) fn upgrade(ws: Ws, engine: Arc<EngineInner>, sid: String, kind: TransportKind) -> impl Reply {
+pub(crate) fn upgrade(ws: Upgrade, engine: Arc<EngineInner>, sid: String, kind: TransportKind) -> Response {
     let limit = engine.config.max_payload;
-    ws.max_message_size(limit)
-        .max_frame_size(limit)
-        .on_upgrade(move |socket| run(socket, engine, sid, kind))
+    ws.on_upgrade(limit, move |socket| run(socket, engine, sid, kind))
 }
 
-/// A warp WebSocket as a message connection.
-pub(crate) struct WarpConn {
+/// A WebSocket as a message connection.
+pub(crate) struct WsConn {
     pub(crate) tx: SplitSink<WebSocket, Message>,
     pub(crate) rx: SplitStream<WebSocket>,
 }
 
 /// What a WebSocket read gave, as a message connection sees it.
-pub(crate) fn inbound_of(item: Option<Result<Message, warp::Error>>) -> Result<Inbound, String> {
+pub(crate) fn inbound_of(item: Option<Result<Message, WsError>>) -> Result<Inbound, String> {
     match item {
-        Some(Ok(msg)) if msg.is_text() => Ok(Inbound::Text(msg.to_str().unwrap_or_default().to_owned())),
-        Some(Ok(msg)) if msg.is_close() => Ok(Inbound::Closed),
-        Some(Ok(msg)) if msg.is_binary() => Ok(Inbound::Binary(msg.into_bytes().to_vec())),
-        Some(Ok(_)) => Ok(Inbound::Control),
+        Some(Ok(Message::Text(text))) => Ok(Inbound::Text(text.as_str().to_owned())),
+        Some(Ok(Message::Binary(data))) => Ok(Inbound::Binary(data.to_vec())),
+        Some(Ok(Message::Close(_))) | None => Ok(Inbound::Closed),
+        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Ok(Inbound::Control),
         Some(Err(e)) => Err(e.to_string()),
-        None => Ok(Inbound::Closed),
     }
 }
 
-impl WarpConn {
+impl WsConn {
     pub(crate) fn new(ws: WebSocket) -> Self {
         let (tx, rx) = ws.split();
-        WarpConn { tx, rx }
+        WsConn { tx, rx }
     }
-}
 
-/// The writing half of a warp WebSocket.
-pub(crate) struct WarpWriter(SplitSink<WebSocket, Message>);
-
-/// The reading half of a warp WebSocket.
-pub(crate) struct WarpReader(SplitStream<WebSocket>);
-
-impl WarpConn {
     /// The two halves, for a writer task and a reader.
-    pub(crate) fn split(self) -> (WarpWriter, WarpReader) {
-        (WarpWriter(self.tx), WarpReader(self.rx))
+    pub(crate) fn split(self) -> (WsWriter, WsReader) {
+        (WsWriter(self.tx), WsReader(self.rx))
     }
 }
 
-impl MessageWriter for WarpConn {
+/// The writing half of a WebSocket.
+pub(crate) struct WsWriter(SplitSink<WebSocket, Message>);
+
+/// The reading half of a WebSocket.
+pub(crate) struct WsReader(SplitStream<WebSocket>);
+
+impl MessageWriter for WsConn {
     async fn feed(&mut self, text: &str) -> bool {
         self.tx.feed(Message::text(text)).await.is_ok()
     }
@@ -72,13 +72,13 @@ impl MessageWriter for WarpConn {
     }
 }
 
-impl MessageReader for WarpConn {
+impl MessageReader for WsConn {
     async fn recv(&mut self) -> Result<Inbound, String> {
         inbound_of(self.rx.next().await)
     }
 }
 
-impl MessageWriter for WarpWriter {
+impl MessageWriter for WsWriter {
     async fn feed(&mut self, text: &str) -> bool {
         self.0.feed(Message::text(text)).await.is_ok()
     }
@@ -92,7 +92,7 @@ impl MessageWriter for WarpWriter {
     }
 }
 
-impl MessageReader for WarpReader {
+impl MessageReader for WsReader {
     async fn recv(&mut self) -> Result<Inbound, String> {
         inbound_of(self.0.next().await)
     }
@@ -101,17 +101,22 @@ impl MessageReader for WarpReader {
 /// Closes, saying why where RFC 6455 has a code for it.
 async fn close_with(tx: &mut SplitSink<WebSocket, Message>, reason: Option<DisconnectReason>) {
     if let Some(reason) = reason {
-        let code: u16 = match reason {
-            DisconnectReason::ProtocolError => 1008,
-            DisconnectReason::OutboxOverflow | DisconnectReason::HeartbeatTimeout => 1001,
-            _ => 1000,
+        let code = match reason {
+            DisconnectReason::ProtocolError => CloseCode::Policy,
+            DisconnectReason::OutboxOverflow | DisconnectReason::HeartbeatTimeout => CloseCode::Away,
+            _ => CloseCode::Normal,
         };
-        let _ = tx.send(Message::close_with(code, reason.as_str())).await;
+        let frame = CloseFrame {
+            code,
+            reason: reason.as_str().into(),
+        };
+        let _ = tx.send(Message::Close(Some(frame))).await;
     }
     let _ = tx.close().await;
 }
 
-async fn run(ws: WebSocket, engine: Arc<EngineInner>, sid: String, kind: TransportKind) {
-    let (writer, reader) = WarpConn::new(ws).split();
-    message_loop::serve(engine, &sid, kind, writer, reader).await;
+/// Splits the socket before the future starts, so that the socket keeps no slot in it.
+fn run(ws: WebSocket, engine: Arc<EngineInner>, sid: String, kind: TransportKind) -> impl Future<Output = ()> + Send {
+    let (writer, reader) = WsConn::new(ws).split();
+    async move { message_loop::serve(engine, &sid, kind, writer, reader).await }
 }

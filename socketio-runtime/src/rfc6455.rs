@@ -1,0 +1,189 @@
+//! RFC 6455 upgrades done by the runtime rather than by warp's `ws()` filter, so that every
+//! WebSocket (Socket.IO 4 `transport=websocket`, 0.9 websocket and flashsocket) gets a
+//! tungstenite configuration of our choosing. warp's `Ws` cannot set tungstenite's read
+//! buffer, whose default (128 KiB, allocated when the connection opens and zero-filled by
+//! the first read) was almost all of an idle connection's memory.
+//!
+//! The filter takes hyper's pending upgrade from the request's extensions (hyper puts one
+//! on every HTTP/1.1 request that carries `Upgrade`, whether the server is our accept loop
+//! or the user's `warp::serve`). It clones the handle rather than removing it, so a user's
+//! own `warp::ws()` route next to `io.routes()` still finds it.
+
+use std::future::Future;
+
+use hyper::upgrade::{OnUpgrade, Upgraded};
+use hyper_util::rt::TokioIo;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite::WebSocketStream;
+use warp::http::header::{CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE};
+use warp::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use warp::reply::Response;
+use warp::{Filter, Rejection};
+
+/// An upgraded connection, as every RFC 6455 transport sees it.
+pub(crate) type WebSocket = WebSocketStream<TokioIo<Upgraded>>;
+
+/// tungstenite's read buffer. It is allocated when the connection opens and each read
+/// attempt zero-fills its free part, so it is resident for the connection's life; a frame
+/// longer than this still arrives whole (tungstenite grows the buffer to the frame's
+/// length, read in chunks of this size).
+pub(crate) const READ_BUFFER: usize = 4 * 1024;
+
+/// How much tungstenite queues before it writes to the socket without waiting for the
+/// flush. Our writers feed a batch and flush once, so this only splits a large batch into
+/// several writes; it also bounds what the write buffer keeps after a burst (it grows as
+/// needed and is never shrunk; it is not allocated up front).
+pub(crate) const WRITE_BUFFER: usize = 8 * 1024;
+
+/// The tungstenite settings of every WebSocket: small buffers, and messages and frames
+/// limited to `max_payload` bytes (larger ones end the connection).
+pub(crate) fn config(max_payload: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_message_size(Some(max_payload))
+        .max_frame_size(Some(max_payload))
+}
+
+/// A valid RFC 6455 upgrade request, not yet answered.
+pub(crate) struct Upgrade {
+    key: HeaderValue,
+    on_upgrade: OnUpgrade,
+}
+
+/// Matches a GET that asks for a version 13 WebSocket upgrade and that hyper can hand over,
+/// extracting the upgrade and the request's headers. Anything else is rejected (as "not
+/// found", so the plain-HTTP route after it answers).
+pub(crate) fn upgrade() -> impl Filter<Extract = (Upgrade, HeaderMap), Error = Rejection> + Clone {
+    // hyper puts the pending upgrade only on requests with `Upgrade`: a cheap first test,
+    // so that other requests (polls) do not have their headers cloned here.
+    warp::ext::optional::<OnUpgrade>()
+        .and_then(|on_upgrade: Option<OnUpgrade>| async move { on_upgrade.ok_or_else(warp::reject::not_found) })
+        .and(warp::method())
+        .and(warp::header::headers_cloned())
+        .and_then(|on_upgrade: OnUpgrade, method: Method, headers: HeaderMap| async move {
+            match websocket_key(&method, &headers) {
+                Some(key) => Ok((Upgrade { key, on_upgrade }, headers)),
+                None => Err(warp::reject::not_found()),
+            }
+        })
+        .untuple_one()
+}
+
+/// The `Sec-WebSocket-Key` of a well-formed upgrade request (what warp's `ws()` checks).
+fn websocket_key(method: &Method, headers: &HeaderMap) -> Option<HeaderValue> {
+    let has_token = |name, token: &str| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    };
+    let ok = method == Method::GET
+        && has_token(CONNECTION, "upgrade")
+        && has_token(UPGRADE, "websocket")
+        && headers.get(SEC_WEBSOCKET_VERSION).is_some_and(|v| v == "13");
+    headers.get(SEC_WEBSOCKET_KEY).filter(|_| ok).cloned()
+}
+
+impl Upgrade {
+    /// Answers `101 Switching Protocols` and, once hyper hands the connection over, runs
+    /// `serve` on it (with [`config`]`(max_payload)`) in a task of its own.
+    pub(crate) fn on_upgrade<F, Fut>(self, max_payload: usize, serve: F) -> Response
+    where
+        F: FnOnce(WebSocket) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let Upgrade { key, on_upgrade } = self;
+        tokio::spawn(async move {
+            match on_upgrade.await {
+                Ok(upgraded) => {
+                    let socket = WebSocketStream::from_raw_socket(
+                        TokioIo::new(upgraded),
+                        Role::Server,
+                        Some(config(max_payload)),
+                    )
+                    .await;
+                    // A task of its own rather than awaited here: a future awaited after
+                    // others in one `async` block gets a slot beside what they keep, and
+                    // this one lives as long as the connection.
+                    tokio::spawn(serve(socket));
+                }
+                Err(e) => tracing::debug!(error = %e, "websocket upgrade failed"),
+            }
+        });
+        let accept = derive_accept_key(key.as_bytes());
+        let mut response = Response::default();
+        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        let headers = response.headers_mut();
+        headers.insert(CONNECTION, HeaderValue::from_static("upgrade"));
+        headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
+        if let Ok(accept) = HeaderValue::from_str(&accept) {
+            headers.insert(SEC_WEBSOCKET_ACCEPT, accept);
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.append(*name, HeaderValue::from_static(value));
+        }
+        headers
+    }
+
+    const GOOD: [(&str, &str); 4] = [
+        ("connection", "keep-alive, Upgrade"),
+        ("upgrade", "WebSocket"),
+        ("sec-websocket-version", "13"),
+        ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+    ];
+
+    #[test]
+    fn a_well_formed_upgrade_gives_its_key() {
+        let key = websocket_key(&Method::GET, &request(&GOOD));
+        assert_eq!(
+            key.as_ref().map(HeaderValue::as_bytes),
+            Some(&b"dGhlIHNhbXBsZSBub25jZQ=="[..])
+        );
+        // RFC 6455 §1.3's example.
+        assert_eq!(
+            derive_accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+    }
+
+    #[test]
+    fn anything_short_of_one_is_refused() {
+        assert!(websocket_key(&Method::POST, &request(&GOOD)).is_none());
+        for (missing, pair) in GOOD.iter().enumerate() {
+            let mut pairs = GOOD.to_vec();
+            pairs.remove(missing);
+            assert!(
+                websocket_key(&Method::GET, &request(&pairs)).is_none(),
+                "without {pair:?}"
+            );
+        }
+        let mut old = GOOD.to_vec();
+        old[2] = ("sec-websocket-version", "8");
+        assert!(websocket_key(&Method::GET, &request(&old)).is_none());
+    }
+
+    #[test]
+    fn the_config_has_small_buffers_and_the_payload_limit() {
+        let config = config(1000);
+        assert_eq!(config.read_buffer_size, READ_BUFFER);
+        assert_eq!(config.write_buffer_size, WRITE_BUFFER);
+        assert_eq!(
+            (config.max_message_size, config.max_frame_size),
+            (Some(1000), Some(1000))
+        );
+    }
+}
