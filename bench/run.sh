@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Issue 7: measures the project's server (examples' bench_server) against a bare
 # tokio-tungstenite server doing the same wire work (bench-baseline), and prints the
-# ratios project/baseline. Then a Socket.IO 0.9 xhr-polling echo (bench-load polling09)
-# against bench_server only: the baseline speaks Engine.IO 4 only, so those figures are
-# printed as absolute numbers after the ratio table.
+# ratios project/baseline. The baseline runs twice: with tungstenite's default buffers
+# (128 KiB read, 128 KiB write) and with the project's ("small": the runtime's
+# rfc6455::READ_BUFFER and WRITE_BUFFER), each with its own ratio column. Then a Socket.IO
+# 0.9 xhr-polling echo (bench-load polling09) against bench_server only: the baseline
+# speaks Engine.IO 4 only, so those figures are printed as absolute numbers after the
+# ratio table.
 #
 #   bash bench/run.sh
 #
 # Each server runs pinned to core 0, the load generator to core 1, loopback only. Every
-# scenario gets a fresh server process (so RSS and CPU figures are its own). About two
-# minutes after the build; every step is under `timeout`, and the trap stops whatever
+# scenario gets a fresh server process (so RSS and CPU figures are its own). About a minute
+# and a half after the build; every step is under `timeout`, and the trap stops whatever
 # this script started.
 set -euo pipefail
 
@@ -27,6 +30,10 @@ POLL09_CLIENTS=50
 POLL09_SECONDS=5
 SERVER_CORE=0
 LOAD_CORE=1
+# The project's tungstenite buffers (socketio-runtime/src/rfc6455.rs), for the baseline's
+# second run.
+SMALL_READ_BUFFER=4096
+SMALL_WRITE_BUFFER=8192
 
 if [ "$(nproc)" -lt 2 ]; then
     echo "run.sh: needs two cores (server on $SERVER_CORE, load on $LOAD_CORE)" >&2
@@ -60,11 +67,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start_server <binary>: starts it on a free port (PORT=0), sets SERVER_PID and PORT.
+# start_server <server>: starts it on a free port (PORT=0), sets SERVER_PID and PORT.
+# <server> is a binary name, or bench-baseline-small (the baseline with the project's
+# buffers).
 start_server() {
     local log="$WORK/server.log"
     : >"$log"
-    PORT=0 taskset -c "$SERVER_CORE" "$BIN/$1" >"$log" 2>&1 &
+    local binary="$1" buffers=()
+    if [ "$1" = bench-baseline-small ]; then
+        binary=bench-baseline
+        buffers=(READ_BUFFER="$SMALL_READ_BUFFER" WRITE_BUFFER="$SMALL_WRITE_BUFFER")
+    fi
+    # env execs the server in place, so $! is the server's own pid.
+    PORT=0 taskset -c "$SERVER_CORE" env "${buffers[@]}" "$BIN/$binary" >"$log" 2>&1 &
     SERVER_PID=$!
     PORT=""
     for _ in $(seq 1 100); do
@@ -100,7 +115,7 @@ field() {
     grep -e "${4:-}" "$WORK/$1.$2" | grep -o "$3=[0-9.]*" | tail -n 1 | cut -d= -f2
 }
 
-for server in bench_server bench-baseline; do
+for server in bench_server bench-baseline bench-baseline-small; do
     echo "== $server"
     load "$server" echo --clients "$ECHO_CLIENTS" --seconds "$ECHO_SECONDS"
     load "$server" fanout --receivers "$FANOUT_RECEIVERS" --rounds "$FANOUT_ROUNDS"
@@ -112,16 +127,21 @@ load bench_server polling09 --clients "$POLL09_CLIENTS" --seconds "$POLL09_SECON
 
 row() {
     local label="$1" scenario="$2" key="$3" filter="${4:-}"
-    local p b
+    local p b s
     p="$(field bench_server "$scenario" "$key" "$filter")"
     b="$(field bench-baseline "$scenario" "$key" "$filter")"
-    awk -v l="$label" -v p="$p" -v b="$b" \
-        'BEGIN { printf "%-44s %12s %12s %8s\n", l, p, b, (b > 0 ? sprintf("%.2f", p / b) : "n/a") }'
+    s="$(field bench-baseline-small "$scenario" "$key" "$filter")"
+    awk -v l="$label" -v p="$p" -v b="$b" -v s="$s" 'BEGIN {
+        printf "%-44s %12s %12s %8s %12s %8s\n", l, p, b, (b > 0 ? sprintf("%.2f", p / b) : "n/a"),
+            s, (s > 0 ? sprintf("%.2f", p / s) : "n/a")
+    }'
 }
 
 echo
 echo "== project (bench_server) / baseline (bare tokio-tungstenite); server on core $SERVER_CORE"
-printf "%-44s %12s %12s %8s\n" "figure" "project" "baseline" "ratio"
+echo "   baseline: tungstenite's default buffers; small: the baseline with the project's"
+echo "   (read $SMALL_READ_BUFFER, write $SMALL_WRITE_BUFFER bytes)"
+printf "%-44s %12s %12s %8s %12s %8s\n" "figure" "project" "baseline" "ratio" "small" "ratio"
 row "echo ($ECHO_CLIENTS clients): server CPU us per ack" echo cpu_us_per_ack
 row "echo ($ECHO_CLIENTS clients): acks/s" echo acks_per_s
 row "echo ($ECHO_CLIENTS clients): p99 latency us" echo p99_us

@@ -5,6 +5,11 @@
 //! Like the real server, each connection has a writer task fed by an unbounded queue (all
 //! that is queued is written, then flushed once) and a 25 s ping timer, so that the
 //! comparison is about the protocol work.
+//!
+//! Its WebSocket configuration is tungstenite's default (128 KiB read buffer, 128 KiB write
+//! buffer) unless `READ_BUFFER` and/or `WRITE_BUFFER` (bytes) say otherwise; `bench/run.sh`
+//! runs it both ways, the second with the project's buffers. It prints the configuration
+//! in force before the `listening on` line.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -15,6 +20,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 
 const OPEN: &str = r#"0{"sid":"x","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#;
@@ -31,6 +37,11 @@ async fn main() -> std::io::Result<()> {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("PORT={p:?}: {e}")))?,
         Err(_) => 3001,
     };
+    let config = websocket_config()?;
+    println!(
+        "websocket config: read_buffer_size={} write_buffer_size={}",
+        config.read_buffer_size, config.write_buffer_size
+    );
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     println!("listening on http://{}", listener.local_addr()?);
     let peers: Peers = Arc::default();
@@ -46,12 +57,33 @@ async fn main() -> std::io::Result<()> {
         };
         let _ = stream.set_nodelay(true);
         let id = next_id.fetch_add(1, Ordering::Relaxed);
-        tokio::spawn(connection(stream, id, peers.clone()));
+        tokio::spawn(connection(stream, id, peers.clone(), config));
     }
 }
 
-async fn connection(stream: TcpStream, id: u64, peers: Peers) {
-    let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
+/// tungstenite's default configuration, with `READ_BUFFER` / `WRITE_BUFFER` if set.
+fn websocket_config() -> std::io::Result<WebSocketConfig> {
+    let bytes = |name: &str| -> std::io::Result<Option<usize>> {
+        match std::env::var(name) {
+            Ok(v) => v
+                .parse()
+                .map(Some)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{name}={v:?}: {e}"))),
+            Err(_) => Ok(None),
+        }
+    };
+    let mut config = WebSocketConfig::default();
+    if let Some(n) = bytes("READ_BUFFER")? {
+        config = config.read_buffer_size(n);
+    }
+    if let Some(n) = bytes("WRITE_BUFFER")? {
+        config = config.write_buffer_size(n);
+    }
+    Ok(config)
+}
+
+async fn connection(stream: TcpStream, id: u64, peers: Peers, config: WebSocketConfig) {
+    let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await else {
         return;
     };
     let (mut sink, mut source) = ws.split();
