@@ -38,7 +38,7 @@ pub(crate) fn namespace_file(schema: &NamespaceSchema, regenerate_hint: &str) ->
         if let Some(docs) = &decl.docs {
             out.push_str(docs);
         }
-        let _ = writeln!(out, "export {}", decl.text);
+        let _ = writeln!(out, "export {}", tidy(&decl.text));
     }
     let _ = writeln!(
         out,
@@ -181,6 +181,47 @@ impl Typed {
             .filter(move |(e, _)| e.direction == direction)
             .map(|(e, line)| (*e, line.as_str()))
     }
+}
+
+/// Lays out a ts-rs declaration one member per line, indented, without trailing spaces.
+/// Only whitespace changes: ts-rs writes field docs on their own lines but leaves the
+/// fields unindented and the closing brace on the last field's line.
+fn tidy(decl: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for line in decl.lines() {
+        let line = line.trim();
+        match line.strip_suffix('}').or_else(|| line.strip_suffix("};")) {
+            Some(body) if !body.trim().is_empty() && body.trim_end().ends_with(',') && !line.starts_with("/*") => {
+                lines.push(body.trim_end().to_owned());
+                lines.push(line[body.len()..].to_owned());
+            }
+            _ => lines.push(line.to_owned()),
+        }
+    }
+    let mut out = String::new();
+    let mut depth = 0usize;
+    let mut in_doc = false;
+    for line in lines {
+        let starts_doc = line.starts_with("/**");
+        if !in_doc && !starts_doc && line.starts_with('}') {
+            depth = depth.saturating_sub(1);
+        }
+        let extra = if in_doc && line.starts_with('*') { " " } else { "" };
+        if !out.is_empty() {
+            out.push('\n');
+            out.push_str(&"  ".repeat(depth));
+            out.push_str(extra);
+        }
+        out.push_str(&line);
+        if starts_doc || in_doc {
+            in_doc = !line.ends_with("*/");
+            continue;
+        }
+        let opens = line.matches('{').count();
+        let closes = line.matches('}').count() - usize::from(line.starts_with('}'));
+        depth = (depth + opens).saturating_sub(closes);
+    }
+    out
 }
 
 /// An event name as an interface property: bare when it is an identifier, quoted otherwise.
@@ -329,6 +370,16 @@ mod tests {
             text.contains("argument `a` of event `x` in /bad") && text.contains("Opaque"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn tidies_ts_rs_declarations() {
+        let raw = "type Line = { \n/**\n * Who.\n */\nfrom: string, \nat: number, };";
+        assert_eq!(
+            tidy(raw),
+            "type Line = {\n  /**\n   * Who.\n   */\n  from: string,\n  at: number,\n};"
+        );
+        assert_eq!(tidy("type Id = string;"), "type Id = string;");
     }
 
     #[test]

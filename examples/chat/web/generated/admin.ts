@@ -7,16 +7,17 @@ import type { LegacyConnectOptions, LegacyIo, LegacySocket } from "./socketio-le
 /**
  * What `whoami` answers.
  */
-export type WhoAmI = { 
-/**
- * The socket's id.
- */
-sid: string, 
-/**
- * The transport in use (`websocket`, `polling`, `xhr-polling`, ...), or
- * `between polls` when a polling client has no request open.
- */
-transport: string, };
+export type WhoAmI = {
+  /**
+   * The socket's id.
+   */
+  sid: string,
+  /**
+   * The transport in use (`websocket`, `polling`, `xhr-polling`, ...), or
+   * `between polls` when a polling client has no request open.
+   */
+  transport: string,
+};
 
 /** The namespace's path. */
 export const ADMIN_PATH = "/admin";

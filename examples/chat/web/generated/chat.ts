@@ -7,23 +7,24 @@ import type { LegacyConnectOptions, LegacyIo, LegacySocket } from "./socketio-le
 /**
  * One message said in a room.
  */
-export type ChatLine = { 
-/**
- * The sender's nickname.
- */
-from: string, 
-/**
- * What they said.
- */
-text: string, 
-/**
- * The room it was said in.
- */
-room: string, 
-/**
- * When the server received it, in milliseconds since the Unix epoch.
- */
-at_ms: number, };
+export type ChatLine = {
+  /**
+   * The sender's nickname.
+   */
+  from: string,
+  /**
+   * What they said.
+   */
+  text: string,
+  /**
+   * The room it was said in.
+   */
+  room: string,
+  /**
+   * When the server received it, in milliseconds since the Unix epoch.
+   */
+  at_ms: number,
+};
 
 /** The namespace's path. */
 export const CHAT_PATH = "/chat";
