@@ -53,6 +53,21 @@ fn npm_packages() -> Result<(), String> {
 
 fn demo() -> Result<(), String> {
     npm_packages()?;
+    // The page's client is TypeScript (examples/chat/web/main.ts): bundled, not committed.
+    // The tests bundle it the same way (examples/tests/support.rs, CHAT_BUNDLE_ARGS).
+    run(
+        "bundle the chat's TypeScript client (esbuild -> examples/chat/web/dist/app.js)",
+        Command::new(root().join("node_modules/.bin/esbuild"))
+            .current_dir(root())
+            .args([
+                "examples/chat/web/main.ts",
+                "--bundle",
+                "--format=iife",
+                "--target=es2020",
+                "--log-level=warning",
+                "--outfile=examples/chat/web/dist/app.js",
+            ]),
+    )?;
     if std::env::var_os("PORT").is_none() {
         eprintln!("xtask: the chat demo will be at http://127.0.0.1:3000");
     }
