@@ -134,17 +134,24 @@ async function connected(user) {
   await until(user, 'a connection', () => window.chatDemo && window.chatDemo.chat.connected);
 }
 
-async function enter(user, room) {
-  await act(user, `nickname ${user.name}`, async (f) => {
+// `how`: `start` names the room next to the nickname; `switch` enters the default room
+// (lobby) and then joins `room` through the room bar.
+async function enter(user, room, how) {
+  const first = how === 'start' ? room : 'lobby';
+  await act(user, `nickname ${user.name} in #${first}`, async (f) => {
     await f.fill('#nick', user.name);
+    if (how === 'start') await f.fill('#start-room', room);
     await f.click('#nick-submit');
   });
   await until(user, 'the room view', () => !document.getElementById('room-view').hidden);
-  await act(user, `join #${room}`, async (f) => {
-    await f.fill('#room', room);
-    await f.click('#room-submit');
-  });
-  await until(user, `the room ${room}`, (r) => document.getElementById('room-view').dataset.room === r, room);
+  await until(user, `the room ${first}`, (r) => document.getElementById('room-view').dataset.room === r, first);
+  if (how === 'switch') {
+    await act(user, `join #${room}`, async (f) => {
+      await f.fill('#room', room);
+      await f.click('#room-submit');
+    });
+    await until(user, `the room ${room}`, (r) => document.getElementById('room-view').dataset.room === r, room);
+  }
 }
 
 async function say(user, text) {
@@ -225,8 +232,8 @@ async function scenario(context) {
   for (const u of [a, b]) await connected(u);
   for (const u of [a, b]) await onTransport(u);
 
-  await enter(a, 'rust');
-  await enter(b, 'rust');
+  await enter(a, 'rust', 'start');
+  await enter(b, 'rust', 'switch');
   await online(a, ['alice', 'bob']);
   await online(b, ['alice', 'bob']);
 
@@ -272,7 +279,7 @@ async function scenario(context) {
 async function screenshot(context, file) {
   const page = context.pages()[0] || (await context.newPage());
   watch(page, 'shot');
-  await page.setViewportSize({ width: 1280, height: 620 });
+  await page.setViewportSize({ width: 1280, height: 720 });
   const frameHtml = (name) =>
     `<figure><figcaption>${name}</figcaption><iframe name="${name}" src="/"></iframe></figure>`;
   const html = `<!doctype html><meta charset="utf-8"><style>
@@ -291,8 +298,8 @@ async function screenshot(context, file) {
   const a = user('alice');
   const b = user('bob');
   for (const u of [a, b]) await connected(u);
-  await enter(a, 'rust');
-  await enter(b, 'rust');
+  await enter(a, 'rust', 'start');
+  await enter(b, 'rust', 'start');
   await online(a, ['alice', 'bob']);
   await online(b, ['alice', 'bob']);
   const talk = [

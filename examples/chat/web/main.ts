@@ -44,6 +44,7 @@ const ui = {
   status: element("status", HTMLElement),
   nickForm: element("nick-form", HTMLFormElement),
   nick: element("nick", HTMLInputElement),
+  startRoom: element("start-room", HTMLInputElement),
   me: element("me", HTMLElement),
   roomView: element("room-view", HTMLElement),
   roomForm: element("room-form", HTMLFormElement),
@@ -159,7 +160,7 @@ window.chatDemo = { chat, admin, transport: currentTransport };
 
 const state: { nick: string | null; room: string; lastOnline: string[] } = {
   nick: null,
-  room: ui.room.value.trim() || "lobby",
+  room: "lobby",
   lastOnline: [],
 };
 
@@ -241,19 +242,21 @@ async function claim(nick: string, again: boolean): Promise<boolean> {
   }
 }
 
-async function join(room: string, quiet: boolean): Promise<void> {
+async function join(room: string, quiet: boolean): Promise<boolean> {
   try {
     const ok = await chat.timeout(TIMEOUT_MS).emitWithAck("join", room);
     if (!ok) {
       status(`could not join #${room}`, "error");
-      return;
+      return false;
     }
     state.room = room;
     ui.roomName.textContent = room;
     ui.roomView.dataset["room"] = room;
     if (!quiet) logNotice(`you joined #${room}`, "room");
+    return true;
   } catch (e) {
     status(`no answer to join: ${String(e)}`, "error");
+    return false;
   }
 }
 
@@ -264,6 +267,7 @@ ui.nickForm.addEventListener("submit", (event) => {
     status("a nickname cannot be empty", "error");
     return;
   }
+  state.room = ui.startRoom.value.trim() || "lobby";
   void claim(nick, false).then((ok) => {
     if (!ok) return;
     ui.nickForm.hidden = true;
@@ -275,7 +279,10 @@ ui.nickForm.addEventListener("submit", (event) => {
 ui.roomForm.addEventListener("submit", (event) => {
   event.preventDefault();
   const room = ui.room.value.trim();
-  if (room) void join(room, false);
+  if (!room) return;
+  void join(room, false).then((ok) => {
+    if (ok) ui.room.value = "";
+  });
 });
 
 ui.msgForm.addEventListener("submit", (event) => {
