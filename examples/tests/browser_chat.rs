@@ -3,7 +3,8 @@
 //! the chat binary serves it next to the 0.9 page, and two pages in headless Chromium chat
 //! through it (tests/browser/chat-demo.js): nickname, room, messages, online list, admin
 //! panel, and a page closed. Over websocket and over polling (each forced by the page's
-//! `?transport=` and checked in the page and by the server), and with the default upgrade.
+//! `?transport=` and checked in the page and by the server), and with the default upgrade;
+//! and a user of the old 0.9 page (`/legacy`) with one of the new client.
 //!
 //! Needs Debian's Chromium at /usr/bin/chromium (.ci/run installs it) and the npm packages
 //! `playwright-core`, `socket.io-client`, `esbuild` and `typescript`; a missing one fails
@@ -41,6 +42,12 @@ fn two_pages_chat_over_polling() {
 #[test]
 fn two_pages_chat_after_the_upgrade() {
     two_pages("upgrade");
+}
+
+/// The old 0.9 page at `/legacy` and the new client chat together.
+#[test]
+fn legacy_page_and_new_client_chat_together() {
+    support::browser_scenario(CHAT, SCRIPT, "sio-client-09", "legacy");
 }
 
 /// `tsc -p examples/chat/web`: strict, against the generated typings and socket.io-client's

@@ -11,11 +11,15 @@
 // in the page, and from the server through the admin panel's `whoami`), so that a client
 // that ignores the choice fails.
 //
-// Scenario, pages A (alice) and B (bob) in one Chromium: both pick a nickname and join the
+// Scenario (websocket, polling, upgrade), pages A (alice) and B (bob) in one Chromium: both pick a nickname and join the
 // room `rust`; both online lists show both; A's message shows in B's log (and, as its own,
 // in A's); B answers; A's round-trip check (the server pings the page) answers `ok`; both
 // log in to the admin panel, A's notice reaches B, `whoami` names the transport; B's page
 // is closed and A's online list drops bob.
+//
+// `legacy`: A on this client (default transports), B on the old 0.9 page at /legacy (its
+// default transport, websocket): they see each other online and each other's messages, and
+// A sees B leave.
 //
 // `screenshot` puts two users side by side (two iframes on a page served through
 // page.route() on the server's origin), lets them talk and writes a PNG (docs/chat-demo.png).
@@ -30,7 +34,7 @@ const { CHROMIUM, out, describe, describePayload, startRun } = require('./harnes
 const fs = require('node:fs');
 const path = require('node:path');
 
-const MODES = ['websocket', 'polling', 'upgrade', 'screenshot'];
+const MODES = ['websocket', 'polling', 'upgrade', 'legacy', 'screenshot'];
 const TIMEOUT_MS = 30000;
 const STEP_MS = 10000;
 const PASSWORD = process.env.ADMIN_PASSWORD || 'secret';
@@ -40,7 +44,7 @@ const [baseUrlArg, mode, shotArg] = process.argv.slice(2);
 
 if (!baseUrlArg || !MODES.includes(mode) || (mode === 'screenshot' && !shotArg)) {
   out(
-    `fail ${mode || '?'}: usage: chat-demo.js <baseUrl> <websocket|polling|upgrade> | chat-demo.js <baseUrl> screenshot <out.png>`,
+    `fail ${mode || '?'}: usage: chat-demo.js <baseUrl> <websocket|polling|upgrade|legacy> | chat-demo.js <baseUrl> screenshot <out.png>`,
   );
   process.exit(1);
 }
@@ -275,6 +279,39 @@ async function scenario(context) {
   await onTransport(a);
 }
 
+// A user of the new client and one of the 0.9 page at /legacy, in the same room.
+async function legacy(context) {
+  const a = await openUser(context, 'alice');
+  const page = await context.newPage();
+  watch(page, 'bob');
+  step(`bob: open ${baseUrl}/legacy`);
+  await page.goto(`${baseUrl}/legacy`, { waitUntil: 'domcontentloaded', timeout: STEP_MS });
+  const b = { name: 'bob', page, frame: page.mainFrame() };
+  await connected(a);
+  await until(b, 'a 0.9 connection', () => document.getElementById('status').textContent === 'connected');
+  await enter(a, 'lobby', 'start');
+  await act(b, 'nickname bob in #lobby', async (f) => {
+    await f.fill('#nick', 'bob');
+    await f.click('#nick-form button');
+  });
+  await until(b, 'the 0.9 chat view', () => !document.getElementById('chat').classList.contains('hidden'));
+  await until(b, 'the 0.9 join', () => document.getElementById('log').textContent.includes('joined lobby'));
+  await online(a, ['alice', 'bob']);
+  await until(b, 'the 0.9 online list', () =>
+    Array.from(document.querySelectorAll('#online li'), (li) => li.textContent).sort().join() === 'alice,bob',
+  );
+  await say(a, 'hello, 0.9');
+  await until(b, "alice's line on the 0.9 page", () => document.getElementById('log').textContent.includes('alicehello, 0.9'));
+  await act(b, 'say "hello, 4"', async (f) => {
+    await f.fill('#msg', 'hello, 4');
+    await f.click('#msg-form button');
+  });
+  await sees(a, 'bob', 'hello, 4', false);
+  step('bob: close the page');
+  await b.page.close();
+  await online(a, ['alice']);
+}
+
 // Two users side by side, for the README.
 async function screenshot(context, file) {
   const page = context.pages()[0] || (await context.newPage());
@@ -344,6 +381,7 @@ async function main() {
   const context = await run.launch(chromium, 'chat-demo-chromium-');
   step(`chromium ${context.browser() ? context.browser().version() : 'started'}`);
   if (mode === 'screenshot') await screenshot(context, shotArg);
+  else if (mode === 'legacy') await legacy(context);
   else await scenario(context);
 }
 
