@@ -344,6 +344,7 @@ mod tests {
                         name: "a",
                         ty: TypeSchema {
                             rust: "Opaque",
+                            #[allow(clippy::needless_borrow)]
                             describe: || {
                                 #[allow(unused_imports)]
                                 use socketio_runtime::schema::typescript::probe::{Probe, ViaNothing as _, ViaTs as _};
