@@ -63,7 +63,7 @@ impl Admin {
 
     /// Which rooms (none, unless joined) and which transport this socket uses.
     async fn whoami(&self, socket: &Socket<Self>) -> WhoAmI {
-        let transport = socket.transport().map_or("between polls", |t| t.name());
+        let transport = socket.transport_name().unwrap_or("between polls");
         WhoAmI {
             sid: socket.id().to_owned(),
             transport: transport.to_owned(),

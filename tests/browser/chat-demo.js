@@ -264,7 +264,7 @@ async function scenario(context) {
   await act(a, 'whoami', (f) => f.click('#admin-whoami'));
   await until(a, 'the whoami answer', () => document.getElementById('admin-log').dataset.transport !== undefined);
   const serverSees = await a.frame.evaluate(() => document.getElementById('admin-log').dataset.transport);
-  const okServer = mode === 'polling' ? /polling|between polls/.test(serverSees) : serverSees === 'websocket';
+  const okServer = mode === 'polling' ? /^(polling|between polls)$/.test(serverSees) : serverSees === 'websocket';
   if (!okServer) throw new Error(`alice: the server sees transport ${describe(serverSees)} in mode ${mode}`);
   step(`alice: the server sees ${serverSees}`);
 
