@@ -111,7 +111,8 @@ async fn a_09_client_and_a_v4_client_talk_in_one_room() {
         mail09.push_str(&client.poll_within(&sid, Duration::from_secs(5)).await);
     }
     assert!(
-        mail09.contains(r#"5::/chat:{"name":"msg_to_room","args":[{"from":"new","text":"hello 0.9","room":"r","at_ms":"#),
+        mail09
+            .contains(r#"5::/chat:{"name":"msg_to_room","args":[{"from":"new","text":"hello 0.9","room":"r","at_ms":"#),
         "{mail09}"
     );
 }
