@@ -207,18 +207,6 @@ chat.on("ping", (nonce, ack) => ack(nonce));
 
 chat.on("error", (kind, message) => status(`server refused: ${kind} (${message})`, "error"));
 
-// A polling client that closes its page leaves its session to the server's ping timeout
-// (its next long poll never comes): say goodbye with an Engine.IO close packet ("1") that
-// outlives the page. A websocket's own close does this already.
-window.addEventListener("pagehide", () => {
-  const engine = chat.io.engine;
-  if (engine?.transport?.name === "polling" && engine.id) {
-    const path = chat.io.opts.path ?? "/socket.io";
-    const url = `${path.replace(/\/$/, "")}/?EIO=4&transport=polling&sid=${encodeURIComponent(engine.id)}`;
-    navigator.sendBeacon(url, "1");
-  }
-});
-
 // ---------------------------------------------------------------------------------------
 // Chatting
 
