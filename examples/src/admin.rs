@@ -2,7 +2,19 @@
 //! password lifts the ACL; `logout` locks it again. The ACL gates what a socket may send;
 //! what it receives is chosen by rooms: logged-in admins are in `admins`.
 
+use serde::{Deserialize, Serialize};
 use socketio_runtime::{namespace, Socket};
+use ts_rs::TS;
+
+/// What `whoami` answers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct WhoAmI {
+    /// The socket's id.
+    pub sid: String,
+    /// The transport in use (`websocket`, `polling`, `xhr-polling`, ...), or
+    /// `between polls` when a polling client has no request open.
+    pub transport: String,
+}
 
 /// The room of logged-in admins.
 const ADMINS: &str = "admins";
@@ -50,8 +62,11 @@ impl Admin {
     }
 
     /// Which rooms (none, unless joined) and which transport this socket uses.
-    async fn whoami(&self, socket: &Socket<Self>) -> (String, String) {
-        let transport = socket.transport().map_or("between polls", |t| t.name());
-        (socket.id().to_owned(), transport.to_owned())
+    async fn whoami(&self, socket: &Socket<Self>) -> WhoAmI {
+        let transport = socket.transport_name().unwrap_or("between polls");
+        WhoAmI {
+            sid: socket.id().to_owned(),
+            transport: transport.to_owned(),
+        }
     }
 }

@@ -5,9 +5,24 @@
 //! demonstrates a server-to-client ack with a timeout.
 
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use serde::{Deserialize, Serialize};
 use socketio_runtime::{namespace, DisconnectReason, Socket};
+use ts_rs::TS;
+
+/// One message said in a room.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS)]
+pub struct ChatLine {
+    /// The sender's nickname.
+    pub from: String,
+    /// What they said.
+    pub text: String,
+    /// The room it was said in.
+    pub room: String,
+    /// When the server received it, in milliseconds since the Unix epoch.
+    pub at_ms: u64,
+}
 
 /// The per-connection state gevent kept in `socket.session`.
 #[derive(Clone, Debug)]
@@ -35,7 +50,7 @@ impl Chat {
     /// Everybody online.
     fn nicknames(list: Vec<String>);
     /// A message to the sender's room.
-    fn msg_to_room(from: String, text: String);
+    fn msg_to_room(line: ChatLine);
     /// Are you there? The client acks with the same number.
     fn ping(nonce: u32) -> u32;
 
@@ -73,7 +88,16 @@ impl Chat {
         let (Some(Nickname(from)), Some(CurrentRoom(room))) = (socket.session().get(), socket.session().get()) else {
             return false;
         };
-        socket.to(room).emit().msg_to_room(from, text).is_ok()
+        let at_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let line = ChatLine {
+            from,
+            text,
+            room: room.clone(),
+            at_ms,
+        };
+        socket.to(room).emit().msg_to_room(line).is_ok()
     }
 
     /// Pings the client and reports whether it answered within a second.

@@ -9,8 +9,35 @@ pub mod echo;
 pub mod static_files;
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 
+use socketio_runtime::schema::NamespaceList;
 use tokio::net::TcpListener;
+
+/// The chat demo's namespaces: `/chat` and `/admin` (unlocked by `admin_password`). The
+/// server mounts this list and `gen_ts` writes the browser client's typings from it.
+///
+/// ```
+/// use socketio_runtime::SocketIo;
+/// let io = socketio_examples::chat_namespaces(SocketIo::builder(), "secret").build();
+/// # let _ = io;
+/// let ts = socketio_examples::chat_namespaces(socketio_client_gen::TypeScript::new(), "");
+/// assert_eq!(ts.files().map(|f| f.len()).ok(), Some(3));
+/// ```
+pub fn chat_namespaces<L: NamespaceList>(list: L, admin_password: &str) -> L {
+    list.namespace(chat::Chat::default())
+        .namespace(admin::Admin::new(admin_password))
+}
+
+/// Where the chat's generated typings live (committed; `cargo xtask gen-ts` rewrites them).
+pub fn chat_typings_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("chat/web/generated")
+}
+
+/// The chat's typings generator, as `gen_ts` and the staleness test use it.
+pub fn chat_typings() -> socketio_client_gen::TypeScript {
+    chat_namespaces(socketio_client_gen::TypeScript::new(), "").regenerate_with("cargo xtask gen-ts")
+}
 
 /// Starts logging (`RUST_LOG` overrides the `info` default).
 pub fn init_logging() {

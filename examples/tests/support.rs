@@ -1,6 +1,6 @@
 //! Shared by the real-client tests: start an example binary on a free port (and restart it
-//! on the same port), and run Node scripts with their output read line by line under a
-//! deadline.
+//! on the same port), run Node scripts with their output read line by line under a
+//! deadline, and bundle the chat demo's TypeScript client (which the chat binary serves).
 
 #![allow(dead_code)]
 
@@ -8,7 +8,8 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// The workspace root.
 pub fn repo_root() -> PathBuf {
@@ -92,8 +93,12 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `binary` with `PORT=0` and reads the port it chose.
+    /// Starts `binary` with `PORT=0` and reads the port it chose. The chat binary refuses to
+    /// start without its client's bundle: for it, the bundle is made first.
     pub fn start(binary: &'static str) -> Server {
+        if std::path::Path::new(binary).file_stem().is_some_and(|s| s == "chat") {
+            chat_bundle();
+        }
         let mut server = Server {
             binary,
             port: 0,
@@ -173,4 +178,54 @@ pub fn browser_scenario(binary: &'static str, script: &str, client_package: &str
     });
     assert_eq!(last, format!("ok {mode}"), "output:\n{}", browser.seen.join("\n"));
     eprintln!("{script} {mode}: {:.1?}", started.elapsed());
+}
+
+/// esbuild's arguments for the chat client, from the repository root, as `cargo xtask demo`
+/// runs them (its output file aside).
+pub const CHAT_BUNDLE_ARGS: [&str; 5] = [
+    "examples/chat/web/main.ts",
+    "--bundle",
+    "--format=iife",
+    "--target=es2020",
+    "--log-level=warning",
+];
+
+/// Bundles the chat demo's TypeScript client into `examples/chat/web/dist/app.js`, once per
+/// test binary, so that the served client is the one in the work tree. Written to a
+/// temporary file and renamed into place: test binaries run at once, and a server must never
+/// read half a bundle.
+pub fn chat_bundle() -> PathBuf {
+    static BUNDLE: OnceLock<PathBuf> = OnceLock::new();
+    BUNDLE
+        .get_or_init(|| {
+            require_node_modules("esbuild");
+            require_node_modules("socket.io-client");
+            let out = socketio_examples::static_files::chat_bundle_path();
+            let dir = out.parent().expect("the bundle path has a directory");
+            std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos());
+            let tmp = dir.join(format!(".app.{}.{nanos}.tmp.js", std::process::id()));
+            let esbuild = repo_root().join("node_modules/.bin/esbuild");
+            let output = Command::new(&esbuild)
+                .current_dir(repo_root())
+                .args(CHAT_BUNDLE_ARGS)
+                .arg(format!("--outfile={}", tmp.display()))
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run {}: {e}", esbuild.display()));
+            if !output.status.success() {
+                let _ = std::fs::remove_file(&tmp);
+                panic!(
+                    "esbuild could not bundle the chat client ({}):\n{}{}",
+                    output.status,
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            }
+            std::fs::rename(&tmp, &out)
+                .unwrap_or_else(|e| panic!("cannot move {} to {}: {e}", tmp.display(), out.display()));
+            out
+        })
+        .clone()
 }

@@ -1,161 +1,258 @@
 //! TypeScript typings for the socket.io client, generated from the schemas `#[namespace]`
 //! writes ([`socketio_runtime::schema`]).
 //!
-//! [`event_maps`] renders a namespace's two event maps in the shape the v4 client's
-//! `Socket<ServerToClientEvents, ClientToServerEvents>` expects: one listener signature
-//! per event, an acked event taking its ack as one last callback with exactly one argument.
-//! Rust types are translated by [`ts_type`]; named types are referenced by name (their
-//! declarations come from ts-rs).
+//! For each namespace, one file (`chat.ts` for `Chat`) with the payload types (rendered
+//! by ts-rs; 64-bit integers as `number`), the path constant `CHAT_PATH`, the event maps
+//! `ChatServerToClientEvents` / `ChatClientToServerEvents`, `ChatSocket` for the v4 client
+//! and `connectChatLegacy` for the 0.9 client, plus one shared `socketio-legacy.ts`. An
+//! acked event takes its ack as one required last callback with exactly one argument (the
+//! shape the v4 client's `emitWithAck` understands).
+//!
+//! [`TypeScript`] is a [`NamespaceList`]: hand it the same list function that mounts the
+//! namespaces on the server, then [`write`](TypeScript::write) from a small binary or xtask,
+//! and [`check`](TypeScript::check) from a test so a stale committed file fails the build.
 
-mod ts_type;
+mod error;
+mod legacy;
+mod render;
 
-use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
-use socketio_runtime::schema::{Direction, EventSchema, NamespaceSchema};
-pub use ts_type::ts_type;
+use socketio_runtime::schema::{DescribeNamespace, NamespaceList, NamespaceSchema};
+use socketio_runtime::Namespace;
 
-/// `export interface <Name>ServerToClientEvents { .. }`, `..ClientToServerEvents`, and the
-/// path constant, for one namespace.
+pub use error::{Error, Problem};
+
+/// One generated file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// File name inside the output folder, e.g. `chat.ts`.
+    pub name: String,
+    /// Its contents.
+    pub contents: String,
+}
+
+/// The typings generator: a list of namespaces and how to tell a reader to regenerate.
 ///
 /// ```
-/// use socketio_runtime::schema::*;
-/// const S: NamespaceSchema = NamespaceSchema {
-///     path: "/chat",
-///     name: "Chat",
-///     events: &[EventSchema {
-///         name: "join",
-///         direction: Direction::ClientToServer,
-///         args: &[ArgSchema { name: "room", rust_type: "String" }],
-///         ack: Some("bool"),
-///         initially_allowed: true,
-///     }],
-/// };
-/// let ts = socketio_client_gen::event_maps(&S);
-/// assert!(ts.contains("join: (room: string, ack: (value: boolean) => void) => void;"));
-/// assert!(ts.contains("export const CHAT_PATH = \"/chat\";"));
+/// use socketio_client_gen::TypeScript;
+/// use socketio_runtime::{namespace, schema::NamespaceList};
+///
+/// struct Chat;
+///
+/// #[namespace("/chat")]
+/// impl Chat {
+///     fn announcement(text: String);
+///     async fn join(&self, room: String) -> bool {
+///         !room.is_empty()
+///     }
+/// }
+///
+/// let files = TypeScript::new().namespace(Chat).files().expect("every type renders");
+/// let chat = files.iter().find(|f| f.name == "chat.ts").expect("one file per namespace");
+/// assert!(chat.contents.contains("join: (room: string, ack: (value: boolean) => void) => void;"));
+/// assert!(chat.contents.contains("export type ChatSocket = Socket<ChatServerToClientEvents, ChatClientToServerEvents>;"));
 /// ```
-pub fn event_maps(schema: &NamespaceSchema) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "export const {}_PATH = {:?};",
-        upper_snake(schema.name),
-        schema.path
-    );
-    for (direction, suffix) in [
-        (Direction::ServerToClient, "ServerToClientEvents"),
-        (Direction::ClientToServer, "ClientToServerEvents"),
-    ] {
-        let _ = writeln!(out, "\nexport interface {}{suffix} {{", schema.name);
-        for event in schema.events_in(direction) {
-            let _ = writeln!(out, "  {}: {};", property_name(event.name), listener(event));
+#[derive(Debug, Clone)]
+pub struct TypeScript {
+    namespaces: Vec<NamespaceSchema>,
+    regenerate_hint: String,
+}
+
+impl Default for TypeScript {
+    fn default() -> Self {
+        TypeScript {
+            namespaces: Vec::new(),
+            regenerate_hint: "regenerate it with the program that wrote it".to_owned(),
         }
-        out.push_str("}\n");
-    }
-    out
-}
-
-/// `(a: A, ack: (value: R) => void) => void`.
-fn listener(event: &EventSchema) -> String {
-    let mut params: Vec<String> = event
-        .args
-        .iter()
-        .map(|a| format!("{}: {}", a.name, ts_type(a.rust_type)))
-        .collect();
-    if let Some(ack) = event.ack {
-        params.push(format!("ack: (value: {}) => void", ts_type(ack)));
-    }
-    format!("({}) => void", params.join(", "))
-}
-
-/// An event name as an interface property: bare when it is an identifier, quoted otherwise.
-fn property_name(name: &str) -> String {
-    let ident = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
-    if ident {
-        name.to_owned()
-    } else {
-        format!("{name:?}")
     }
 }
 
-/// `AdminAcl` -> `ADMIN_ACL`.
-fn upper_snake(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push('_');
+impl NamespaceList for TypeScript {
+    fn namespace<N: Namespace + DescribeNamespace>(self, _namespace: N) -> Self {
+        self.describe::<N>()
+    }
+}
+
+impl TypeScript {
+    /// No namespaces yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a namespace by type (no instance needed).
+    pub fn describe<N: DescribeNamespace>(mut self) -> Self {
+        self.namespaces.push(N::SCHEMA);
+        self
+    }
+
+    /// The command that regenerates the files, named in their header and in
+    /// [`check`](Self::check)'s error, e.g. `"cargo xtask gen-ts"`.
+    pub fn regenerate_with(mut self, command: &str) -> Self {
+        self.regenerate_hint = format!("regenerate with `{command}`");
+        self
+    }
+
+    /// Renders every file, or every problem at once.
+    pub fn files(&self) -> Result<Vec<GeneratedFile>, Error> {
+        let mut files = vec![GeneratedFile {
+            name: legacy::LEGACY_MODULE.to_owned(),
+            contents: legacy::legacy_module(&self.regenerate_hint),
+        }];
+        let mut problems = Vec::new();
+        for schema in &self.namespaces {
+            match render::namespace_file(schema, &self.regenerate_hint) {
+                Ok(contents) => files.push(GeneratedFile {
+                    name: render::file_name(schema),
+                    contents,
+                }),
+                Err(mut more) => problems.append(&mut more),
+            }
         }
-        out.extend(c.to_uppercase());
+        if problems.is_empty() {
+            Ok(files)
+        } else {
+            Err(Error { problems, hint: None })
+        }
     }
-    out
+
+    /// Writes every file into `dir` (created if missing), leaving files that are already
+    /// up to date untouched; returns the paths written.
+    pub fn write(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>, Error> {
+        let dir = dir.as_ref();
+        let io = |path: &Path, error| Error {
+            problems: vec![Problem::Io {
+                path: path.to_owned(),
+                error,
+            }],
+            hint: None,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        let mut written = Vec::new();
+        for file in self.files()? {
+            let path = dir.join(&file.name);
+            if std::fs::read_to_string(&path).ok().as_deref() == Some(file.contents.as_str()) {
+                continue;
+            }
+            std::fs::write(&path, &file.contents).map_err(|e| io(&path, e))?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+
+    /// Compares the files in `dir` with what [`write`](Self::write) would write: every
+    /// generated file must be there, identical, and no other `.ts` file may claim to be
+    /// generated. Call it from a test so a stale committed file fails the build.
+    pub fn check(&self, dir: impl AsRef<Path>) -> Result<(), Error> {
+        let dir = dir.as_ref();
+        let files = self.files()?;
+        let mut problems = Vec::new();
+        for file in &files {
+            let path = dir.join(&file.name);
+            match std::fs::read_to_string(&path) {
+                Ok(on_disk) if on_disk == file.contents => {}
+                Ok(on_disk) => problems.push(Problem::Stale {
+                    line: first_difference(&on_disk, &file.contents),
+                    path,
+                }),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => problems.push(Problem::Stale { path, line: 0 }),
+                Err(error) => problems.push(Problem::Io { path, error }),
+            }
+        }
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let generated_here = std::fs::read_to_string(&path)
+                    .map(|text| text.starts_with("// Generated by socketio-client-gen"))
+                    .unwrap_or(false);
+                if generated_here && !files.iter().any(|f| f.name == name) {
+                    problems.push(Problem::Leftover { path });
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error {
+                problems,
+                hint: Some(format!("the typings are out of date: {}", self.regenerate_hint)),
+            })
+        }
+    }
+}
+
+/// The 1-based number of the first line where two texts differ.
+fn first_difference(a: &str, b: &str) -> usize {
+    let mut a_lines = a.lines();
+    let mut b_lines = b.lines();
+    let mut n = 1;
+    loop {
+        match (a_lines.next(), b_lines.next()) {
+            (Some(x), Some(y)) if x == y => n += 1,
+            (None, None) => return n,
+            _ => return n,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use socketio_runtime::schema::ArgSchema;
 
-    const CHAT: NamespaceSchema = NamespaceSchema {
-        path: "/chat",
-        name: "Chat",
-        events: &[
-            EventSchema {
-                name: "user message",
-                direction: Direction::ClientToServer,
-                args: &[ArgSchema {
-                    name: "text",
-                    rust_type: "String",
-                }],
-                ack: None,
-                initially_allowed: false,
-            },
-            EventSchema {
-                name: "ping",
-                direction: Direction::ServerToClient,
-                args: &[ArgSchema {
-                    name: "nonce",
-                    rust_type: "u32",
-                }],
-                ack: Some("u32"),
-                initially_allowed: true,
-            },
-            EventSchema {
-                name: "nicknames",
-                direction: Direction::ServerToClient,
-                args: &[ArgSchema {
-                    name: "list",
-                    rust_type: "Vec<String>",
-                }],
-                ack: None,
-                initially_allowed: true,
-            },
-        ],
-    };
+    struct Chat;
 
-    #[test]
-    fn renders_both_maps() {
-        let ts = event_maps(&CHAT);
-        let expected = "export const CHAT_PATH = \"/chat\";\n\
-            \n\
-            export interface ChatServerToClientEvents {\n\
-            \x20 ping: (nonce: number, ack: (value: number) => void) => void;\n\
-            \x20 nicknames: (list: string[]) => void;\n\
-            }\n\
-            \n\
-            export interface ChatClientToServerEvents {\n\
-            \x20 \"user message\": (text: string) => void;\n\
-            }\n";
-        assert_eq!(ts, expected);
+    #[socketio_runtime::namespace("/chat")]
+    impl Chat {
+        fn announcement(text: String);
+        async fn join(&self, room: String) -> bool {
+            !room.is_empty()
+        }
     }
 
     #[test]
-    fn constant_names() {
-        assert_eq!(upper_snake("AdminAcl"), "ADMIN_ACL");
-        assert_eq!(property_name("msg_to_room"), "msg_to_room");
-        assert_eq!(property_name("9lives"), "\"9lives\"");
+    fn check_reports_stale_missing_and_leftover_files() {
+        let dir = std::env::temp_dir().join(format!("socketio-client-gen-check-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let ts = TypeScript::new()
+            .describe::<Chat>()
+            .regenerate_with("cargo xtask gen-ts");
+        assert!(ts.check(&dir).is_err(), "nothing written yet");
+        let written = ts.write(&dir).expect("writes");
+        assert_eq!(written.len(), 2);
+        assert!(ts.check(&dir).is_ok());
+        assert!(
+            ts.write(&dir).expect("writes").is_empty(),
+            "up-to-date files are left alone"
+        );
+
+        let chat = dir.join("chat.ts");
+        let text = std::fs::read_to_string(&chat).expect("written");
+        std::fs::write(&chat, text.replace("room: string", "room: number")).expect("edit");
+        std::fs::write(
+            dir.join("old.ts"),
+            "// Generated by socketio-client-gen from an old namespace\n",
+        )
+        .expect("add");
+        std::fs::write(dir.join("handwritten.ts"), "export const x = 1;\n").expect("add");
+        let err = ts.check(&dir).expect_err("stale");
+        let message = err.to_string();
+        assert_eq!(err.problems.len(), 2, "{message}");
+        assert!(
+            message.contains("chat.ts is stale (first difference on line"),
+            "{message}"
+        );
+        assert!(
+            message.contains("old.ts is not generated by any namespace"),
+            "{message}"
+        );
+        assert!(message.ends_with("regenerate with `cargo xtask gen-ts`"), "{message}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn first_difference_counts_lines() {
+        assert_eq!(first_difference("a\nb\nc", "a\nb\nd"), 3);
+        assert_eq!(first_difference("a\n", "a\nb"), 2);
     }
 }

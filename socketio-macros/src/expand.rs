@@ -8,6 +8,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
+use syn::visit_mut::VisitMut;
 use syn::{ItemImpl, LitStr, Type};
 
 use crate::attr::{self, NamespaceArgs};
@@ -69,6 +70,39 @@ fn camel(ident: &Ident) -> Ident {
 }
 
 /// A type as readable text: `Vec<String>`, `Option<&str>`.
+/// `TypeSchema { rust: "..", describe: .. }` for one type of the signature: its text, and
+/// its TypeScript rendering through the runtime's autoref probe (`None` when the type does
+/// not implement `ts_rs::TS`). Lifetimes become `'static`, which a `const` needs.
+fn type_schema(ty: &Type, rt: &TokenStream) -> TokenStream {
+    let text = type_text(ty);
+    let mut owned = ty.clone();
+    StaticLifetimes.visit_type_mut(&mut owned);
+    quote!(#rt::schema::TypeSchema {
+        rust: #text,
+        describe: || {
+            #[allow(unused_imports)]
+            use #rt::schema::typescript::probe::{Probe, ViaNothing as _, ViaTs as _};
+            (&&Probe::<#owned>::NEW).typescript_of()
+        },
+    })
+}
+
+/// Rewrites every lifetime of a type, elided ones included, to `'static`.
+struct StaticLifetimes;
+
+impl VisitMut for StaticLifetimes {
+    fn visit_lifetime_mut(&mut self, lifetime: &mut syn::Lifetime) {
+        *lifetime = syn::Lifetime::new("'static", lifetime.span());
+    }
+
+    fn visit_type_reference_mut(&mut self, reference: &mut syn::TypeReference) {
+        if reference.lifetime.is_none() {
+            reference.lifetime = Some(syn::Lifetime::new("'static", reference.and_token.span));
+        }
+        syn::visit_mut::visit_type_reference_mut(self, reference);
+    }
+}
+
 fn type_text(ty: &Type) -> String {
     let raw = ty.to_token_stream().to_string();
     let mut out = String::with_capacity(raw.len());
@@ -346,13 +380,13 @@ fn schema_items(model: &Model, rt: &TokenStream) -> TokenStream {
     let type_name = model.type_ident.to_string();
     let arg = |(name, t): &(Ident, Type)| {
         let name = name.to_string();
-        let text = type_text(t);
-        quote!(#rt::schema::ArgSchema { name: #name, rust_type: #text })
+        let ty = type_schema(t, rt);
+        quote!(#rt::schema::ArgSchema { name: #name, ty: #ty })
     };
     let ack_text = |t: &Option<Type>| match t {
         Some(t) => {
-            let text = type_text(t);
-            quote!(::core::option::Option::Some(#text))
+            let ty = type_schema(t, rt);
+            quote!(::core::option::Option::Some(#ty))
         }
         None => quote!(::core::option::Option::None),
     };

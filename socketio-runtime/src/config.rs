@@ -43,6 +43,15 @@ impl TransportKind {
         }
     }
 
+    /// The name a client of `protocol` uses: Engine.IO 4 calls both polling flavours
+    /// (XHR and JSONP) `polling`.
+    pub fn name_in(self, protocol: crate::protocol::Protocol) -> &'static str {
+        match (protocol, self) {
+            (crate::protocol::Protocol::V5, TransportKind::XhrPolling | TransportKind::JsonpPolling) => "polling",
+            _ => self.name(),
+        }
+    }
+
     /// Parses a transport name from a URL segment.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|t| t.name() == name)

@@ -262,6 +262,19 @@ impl<N: Namespace> Socket<N> {
         self.inner.session.transport()
     }
 
+    /// The attached transport's name as this socket's client knows it: `polling` or
+    /// `websocket` for Socket.IO 3/4 clients, the 0.9 names (`xhr-polling`, `htmlfile`,
+    /// ...) for 0.9 clients; `None` between polls.
+    ///
+    /// ```
+    /// use socketio_runtime::{protocol::Protocol, TransportKind};
+    /// assert_eq!(TransportKind::XhrPolling.name_in(Protocol::V5), "polling");
+    /// assert_eq!(TransportKind::XhrPolling.name_in(Protocol::V1), "xhr-polling");
+    /// ```
+    pub fn transport_name(&self) -> Option<&'static str> {
+        self.transport().map(|t| t.name_in(self.protocol()))
+    }
+
     /// The client's first request: address, headers, query.
     pub fn info(&self) -> &ConnectionInfo {
         &self.inner.session.info

@@ -1,5 +1,5 @@
-//! Engine.IO 4 beyond the official suite: JSONP polling (`j=`), and bad input that ends
-//! only the offending session.
+//! Engine.IO 4 beyond the official suite: JSONP polling (`j=`), bad input that ends
+//! only the offending session, and a long poll dropped by its client.
 
 use std::time::Duration;
 
@@ -67,4 +67,27 @@ async fn bad_input_ends_only_the_offending_session() {
         assert!(got.contains(r#"431["still here"]"#), "{got}");
     }
     socketio_tests::assert_no_server_panic();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_poll_dropped_by_its_client_ends_only_that_session() {
+    // Pings far apart: only the dropped poll can end the session within the wait.
+    let server = server_with(config_with_pings(Duration::from_secs(60), Duration::from_secs(60))).await;
+    let eio = server.eio();
+    let leaver = eio.open_polling_connected().await;
+    let stayer = eio.open_polling_connected().await;
+    server.wait_session_count(2).await;
+
+    // The leaver's poll is held (nothing queued), then its connection goes away.
+    let held = tokio::time::timeout(Duration::from_millis(300), eio.poll(&leaver)).await;
+    assert!(held.is_err(), "the poll should still be held: {held:?}");
+    server.wait_session_count(1).await;
+    let res = eio.poll_within(&leaver, Duration::from_secs(5)).await;
+    assert_engine_error(&res, 400, 1, "Session ID unknown");
+
+    // The other session is untouched: it still polls, and its poll is held.
+    let held = tokio::time::timeout(Duration::from_millis(300), eio.poll(&stayer)).await;
+    assert!(held.is_err(), "the bystander's poll should be held: {held:?}");
+    // That poll was dropped too: the bystander is gone now, as the rule says.
+    server.wait_session_count(0).await;
 }

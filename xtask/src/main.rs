@@ -3,8 +3,9 @@
 //! - `cargo xtask demo`: installs the npm packages if needed and serves the chat demo at
 //!   http://127.0.0.1:3000 (`PORT` overrides);
 //! - `cargo xtask test`: installs the npm packages if needed, then checks formatting,
-//!   runs clippy, every test of the workspace (real-client tests included) and builds the
-//!   fuzz targets.
+//!   runs clippy, every test of the workspace (real-client tests included; among them the
+//!   check that the committed TypeScript typings are fresh) and builds the fuzz targets;
+//! - `cargo xtask gen-ts`: rewrites the chat demo's TypeScript typings from its namespaces.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -52,6 +53,21 @@ fn npm_packages() -> Result<(), String> {
 
 fn demo() -> Result<(), String> {
     npm_packages()?;
+    // The page's client is TypeScript (examples/chat/web/main.ts): bundled, not committed.
+    // The tests bundle it the same way (examples/tests/support.rs, CHAT_BUNDLE_ARGS).
+    run(
+        "bundle the chat's TypeScript client (esbuild -> examples/chat/web/dist/app.js)",
+        Command::new(root().join("node_modules/.bin/esbuild"))
+            .current_dir(root())
+            .args([
+                "examples/chat/web/main.ts",
+                "--bundle",
+                "--format=iife",
+                "--target=es2020",
+                "--log-level=warning",
+                "--outfile=examples/chat/web/dist/app.js",
+            ]),
+    )?;
     if std::env::var_os("PORT").is_none() {
         eprintln!("xtask: the chat demo will be at http://127.0.0.1:3000");
     }
@@ -78,12 +94,20 @@ fn test() -> Result<(), String> {
     Ok(())
 }
 
+fn gen_ts() -> Result<(), String> {
+    run(
+        "write the chat's TypeScript typings",
+        cargo().args(["run", "--quiet", "--package", "socketio-examples", "--bin", "gen_ts"]),
+    )
+}
+
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let result = match task.as_str() {
         "demo" => demo(),
         "test" => test(),
-        _ => Err("usage: cargo xtask <demo|test>".to_owned()),
+        "gen-ts" => gen_ts(),
+        _ => Err("usage: cargo xtask <demo|test|gen-ts>".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

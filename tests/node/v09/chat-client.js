@@ -18,7 +18,7 @@
 //             disconnected' and the shorter list.
 //           join(room) -> true (leaves the previous room)
 //           'user message'(text) -> locked until `nickname`; true once in a room, after
-//             sending msg_to_room(nick, text) to the rest of the room
+//             sending msg_to_room({from, text, room, at_ms}) to the rest of the room
 //           check(n) -> emits ping(n) asking for an ack; 'ok' if the ack is n within
 //             1 s, 'wrong answer <m>' if it is m, the AckError text if none comes
 //   /admin  locked except login(password) -> bool (right password lifts the ACL);
@@ -152,6 +152,19 @@ function expectEqual(actual, expected, what) {
     assert.deepStrictEqual(actual, expected);
   } catch (e) {
     throw new Error(`${what}: expected ${describe(expected)}, got ${describe(actual)}`);
+  }
+}
+
+// msg_to_room carries one ChatLine object; its time stamp is the server's clock, so it is
+// checked for being recent rather than for a value.
+function expectLine(args, from, text, room, what) {
+  if (!Array.isArray(args) || args.length !== 1 || typeof args[0] !== 'object' || args[0] === null) {
+    throw new Error(`${what}: expected one ChatLine argument, got ${describe(args)}`);
+  }
+  const { at_ms: at, ...rest } = args[0];
+  expectEqual(rest, { from, text, room }, `${what} line`);
+  if (typeof at !== 'number' || Math.abs(Date.now() - at) > 60000) {
+    throw new Error(`${what}: at_ms ${describe(at)} is not a recent time stamp`);
   }
 }
 
@@ -452,7 +465,7 @@ const scenarios = {
     await call(d.chat, 'join', ['r2'], true);
 
     await call(a.chat, 'user message', ['hello r1'], true);
-    expectEqual((await b.chat.inbox.take('msg_to_room')).args, ['ann', 'hello r1'], 'B "msg_to_room" args');
+    expectLine((await b.chat.inbox.take('msg_to_room')).args, 'ann', 'hello r1', 'r1', 'B "msg_to_room"');
     await Promise.all([a, c, d].map((x) => x.chat.inbox.none('msg_to_room')));
     step('r1: B got it; A, C, D did not');
 
@@ -460,7 +473,7 @@ const scenarios = {
     await call(b.chat, 'user message', ['hello again'], true);
     const got = await Promise.all([a, c].map((x) => x.chat.inbox.take('msg_to_room')));
     for (const [x, e] of [[a, got[0]], [c, got[1]]]) {
-      expectEqual(e.args, ['bob', 'hello again'], `${x.label} "msg_to_room" args`);
+      expectLine(e.args, 'bob', 'hello again', 'r1', `${x.label} "msg_to_room"`);
     }
     await Promise.all([b, d].map((x) => x.chat.inbox.none('msg_to_room')));
     step('r1 after C moved: A and C got it; B and D did not');

@@ -121,10 +121,14 @@ fn main() {
     let schema = Chat::SCHEMA;
     assert_eq!(schema.events_in(Direction::ServerToClient).count(), 5);
     let msg = schema.events.iter().find(|e| e.name == "msg to room").unwrap();
-    assert_eq!(msg.args[0].rust_type, "&str");
-    assert_eq!(msg.args[1].rust_type, "ChatMessage");
+    assert_eq!(msg.args[0].ty.rust, "&str");
+    assert_eq!(msg.args[1].ty.rust, "ChatMessage");
     let q = schema.events.iter().find(|e| e.name == "question").unwrap();
-    assert_eq!(q.ack, Some("bool"));
+    assert_eq!(q.ack.map(|t| t.rust), Some("bool"));
+    assert_eq!(q.ack.and_then(|t| t.typescript()).map(|t| t.name), Some("boolean".to_owned()));
+    // `ChatMessage` does not implement `ts_rs::TS`: no rendering, and no compile error.
+    assert!(msg.args[1].ty.typescript().is_none());
+    assert_eq!(msg.args[0].ty.typescript().map(|t| t.name), Some("string".to_owned()));
     let _ = ConnectRequest::default();
     let io = SocketIo::builder().namespace(Chat::default()).namespace(Admin).build();
     let _ = io.of::<Chat>().map(|all| all.emit().announcement("hi".into()));

@@ -134,15 +134,35 @@ pub(crate) async fn poll(
         session,
         generation: attachment.generation,
     };
-    match tokio::time::timeout(
+    let mut abort = AbortedPoll { session, waiting: true };
+    let batch = tokio::time::timeout(
         engine.config.polling_duration,
         session.next_batch(attachment.generation),
     )
-    .await
-    {
+    .await;
+    abort.waiting = false;
+    match batch {
         Ok(Batch::Frames(frames)) => Ok(payload(&frames)),
         Ok(Batch::Closed) => Ok(closed_body(session)),
         Ok(Batch::Superseded) | Err(_) => Ok("6".to_owned()),
+    }
+}
+
+/// Ends the session when a held poll is dropped unanswered: the HTTP connection went
+/// away under it (a closed tab, a killed client), as the reference server does ("poll
+/// connection closed prematurely"), so the others see the departure at once rather than
+/// after a missed ping.
+struct AbortedPoll<'a> {
+    session: &'a Arc<Session>,
+    waiting: bool,
+}
+
+impl Drop for AbortedPoll<'_> {
+    fn drop(&mut self) {
+        if self.waiting {
+            tracing::debug!(sid = %self.session.sid, "long poll dropped by the client: session closed");
+            self.session.close(DisconnectReason::TransportClose);
+        }
     }
 }
 
