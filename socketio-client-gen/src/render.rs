@@ -286,12 +286,12 @@ mod tests {
                     name: "text",
                     ty: TypeSchema {
                         rust: "String",
-                        describe: socketio_runtime::schema::typescript::describe::<String>,
+                        describe: || Some(socketio_runtime::schema::typescript::describe::<String>()),
                     },
                 }],
                 ack: Some(TypeSchema {
                     rust: "bool",
-                    describe: socketio_runtime::schema::typescript::describe::<bool>,
+                    describe: || Some(socketio_runtime::schema::typescript::describe::<bool>()),
                 }),
                 initially_allowed: false,
             },
@@ -302,12 +302,12 @@ mod tests {
                     name: "nonce",
                     ty: TypeSchema {
                         rust: "u64",
-                        describe: socketio_runtime::schema::typescript::describe::<u64>,
+                        describe: || Some(socketio_runtime::schema::typescript::describe::<u64>()),
                     },
                 }],
                 ack: Some(TypeSchema {
                     rust: "u64",
-                    describe: socketio_runtime::schema::typescript::describe::<u64>,
+                    describe: || Some(socketio_runtime::schema::typescript::describe::<u64>()),
                 }),
                 initially_allowed: true,
             },

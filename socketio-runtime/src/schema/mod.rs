@@ -43,7 +43,7 @@ impl TypeSchema {
     pub fn of<T: ts_rs::TS + ?Sized + 'static>(rust: &'static str) -> Self {
         TypeSchema {
             rust,
-            describe: typescript::describe::<T>,
+            describe: || Some(typescript::describe::<T>()),
         }
     }
 

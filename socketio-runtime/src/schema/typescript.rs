@@ -55,7 +55,7 @@ pub fn config() -> Config {
 /// use socketio_runtime::schema::typescript::describe;
 /// assert_eq!(describe::<Option<Vec<u64>>>().name, "Array<number> | null");
 /// ```
-pub fn describe<T: TS + ?Sized + 'static>() -> Option<TsType> {
+pub fn describe<T: TS + ?Sized + 'static>() -> TsType {
     let cfg = config();
     let mut collector = Collector {
         cfg: &cfg,
@@ -63,10 +63,10 @@ pub fn describe<T: TS + ?Sized + 'static>() -> Option<TsType> {
         decls: Vec::new(),
     };
     collector.visit::<T>();
-    Some(TsType {
+    TsType {
         name: T::name(&cfg),
         decls: collector.decls,
-    })
+    }
 }
 
 /// Walks a type's dependencies and generic arguments, collecting each declarable type once.
@@ -126,7 +126,7 @@ pub mod probe {
 
     impl<T: ts_rs::TS + ?Sized + 'static> ViaTs for &Probe<T> {
         fn typescript_of(&self) -> Option<TsType> {
-            super::describe::<T>()
+            Some(super::describe::<T>())
         }
     }
 
