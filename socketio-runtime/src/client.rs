@@ -103,7 +103,6 @@ pub(crate) async fn connect(engine: &Arc<EngineInner>, session: &Arc<Session>, n
         socket_id(session),
         ns.clone(),
         session.clone(),
-        engine.config.ack_timeout,
         engine.config.max_pending_acks,
     ));
     session

@@ -13,6 +13,7 @@ use std::sync::{Arc, RwLock};
 use crate::ack::{AckResponder, AckWaiter};
 use crate::acl::AclSet;
 use crate::adapter::{Adapter, AdapterFactory, BroadcastOptions, BroadcastPacket, LocalNamespace};
+use crate::engine::session::Pushed;
 use crate::engine::DisconnectReason;
 use crate::packet::{Args, RawJson};
 use crate::rooms::RoomIndex;
@@ -222,11 +223,18 @@ impl NsCore {
 
     /// Delivers a broadcast to this node's sockets that `opts` selects.
     pub fn deliver_local(&self, packet: &BroadcastPacket, opts: &BroadcastOptions) -> usize {
-        let targets = self.targets(opts);
-        for socket in &targets {
-            socket.deliver(packet.frame_for(socket.protocol()));
+        let mut count = 0;
+        let mut full = Vec::new();
+        self.for_each_target(opts, |socket| {
+            count += 1;
+            if socket.try_deliver(packet.frame_for(socket.protocol()), true) == Pushed::Full {
+                full.push(socket.session.clone());
+            }
+        });
+        for session in full {
+            session.close_overflowed();
         }
-        targets.len()
+        count
     }
 
     /// Delivers a broadcast that asks for acks (packet id `ack_id`) and returns one waiter
@@ -238,34 +246,51 @@ impl NsCore {
         ack_id: u64,
     ) -> Vec<AckWaiter> {
         let mut waiters = Vec::new();
-        for socket in self.targets(opts) {
+        let mut full = Vec::new();
+        self.for_each_target(opts, |socket| {
             let Some(rx) = socket.expect_ack(ack_id) else {
                 tracing::warn!(socket = %socket.id, "too many pending acks: broadcast skipped for this socket");
-                continue;
+                return;
             };
-            if socket.deliver(packet.frame_for(socket.protocol())) {
-                waiters.push(AckWaiter::local(&socket, ack_id, rx));
-            } else {
-                socket.forget_ack(ack_id);
+            match socket.try_deliver(packet.frame_for(socket.protocol()), true) {
+                Pushed::Queued => waiters.push(AckWaiter::local(socket, ack_id, rx)),
+                pushed => {
+                    socket.forget_ack(ack_id);
+                    if pushed == Pushed::Full {
+                        full.push(socket.session.clone());
+                    }
+                }
             }
+        });
+        for session in full {
+            session.close_overflowed();
         }
         waiters
     }
 
-    /// The sockets `opts` selects on this node.
-    fn targets(&self, opts: &BroadcastOptions) -> Vec<Arc<SocketInner>> {
+    /// Calls `f` with each socket `opts` selects on this node, under the read locks of the
+    /// socket map and (for rooms and exceptions) the room index: no list of recipients is
+    /// built. `f` must not close sessions (closing one removes its sockets from the map):
+    /// a full outbox is closed after the walk.
+    fn for_each_target(&self, opts: &BroadcastOptions, mut f: impl FnMut(&Arc<SocketInner>)) {
         let sockets = self.sockets.read().unwrap_or_else(|e| e.into_inner());
+        if opts.rooms.is_empty() && opts.except_rooms.is_empty() && opts.except_sockets.is_empty() {
+            sockets.values().for_each(f);
+            return;
+        }
+        let rooms = self.rooms.read();
         let excluded =
-            |id: &str| opts.except_sockets.iter().any(|e| &**e == id) || self.rooms.in_any(id, &opts.except_rooms);
+            |id: &str| opts.except_sockets.iter().any(|e| &**e == id) || rooms.in_any(id, &opts.except_rooms);
         if opts.rooms.is_empty() {
-            sockets.values().filter(|s| !excluded(&s.id)).cloned().collect()
+            sockets.values().filter(|s| !excluded(&s.id)).for_each(f);
         } else {
-            self.rooms
-                .members(&opts.rooms)
-                .into_iter()
-                .filter(|id| !excluded(id))
-                .filter_map(|id| sockets.get(&id).cloned())
-                .collect()
+            rooms.for_each_member(&opts.rooms, |id| {
+                if !excluded(id) {
+                    if let Some(socket) = sockets.get(id) {
+                        f(socket);
+                    }
+                }
+            });
         }
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::engine::session::Frame;
+use crate::engine::session::{Frame, Utf8Bytes};
 use crate::engine::{DisconnectReason, Session};
 
 /// A message from an Engine.IO client.
@@ -37,7 +37,7 @@ impl EngineConn {
 
     /// Sends a text message; `false` if the session is over.
     pub fn send_text(&self, text: &str) -> bool {
-        self.session.push(Frame::Text(Bytes::from(format!("4{text}"))))
+        self.session.push(Frame::Text(Utf8Bytes::from(format!("4{text}"))))
     }
 
     /// Sends a binary message; `false` if the session is over.

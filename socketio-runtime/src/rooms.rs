@@ -10,9 +10,37 @@ use std::sync::{Arc, RwLock};
 pub type Room = Arc<str>;
 
 #[derive(Default)]
-struct Index {
+pub(crate) struct Index {
     by_room: HashMap<Room, HashSet<Arc<str>>>,
     by_socket: HashMap<Arc<str>, HashSet<Room>>,
+}
+
+impl Index {
+    /// Calls `f` with each socket in any of `rooms`, once each.
+    pub fn for_each_member(&self, rooms: &[Room], mut f: impl FnMut(&str)) {
+        let members = rooms.iter().filter_map(|room| self.by_room.get(room));
+        match rooms.len() {
+            0 => {}
+            1 => members.flatten().for_each(|id| f(id)),
+            _ => {
+                let mut seen = HashSet::new();
+                for id in members.flatten() {
+                    if seen.insert(&**id) {
+                        f(id);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether `socket` is in any of `rooms`.
+    pub fn in_any(&self, socket: &str, rooms: &[Room]) -> bool {
+        !rooms.is_empty()
+            && self
+                .by_socket
+                .get(socket)
+                .is_some_and(|mine| rooms.iter().any(|r| mine.contains(r)))
+    }
 }
 
 /// Rooms of one namespace.
@@ -20,7 +48,8 @@ struct Index {
 pub(crate) struct RoomIndex(RwLock<Index>);
 
 impl RoomIndex {
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {
+    /// The index, read-locked (a broadcast walks it once for its members and exceptions).
+    pub(crate) fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {
         self.0.read().unwrap_or_else(|e| e.into_inner())
     }
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Index> {
@@ -75,24 +104,11 @@ impl RoomIndex {
     }
 
     /// Sockets in any of `rooms`, each once.
-    pub fn members(&self, rooms: &[Room]) -> Vec<Arc<str>> {
-        let idx = self.read();
-        let mut seen = HashSet::new();
-        for room in rooms {
-            if let Some(members) = idx.by_room.get(room) {
-                seen.extend(members.iter().cloned());
-            }
-        }
-        seen.into_iter().collect()
-    }
-
-    pub fn in_any(&self, socket: &str, rooms: &[Room]) -> bool {
-        !rooms.is_empty()
-            && self
-                .read()
-                .by_socket
-                .get(socket)
-                .is_some_and(|mine| rooms.iter().any(|r| mine.contains(r)))
+    #[cfg(test)]
+    fn members(&self, rooms: &[Room]) -> Vec<Arc<str>> {
+        let mut members = Vec::new();
+        self.read().for_each_member(rooms, |id| members.push(Arc::from(id)));
+        members
     }
 }
 
@@ -113,7 +129,8 @@ mod tests {
         assert_eq!(idx.rooms_of("a"), vec![Room::from("r1"), Room::from("r2")]);
         assert!(idx.leave("a", "r1"));
         assert!(!idx.leave("a", "r1"));
-        assert!(idx.in_any("b", &["r2".into()]));
+        assert!(idx.read().in_any("b", &["r2".into()]));
+        assert!(!idx.read().in_any("b", &["r1".into()]));
         idx.leave_all("b");
         assert!(idx.members(&["r2".into()]) == vec![a]);
         idx.leave_all("a");

@@ -6,8 +6,8 @@
 //! first; afterwards they go straight to the session's outbox.
 
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use serde::Serialize;
 
@@ -16,7 +16,7 @@ use crate::acl::{Acl, AclState, NamespaceEvents};
 use crate::adapter::BroadcastOptions;
 use crate::broadcast::BroadcastOperator;
 use crate::config::TransportKind;
-use crate::engine::session::Frame;
+use crate::engine::session::{Frame, Pushed};
 use crate::engine::{ConnectionInfo, DisconnectReason, Session};
 use crate::namespace::{Namespace, NsCore};
 use crate::packet::{AckRequest, Args, ArgsError, Packet, PacketBody, RawJson, ROOT_NSP};
@@ -48,10 +48,13 @@ pub(crate) struct SocketInner {
     pub id: Arc<str>,
     pub ns: Arc<NsCore>,
     pub session: Arc<Session>,
-    ack_timeout: Duration,
     max_pending_acks: usize,
     acks: Mutex<PendingAcks>,
     state: Mutex<ConnState>,
+    /// `state` is `Connected`: set and cleared under its lock, read without it, so that a
+    /// delivery to a connected socket (a broadcast's, per recipient) takes the session's
+    /// lock only.
+    connected: AtomicBool,
     pub acl: AclState,
 }
 
@@ -69,23 +72,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl SocketInner {
-    pub fn new(
-        id: Arc<str>,
-        ns: Arc<NsCore>,
-        session: Arc<Session>,
-        ack_timeout: Duration,
-        max_pending_acks: usize,
-    ) -> Self {
+    pub fn new(id: Arc<str>, ns: Arc<NsCore>, session: Arc<Session>, max_pending_acks: usize) -> Self {
         let acl = Mutex::new(ns.handler.initial_acl());
         SocketInner {
             id,
             acl,
             ns,
             session,
-            ack_timeout,
             max_pending_acks,
             acks: Mutex::new(PendingAcks::default()),
             state: Mutex::new(ConnState::Connecting(Vec::new())),
+            connected: AtomicBool::new(false),
         }
     }
 
@@ -105,35 +102,66 @@ impl SocketInner {
 
     /// Sends an encoded frame, holding it back while the socket is still connecting.
     pub fn deliver(&self, frame: Frame) -> bool {
+        match self.try_deliver(frame, false) {
+            Pushed::Queued => true,
+            Pushed::Closed => false,
+            Pushed::Full => {
+                self.session.close_overflowed();
+                false
+            }
+        }
+    }
+
+    /// [`SocketInner::deliver`], leaving a full outbox for the caller to close
+    /// ([`Session::close_overflowed`]); `broadcast` for a broadcast's frame
+    /// ([`Session::try_push_broadcast`]).
+    pub(crate) fn try_deliver(&self, frame: Frame, broadcast: bool) -> Pushed {
+        // As when the lock finds `Connected` and pushes after releasing it: a socket that
+        // goes in between gets the frame, as it could before.
+        if self.connected.load(Ordering::Acquire) {
+            return if broadcast {
+                self.session.try_push_broadcast(frame)
+            } else {
+                self.session.try_push(frame)
+            };
+        }
         let mut state = lock(&self.state);
         match &mut *state {
             ConnState::Connecting(held) => {
                 held.push(frame);
-                true
+                Pushed::Queued
             }
             ConnState::Connected => {
                 drop(state);
-                self.session.push(frame)
+                if broadcast {
+                    self.session.try_push_broadcast(frame)
+                } else {
+                    self.session.try_push(frame)
+                }
             }
-            ConnState::Gone => false,
+            ConnState::Gone => Pushed::Closed,
         }
     }
 
-    /// `on_connect` accepted: the confirmation goes out, then what was held back.
+    /// `on_connect` accepted: the confirmation goes out, then what was held back. Both are
+    /// queued under the socket's lock, so that no delivery passes the confirmation.
     pub fn confirm_connect(&self, confirmation: Frame) {
-        let held = {
+        let full = {
             let mut state = lock(&self.state);
-            match std::mem::replace(&mut *state, ConnState::Connected) {
-                ConnState::Connecting(held) => held,
-                other => {
-                    *state = other;
-                    return;
-                }
+            let ConnState::Connecting(held) = &mut *state else {
+                return;
+            };
+            let held = std::mem::take(held);
+            let mut full = self.session.try_push(confirmation) == Pushed::Full;
+            for frame in held {
+                full |= self.session.try_push(frame) == Pushed::Full;
             }
+            *state = ConnState::Connected;
+            self.connected.store(true, Ordering::Release);
+            full
         };
-        self.session.push(confirmation);
-        for frame in held {
-            self.session.push(frame);
+        if full {
+            self.session.close_overflowed();
         }
     }
 
@@ -148,6 +176,7 @@ impl SocketInner {
             let mut state = lock(&self.state);
             let was = matches!(*state, ConnState::Connected);
             *state = ConnState::Gone;
+            self.connected.store(false, Ordering::Release);
             was
         };
         self.ns.remove_socket(&self.id);
@@ -191,7 +220,7 @@ impl SocketInner {
             self.forget_ack(id);
             return Err(e);
         }
-        Ok(AckFuture::new(rx, self.ack_timeout, Arc::downgrade(self), id))
+        Ok(AckFuture::new(rx, self.ns.ack_timeout, Arc::downgrade(self), id))
     }
 }
 

@@ -159,6 +159,35 @@ async fn client_that_never_reads_is_closed_when_its_outbox_fills() {
     assert_contained(&server, &bystander).await;
 }
 
+/// A broadcast delivers under the namespace's socket map and closes the sessions it
+/// overfills after the walk (closing one removes its sockets from that map).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broadcast_that_fills_a_slow_clients_outbox_closes_that_session_only() {
+    let io = SocketIo::builder()
+        .config(Config {
+            max_outbox: 5,
+            ..Config::default()
+        })
+        .namespace(socketio_examples::bench::Bench)
+        .build();
+    let server = serve(io).await;
+    // A 0.9 client in `/` that never polls again.
+    let slow = server.open_polling().await;
+    // A Socket.IO 4 client in `/` that broadcasts and reads every copy.
+    let (mut ws, _) = server.eio().open_ws().await;
+    ws.send_text("40").await;
+    socketio_tests::eio4::parse_connect(&ws.recv_packet().await, "40");
+    for n in 0..10 {
+        ws.send_text(&format!(r#"42["broadcast",{n}]"#)).await;
+        assert_eq!(ws.recv_packet().await, format!(r#"42["broadcast",{n}]"#));
+    }
+    server.wait_session_count(1).await;
+    server.assert_unknown(&slow).await;
+    ws.send_text(r#"42["broadcast","after"]"#).await;
+    assert_eq!(ws.recv_packet().await, r#"42["broadcast","after"]"#);
+    assert_no_server_panic();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_sid_get_is_told_to_reconnect_and_post_is_ignored() {
     let server = echo_server().await;

@@ -5,13 +5,24 @@
 //! attach supersedes it (a held long poll is then answered with a noop). Writers wait for
 //! packets with [`Session::next_batch`]. Everything sent to the client goes through
 //! [`Session::push`], which closes the session instead of growing past `max_outbox`.
+//!
+//! Only the attached transport's writer waits for packets (a stale one finds itself
+//! superseded without waiting), so the session keeps one waker, in its state: a push
+//! takes it under the lock it already holds, and wakes that task only if it was waiting.
+//! A writer woken by a broadcast yields once before it takes the outbox, so that a burst
+//! of broadcasts reaches it whole.
 
 use std::collections::{HashMap, VecDeque};
+use std::future::poll_fn;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::sync::Notify;
+/// A text frame's payload: UTF-8 by construction (from a `String` or a `&'static str`), so
+/// a WebSocket writes it without checking it again.
+pub use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::{ConnectionInfo, EngineInner};
 use crate::config::TransportKind;
@@ -66,7 +77,7 @@ impl DisconnectReason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame {
     /// UTF-8 text.
-    Text(Bytes),
+    Text(Utf8Bytes),
     /// Binary data (a Socket.IO 4 attachment).
     Binary(Bytes),
     /// A Socket.IO 4 binary packet and its attachments, which must go out together.
@@ -74,10 +85,10 @@ pub enum Frame {
 }
 
 impl Frame {
-    /// The frame's text (text frames are built from `String`s); empty for binary frames.
+    /// The frame's text; empty for binary frames.
     pub fn as_str(&self) -> &str {
         match self {
-            Frame::Text(b) => std::str::from_utf8(b).unwrap_or_default(),
+            Frame::Text(text) => text.as_str(),
             Frame::Binary(_) | Frame::Parts(_) => "",
         }
     }
@@ -92,6 +103,28 @@ pub enum Batch {
     Superseded,
     /// The session is over; write [`Session::take_farewell`] if anything, then end.
     Closed,
+}
+
+/// What a writer that brings its own buffer gets from [`Session::next_frames`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// The buffer now holds packets to write.
+    Frames,
+    /// Another transport request took over.
+    Superseded,
+    /// The session is over.
+    Closed,
+}
+
+/// Whether [`Session::try_push`] queued a frame.
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pushed {
+    Queued,
+    /// The session is over.
+    Closed,
+    /// The outbox is full: the caller must close the session (slow consumer).
+    Full,
 }
 
 /// A transport's hold on a session.
@@ -109,6 +142,10 @@ struct State {
     transport: Option<(TransportKind, u64)>,
     idle_since: Instant,
     closed: Option<DisconnectReason>,
+    /// The attached transport's writer, while it waits for packets.
+    waiter: Option<Waker>,
+    /// A broadcast queued frames since the writer last took the outbox.
+    broadcast_queued: bool,
     /// What the client must still be told after the session closed (the packets queued at
     /// the time and the final disconnect), and since when it waits.
     farewell: Vec<Frame>,
@@ -129,7 +166,6 @@ pub struct Session {
     pub(crate) engine: Weak<EngineInner>,
     max_outbox: usize,
     state: Mutex<State>,
-    wake: Notify,
     /// Serialises inbound processing so that packets are handled in arrival order.
     pub(crate) inbound: tokio::sync::Mutex<()>,
     /// The client's connected namespace sockets, by namespace path.
@@ -177,10 +213,11 @@ impl Session {
                 transport: None,
                 idle_since: now,
                 closed: None,
+                waiter: None,
+                broadcast_queued: false,
                 farewell: Vec::new(),
                 closed_at: None,
             }),
-            wake: Notify::new(),
             inbound: tokio::sync::Mutex::new(()),
             sockets: Mutex::new(HashMap::new()),
             data: Extensions::default(),
@@ -200,25 +237,61 @@ impl Session {
     /// Queues a frame for the client. Returns `false` if the session is over; closes the
     /// session (slow consumer) if the outbox is full.
     pub fn push(self: &Arc<Self>, frame: Frame) -> bool {
-        let overflow = {
-            let mut st = self.state();
-            if st.closed.is_some() {
-                return false;
-            }
-            if st.outbox.len() >= self.max_outbox {
-                true
-            } else {
-                st.outbox.push_back(frame);
+        match self.try_push(frame) {
+            Pushed::Queued => true,
+            Pushed::Closed => false,
+            Pushed::Full => {
+                self.close_overflowed();
                 false
             }
-        };
-        if overflow {
-            tracing::warn!(sid = %self.sid, "outbox full: closing the session");
-            self.close(DisconnectReason::OutboxOverflow);
-            return false;
         }
-        self.wake.notify_waiters();
-        true
+    }
+
+    /// Queues a frame, as [`Session::push`] does, but leaves closing a full session to the
+    /// caller ([`Session::close_overflowed`]): a broadcast pushes while it holds its
+    /// namespace's socket map, which closing the session needs.
+    pub(crate) fn try_push(&self, frame: Frame) -> Pushed {
+        self.enqueue(frame, false)
+    }
+
+    /// [`Session::try_push`] for a broadcast's frame: the writer then waits a turn of the
+    /// scheduler before writing, so that the rest of a burst goes out with it.
+    pub(crate) fn try_push_broadcast(&self, frame: Frame) -> Pushed {
+        self.enqueue(frame, true)
+    }
+
+    fn enqueue(&self, frame: Frame, broadcast: bool) -> Pushed {
+        let waiter = {
+            let mut st = self.state();
+            if st.closed.is_some() {
+                return Pushed::Closed;
+            }
+            if st.outbox.len() >= self.max_outbox {
+                return Pushed::Full;
+            }
+            st.outbox.push_back(frame);
+            st.broadcast_queued |= broadcast;
+            st.waiter.take()
+        };
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
+        Pushed::Queued
+    }
+
+    /// Closes a session whose outbox was full.
+    pub(crate) fn close_overflowed(self: &Arc<Self>) {
+        tracing::warn!(sid = %self.sid, "outbox full: closing the session");
+        self.close(DisconnectReason::OutboxOverflow);
+    }
+
+    /// Wakes the writer waiting for packets, if one is.
+    fn wake(&self, mut st: MutexGuard<'_, State>) {
+        let waiter = st.waiter.take();
+        drop(st);
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
     }
 
     /// Marks the session open; `true` the first time. The client is connected from its
@@ -232,18 +305,17 @@ impl Session {
 
     /// A transport takes over the session.
     pub fn attach(&self, kind: TransportKind) -> Option<Attachment> {
-        let attachment = {
-            let mut st = self.state();
-            if st.closed.is_some() {
-                return None;
-            }
-            st.generation += 1;
-            st.transport = Some((kind, st.generation));
-            Attachment {
-                generation: st.generation,
-            }
+        let mut st = self.state();
+        if st.closed.is_some() {
+            return None;
+        }
+        st.generation += 1;
+        st.transport = Some((kind, st.generation));
+        let attachment = Attachment {
+            generation: st.generation,
         };
-        self.wake.notify_waiters();
+        // The previous transport's writer, if it waits, finds itself superseded.
+        self.wake(st);
         Some(attachment)
     }
 
@@ -253,6 +325,8 @@ impl Session {
         if st.transport.map(|t| t.1) == Some(generation) {
             st.transport = None;
             st.idle_since = Instant::now();
+            // Its writer (a poll that timed out, say) waits no more.
+            st.waiter = None;
         }
     }
 
@@ -309,23 +383,62 @@ impl Session {
 
     /// Waits until there is something for the writer of `generation` to do.
     pub async fn next_batch(&self, generation: u64) -> Batch {
+        let mut frames = VecDeque::new();
+        match self.next_frames(generation, &mut frames).await {
+            Wait::Frames => Batch::Frames(frames.into()),
+            Wait::Superseded => Batch::Superseded,
+            Wait::Closed => Batch::Closed,
+        }
+    }
+
+    /// [`Session::next_batch`] for a writer that keeps its buffer: `batch` (empty) and the
+    /// outbox trade places, so that the queued frames move without a copy. A writer that
+    /// finds nothing queued leaves the larger of the two buffers to the outbox and drops
+    /// the other, so that an idle session holds one buffer, as it would without this.
+    /// When a broadcast queued some of the frames, the writer first yields once (tokio
+    /// runs it again after the other ready tasks), so that the rest of a burst of
+    /// broadcasts goes out in the same write.
+    pub(crate) async fn next_frames(&self, generation: u64, batch: &mut VecDeque<Frame>) -> Wait {
+        debug_assert!(batch.is_empty());
+        let mut coalesce = true;
         loop {
-            let notified = self.wake.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            {
+            let wait = poll_fn(|cx| {
                 let mut st = self.state();
                 if st.closed.is_some() {
-                    return Batch::Closed;
+                    return Poll::Ready(Some(Wait::Closed));
                 }
                 if st.transport.map(|t| t.1) != Some(generation) {
-                    return Batch::Superseded;
+                    return Poll::Ready(Some(Wait::Superseded));
                 }
                 if !st.outbox.is_empty() {
-                    return Batch::Frames(st.outbox.drain(..).collect());
+                    if std::mem::take(&mut st.broadcast_queued) && coalesce {
+                        return Poll::Ready(None);
+                    }
+                    std::mem::swap(&mut st.outbox, batch);
+                    return Poll::Ready(Some(Wait::Frames));
+                }
+                if st.outbox.capacity() < batch.capacity() {
+                    std::mem::swap(&mut st.outbox, batch);
+                }
+                *batch = VecDeque::new();
+                match &mut st.waiter {
+                    Some(waiter) => waiter.clone_from(cx.waker()),
+                    slot @ None => *slot = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            })
+            .await;
+            match wait {
+                Some(wait) => return wait,
+                None => {
+                    // A broadcast queued frames. It reaches its recipients one after the
+                    // other and more are often queued behind it (a burst): the worker runs
+                    // what else is ready first, so that they reach this outbox too and go
+                    // out with one write.
+                    coalesce = false;
+                    tokio::task::yield_now().await;
                 }
             }
-            notified.await;
         }
     }
 
@@ -379,7 +492,7 @@ impl Session {
 
     /// Marks the session closed; `false` if it already was.
     fn end(self: &Arc<Self>, reason: DisconnectReason, last: Option<Frame>) -> bool {
-        {
+        let waiter = {
             let mut st = self.state();
             if st.closed.is_some() {
                 return false;
@@ -394,9 +507,13 @@ impl Session {
                 }
                 None => st.outbox.clear(),
             }
-        }
+            st.waiter.take()
+        };
         tracing::debug!(sid = %self.sid, reason = reason.as_str(), "session closed");
-        self.wake.notify_waiters();
+        // The writer, if it waits, finds the session closed.
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
         let sockets: Vec<_> = {
             let mut map = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
             map.drain().map(|(_, s)| s).collect()

@@ -3,32 +3,40 @@
 //! transport takes over. Running it apart from the reading side means a read is attempted
 //! only when data arrives.
 
+use std::collections::VecDeque;
 use std::future::Future;
 
-use super::session::{Batch, Frame};
+use super::session::{Frame, Wait};
 use super::{DisconnectReason, Session};
 
 /// Where a session's frames are written.
 pub(crate) trait FrameSink: Send {
-    /// Writes `frames` in order and flushes; `false` when the connection is gone.
-    fn write_frames(&mut self, frames: &[Frame]) -> impl Future<Output = bool> + Send;
+    /// Writes `frames` in order and flushes; `false` when the connection is gone. May take
+    /// the frames out of `frames` (the caller clears what is left), so that their bytes
+    /// move into the connection: a broadcast's shared bytes are then cloned once per
+    /// recipient, not twice.
+    fn write_frames(&mut self, frames: &mut VecDeque<Frame>) -> impl Future<Output = bool> + Send;
 }
 
 /// Writes the session's batches (and, when it closes, its farewell) until it ends; the
-/// reason the connection failed, if it did.
+/// reason the connection failed, if it did. The batch buffer goes back and forth between
+/// the session's outbox and this loop, so a busy connection allocates nothing per batch.
 pub(crate) async fn drain(session: &Session, generation: u64, sink: &mut impl FrameSink) -> Option<DisconnectReason> {
+    let mut batch = VecDeque::new();
     loop {
-        match session.next_batch(generation).await {
-            Batch::Frames(frames) => {
-                if !sink.write_frames(&frames).await {
+        match session.next_frames(generation, &mut batch).await {
+            Wait::Frames => {
+                let written = sink.write_frames(&mut batch).await;
+                batch.clear();
+                if !written {
                     return Some(DisconnectReason::TransportClose);
                 }
             }
-            Batch::Closed => {
-                sink.write_frames(&session.take_farewell()).await;
+            Wait::Closed => {
+                sink.write_frames(&mut session.take_farewell().into()).await;
                 return None;
             }
-            Batch::Superseded => return None,
+            Wait::Superseded => return None,
         }
     }
 }

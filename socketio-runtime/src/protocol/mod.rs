@@ -4,9 +4,7 @@
 pub mod v1;
 pub mod v5;
 
-use bytes::Bytes;
-
-use crate::engine::session::Frame;
+use crate::engine::session::{Frame, Utf8Bytes};
 use crate::packet::{Args, Packet, PacketBody};
 
 /// A protocol generation a client speaks.
@@ -41,8 +39,8 @@ pub fn encoded_on_this_thread() -> u64 {
 pub fn encode(protocol: Protocol, packet: &Packet) -> Frame {
     ENCODED.with(|c| c.set(c.get() + 1));
     match protocol {
-        Protocol::V1 => Frame::Text(Bytes::from(v1::codec::encode(packet))),
-        Protocol::V5 => encode_v5_binary(packet).unwrap_or_else(|| Frame::Text(Bytes::from(encode_v5(packet)))),
+        Protocol::V1 => Frame::Text(Utf8Bytes::from(v1::codec::encode(packet))),
+        Protocol::V5 => encode_v5_binary(packet).unwrap_or_else(|| Frame::Text(Utf8Bytes::from(encode_v5(packet)))),
     }
 }
 
@@ -74,7 +72,7 @@ fn encode_v5_binary(packet: &Packet) -> Option<Frame> {
     };
     let data = serde_json::value::RawValue::from_string(data).ok()?;
     let (text, attachments) = encode_binary(kind, &packet.nsp, id, &data, args.attachments().to_vec());
-    let mut parts = vec![Frame::Text(Bytes::from(format!("4{text}")))];
+    let mut parts = vec![Frame::Text(Utf8Bytes::from(format!("4{text}")))];
     parts.extend(attachments.into_iter().map(Frame::Binary));
     Some(Frame::Parts(parts.into()))
 }
@@ -84,7 +82,7 @@ fn encode_v5_binary(packet: &Packet) -> Option<Frame> {
 pub fn connect_confirmation(protocol: Protocol, nsp: &str, socket_id: &str) -> Frame {
     match protocol {
         Protocol::V1 => encode(protocol, &Packet::new(nsp, PacketBody::Connect { query: None })),
-        Protocol::V5 => Frame::Text(Bytes::from(format!("4{}", v5::codec::connect_ok(nsp, socket_id)))),
+        Protocol::V5 => Frame::Text(Utf8Bytes::from(format!("4{}", v5::codec::connect_ok(nsp, socket_id)))),
     }
 }
 
@@ -116,6 +114,7 @@ fn encode_v5(packet: &Packet) -> String {
 mod tests {
     use super::*;
     use crate::packet::{AckRequest, Binary};
+    use bytes::Bytes;
 
     fn text(frame: &Frame) -> &str {
         frame.as_str()

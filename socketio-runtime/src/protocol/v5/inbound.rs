@@ -11,7 +11,7 @@ use super::codec::{self, SioKind, SioPacket};
 use super::engine_codec::EnginePacket;
 use crate::client;
 use crate::config::TransportKind;
-use crate::engine::session::Frame;
+use crate::engine::session::{Frame, Utf8Bytes};
 use crate::engine::{DisconnectReason, EngineInner, Session};
 use crate::namespace::ConnectRequest;
 use crate::packet::{AckRequest, Args, Packet, PacketBody, RawJson};
@@ -192,7 +192,7 @@ pub(crate) async fn handle_all(
                 // close gets it too), then the sid is unknown.
                 InboundError::Closed if session.transport() != Some(TransportKind::Websocket) => session
                     .close_with_farewell(
-                        Frame::Text(Bytes::from_static(b"6")),
+                        Frame::Text(Utf8Bytes::from_static("6")),
                         DisconnectReason::ClientDisconnect,
                     ),
                 InboundError::Closed => session.close(DisconnectReason::ClientDisconnect),
@@ -215,7 +215,7 @@ pub(crate) fn spawn_heartbeat(
 ) {
     let weak: Weak<Session> = Arc::downgrade(session);
     tokio::spawn(async move {
-        let ping = Frame::Text(Bytes::from_static(b"2"));
+        let ping = Frame::Text(Utf8Bytes::from_static("2"));
         // Deadlines follow the schedule, not the moment this task happens to wake up.
         let mut next_ping = tokio::time::Instant::now() + interval;
         let connect_deadline = connect_timeout.map(|t| tokio::time::Instant::now() + t);

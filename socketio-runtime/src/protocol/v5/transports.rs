@@ -1,15 +1,15 @@
 //! Engine.IO 4 transports: long polling (XHR, and JSONP with `j=`), WebSocket, and the
 //! upgrade from one to the other (`2probe`/`3probe`, a noop to the pending poll, `5`).
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
 
-use bytes::{Buf, Bytes};
+use bytes::Buf;
 use futures_util::stream::SplitSink;
 use futures_util::Stream;
 use futures_util::{SinkExt, StreamExt};
 use tokio::time::sleep_until;
-use tokio_tungstenite::tungstenite::protocol::frame::Utf8Bytes;
 use tokio_tungstenite::tungstenite::Message;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
@@ -17,7 +17,7 @@ use warp::reply::Response;
 use super::engine_codec::{self, EngineError, EnginePacket, Handshake};
 use super::inbound;
 use crate::config::TransportKind;
-use crate::engine::session::{Batch, Frame};
+use crate::engine::session::{Batch, Frame, Utf8Bytes};
 use crate::engine::{ConnectionInfo, DisconnectReason, EngineInner, Session};
 use crate::protocol::v1::http::{read_body, text, BodyError, TEXT_PLAIN};
 use crate::protocol::v1::transports::message_loop::{Inbound, MessageReader, MessageWriter};
@@ -318,23 +318,38 @@ async fn run_websocket(mut conn: WsConn, engine: Arc<EngineInner>, target: Resul
 struct WsSink(SplitSink<WebSocket, Message>);
 
 impl crate::engine::writer::FrameSink for WsSink {
-    async fn write_frames(&mut self, frames: &[Frame]) -> bool {
-        for frame in flat(frames) {
-            let message = match frame {
-                Frame::Binary(data) => Message::Binary(data.clone()),
-                // Shares the frame's bytes (a broadcast's are shared by every recipient).
-                // Text frames are built from `String`s, so the check always passes.
-                Frame::Text(text) => match Utf8Bytes::try_from(text.clone()) {
-                    Ok(text) => Message::Text(text),
-                    Err(_) => continue,
-                },
-                Frame::Parts(_) => continue,
+    async fn write_frames(&mut self, frames: &mut VecDeque<Frame>) -> bool {
+        // `feed`, taken apart so that no message waits across an await point: this future
+        // is part of every connection's writer task, for the connection's life.
+        while !frames.is_empty() {
+            if std::future::poll_fn(|cx| self.0.poll_ready_unpin(cx)).await.is_err() {
+                return false;
+            }
+            let Some(message) = next_message(frames) else {
+                break;
             };
-            if self.0.feed(message).await.is_err() {
+            if self.0.start_send_unpin(message).is_err() {
                 return false;
             }
         }
         self.0.flush().await.is_ok()
+    }
+}
+
+/// The next WebSocket message of a batch, taken out of it: the frame's bytes go to the
+/// connection as they are (a broadcast's are shared by every recipient).
+fn next_message(frames: &mut VecDeque<Frame>) -> Option<Message> {
+    loop {
+        match frames.pop_front()? {
+            Frame::Text(text) => return Some(Message::Text(text)),
+            Frame::Binary(data) => return Some(Message::Binary(data)),
+            // A binary packet: its parts, in order, in its place.
+            Frame::Parts(parts) => {
+                for part in parts.iter().rev() {
+                    frames.push_front(part.clone());
+                }
+            }
+        }
     }
 }
 
@@ -356,7 +371,7 @@ async fn probe(engine: &EngineInner, session: &Arc<Session>, conn: &mut WsConn) 
                 // Release the pending poll, if one is held; later polls get a noop at once.
                 session.upgrading.store(true, std::sync::atomic::Ordering::Release);
                 if session.is_polling() {
-                    session.push(Frame::Text(Bytes::from_static(b"6")));
+                    session.push(Frame::Text(Utf8Bytes::from_static("6")));
                 }
             }
             Ok(Some(EnginePacket::Upgrade)) => return true,

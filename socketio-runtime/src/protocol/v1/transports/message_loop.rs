@@ -3,6 +3,7 @@
 //! server heartbeats every `heartbeat_interval`, the session closed at once when the
 //! connection drops or stays silent past `heartbeat_timeout`.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -57,8 +58,8 @@ async fn write_all(writer: &mut impl MessageWriter, frames: &[Frame]) -> bool {
 struct Texts<'a, W>(&'a mut W);
 
 impl<W: MessageWriter> FrameSink for Texts<'_, W> {
-    async fn write_frames(&mut self, frames: &[Frame]) -> bool {
-        write_all(self.0, frames).await
+    async fn write_frames(&mut self, frames: &mut VecDeque<Frame>) -> bool {
+        write_all(self.0, frames.make_contiguous()).await
     }
 }
 
