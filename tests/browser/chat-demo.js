@@ -29,7 +29,7 @@
 // CHAT_TRACE=1 adds `trace ...` lines (requests, WebSocket frames, console).
 'use strict';
 
-const { CHROMIUM, out, describe, describePayload, startRun } = require('./harness');
+const { out, describe, describePayload, startRun, playwrightChromium } = require('./harness');
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -358,19 +358,7 @@ async function screenshot(context, file) {
 }
 
 async function main() {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: install Debian's chromium (apt-get update && apt-get install -y chromium)`,
-    );
-  }
-  let chromium;
-  try {
-    ({ chromium } = require('playwright-core'));
-  } catch (e) {
-    throw new Error(
-      `npm package playwright-core is missing (${e.code || e.message}): run \`npm ci --ignore-scripts\` at the repository root`,
-    );
-  }
+  const chromium = playwrightChromium();
   // The page needs its bundle: say so plainly when the server has none.
   const app = await fetch(`${baseUrl}/app.js`).catch((e) => {
     throw new Error(`cannot GET ${baseUrl}/app.js: ${e.cause ? e.cause.message : e.message}`);

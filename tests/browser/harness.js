@@ -101,4 +101,21 @@ function startRun(label, { timeoutMs, trace }) {
   return run;
 }
 
-module.exports = { CHROMIUM, CHROMIUM_ARGS, out, describe, describePayload, startRun };
+// playwright-core's Chromium launcher, after checking that Debian's chromium is installed;
+// either missing thing fails with the command that installs it.
+function playwrightChromium() {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: install Debian's chromium (apt-get update && apt-get install -y chromium)`,
+    );
+  }
+  try {
+    return require('playwright-core').chromium;
+  } catch (e) {
+    throw new Error(
+      `npm package playwright-core is missing (${e.code || e.message}): run \`npm ci --ignore-scripts\` at the repository root`,
+    );
+  }
+}
+
+module.exports = { CHROMIUM, CHROMIUM_ARGS, out, describe, describePayload, startRun, playwrightChromium };

@@ -16,7 +16,7 @@
 // makes (with POST bodies) and every string a transport hands to the packet decoder.
 'use strict';
 
-const { CHROMIUM, out, describe, describePayload, startRun } = require('./harness');
+const { out, describe, describePayload, startRun, playwrightChromium } = require('./harness');
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -46,19 +46,7 @@ const { step, trace, fail } = run;
 // ---------------------------------------------------------------------------
 
 async function main() {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: install Debian's chromium (apt-get update && apt-get install -y chromium)`,
-    );
-  }
-  let chromium;
-  try {
-    ({ chromium } = require('playwright-core'));
-  } catch (e) {
-    throw new Error(
-      `npm package playwright-core is missing (${e.code || e.message}): run \`npm ci --ignore-scripts\` at the repository root`,
-    );
-  }
+  const chromium = playwrightChromium();
   const html = fs.readFileSync(PAGE_FILE, 'utf8');
 
   // The page loads the server's own copy of the bundle; say so plainly when it is not there.

@@ -22,7 +22,7 @@
 // WebSocket frame, and every Engine.IO packet the client sends or receives.
 'use strict';
 
-const { CHROMIUM, out, describe, describePayload, startRun } = require('./harness');
+const { out, describe, describePayload, startRun, playwrightChromium } = require('./harness');
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -55,19 +55,7 @@ const { step, trace, fail } = run;
 // ---------------------------------------------------------------------------
 
 async function main() {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: install Debian's chromium (apt-get update && apt-get install -y chromium)`,
-    );
-  }
-  let chromium;
-  try {
-    ({ chromium } = require('playwright-core'));
-  } catch (e) {
-    throw new Error(
-      `npm package playwright-core is missing (${e.code || e.message}): run \`npm ci --ignore-scripts\` at the repository root`,
-    );
-  }
+  const chromium = playwrightChromium();
   if (!fs.existsSync(BUNDLE_FILE)) {
     throw new Error(`${BUNDLE_FILE} is missing: run \`npm ci --ignore-scripts\` at the repository root`);
   }
