@@ -9,9 +9,6 @@ use socketio_runtime::schema::{Direction, EventSchema, NamespaceSchema, TsDecl, 
 use crate::error::Problem;
 use crate::legacy::LEGACY_MODULE;
 
-/// The error kinds the runtime sends in its `error` event when it refuses a call.
-const REFUSAL_KINDS: &str = "\"method_access_denied\" | \"invalid_method_args\" | \"no_such_method\"";
-
 /// `Chat` -> `chat.ts`, `AdminAcl` -> `admin_acl.ts`.
 pub(crate) fn file_name(schema: &NamespaceSchema) -> String {
     format!("{}.ts", snake(schema.name))
@@ -58,11 +55,16 @@ pub(crate) fn namespace_file(schema: &NamespaceSchema, regenerate_hint: &str) ->
         let _ = writeln!(out, "  {}: {line};", property_name(event.name));
     }
     if !declares_error {
+        let kinds: Vec<String> = socketio_runtime::dispatch::REFUSAL_KINDS
+            .iter()
+            .map(|k| format!("{k:?}"))
+            .collect();
+        let kinds = kinds.join(" | ");
         let _ = writeln!(
             out,
             "  /** The server refused a call (the ACL, arguments that do not decode, an unknown event); \
              an ack it asked for receives `null`. */\n  \
-             error: (kind: {REFUSAL_KINDS}, message: string) => void;"
+             error: (kind: {kinds}, message: string) => void;"
         );
     }
     out.push_str("}\n");

@@ -74,6 +74,20 @@ impl<T: Serialize> IntoAck for T {
     }
 }
 
+/// The `error` event's first argument when the ACL refuses a call.
+pub const METHOD_ACCESS_DENIED: &str = "method_access_denied";
+/// The `error` event's first argument when the arguments do not decode into the handler's
+/// parameters.
+pub const INVALID_METHOD_ARGS: &str = "invalid_method_args";
+/// The `error` event's first argument when the namespace has no handler for the event.
+pub const NO_SUCH_METHOD: &str = "no_such_method";
+/// Every kind of refusal, as the typings generator lists them.
+///
+/// ```
+/// assert_eq!(socketio_runtime::dispatch::REFUSAL_KINDS.len(), 3);
+/// ```
+pub const REFUSAL_KINDS: [&str; 3] = [METHOD_ACCESS_DENIED, INVALID_METHOD_ARGS, NO_SUCH_METHOD];
+
 /// Sends the `error` event gevent-socketio sends, and `[null]` on the ack if one was asked.
 pub fn refuse<N: Namespace>(socket: &Socket<N>, ack: Option<AckResponder>, error: &str, message: &str) {
     let _ = socket.emit_raw("error", &(error, message));
@@ -104,7 +118,7 @@ impl<'s, N: NamespaceEvents> Call<'s, N> {
         };
         if !socket.acl().allows(which) {
             let message = format!("You do not have access to method \"{}\"", call.event);
-            refuse(socket, call.ack, "method_access_denied", &message);
+            refuse(socket, call.ack, METHOD_ACCESS_DENIED, &message);
             return None;
         }
         match call.args.len() {
@@ -133,7 +147,7 @@ impl<N: Namespace> Call<'_, N> {
     /// The arguments did not fit: the client gets `invalid_method_args`.
     pub fn fail(self, error: ArgsError) {
         let message = format!("event \"{}\": {error}", self.event);
-        refuse(self.socket, self.ack, "invalid_method_args", &message);
+        refuse(self.socket, self.ack, INVALID_METHOD_ARGS, &message);
     }
 
     /// Sends the handler's return value as the ack, if the client asked for one.
@@ -174,7 +188,7 @@ pub fn finish<R: IntoAck>(ack: Option<AckResponder>, value: R) {
 /// Answers an event no handler takes.
 pub fn unknown_event<N: Namespace>(socket: &Socket<N>, event: Event) {
     let message = format!("The method \"{}\" was not found", event.name);
-    refuse(socket, event.ack, "no_such_method", &message);
+    refuse(socket, event.ack, NO_SUCH_METHOD, &message);
 }
 
 /// What an `#[on_connect]` hook's third parameter can be: the whole request, or the auth
