@@ -9,7 +9,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use socketio_runtime::protocol::v1::codec::{decode, encode};
+use socketio_runtime::codec::v09::{decode, encode};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(input) = std::str::from_utf8(data) else {

@@ -20,8 +20,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use socketio_runtime::protocol::v1::codec::decode;
-use socketio_runtime::protocol::v1::payload::{decode_payload, encode_payload, utf16_len, PayloadError};
+use socketio_runtime::codec::v09::decode;
+use socketio_runtime::codec::v09_payload::{decode_payload, encode_payload, utf16_len, PayloadError};
 
 const MARK: char = '\u{fffd}';
 const LIMIT: usize = 1000;

@@ -12,7 +12,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use socketio_runtime::protocol::v5::engine_codec::{
+use socketio_runtime::codec::eio4::{
     decode_binary, decode_payload, decode_text, encode_payload, encode_text, EngineDecodeError, EnginePacket,
 };
 

@@ -16,7 +16,7 @@
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use socketio_runtime::protocol::v5::codec::{decode, encode, BinaryAssembler, BinaryError, SioKind, SioPacket};
+use socketio_runtime::codec::sio5::{decode, encode, BinaryAssembler, BinaryError, SioKind, SioPacket};
 
 const MAX_ATTACHMENTS: usize = 32;
 

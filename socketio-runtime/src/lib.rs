@@ -14,6 +14,7 @@ pub mod adapter;
 pub mod args;
 pub mod broadcast;
 mod client;
+pub mod codec;
 pub mod config;
 pub mod dispatch;
 pub mod engine;
@@ -30,6 +31,7 @@ mod serve;
 mod server;
 pub mod session_data;
 pub mod socket;
+pub mod transport;
 pub mod typed;
 
 pub use ack::{AckError, AckFuture, AckResponder};

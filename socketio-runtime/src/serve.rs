@@ -20,7 +20,7 @@ use warp::reply::Response;
 
 use crate::config::TransportKind;
 use crate::engine::EngineInner;
-use crate::protocol::v1::transports::hixie;
+use crate::protocol::v09::transports::hixie;
 
 /// The peer's address, put on every request by this accept loop.
 #[derive(Debug, Clone, Copy)]

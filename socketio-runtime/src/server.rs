@@ -73,13 +73,13 @@ impl SocketIo {
     /// The warp filter that serves every Socket.IO request under the resource path and
     /// rejects the rest, so it combines with `.or(other_routes)`.
     pub fn routes(&self) -> warp::filters::BoxedFilter<(Response,)> {
-        let v5 = crate::protocol::v5::routes::filter(self.engine.clone());
+        let eio4 = crate::protocol::eio4::routes::filter(self.engine.clone());
         if self.engine.raw.is_some() {
             // A plain Engine.IO server has no Socket.IO, so no 0.9 either.
-            return v5;
+            return eio4;
         }
-        let v1 = crate::protocol::v1::routes::filter(self.engine.clone());
-        v5.or(v1).unify().boxed()
+        let v09 = crate::protocol::v09::routes::filter(self.engine.clone());
+        eio4.or(v09).unify().boxed()
     }
 
     /// Binds `addr` and serves until the process ends. When flashsocket is enabled it

@@ -153,7 +153,7 @@ struct State {
 }
 
 /// A Socket.IO 4 binary packet and the attachments received so far.
-pub(crate) type PendingBinary = (crate::protocol::v5::codec::SioPacket, Vec<Bytes>);
+pub(crate) type PendingBinary = (crate::codec::sio5::SioPacket, Vec<Bytes>);
 
 /// A client's engine session (one per handshake).
 pub struct Session {

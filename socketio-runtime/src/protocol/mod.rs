@@ -1,8 +1,8 @@
 //! Protocol generations. Each one only encodes and decodes the neutral [`crate::packet`]
 //! model and maps its transports onto engine sessions.
 
-pub mod v1;
-pub mod v5;
+pub mod eio4;
+pub mod v09;
 
 use crate::engine::session::{Frame, Utf8Bytes};
 use crate::packet::{Args, Packet, PacketBody};
@@ -39,7 +39,7 @@ pub fn encoded_on_this_thread() -> u64 {
 pub fn encode(protocol: Protocol, packet: &Packet) -> Frame {
     ENCODED.with(|c| c.set(c.get() + 1));
     match protocol {
-        Protocol::V1 => Frame::Text(Utf8Bytes::from(v1::codec::encode(packet))),
+        Protocol::V1 => Frame::Text(Utf8Bytes::from(crate::codec::v09::encode(packet))),
         Protocol::V5 => encode_v5_binary(packet).unwrap_or_else(|| Frame::Text(Utf8Bytes::from(encode_v5(packet)))),
     }
 }
@@ -47,7 +47,7 @@ pub fn encode(protocol: Protocol, packet: &Packet) -> Frame {
 /// An event or ack whose arguments carry attachments: a BINARY_EVENT/BINARY_ACK followed by
 /// one binary frame per attachment. `None` for everything else.
 fn encode_v5_binary(packet: &Packet) -> Option<Frame> {
-    use v5::codec::{encode_binary, BinaryKind};
+    use crate::codec::sio5::{encode_binary, BinaryKind};
     let (kind, name, args, id) = match &packet.body {
         PacketBody::Event { name, args, ack } => (BinaryKind::Event, Some(name), args, ack.map(|a| a.id)),
         PacketBody::Ack { id, args } => (BinaryKind::Ack, None, args, Some(*id)),
@@ -82,14 +82,17 @@ fn encode_v5_binary(packet: &Packet) -> Option<Frame> {
 pub fn connect_confirmation(protocol: Protocol, nsp: &str, socket_id: &str) -> Frame {
     match protocol {
         Protocol::V1 => encode(protocol, &Packet::new(nsp, PacketBody::Connect { query: None })),
-        Protocol::V5 => Frame::Text(Utf8Bytes::from(format!("4{}", v5::codec::connect_ok(nsp, socket_id)))),
+        Protocol::V5 => Frame::Text(Utf8Bytes::from(format!(
+            "4{}",
+            crate::codec::sio5::connect_ok(nsp, socket_id)
+        ))),
     }
 }
 
 /// One Engine.IO packet for a neutral packet. 0.9-only kinds map to their nearest meaning:
 /// a 0.9 message is the `message` event that `socket.send` means in Socket.IO 4.
 fn encode_v5(packet: &Packet) -> String {
-    use v5::codec;
+    use crate::codec::sio5 as codec;
     let nsp = packet.nsp.as_str();
     let socketio = match &packet.body {
         PacketBody::Event { name, args, ack } => codec::event(nsp, name, args, ack.map(|a| a.id)),

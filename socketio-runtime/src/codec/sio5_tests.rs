@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use serde_json::value::RawValue;
 
-use super::codec::{
+use super::sio5::{
     ack, connect_error, connect_error_with_data, connect_ok, decode, disconnect, encode, encode_binary, event,
     placeholder, BinaryAssembler, BinaryError, BinaryKind, SioDecodeError, SioKind, SioPacket, RESERVED_EVENTS,
 };

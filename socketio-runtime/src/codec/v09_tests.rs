@@ -1,8 +1,8 @@
 //! Codec and payload tests built from PROTOCOL-0.9.md §14 (vectors recorded from the real
 //! 0.9.19 parser).
 
-use super::codec::{decode, encode, DecodeError};
-use super::payload::{decode_payload, encode_payload, PayloadError};
+use super::v09::{decode, encode, DecodeError};
+use super::v09_payload::{decode_payload, encode_payload, PayloadError};
 use crate::packet::{AckRequest, Args, ErrorAdvice, ErrorReason, Packet, PacketBody, RawJson};
 
 fn args(json: &str) -> Args {

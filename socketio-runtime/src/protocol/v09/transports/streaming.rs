@@ -16,13 +16,13 @@ use warp::reply::Response;
 use warp::Reply;
 
 use super::polling::NOT_HANDSHAKEN;
+use crate::codec::v09_payload::encode_payload;
 use crate::config::TransportKind;
 use crate::engine::session::{Batch, Frame};
 use crate::engine::{DisconnectReason, EngineInner, Session};
 use crate::packet::{Packet, PacketBody, ROOT_NSP};
-use crate::protocol::v1::http::{add_cors, htmlfile_script};
-use crate::protocol::v1::payload::encode_payload;
 use crate::protocol::{self, Protocol};
+use crate::transport::http::{add_cors, htmlfile_script};
 
 /// The first chunk of an htmlfile stream: 256 bytes, which defeats Internet Explorer's
 /// initial buffering.

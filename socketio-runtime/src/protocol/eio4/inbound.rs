@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use super::codec::{self, SioKind, SioPacket};
-use super::engine_codec::EnginePacket;
 use crate::client;
+use crate::codec::eio4::EnginePacket;
+use crate::codec::sio5::{self as codec, SioKind, SioPacket};
 use crate::config::TransportKind;
 use crate::engine::session::{Frame, Utf8Bytes};
 use crate::engine::{DisconnectReason, EngineInner, Session};

@@ -103,7 +103,7 @@ impl SioKind {
 /// One Socket.IO packet as it is on the wire.
 ///
 /// ```
-/// use socketio_runtime::protocol::v5::codec::{decode, encode, SioKind};
+/// use socketio_runtime::codec::sio5::{decode, encode, SioKind};
 /// let p = decode(r#"2/admin,12["bar"]"#).unwrap();
 /// assert_eq!((p.kind, p.nsp.as_str(), p.id), (SioKind::Event, "/admin", Some(12)));
 /// assert_eq!(p.data.as_ref().unwrap().get(), r#"["bar"]"#);
@@ -153,7 +153,7 @@ impl SioPacket {
     /// as its JSON text.
     ///
     /// ```
-    /// use socketio_runtime::protocol::v5::codec::decode;
+    /// use socketio_runtime::codec::sio5::decode;
     /// let p = decode(r#"2["hey","Jude",{"n":1}]"#).unwrap();
     /// let (name, args) = p.event_parts().unwrap();
     /// assert_eq!((name.as_str(), args.as_str()), ("hey", r#"["Jude",{"n":1}]"#));
@@ -171,7 +171,7 @@ impl SioPacket {
     /// An ACK's arguments.
     ///
     /// ```
-    /// use socketio_runtime::protocol::v5::codec::decode;
+    /// use socketio_runtime::codec::sio5::decode;
     /// let p = decode(r#"3/admin,13["bar"]"#).unwrap();
     /// assert_eq!(p.ack_args().unwrap().as_str(), r#"["bar"]"#);
     /// ```
@@ -186,7 +186,7 @@ impl SioPacket {
     /// A CONNECT's payload (the client's `auth` object), if it sent one.
     ///
     /// ```
-    /// use socketio_runtime::protocol::v5::codec::decode;
+    /// use socketio_runtime::codec::sio5::decode;
     /// let p = decode(r#"0/admin,{"token":"123"}"#).unwrap();
     /// assert_eq!(p.connect_auth().unwrap().get(), r#"{"token":"123"}"#);
     /// assert!(decode("0").unwrap().connect_auth().is_none());
@@ -238,7 +238,7 @@ pub enum SioDecodeError {
 /// optional object or string.
 ///
 /// ```
-/// use socketio_runtime::protocol::v5::codec::{decode, SioKind};
+/// use socketio_runtime::codec::sio5::{decode, SioKind};
 /// let p = decode(r#"51-["baz",{"_placeholder":true,"num":0}]"#).unwrap();
 /// assert_eq!((p.kind, p.attachments, p.nsp.as_str()), (SioKind::BinaryEvent, 1, "/"));
 /// assert!(decode("2{}").is_err());
@@ -400,7 +400,7 @@ fn event_name(first: &RawValue) -> Option<String> {
 /// Encodes one packet; the inverse of [`decode`].
 ///
 /// ```
-/// use socketio_runtime::protocol::v5::codec::{encode, SioKind, SioPacket};
+/// use socketio_runtime::codec::sio5::{encode, SioKind, SioPacket};
 /// assert_eq!(encode(&SioPacket::new(SioKind::Disconnect, "/admin")), "1/admin,");
 /// assert_eq!(encode(&SioPacket::new(SioKind::Connect, "/")), "0");
 /// ```
@@ -437,7 +437,7 @@ fn push_json_str(out: &mut String, s: &str) {
 /// The server's acceptance of a namespace join: `0{"sid":"…"}`, `0/admin,{"sid":"…"}`.
 ///
 /// ```
-/// use socketio_runtime::protocol::v5::codec::connect_ok;
+/// use socketio_runtime::codec::sio5::connect_ok;
 /// assert_eq!(connect_ok("/admin", "oSO0OpakMV_3jnilAAAA"), r#"0/admin,{"sid":"oSO0OpakMV_3jnilAAAA"}"#);
 /// ```
 pub fn connect_ok(nsp: &str, socket_id: &str) -> String {
@@ -452,7 +452,7 @@ pub fn connect_ok(nsp: &str, socket_id: &str) -> String {
 /// The server's refusal of a namespace join: `4{"message":"…"}`.
 ///
 /// ```
-/// use socketio_runtime::protocol::v5::codec::connect_error;
+/// use socketio_runtime::codec::sio5::connect_error;
 /// assert_eq!(connect_error("/", "Not authorized"), r#"4{"message":"Not authorized"}"#);
 /// assert_eq!(connect_error("/random", "Invalid namespace"), r#"4/random,{"message":"Invalid namespace"}"#);
 /// ```
@@ -465,7 +465,7 @@ pub fn connect_error(nsp: &str, message: &str) -> String {
 ///
 /// ```
 /// use socketio_runtime::packet::RawJson;
-/// use socketio_runtime::protocol::v5::codec::connect_error_with_data;
+/// use socketio_runtime::codec::sio5::connect_error_with_data;
 /// let data = RawJson::from_json(r#"{"retry":false}"#).unwrap();
 /// assert_eq!(
 ///     connect_error_with_data("/", "Not authorized", &data),
@@ -496,7 +496,7 @@ fn connect_error_inner(nsp: &str, message: &str, data: Option<&RawJson>) -> Stri
 ///
 /// ```
 /// use socketio_runtime::packet::Args;
-/// use socketio_runtime::protocol::v5::codec::event;
+/// use socketio_runtime::codec::sio5::event;
 /// let args = Args::from_json(r#"["Jude",{"n":1}]"#).unwrap();
 /// assert_eq!(event("/", "hey", &args, None), r#"2["hey","Jude",{"n":1}]"#);
 /// assert_eq!(event("/admin", "foo", &Args::empty(), Some(13)), r#"2/admin,13["foo"]"#);
@@ -522,7 +522,7 @@ pub fn event(nsp: &str, name: &str, args: &Args, ack_id: Option<u64>) -> String 
 ///
 /// ```
 /// use socketio_runtime::packet::Args;
-/// use socketio_runtime::protocol::v5::codec::ack;
+/// use socketio_runtime::codec::sio5::ack;
 /// assert_eq!(ack("/", 12, &Args::empty()), "312[]");
 /// assert_eq!(ack("/admin", 13, &Args::from_json(r#"["bar"]"#).unwrap()), r#"3/admin,13["bar"]"#);
 /// ```
@@ -537,7 +537,7 @@ pub fn ack(nsp: &str, id: u64, args: &Args) -> String {
 /// A namespace disconnect: `1`, `1/admin,`.
 ///
 /// ```
-/// use socketio_runtime::protocol::v5::codec::disconnect;
+/// use socketio_runtime::codec::sio5::disconnect;
 /// assert_eq!(disconnect("/"), "1");
 /// assert_eq!(disconnect("/admin"), "1/admin,");
 /// ```
@@ -568,7 +568,7 @@ impl From<BinaryKind> for SioKind {
 /// The placeholder that stands for attachment `num`: `{"_placeholder":true,"num":N}`.
 ///
 /// ```
-/// use socketio_runtime::protocol::v5::codec::placeholder;
+/// use socketio_runtime::codec::sio5::placeholder;
 /// assert_eq!(placeholder(1), r#"{"_placeholder":true,"num":1}"#);
 /// ```
 pub fn placeholder(num: usize) -> String {
@@ -584,7 +584,7 @@ pub fn placeholder(num: usize) -> String {
 /// ```
 /// use bytes::Bytes;
 /// use serde_json::value::RawValue;
-/// use socketio_runtime::protocol::v5::codec::{encode_binary, BinaryKind};
+/// use socketio_runtime::codec::sio5::{encode_binary, BinaryKind};
 /// let data = RawValue::from_string(r#"["bar",{"_placeholder":true,"num":0}]"#.into()).unwrap();
 /// let (text, buffers) = encode_binary(BinaryKind::Ack, "/", Some(15), &data, vec![Bytes::from_static(&[1, 2, 3, 4])]);
 /// assert_eq!(text, r#"61-15["bar",{"_placeholder":true,"num":0}]"#);
@@ -646,7 +646,7 @@ pub enum BinaryError {
 ///
 /// ```
 /// use bytes::Bytes;
-/// use socketio_runtime::protocol::v5::codec::{decode, BinaryAssembler, SioKind};
+/// use socketio_runtime::codec::sio5::{decode, BinaryAssembler, SioKind};
 /// let header = decode(r#"52-["message",{"_placeholder":true,"num":0},{"num":1,"_placeholder":true}]"#);
 /// let mut asm = BinaryAssembler::new(header.unwrap(), 16).unwrap();
 /// assert_eq!(asm.push(Bytes::from_static(&[1, 2, 3])).unwrap(), None);

@@ -33,7 +33,7 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
 /// One Engine.IO packet.
 ///
 /// ```
-/// use socketio_runtime::protocol::v5::engine_codec::{decode_text, encode_text, EnginePacket};
+/// use socketio_runtime::codec::eio4::{decode_text, encode_text, EnginePacket};
 /// let ping = decode_text("2probe").unwrap();
 /// assert_eq!(ping, EnginePacket::Ping(Some("probe".into())));
 /// assert_eq!(encode_text(&EnginePacket::Pong(Some("probe".into()))), "3probe");
@@ -96,7 +96,7 @@ pub enum EngineDecodeError {
 ///
 /// ```
 /// use bytes::Bytes;
-/// use socketio_runtime::protocol::v5::engine_codec::{encode_text, EnginePacket};
+/// use socketio_runtime::codec::eio4::{encode_text, EnginePacket};
 /// assert_eq!(encode_text(&EnginePacket::Message("hello".into())), "4hello");
 /// assert_eq!(encode_text(&EnginePacket::Binary(Bytes::from_static(&[1, 2, 3, 4]))), "bAQIDBA==");
 /// ```
@@ -139,7 +139,7 @@ pub fn encode_text_into(packet: &EnginePacket, out: &mut String) {
 /// decodes to [`EnginePacket::Binary`].
 ///
 /// ```
-/// use socketio_runtime::protocol::v5::engine_codec::{decode_text, EnginePacket};
+/// use socketio_runtime::codec::eio4::{decode_text, EnginePacket};
 /// assert_eq!(decode_text("4hello").unwrap(), EnginePacket::Message("hello".into()));
 /// assert_eq!(decode_text("2").unwrap(), EnginePacket::Ping(None));
 /// assert!(decode_text("abc").is_err());
@@ -175,7 +175,7 @@ pub fn decode_text(input: &str) -> Result<EnginePacket, EngineDecodeError> {
 /// Decodes a WebSocket binary frame: always a binary message, whatever its bytes.
 ///
 /// ```
-/// use socketio_runtime::protocol::v5::engine_codec::{decode_binary, EnginePacket};
+/// use socketio_runtime::codec::eio4::{decode_binary, EnginePacket};
 /// assert_eq!(decode_binary(&[1, 2]), EnginePacket::Binary(vec![1u8, 2].into()));
 /// ```
 pub fn decode_binary(frame: &[u8]) -> EnginePacket {
@@ -191,7 +191,7 @@ pub fn decode_binary(frame: &[u8]) -> EnginePacket {
 ///
 /// ```
 /// use bytes::Bytes;
-/// use socketio_runtime::protocol::v5::engine_codec::{encode_payload, EnginePacket};
+/// use socketio_runtime::codec::eio4::{encode_payload, EnginePacket};
 /// let body = encode_payload(&[
 ///     EnginePacket::Message("hello".into()),
 ///     EnginePacket::Binary(Bytes::from_static(&[1, 2, 3, 4])),
@@ -215,7 +215,7 @@ pub fn encode_payload(packets: &[EnginePacket]) -> String {
 /// `max_packets` items are errors; so is any item [`decode_text`] refuses.
 ///
 /// ```
-/// use socketio_runtime::protocol::v5::engine_codec::{decode_payload, EnginePacket};
+/// use socketio_runtime::codec::eio4::{decode_payload, EnginePacket};
 /// let packets = decode_payload("4hello\x1e2\x1e4world", 16).unwrap();
 /// assert_eq!(
 ///     packets,
@@ -246,7 +246,7 @@ pub fn decode_payload(input: &str, max_packets: usize) -> Result<Vec<EnginePacke
 /// Serialises with the keys in the order of the spec's example.
 ///
 /// ```
-/// use socketio_runtime::protocol::v5::engine_codec::Handshake;
+/// use socketio_runtime::codec::eio4::Handshake;
 /// let hs = Handshake {
 ///     sid: "lv_VI97HAXpY6yYWAAAC".into(),
 ///     upgrades: vec!["websocket".into()],
@@ -287,7 +287,7 @@ impl Handshake {
     /// The `open` packet carrying this body.
     ///
     /// ```
-    /// use socketio_runtime::protocol::v5::engine_codec::{encode_text, Handshake};
+    /// use socketio_runtime::codec::eio4::{encode_text, Handshake};
     /// let hs = Handshake {
     ///     sid: "s".into(),
     ///     upgrades: vec![],
@@ -309,7 +309,7 @@ impl Handshake {
 /// words them.
 ///
 /// ```
-/// use socketio_runtime::protocol::v5::engine_codec::EngineError;
+/// use socketio_runtime::codec::eio4::EngineError;
 /// assert_eq!(EngineError::UnknownSid.json(), r#"{"code":1,"message":"Session ID unknown"}"#);
 /// assert_eq!(EngineError::UnknownSid.status(), 400);
 /// assert_eq!(EngineError::Forbidden.status(), 403);

@@ -21,7 +21,7 @@ pub enum Route<'a> {
 /// Parses `path`; `None` when it is not a 0.9 path under `resource` (left to other routes).
 ///
 /// ```
-/// use socketio_runtime::protocol::v1::path::{parse, Route};
+/// use socketio_runtime::transport::path::{parse, Route};
 /// assert_eq!(parse("socket.io", "/socket.io/1/"), Some(Route::Handshake));
 /// assert_eq!(
 ///     parse("socket.io", "/socket.io/1/xhr-polling/abc"),
@@ -37,7 +37,7 @@ pub fn parse<'a>(resource: &str, path: &'a str) -> Option<Route<'a>> {
 /// (SocketTornad.IO's extra path data, e.g. an auth token in `socket.io/{token}`).
 ///
 /// ```
-/// use socketio_runtime::protocol::v1::path::{parse_with_captures, Route};
+/// use socketio_runtime::transport::path::{parse_with_captures, Route};
 /// let (route, captures) = parse_with_captures("socket.io/{token}", "/socket.io/abc123/1/").unwrap();
 /// assert_eq!(route, Route::Handshake);
 /// assert_eq!(captures, vec![("token", "abc123")]);

@@ -11,8 +11,8 @@ pub mod websocket;
 use std::sync::Arc;
 
 use crate::client;
+use crate::codec::{v09 as codec, v09_payload as payload};
 use crate::engine::{EngineInner, Session};
-use crate::protocol::v1::{codec, payload};
 
 /// Detaches a transport from its session however its request ends (a client that aborts a
 /// long poll drops the future mid-wait).

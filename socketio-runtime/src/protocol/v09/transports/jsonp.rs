@@ -12,7 +12,7 @@ use warp::reply::Response;
 use super::polling::{poll_body, receive, NOT_HANDSHAKEN};
 use crate::config::TransportKind;
 use crate::engine::EngineInner;
-use crate::protocol::v1::http::{jsonp_call, jsonp_index, text, TEXT_PLAIN};
+use crate::transport::http::{jsonp_call, jsonp_index, text, TEXT_PLAIN};
 
 const TEXT_JAVASCRIPT: &str = "text/javascript; charset=UTF-8";
 
@@ -41,7 +41,7 @@ pub(crate) async fn get(engine: Arc<EngineInner>, sid: &str, index: Option<&str>
 /// The payload inside a form body `d=<JSON string>`, or `None` if it is not one.
 ///
 /// ```
-/// use socketio_runtime::protocol::v1::transports::jsonp::form_payload;
+/// use socketio_runtime::protocol::v09::transports::jsonp::form_payload;
 /// assert_eq!(form_payload("d=%220%3A%3A%22").as_deref(), Some("0::"));
 /// assert_eq!(form_payload("d=not-json"), None);
 /// ```

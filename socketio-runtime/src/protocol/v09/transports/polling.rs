@@ -9,11 +9,11 @@ use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
 use super::{dispatch_text, AttachGuard};
+use crate::codec::v09_payload::encode_payload;
 use crate::config::TransportKind;
 use crate::engine::session::{Batch, Frame};
 use crate::engine::{DisconnectReason, EngineInner, Session};
-use crate::protocol::v1::http::{read_body, text, BodyError, TEXT_PLAIN};
-use crate::protocol::v1::payload::encode_payload;
+use crate::transport::http::{read_body, text, BodyError, TEXT_PLAIN};
 
 /// What an unknown or ended session is told: "not handshaken, reconnect".
 pub(crate) const NOT_HANDSHAKEN: &str = "7:::1+0";

@@ -24,7 +24,7 @@ pub enum PayloadError {
 /// Frames several encoded packets into one payload; a single packet stays bare.
 ///
 /// ```
-/// use socketio_runtime::protocol::v1::payload::encode_payload;
+/// use socketio_runtime::codec::v09_payload::encode_payload;
 /// assert_eq!(encode_payload(&["3:::hello", "2::"]), "\u{fffd}9\u{fffd}3:::hello\u{fffd}3\u{fffd}2::");
 /// assert_eq!(encode_payload(&["3:::hello"]), "3:::hello");
 /// ```
@@ -55,7 +55,7 @@ pub fn utf16_len(s: &str) -> usize {
 /// packet that holds no further U+FFFD is ignored, as the reference decoder does.
 ///
 /// ```
-/// use socketio_runtime::protocol::v1::payload::decode_payload;
+/// use socketio_runtime::codec::v09_payload::decode_payload;
 /// let packets = decode_payload("\u{fffd}6\u{fffd}3:::😀\u{fffd}3\u{fffd}2::", 16).unwrap();
 /// assert_eq!(packets, vec!["3:::😀", "2::"]);
 /// ```

@@ -14,17 +14,17 @@ use tokio_tungstenite::tungstenite::Message;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
-use super::engine_codec::{self, EngineError, EnginePacket, Handshake};
 use super::inbound;
+use crate::codec::eio4::{self as engine_codec, EngineError, EnginePacket, Handshake};
 use crate::config::TransportKind;
 use crate::engine::session::{Batch, Frame, Utf8Bytes};
 use crate::engine::{ConnectionInfo, DisconnectReason, EngineInner, Session};
-use crate::protocol::v1::http::{read_body, text, BodyError, TEXT_PLAIN};
-use crate::protocol::v1::transports::message_loop::{Inbound, MessageReader, MessageWriter};
-use crate::protocol::v1::transports::websocket::{inbound_of, WsConn};
-use crate::protocol::v1::transports::AttachGuard;
+use crate::protocol::v09::transports::message_loop::{Inbound, MessageReader, MessageWriter};
+use crate::protocol::v09::transports::websocket::{inbound_of, WsConn};
+use crate::protocol::v09::transports::AttachGuard;
 use crate::protocol::Protocol;
 use crate::rfc6455::WebSocket;
+use crate::transport::http::{read_body, text, BodyError, TEXT_PLAIN};
 
 /// An Engine.IO error answer: the status and `{"code":…,"message":…}`.
 pub(crate) fn error(e: EngineError, headers: &HeaderMap) -> Response {

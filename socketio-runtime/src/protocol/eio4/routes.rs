@@ -11,15 +11,15 @@ use warp::http::{HeaderMap, Method, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-use super::engine_codec::{self, EngineError};
 use super::transports;
+use crate::codec::eio4::{self as engine_codec, EngineError};
 use crate::config::TransportKind;
 use crate::engine::{ConnectionInfo, EngineInner, Session};
-use crate::protocol::v1::http::{jsonp_index, parse_query, preflight, push_js_string, raw_query, text};
-use crate::protocol::v1::path::{self, Route};
 use crate::protocol::Protocol;
 use crate::rfc6455::{self, Upgrade};
 use crate::serve::peer_addr;
+use crate::transport::http::{jsonp_index, parse_query, preflight, push_js_string, raw_query, text};
+use crate::transport::path::{self, Route};
 
 /// What the query of an Engine.IO request says.
 #[derive(Debug, Clone)]

@@ -12,16 +12,17 @@ use warp::http::{HeaderMap, Method, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-use super::http::{parse_query, preflight, raw_query, text, TEXT_PLAIN};
-use super::path::{self, Route};
+use super::handshake;
 use super::transports::{jsonp, polling, streaming, websocket};
-use super::{codec, handshake};
+use crate::codec::v09 as codec;
 use crate::config::TransportKind;
 use crate::engine::{ConnectionInfo, DisconnectReason, EngineInner};
 use crate::packet::{ErrorReason, Packet, PacketBody, ROOT_NSP};
 use crate::protocol::{self, Protocol};
 use crate::rfc6455::{self, Upgrade};
 use crate::serve::peer_addr;
+use crate::transport::http::{parse_query, preflight, raw_query, text, TEXT_PLAIN};
+use crate::transport::path::{self, Route};
 
 /// A WebSocket transport request: `(engine, sid, transport)`.
 type WebsocketTarget = (Arc<EngineInner>, String, TransportKind);

@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 
-use super::engine_codec::{
+use super::eio4::{
     decode_binary, decode_payload, decode_text, encode_payload, encode_text, EngineDecodeError, EngineError,
     EnginePacket, Handshake,
 };

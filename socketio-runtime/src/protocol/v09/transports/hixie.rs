@@ -14,7 +14,7 @@ use tokio::net::TcpStream;
 use super::message_loop::{self, Inbound, MessageReader, MessageWriter};
 use crate::config::TransportKind;
 use crate::engine::{DisconnectReason, EngineInner};
-use crate::protocol::v1::path::{self, Route};
+use crate::transport::path::{self, Route};
 
 /// A hixie-76 upgrade request, from its header block.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +69,7 @@ pub fn parse_request(head: &str) -> Option<HixieRequest> {
 /// A key's number: its digits divided by its count of spaces (both must be valid).
 ///
 /// ```
-/// use socketio_runtime::protocol::v1::transports::hixie::key_number;
+/// use socketio_runtime::protocol::v09::transports::hixie::key_number;
 /// assert_eq!(key_number("4 @1  46546xW%0l 1 5"), Some(829309203));
 /// assert_eq!(key_number("12998 5 Y3 1  .P00"), Some(259970620));
 /// assert_eq!(key_number("123"), None); // no space
@@ -87,7 +87,7 @@ pub fn key_number(key: &str) -> Option<u32> {
 /// The 16-byte answer to the challenge: MD5 of both key numbers (big-endian) and key3.
 ///
 /// ```
-/// use socketio_runtime::protocol::v1::transports::hixie::challenge;
+/// use socketio_runtime::protocol::v09::transports::hixie::challenge;
 /// assert_eq!(&challenge(829309203, 259970620, *b"^n:ds[4U"), b"8jKS'y:G*Co,Wxa-");
 /// ```
 pub fn challenge(key1: u32, key2: u32, key3: [u8; 8]) -> [u8; 16] {

@@ -54,7 +54,7 @@ fn endpoint(nsp: &str) -> &str {
 ///
 /// ```
 /// use socketio_runtime::packet::{Packet, PacketBody};
-/// use socketio_runtime::protocol::v1::codec::encode;
+/// use socketio_runtime::codec::v09::encode;
 /// assert_eq!(encode(&Packet::new("/", PacketBody::Heartbeat)), "2::");
 /// ```
 pub fn encode(packet: &Packet) -> String {
@@ -195,7 +195,7 @@ pub(crate) fn write_json_str(out: &mut String, s: &str) {
 ///
 /// ```
 /// use socketio_runtime::packet::PacketBody;
-/// use socketio_runtime::protocol::v1::codec::decode;
+/// use socketio_runtime::codec::v09::decode;
 /// let p = decode("0::/chat").unwrap();
 /// assert_eq!((p.nsp.as_str(), p.body), ("/chat", PacketBody::Disconnect));
 /// ```

@@ -8,10 +8,10 @@ use std::time::Duration;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
-use super::http::{jsonp_call, jsonp_index, text, JAVASCRIPT, TEXT_PLAIN};
 use crate::config::Config;
 use crate::engine::{ConnectionInfo, EngineInner};
 use crate::protocol::Protocol;
+use crate::transport::http::{jsonp_call, jsonp_index, text, JAVASCRIPT, TEXT_PLAIN};
 
 /// Seconds as the 0.9 client reads them (it multiplies by 1000): whole numbers print
 /// bare, shorter timeouts as decimals. Never empty and never zero: an empty heartbeat
@@ -29,7 +29,7 @@ pub fn seconds_field(d: Duration) -> String {
 ///
 /// ```
 /// use socketio_runtime::Config;
-/// use socketio_runtime::protocol::v1::handshake::handshake_body;
+/// use socketio_runtime::protocol::v09::handshake::handshake_body;
 /// assert_eq!(handshake_body("abc", &Config::default()), "abc:60:60:websocket,htmlfile,xhr-polling,jsonp-polling");
 /// ```
 pub fn handshake_body(sid: &str, config: &Config) -> String {
