@@ -1,239 +1,313 @@
-//! Client-level dispatch: routes one connection's inbound packets to its namespace
-//! sockets, runs namespace connects and disconnects, answers 0.9 simple acks.
+//! Socket.IO's per-connection object, [`Client`]: the owner of one engine session. It holds
+//! the connection's namespace sockets, its inbound decoder (with a binary packet waiting for
+//! its attachments) and its typed session data, and routes each inbound packet: namespace
+//! connects and disconnects, acks, events and messages.
 //!
-//! Connects are awaited in place, so packets that follow a connect in the same request or
-//! frame see the namespace joined. Event and message handlers run as their own tasks.
+//! What differs between protocol families is asked of the session's [`Wire`] descriptor
+//! (does the client join `/` on open? is a socket's id the session id?), never tested by
+//! generation. Connects are awaited in place, so packets that follow a connect in the same
+//! request or frame see the namespace joined. Event and message handlers run as their own
+//! tasks.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use bytes::Bytes;
 
 use crate::ack::AckResponder;
-use crate::engine::session::Session;
-use crate::engine::{DisconnectReason, EngineInner};
-use crate::namespace::{ConnectRequest, Event, Message, MessageData};
+use crate::engine::owner::OwnerFuture;
+use crate::engine::{DisconnectReason, OwnerFactory, Session, SessionOwner};
+use crate::namespace::{ConnectRequest, Event, Message, MessageData, NsCore};
 use crate::packet::{AckRequest, Args, Packet, PacketBody, RawJson, ROOT_NSP};
-use crate::protocol::{self, Protocol};
+use crate::session_data::Extensions;
 use crate::socket::SocketInner;
+use crate::wire::{InboundError, PacketDecoder, Wire};
 
-fn push(session: &Arc<Session>, nsp: &str, body: PacketBody) {
-    session.push(protocol::encode(session.protocol, &Packet::new(nsp, body)));
+/// What every connection of one server shares: the mounted namespaces and the limits.
+pub(crate) struct SocketIoCore {
+    pub namespaces: HashMap<String, Arc<NsCore>>,
+    pub max_pending_acks: usize,
 }
 
-/// A namespace socket's id: the session id for 0.9 (one id per connection), a fresh one
-/// per namespace for protocol 5 (as the reference server does).
-fn socket_id(session: &Session) -> Arc<str> {
-    match session.protocol {
-        Protocol::V1 => session.sid.clone(),
-        Protocol::V5 => crate::engine::sid::generate().into(),
+impl SocketIoCore {
+    /// The owner factory for sessions of one family: a [`Client`] speaking `wire`.
+    pub fn owners(self: &Arc<Self>, wire: &'static Wire) -> OwnerFactory {
+        let io = self.clone();
+        Arc::new(move |session: &Arc<Session>| {
+            Arc::new_cyclic(|me| Client::new(me.clone(), session.clone(), wire, io.clone())) as _
+        })
     }
 }
 
-fn socket_of(session: &Session, nsp: &str) -> Option<Arc<SocketInner>> {
-    session
-        .sockets
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(nsp)
-        .cloned()
+/// One Socket.IO connection (an engine session and its namespace sockets).
+pub(crate) struct Client {
+    /// Itself, for the sockets it creates (each keeps its client).
+    me: Weak<Client>,
+    pub session: Arc<Session>,
+    pub wire: &'static Wire,
+    io: Arc<SocketIoCore>,
+    /// The connected namespace sockets, by namespace path.
+    sockets: Mutex<HashMap<Arc<str>, Arc<SocketInner>>>,
+    decoder: Mutex<Box<dyn PacketDecoder>>,
+    /// Typed data shared by the connection's namespaces.
+    pub data: Extensions,
 }
 
-/// The first transport request of a session. A 0.9 client is in the global namespace from
-/// then on; a protocol 5 client asks for every namespace, `/` included, with a CONNECT.
-pub(crate) async fn open(engine: &Arc<EngineInner>, session: &Arc<Session>) {
-    if session.protocol == Protocol::V1 {
-        let request = v1_connect_request(session, None);
-        connect(engine, session, ROOT_NSP, request).await;
+fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl SessionOwner for Client {
+    fn on_open(&self) -> OwnerFuture<'_, ()> {
+        Box::pin(async move {
+            if self.wire.joins_root_on_open {
+                let request = self.connect_request(None, None);
+                self.connect(ROOT_NSP, request).await;
+            }
+        })
+    }
+
+    fn on_text<'a>(&'a self, text: &'a str) -> OwnerFuture<'a, Result<(), InboundError>> {
+        Box::pin(async move {
+            let decoded = lock(&self.decoder).text(text)?;
+            if let Some(packet) = decoded {
+                self.handle_packet(packet).await;
+            }
+            Ok(())
+        })
+    }
+
+    fn on_binary(&self, data: Bytes) -> OwnerFuture<'_, Result<(), InboundError>> {
+        Box::pin(async move {
+            let decoded = lock(&self.decoder).binary(data)?;
+            if let Some(packet) = decoded {
+                self.handle_packet(packet).await;
+            }
+            Ok(())
+        })
+    }
+
+    fn on_close(&self, reason: DisconnectReason) {
+        let sockets: Vec<_> = lock(&self.sockets).drain().map(|(_, s)| s).collect();
+        for socket in sockets {
+            socket.on_closed(reason);
+        }
+    }
+
+    fn is_engaged(&self) -> bool {
+        !lock(&self.sockets).is_empty()
     }
 }
 
-/// A 0.9 client has no auth payload; the resource pattern's captures and its query
-/// arguments stand in for one, so that the
-/// same `on_connect` serves both generations. The 0.9.16 client puts `io.connect(url?a=b)`
-/// arguments on every request (the handshake's query), and a connect packet may carry its
-/// own (`1::/chat:?a=b`), which wins. Cache busters (`t`, `jsonp`) are left out.
-fn v1_connect_request(session: &Session, query: Option<String>) -> ConnectRequest {
-    let mut pairs: Vec<(String, String)> = session.info.captures.clone();
-    pairs.extend(match &query {
-        Some(q) => form_urlencoded::parse(q.as_bytes()).into_owned().collect(),
-        None => session
-            .info
-            .query
-            .iter()
-            .filter(|(k, _)| k != "t" && k != "jsonp")
-            .cloned()
-            .collect::<Vec<_>>(),
-    });
-    let auth = if pairs.is_empty() {
-        None
-    } else {
-        let object: serde_json::Map<String, serde_json::Value> = pairs
-            .into_iter()
-            .map(|(k, v)| (k, serde_json::Value::String(v)))
-            .collect();
-        RawJson::from_serialize(&object).ok()
-    };
-    ConnectRequest { query, auth }
-}
+impl Client {
+    fn new(me: Weak<Client>, session: Arc<Session>, wire: &'static Wire, io: Arc<SocketIoCore>) -> Self {
+        Client {
+            me,
+            session,
+            wire,
+            io,
+            sockets: Mutex::new(HashMap::new()),
+            decoder: Mutex::new((wire.decoder)()),
+            data: Extensions::default(),
+        }
+    }
 
-/// Joins namespace `nsp`: runs its `on_connect`, then confirms or refuses.
-pub(crate) async fn connect(engine: &Arc<EngineInner>, session: &Arc<Session>, nsp: &str, request: ConnectRequest) {
-    let Some(ns) = engine.namespaces.get(nsp).cloned() else {
-        if nsp == ROOT_NSP {
-            // The wire always has a global namespace, even with no handler behind it.
-            let id = socket_id(session);
-            session.push(protocol::connect_confirmation(session.protocol, ROOT_NSP, &id));
+    /// Encodes and queues a packet for the client.
+    fn push(&self, nsp: &str, body: PacketBody) {
+        self.session.push((self.wire.encode)(&Packet::new(nsp, body)));
+    }
+
+    /// A new namespace socket's id.
+    fn socket_id(&self) -> Arc<str> {
+        if self.wire.socket_id_is_session_id {
+            self.session.sid.clone()
         } else {
-            tracing::debug!(sid = %session.sid, nsp, "connect to an unknown namespace refused");
-            push(
-                session,
+            crate::engine::sid::generate().into()
+        }
+    }
+
+    fn socket_of(&self, nsp: &str) -> Option<Arc<SocketInner>> {
+        lock(&self.sockets).get(nsp).cloned()
+    }
+
+    /// Forgets the socket of namespace `nsp`; `false` if there was none.
+    pub fn remove_socket(&self, nsp: &str) -> bool {
+        lock(&self.sockets).remove(nsp).is_some()
+    }
+
+    /// What a namespace's `on_connect` receives. A family without an auth payload (0.9)
+    /// gets the resource pattern's captures and its query arguments in its place, so that
+    /// one `on_connect` serves every family: the 0.9.16 client puts `io.connect(url?a=b)`
+    /// arguments on every request (the handshake's query), and a connect packet may carry
+    /// its own (`1::/chat:?a=b`), which wins. Cache busters (`t`, `jsonp`) are left out.
+    fn connect_request(&self, query: Option<String>, auth: Option<RawJson>) -> ConnectRequest {
+        if !self.wire.joins_root_on_open {
+            return ConnectRequest { query, auth };
+        }
+        let info = &self.session.info;
+        let mut pairs: Vec<(String, String)> = info.captures.clone();
+        pairs.extend(match &query {
+            Some(q) => form_urlencoded::parse(q.as_bytes()).into_owned().collect(),
+            None => info
+                .query
+                .iter()
+                .filter(|(k, _)| k != "t" && k != "jsonp")
+                .cloned()
+                .collect::<Vec<_>>(),
+        });
+        let auth = if pairs.is_empty() {
+            None
+        } else {
+            let object: serde_json::Map<String, serde_json::Value> = pairs
+                .into_iter()
+                .map(|(k, v)| (k, serde_json::Value::String(v)))
+                .collect();
+            RawJson::from_serialize(&object).ok()
+        };
+        ConnectRequest { query, auth }
+    }
+
+    /// Joins namespace `nsp`: runs its `on_connect`, then confirms or refuses.
+    async fn connect(&self, nsp: &str, request: ConnectRequest) {
+        let session = &self.session;
+        let Some(ns) = self.io.namespaces.get(nsp).cloned() else {
+            if nsp == ROOT_NSP {
+                // The wire always has a global namespace, even with no handler behind it.
+                session.push((self.wire.connect_ok)(ROOT_NSP, &self.socket_id()));
+            } else {
+                tracing::debug!(sid = %session.sid, nsp, "connect to an unknown namespace refused");
+                let message = "Invalid namespace".into();
+                self.push(nsp, PacketBody::ConnectError { message });
+            }
+            return;
+        };
+        if let Some(existing) = self.socket_of(nsp) {
+            // A family whose clients are in `/` from the start does not re-confirm it.
+            if existing.is_connected() && (nsp != ROOT_NSP || !self.wire.joins_root_on_open) {
+                session.push((self.wire.connect_ok)(nsp, &existing.id));
+            }
+            return;
+        }
+        let Some(this) = self.me.upgrade() else { return };
+        let socket = Arc::new(SocketInner::new(
+            self.socket_id(),
+            ns.clone(),
+            this,
+            self.io.max_pending_acks,
+        ));
+        lock(&self.sockets).insert(ns.path.clone(), socket.clone());
+        ns.add_socket(socket.clone());
+        match ns.handler.clone().connect(socket.clone(), request).await {
+            Ok(()) => socket.confirm_connect((self.wire.connect_ok)(nsp, &socket.id)),
+            Err(refusal) => {
+                tracing::debug!(sid = %session.sid, nsp, reason = %refusal, "connect refused");
+                self.remove_socket(nsp);
+                socket.on_closed(DisconnectReason::ConnectRefused);
+                let body = PacketBody::ConnectError {
+                    message: refusal.message,
+                };
+                let frame = (self.wire.encode)(&Packet::new(nsp, body));
+                if nsp == ROOT_NSP && self.wire.root_is_session {
+                    session.close_with_farewell(frame, DisconnectReason::ConnectRefused);
+                } else {
+                    session.push(frame);
+                }
+            }
+        }
+    }
+
+    /// Handles one decoded inbound packet.
+    async fn handle_packet(&self, packet: Packet) {
+        let session = &self.session;
+        let Packet { nsp, body } = packet;
+        match body {
+            PacketBody::Heartbeat | PacketBody::Noop | PacketBody::ConnectError { .. } => {}
+            PacketBody::Error { reason, advice } => {
+                tracing::debug!(sid = %session.sid, nsp, ?reason, ?advice, "client sent an error packet");
+            }
+            PacketBody::Connect { query, auth } => {
+                // A client that is in `/` from the start has nothing to join there.
+                if nsp != ROOT_NSP || !self.wire.joins_root_on_open {
+                    let request = self.connect_request(query, auth);
+                    self.connect(&nsp, request).await;
+                }
+            }
+            PacketBody::Disconnect => {
+                if nsp == ROOT_NSP && self.wire.root_is_session {
+                    let bye = (self.wire.encode)(&Packet::new(ROOT_NSP, PacketBody::Disconnect));
+                    session.close_with_farewell(bye, DisconnectReason::ClientDisconnect);
+                } else if let Some(socket) = self.socket_of(&nsp) {
+                    socket.leave_namespace(DisconnectReason::ClientNamespaceDisconnect, false);
+                }
+            }
+            PacketBody::Ack { id, args } => {
+                let resolved = self.socket_of(&nsp).is_some_and(|s| s.resolve_ack(id, args));
+                if !resolved {
+                    tracing::debug!(sid = %session.sid, nsp, id, "ack for no pending emit ignored");
+                }
+            }
+            PacketBody::Event { name, args, ack } => {
+                if let Some(socket) = self.receiving_socket(&nsp, ack) {
+                    let ack = responder(&socket, ack);
+                    tokio::spawn(
+                        socket
+                            .ns
+                            .handler
+                            .clone()
+                            .event(socket.clone(), Event { name, args, ack }),
+                    );
+                }
+            }
+            PacketBody::Message { data, ack } => {
+                if let Some(socket) = self.receiving_socket(&nsp, ack) {
+                    let message = Message {
+                        data: MessageData::Text(data),
+                        ack: responder(&socket, ack),
+                    };
+                    tokio::spawn(socket.ns.handler.clone().message(socket.clone(), message));
+                }
+            }
+            PacketBody::Json { data, ack } => {
+                if let Some(socket) = self.receiving_socket(&nsp, ack) {
+                    let message = Message {
+                        data: MessageData::Json(data),
+                        ack: responder(&socket, ack),
+                    };
+                    tokio::spawn(socket.ns.handler.clone().message(socket.clone(), message));
+                }
+            }
+        }
+    }
+
+    /// Answers a simple (bare-id) ack on receipt, as the 0.9 reference server does, and
+    /// finds the connected socket a message is for.
+    fn receiving_socket(&self, nsp: &str, ack: Option<AckRequest>) -> Option<Arc<SocketInner>> {
+        if let Some(AckRequest { id, with_data: false }) = ack {
+            self.push(
                 nsp,
-                PacketBody::ConnectError {
-                    message: "Invalid namespace".into(),
+                PacketBody::Ack {
+                    id,
+                    args: Args::empty(),
                 },
             );
         }
-        return;
-    };
-    if let Some(existing) = socket_of(session, nsp) {
-        if existing.is_connected() && (nsp != ROOT_NSP || session.protocol == Protocol::V5) {
-            session.push(protocol::connect_confirmation(session.protocol, nsp, &existing.id));
-        }
-        return;
-    }
-    let socket = Arc::new(SocketInner::new(
-        socket_id(session),
-        ns.clone(),
-        session.clone(),
-        engine.config.max_pending_acks,
-    ));
-    session
-        .sockets
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(ns.path.clone(), socket.clone());
-    ns.add_socket(socket.clone());
-    match ns.handler.clone().connect(socket.clone(), request).await {
-        Ok(()) => {
-            socket.confirm_connect(protocol::connect_confirmation(session.protocol, nsp, &socket.id));
-        }
-        Err(refusal) => {
-            tracing::debug!(sid = %session.sid, nsp, reason = %refusal, "connect refused");
-            session.sockets.lock().unwrap_or_else(|e| e.into_inner()).remove(nsp);
-            socket.on_closed(DisconnectReason::ConnectRefused);
-            let body = PacketBody::ConnectError {
-                message: refusal.message,
-            };
-            let frame = protocol::encode(session.protocol, &Packet::new(nsp, body));
-            if nsp == ROOT_NSP && session.protocol == Protocol::V1 {
-                session.close_with_farewell(frame, DisconnectReason::ConnectRefused);
-            } else {
-                session.push(frame);
+        match self.socket_of(nsp) {
+            Some(socket) if socket.is_connected() => Some(socket),
+            _ if self.wire.unknown_namespace_event && nsp != ROOT_NSP && !self.io.namespaces.contains_key(nsp) => {
+                let args = Args::from_serialize(&(
+                    "no_such_namespace",
+                    format!("The endpoint you tried to connect to doesn't exist: {nsp}"),
+                ));
+                if let Ok(args) = args {
+                    let name = "error".into();
+                    self.push(nsp, PacketBody::Event { name, args, ack: None });
+                }
+                None
             }
-        }
-    }
-}
-
-/// Handles one decoded inbound packet.
-pub(crate) async fn handle_packet(engine: &Arc<EngineInner>, session: &Arc<Session>, packet: Packet) {
-    let Packet { nsp, body } = packet;
-    match body {
-        PacketBody::Heartbeat | PacketBody::Noop | PacketBody::ConnectError { .. } => {}
-        PacketBody::Error { reason, advice } => {
-            tracing::debug!(sid = %session.sid, nsp, ?reason, ?advice, "client sent an error packet");
-        }
-        PacketBody::Connect { query } => {
-            if nsp != ROOT_NSP || session.protocol == Protocol::V5 {
-                let request = v1_connect_request(session, query);
-                connect(engine, session, &nsp, request).await;
+            _ => {
+                tracing::debug!(sid = %self.session.sid, nsp, "packet for a namespace the client has not joined ignored");
+                None
             }
-        }
-        PacketBody::Disconnect => {
-            if nsp == ROOT_NSP && session.protocol == Protocol::V1 {
-                let bye = protocol::encode(session.protocol, &Packet::new(ROOT_NSP, PacketBody::Disconnect));
-                session.close_with_farewell(bye, DisconnectReason::ClientDisconnect);
-            } else if let Some(socket) = socket_of(session, &nsp) {
-                socket.leave_namespace(DisconnectReason::ClientNamespaceDisconnect, false);
-            }
-        }
-        PacketBody::Ack { id, args } => {
-            let resolved = socket_of(session, &nsp).is_some_and(|s| s.resolve_ack(id, args));
-            if !resolved {
-                tracing::debug!(sid = %session.sid, nsp, id, "ack for no pending emit ignored");
-            }
-        }
-        PacketBody::Event { name, args, ack } => {
-            if let Some(socket) = receiving_socket(engine, session, &nsp, ack) {
-                let ack = responder(&socket, ack);
-                tokio::spawn(
-                    socket
-                        .ns
-                        .handler
-                        .clone()
-                        .event(socket.clone(), Event { name, args, ack }),
-                );
-            }
-        }
-        PacketBody::Message { data, ack } => {
-            if let Some(socket) = receiving_socket(engine, session, &nsp, ack) {
-                let message = Message {
-                    data: MessageData::Text(data),
-                    ack: responder(&socket, ack),
-                };
-                tokio::spawn(socket.ns.handler.clone().message(socket.clone(), message));
-            }
-        }
-        PacketBody::Json { data, ack } => {
-            if let Some(socket) = receiving_socket(engine, session, &nsp, ack) {
-                let message = Message {
-                    data: MessageData::Json(data),
-                    ack: responder(&socket, ack),
-                };
-                tokio::spawn(socket.ns.handler.clone().message(socket.clone(), message));
-            }
-        }
-    }
-}
-
-/// Answers a simple (bare-id) ack on receipt, as the 0.9 reference server does, and finds
-/// the connected socket a message is for.
-fn receiving_socket(
-    engine: &EngineInner,
-    session: &Arc<Session>,
-    nsp: &str,
-    ack: Option<AckRequest>,
-) -> Option<Arc<SocketInner>> {
-    if let Some(AckRequest { id, with_data: false }) = ack {
-        push(
-            session,
-            nsp,
-            PacketBody::Ack {
-                id,
-                args: Args::empty(),
-            },
-        );
-    }
-    match socket_of(session, nsp) {
-        Some(socket) if socket.is_connected() => Some(socket),
-        _ if session.protocol == Protocol::V1 && !engine.namespaces.contains_key(nsp) && nsp != ROOT_NSP => {
-            let args = Args::from_serialize(&(
-                "no_such_namespace",
-                format!("The endpoint you tried to connect to doesn't exist: {nsp}"),
-            ));
-            if let Ok(args) = args {
-                push(
-                    session,
-                    nsp,
-                    PacketBody::Event {
-                        name: "error".into(),
-                        args,
-                        ack: None,
-                    },
-                );
-            }
-            None
-        }
-        _ => {
-            tracing::debug!(sid = %session.sid, nsp, "packet for a namespace the client has not joined ignored");
-            None
         }
     }
 }

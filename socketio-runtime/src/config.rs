@@ -2,71 +2,7 @@
 
 use std::time::Duration;
 
-/// A transport a client may use, in the server's order of preference.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TransportKind {
-    /// RFC 6455 WebSocket.
-    Websocket,
-    /// WebSocket through the Flash bridge: hixie-76 (served by [`crate::SocketIo::serve`])
-    /// or RFC 6455.
-    Flashsocket,
-    /// A forever-iframe of `<script>` chunks (Internet Explorer).
-    Htmlfile,
-    /// A `multipart/x-mixed-replace` stream (experimental: no 0.9 client uses it).
-    XhrMultipart,
-    /// XHR long polling.
-    XhrPolling,
-    /// `<script>` long polling, with form POSTs upstream.
-    JsonpPolling,
-}
-
-impl TransportKind {
-    /// Every transport, in the reference server's order of preference.
-    pub const ALL: [TransportKind; 6] = [
-        TransportKind::Websocket,
-        TransportKind::Flashsocket,
-        TransportKind::Htmlfile,
-        TransportKind::XhrMultipart,
-        TransportKind::XhrPolling,
-        TransportKind::JsonpPolling,
-    ];
-
-    /// The name used in URLs and in the 0.9 handshake.
-    pub fn name(self) -> &'static str {
-        match self {
-            TransportKind::Websocket => "websocket",
-            TransportKind::Flashsocket => "flashsocket",
-            TransportKind::Htmlfile => "htmlfile",
-            TransportKind::XhrMultipart => "xhr-multipart",
-            TransportKind::XhrPolling => "xhr-polling",
-            TransportKind::JsonpPolling => "jsonp-polling",
-        }
-    }
-
-    /// The name a client of `protocol` uses: Engine.IO 4 calls both polling flavours
-    /// (XHR and JSONP) `polling`.
-    pub fn name_in(self, protocol: crate::protocol::Protocol) -> &'static str {
-        match (protocol, self) {
-            (crate::protocol::Protocol::V5, TransportKind::XhrPolling | TransportKind::JsonpPolling) => "polling",
-            _ => self.name(),
-        }
-    }
-
-    /// Parses a transport name from a URL segment.
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.name() == name)
-    }
-
-    /// Streaming transports keep one connection open and get server heartbeats.
-    pub fn is_streaming(self) -> bool {
-        !matches!(self, TransportKind::XhrPolling | TransportKind::JsonpPolling)
-    }
-
-    /// Transports whose downstream is a WebSocket.
-    pub fn is_websocket(self) -> bool {
-        matches!(self, TransportKind::Websocket | TransportKind::Flashsocket)
-    }
-}
+pub use crate::wire::TransportKind;
 
 /// Everything tunable about the server. Build it with [`crate::SocketIo::builder`].
 ///

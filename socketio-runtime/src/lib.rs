@@ -17,7 +17,7 @@ mod client;
 pub mod codec;
 pub mod config;
 pub mod dispatch;
-pub mod engine;
+mod engine;
 pub mod namespace;
 pub mod origin;
 pub mod packet;
@@ -33,6 +33,7 @@ pub mod session_data;
 pub mod socket;
 pub mod transport;
 pub mod typed;
+pub mod wire;
 
 pub use ack::{AckError, AckFuture, AckResponder};
 pub use broadcast::{AckReply, BroadcastAckFuture, BroadcastOperator};
@@ -43,6 +44,7 @@ pub use packet::{Args, Binary};
 pub use server::{SocketIo, SocketIoBuilder};
 pub use socket::{EmitError, Socket};
 pub use typed::{EmitTarget, NamespaceEmitter, TypedAck};
+pub use wire::Protocol;
 
 /// Turns an `impl` block into a typed namespace; see the `socketio-macros` crate.
 pub use socketio_macros::namespace;

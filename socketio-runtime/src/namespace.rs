@@ -227,7 +227,7 @@ impl NsCore {
         let mut full = Vec::new();
         self.for_each_target(opts, |socket| {
             count += 1;
-            if socket.try_deliver(packet.frame_for(socket.protocol()), true) == Pushed::Full {
+            if socket.try_deliver(packet.frame_for(socket.wire()), true) == Pushed::Full {
                 full.push(socket.session.clone());
             }
         });
@@ -252,7 +252,7 @@ impl NsCore {
                 tracing::warn!(socket = %socket.id, "too many pending acks: broadcast skipped for this socket");
                 return;
             };
-            match socket.try_deliver(packet.frame_for(socket.protocol()), true) {
+            match socket.try_deliver(packet.frame_for(socket.wire()), true) {
                 Pushed::Queued => waiters.push(AckWaiter::local(socket, ack_id, rx)),
                 pushed => {
                     socket.forget_ack(ack_id);

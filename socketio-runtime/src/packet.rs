@@ -57,10 +57,13 @@ impl AckRequest {
 /// What a packet carries.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PacketBody {
-    /// Join a namespace (client) or confirm the join (server). 0.9 may carry a query string.
+    /// Join a namespace (client) or confirm the join (server). 0.9 may carry a query
+    /// string, Socket.IO 5 an auth payload.
     Connect {
         /// 0.9's connect query, without the leading `?`.
         query: Option<String>,
+        /// Socket.IO 5's auth payload (`socket.auth` on the client).
+        auth: Option<RawJson>,
     },
     /// Leave a namespace; on the global namespace, end the whole session.
     Disconnect,

@@ -1,14 +1,16 @@
 //! Plain Engine.IO 4 applications, with no Socket.IO layer on top: every message a client
 //! sends reaches an [`EngineHandler`], which answers through an [`EngineConn`]. What the
 //! official engine.io-protocol test suite drives (an echo), and what a custom protocol
-//! over Engine.IO's transports needs.
+//! over Engine.IO's transports needs. The handler is its sessions' owner, as Socket.IO's
+//! `Client` is for a Socket.IO server.
 
 use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::engine::session::{Frame, Utf8Bytes};
-use crate::engine::{DisconnectReason, Session};
+use crate::engine::owner::OwnerFuture;
+use crate::engine::{DisconnectReason, OwnerFactory, Session, SessionOwner};
+use crate::wire::{Frame, InboundError};
 
 /// A message from an Engine.IO client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,10 +28,6 @@ pub struct EngineConn {
 }
 
 impl EngineConn {
-    pub(crate) fn new(session: Arc<Session>) -> Self {
-        EngineConn { session }
-    }
-
     /// The session id.
     pub fn id(&self) -> &str {
         &self.session.sid
@@ -37,7 +35,7 @@ impl EngineConn {
 
     /// Sends a text message; `false` if the session is over.
     pub fn send_text(&self, text: &str) -> bool {
-        self.session.push(Frame::Text(Utf8Bytes::from(format!("4{text}"))))
+        self.session.push(Frame::Text(format!("4{text}").into()))
     }
 
     /// Sends a binary message; `false` if the session is over.
@@ -80,4 +78,46 @@ impl EngineConn {
 pub trait EngineHandler: Send + Sync + 'static {
     /// A client sent a message. Runs on the connection's task: spawn for long work.
     fn on_message(&self, conn: &EngineConn, message: EngineMessage);
+}
+
+/// The owner of a plain Engine.IO session: hands each message to the handler.
+struct RawOwner {
+    conn: EngineConn,
+    handler: Arc<dyn EngineHandler>,
+}
+
+/// The owner factory of a plain Engine.IO server.
+pub(crate) fn owners(handler: Arc<dyn EngineHandler>) -> OwnerFactory {
+    Arc::new(move |session: &Arc<Session>| {
+        Arc::new(RawOwner {
+            conn: EngineConn {
+                session: session.clone(),
+            },
+            handler: handler.clone(),
+        }) as _
+    })
+}
+
+impl SessionOwner for RawOwner {
+    fn on_open(&self) -> OwnerFuture<'_, ()> {
+        Box::pin(async {})
+    }
+
+    fn on_text<'a>(&'a self, text: &'a str) -> OwnerFuture<'a, Result<(), InboundError>> {
+        self.handler
+            .on_message(&self.conn, EngineMessage::Text(text.to_owned()));
+        Box::pin(async { Ok(()) })
+    }
+
+    fn on_binary(&self, data: Bytes) -> OwnerFuture<'_, Result<(), InboundError>> {
+        self.handler.on_message(&self.conn, EngineMessage::Binary(data));
+        Box::pin(async { Ok(()) })
+    }
+
+    fn on_close(&self, _reason: DisconnectReason) {}
+
+    /// A plain Engine.IO session has no namespace to join: it is never idle for that.
+    fn is_engaged(&self) -> bool {
+        true
+    }
 }

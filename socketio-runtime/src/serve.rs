@@ -19,7 +19,7 @@ use tower_service::Service;
 use warp::reply::Response;
 
 use crate::config::TransportKind;
-use crate::engine::EngineInner;
+use crate::engine::Engine;
 use crate::protocol::v09::transports::hixie;
 
 /// The peer's address, put on every request by this accept loop.
@@ -79,7 +79,7 @@ enum First {
     Http(TcpStream, Bytes),
 }
 
-async fn first_request(mut stream: TcpStream, engine: &Arc<EngineInner>, policy: &str) -> First {
+async fn first_request(mut stream: TcpStream, engine: &Arc<Engine>, policy: &str) -> First {
     let mut buf = BytesMut::with_capacity(1024);
     loop {
         if buf.first() == Some(&b'<') {
@@ -110,7 +110,7 @@ async fn first_request(mut stream: TcpStream, engine: &Arc<EngineInner>, policy:
 
 /// Accepts connections until the process ends.
 pub(crate) async fn accept_loop(
-    engine: Arc<EngineInner>,
+    engine: Arc<Engine>,
     listener: TcpListener,
     filter: warp::filters::BoxedFilter<(Response,)>,
 ) {

@@ -14,9 +14,12 @@ use warp::Filter;
 use crate::adapter::local::LocalAdapter;
 use crate::adapter::{AdapterFactory, BroadcastOptions};
 use crate::broadcast::BroadcastOperator;
+use crate::client::SocketIoCore;
+use crate::codec::{SIO5, V09};
 use crate::config::{Config, TransportKind};
-use crate::engine::EngineInner;
+use crate::engine::{Engine, OwnerFactory};
 use crate::namespace::{ErasedNamespace, Holder, Namespace, NsCore};
+use crate::protocol::eio4::routes::Endpoint;
 
 /// A running Socket.IO server's handle. Cheap to clone.
 ///
@@ -38,7 +41,11 @@ use crate::namespace::{ErasedNamespace, Holder, Namespace, NsCore};
 /// ```
 #[derive(Clone)]
 pub struct SocketIo {
-    engine: Arc<EngineInner>,
+    engine: Arc<Engine>,
+    /// Who owns Engine.IO 4 sessions: Socket.IO's clients, or a plain Engine.IO handler.
+    eio4_owners: OwnerFactory,
+    /// Who owns 0.9 sessions; `None` for a plain Engine.IO server (0.9 is not served).
+    v09_owners: Option<OwnerFactory>,
     by_type: Arc<HashMap<TypeId, Arc<NsCore>>>,
 }
 
@@ -73,12 +80,15 @@ impl SocketIo {
     /// The warp filter that serves every Socket.IO request under the resource path and
     /// rejects the rest, so it combines with `.or(other_routes)`.
     pub fn routes(&self) -> warp::filters::BoxedFilter<(Response,)> {
-        let eio4 = crate::protocol::eio4::routes::filter(self.engine.clone());
-        if self.engine.raw.is_some() {
+        let eio4 = crate::protocol::eio4::routes::filter(Endpoint {
+            engine: self.engine.clone(),
+            owners: self.eio4_owners.clone(),
+        });
+        let Some(v09_owners) = &self.v09_owners else {
             // A plain Engine.IO server has no Socket.IO, so no 0.9 either.
             return eio4;
-        }
-        let v09 = crate::protocol::v09::routes::filter(self.engine.clone());
+        };
+        let v09 = crate::protocol::v09::routes::filter(self.engine.clone(), v09_owners.clone());
         eio4.or(v09).unify().boxed()
     }
 
@@ -245,8 +255,18 @@ impl SocketIoBuilder {
             );
             by_type.insert(type_id, ns);
         }
+        let io = Arc::new(SocketIoCore {
+            namespaces: by_path,
+            max_pending_acks: self.config.max_pending_acks,
+        });
+        let (eio4_owners, v09_owners) = match self.raw {
+            Some(handler) => (crate::raw_engine::owners(handler), None),
+            None => (io.owners(&SIO5), Some(io.owners(&V09))),
+        };
         SocketIo {
-            engine: Arc::new(EngineInner::new(Arc::new(self.config), by_path, self.raw)),
+            engine: Arc::new(Engine::new(Arc::new(self.config))),
+            eio4_owners,
+            v09_owners,
             by_type: Arc::new(by_type),
         }
     }

@@ -15,14 +15,14 @@ use crate::ack::{AckFuture, PendingAcks};
 use crate::acl::{Acl, AclState, NamespaceEvents};
 use crate::adapter::BroadcastOptions;
 use crate::broadcast::BroadcastOperator;
-use crate::config::TransportKind;
-use crate::engine::session::{Frame, Pushed};
+use crate::client::Client;
+use crate::engine::session::Pushed;
 use crate::engine::{ConnectionInfo, DisconnectReason, Session};
 use crate::namespace::{Namespace, NsCore};
 use crate::packet::{AckRequest, Args, ArgsError, Packet, PacketBody, RawJson, ROOT_NSP};
-use crate::protocol::{self, Protocol};
 use crate::rooms::Room;
 use crate::session_data::SessionData;
+use crate::wire::{Frame, Protocol, TransportKind, Wire};
 
 /// Why an emit could not be queued.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +47,9 @@ enum ConnState {
 pub(crate) struct SocketInner {
     pub id: Arc<str>,
     pub ns: Arc<NsCore>,
+    /// The connection this socket belongs to.
+    pub client: Arc<Client>,
+    /// The client's session (where frames go), kept at hand for every delivery.
     pub session: Arc<Session>,
     max_pending_acks: usize,
     acks: Mutex<PendingAcks>,
@@ -72,13 +75,14 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl SocketInner {
-    pub fn new(id: Arc<str>, ns: Arc<NsCore>, session: Arc<Session>, max_pending_acks: usize) -> Self {
+    pub fn new(id: Arc<str>, ns: Arc<NsCore>, client: Arc<Client>, max_pending_acks: usize) -> Self {
         let acl = Mutex::new(ns.handler.initial_acl());
         SocketInner {
             id,
             acl,
             ns,
-            session,
+            session: client.session.clone(),
+            client,
             max_pending_acks,
             acks: Mutex::new(PendingAcks::default()),
             state: Mutex::new(ConnState::Connecting(Vec::new())),
@@ -86,13 +90,14 @@ impl SocketInner {
         }
     }
 
-    pub fn protocol(&self) -> Protocol {
-        self.session.protocol
+    /// The connection's protocol family.
+    pub fn wire(&self) -> &'static Wire {
+        self.client.wire
     }
 
     /// Encodes and sends a packet on this socket's namespace.
     pub fn send_packet(&self, body: PacketBody) -> Result<(), EmitError> {
-        let frame = protocol::encode(self.protocol(), &Packet::new(&*self.ns.path, body));
+        let frame = (self.wire().encode)(&Packet::new(&*self.ns.path, body));
         if self.deliver(frame) {
             Ok(())
         } else {
@@ -189,12 +194,11 @@ impl SocketInner {
 
     /// Leaves the namespace (not the session); tells the client when `notify`.
     pub fn leave_namespace(self: &Arc<Self>, reason: DisconnectReason, notify: bool) {
-        let removed = lock(&self.session.sockets).remove(&*self.ns.path).is_some();
-        if !removed {
+        if !self.client.remove_socket(&self.ns.path) {
             return;
         }
         if notify {
-            let frame = protocol::encode(self.protocol(), &Packet::new(&*self.ns.path, PacketBody::Disconnect));
+            let frame = (self.wire().encode)(&Packet::new(&*self.ns.path, PacketBody::Disconnect));
             self.session.push(frame);
         }
         self.on_closed(reason);
@@ -283,7 +287,7 @@ impl<N: Namespace> Socket<N> {
 
     /// The protocol generation the client speaks.
     pub fn protocol(&self) -> Protocol {
-        self.inner.protocol()
+        self.inner.wire().protocol
     }
 
     /// The transport currently attached, if any (polling clients are between requests).
@@ -296,12 +300,13 @@ impl<N: Namespace> Socket<N> {
     /// ...) for 0.9 clients; `None` between polls.
     ///
     /// ```
-    /// use socketio_runtime::{protocol::Protocol, TransportKind};
-    /// assert_eq!(TransportKind::XhrPolling.name_in(Protocol::V5), "polling");
-    /// assert_eq!(TransportKind::XhrPolling.name_in(Protocol::V1), "xhr-polling");
+    /// use socketio_runtime::codec::{SIO5, V09};
+    /// use socketio_runtime::TransportKind;
+    /// assert_eq!((SIO5.transport_name)(TransportKind::XhrPolling), "polling");
+    /// assert_eq!((V09.transport_name)(TransportKind::XhrPolling), "xhr-polling");
     /// ```
     pub fn transport_name(&self) -> Option<&'static str> {
-        self.transport().map(|t| t.name_in(self.protocol()))
+        self.transport().map(self.inner.wire().transport_name)
     }
 
     /// The client's first request: address, headers, query.
@@ -311,7 +316,7 @@ impl<N: Namespace> Socket<N> {
 
     /// Typed data shared by all of this connection's namespaces.
     pub fn session(&self) -> SessionData<'_> {
-        SessionData(&self.inner.session.data)
+        SessionData(&self.inner.client.data)
     }
 
     /// `true` until the socket disconnects.
@@ -394,7 +399,7 @@ impl<N: Namespace> Socket<N> {
     /// whole connection.
     pub fn disconnect(&self) {
         if &*self.inner.ns.path == ROOT_NSP {
-            let frame = protocol::encode(self.protocol(), &Packet::new(ROOT_NSP, PacketBody::Disconnect));
+            let frame = (self.inner.wire().encode)(&Packet::new(ROOT_NSP, PacketBody::Disconnect));
             self.inner
                 .session
                 .close_with_farewell(frame, DisconnectReason::ServerDisconnect);

@@ -138,9 +138,9 @@ async fn a_broadcast_is_encoded_once_per_generation() {
     }
 
     let chat = io.of::<Chat>().expect("/chat is mounted");
-    let before = socketio_runtime::protocol::encoded_on_this_thread();
+    let before = socketio_runtime::codec::encoded_on_this_thread();
     chat.emit().announcement("to all six".into()).expect("broadcast");
-    let encodes = socketio_runtime::protocol::encoded_on_this_thread() - before;
+    let encodes = socketio_runtime::codec::encoded_on_this_thread() - before;
     assert_eq!(encodes, 2, "one encoding per generation for six recipients");
 
     for sid in &sids {

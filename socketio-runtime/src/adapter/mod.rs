@@ -12,11 +12,10 @@ use std::pin::Pin;
 use std::sync::{Arc, OnceLock, Weak};
 
 use crate::ack::AckWaiter;
-use crate::engine::session::Frame;
 use crate::namespace::NsCore;
 use crate::packet::Packet;
-use crate::protocol::{self, Protocol};
 use crate::rooms::Room;
+use crate::wire::{Frame, Wire, WIRE_SLOTS};
 
 /// The future an adapter returns.
 pub type AdapterFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -70,8 +69,7 @@ pub trait Adapter: Send + Sync + 'static {
 #[derive(Debug)]
 pub struct BroadcastPacket {
     packet: Packet,
-    v1: OnceLock<Frame>,
-    v5: OnceLock<Frame>,
+    frames: [OnceLock<Frame>; WIRE_SLOTS],
 }
 
 impl BroadcastPacket {
@@ -79,8 +77,7 @@ impl BroadcastPacket {
     pub fn new(packet: Packet) -> Self {
         BroadcastPacket {
             packet,
-            v1: OnceLock::new(),
-            v5: OnceLock::new(),
+            frames: Default::default(),
         }
     }
 
@@ -89,11 +86,11 @@ impl BroadcastPacket {
         &self.packet
     }
 
-    /// The encoded frame for a protocol generation (encoded on first use).
-    pub fn frame_for(&self, protocol: Protocol) -> Frame {
-        match protocol {
-            Protocol::V1 => self.v1.get_or_init(|| protocol::encode(protocol, &self.packet)).clone(),
-            Protocol::V5 => self.v5.get_or_init(|| protocol::encode(protocol, &self.packet)).clone(),
+    /// The encoded frame for a protocol family (encoded on first use).
+    pub fn frame_for(&self, wire: &Wire) -> Frame {
+        match self.frames.get(wire.slot) {
+            Some(slot) => slot.get_or_init(|| (wire.encode)(&self.packet)).clone(),
+            None => (wire.encode)(&self.packet),
         }
     }
 }

@@ -79,7 +79,7 @@ pub fn encode_into(packet: &Packet, out: &mut String) {
             out.push_str("0::");
             out.push_str(ep);
         }
-        PacketBody::Connect { query } => {
+        PacketBody::Connect { query, .. } => {
             out.push_str("1::");
             out.push_str(ep);
             if let Some(q) = query.as_deref().filter(|q| !q.is_empty()) {
@@ -235,7 +235,7 @@ pub fn decode(input: &str) -> Result<Packet, DecodeError> {
             };
             // An empty query is no query (the encoder writes none).
             let query = query.filter(|q| !q.is_empty()).map(str::to_owned);
-            PacketBody::Connect { query }
+            PacketBody::Connect { query, auth: None }
         }
         2 => PacketBody::Heartbeat,
         3 => PacketBody::Message {

@@ -25,13 +25,32 @@ fn encode_vectors() {
     let cases: Vec<(Packet, &str)> = vec![
         (p("/", Disconnect), "0::"),
         (p("/chat", Disconnect), "0::/chat"),
-        (p("/", Connect { query: None }), "1::"),
-        (p("/chat", Connect { query: None }), "1::/chat"),
+        (
+            p(
+                "/",
+                Connect {
+                    query: None,
+                    auth: None,
+                },
+            ),
+            "1::",
+        ),
+        (
+            p(
+                "/chat",
+                Connect {
+                    query: None,
+                    auth: None,
+                },
+            ),
+            "1::/chat",
+        ),
         (
             p(
                 "/chat",
                 Connect {
                     query: Some("a=b".into()),
+                    auth: None,
                 },
             ),
             "1::/chat:?a=b",
@@ -277,13 +296,23 @@ fn decode_vectors() {
         ("0", p("/", Disconnect)),
         ("0::", p("/", Disconnect)),
         ("0::/chat", p("/chat", Disconnect)),
-        ("1::", p("/", Connect { query: None })),
+        (
+            "1::",
+            p(
+                "/",
+                Connect {
+                    query: None,
+                    auth: None,
+                },
+            ),
+        ),
         (
             "1::/chat?foo=bar",
             p(
                 "/chat",
                 Connect {
                     query: Some("foo=bar".into()),
+                    auth: None,
                 },
             ),
         ),
@@ -293,6 +322,7 @@ fn decode_vectors() {
                 "/chat",
                 Connect {
                     query: Some("foo=bar".into()),
+                    auth: None,
                 },
             ),
         ),
@@ -757,8 +787,8 @@ fn fuzz_found_round_trips() {
     let cases: Vec<(&str, Packet)> = vec![
         ("2::/x", p("/", Heartbeat)),
         ("8::\"", p("/", Noop)),
-        ("1::?", p("/", Connect { query: None })),
-        ("1:::?", p("/", Connect { query: None })),
+        ("1::?", p("/", Connect { query: None, auth: None })),
+        ("1:::?", p("/", Connect { query: None, auth: None })),
         ("6:::1+[ ]", p("/", Ack { id: 1, args: Args::empty() })),
         ("5:::{\"name\":\"a\",\"args\":[\n]}", p("/", Event { name: "a".into(), args: Args::empty(), ack: None })),
     ];

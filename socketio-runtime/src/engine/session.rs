@@ -12,23 +12,16 @@
 //! A writer woken by a broadcast yields once before it takes the outbox, so that a burst
 //! of broadcasts reaches it whole.
 
-use std::collections::{HashMap, VecDeque};
+use std::any::Any;
+use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use tokio::sync::Notify;
-/// A text frame's payload: UTF-8 by construction (from a `String` or a `&'static str`), so
-/// a WebSocket writes it without checking it again.
-pub use tokio_tungstenite::tungstenite::Utf8Bytes;
-
-use super::{ConnectionInfo, EngineInner};
-use crate::config::TransportKind;
-use crate::protocol::Protocol;
-use crate::session_data::Extensions;
-use crate::socket::SocketInner;
+use super::{ConnectionInfo, Engine, SessionOwner};
+pub use crate::wire::Frame;
+use crate::wire::TransportKind;
 
 /// Why a session or a socket ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,27 +62,6 @@ impl DisconnectReason {
             DisconnectReason::ProtocolError => "protocol error",
             DisconnectReason::OutboxOverflow => "outbox overflow",
             DisconnectReason::ConnectRefused => "connect refused",
-        }
-    }
-}
-
-/// An encoded frame waiting to be written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Frame {
-    /// UTF-8 text.
-    Text(Utf8Bytes),
-    /// Binary data (a Socket.IO 4 attachment).
-    Binary(Bytes),
-    /// A Socket.IO 4 binary packet and its attachments, which must go out together.
-    Parts(Arc<[Frame]>),
-}
-
-impl Frame {
-    /// The frame's text; empty for binary frames.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Frame::Text(text) => text.as_str(),
-            Frame::Binary(_) | Frame::Parts(_) => "",
         }
     }
 }
@@ -152,35 +124,23 @@ struct State {
     closed_at: Option<Instant>,
 }
 
-/// A Socket.IO 4 binary packet and the attachments received so far.
-pub(crate) type PendingBinary = (crate::codec::sio5::SioPacket, Vec<Bytes>);
-
 /// A client's engine session (one per handshake).
 pub struct Session {
     /// The session id.
     pub sid: Arc<str>,
     /// What the first request looked like.
     pub info: Arc<ConnectionInfo>,
-    /// The protocol generation the client speaks.
-    pub protocol: Protocol,
-    pub(crate) engine: Weak<EngineInner>,
+    pub(crate) engine: Weak<Engine>,
     max_outbox: usize,
     state: Mutex<State>,
     /// Serialises inbound processing so that packets are handled in arrival order.
     pub(crate) inbound: tokio::sync::Mutex<()>,
-    /// The client's connected namespace sockets, by namespace path.
-    pub(crate) sockets: Mutex<HashMap<Arc<str>, Arc<SocketInner>>>,
-    /// Typed data shared by the connection's namespaces.
-    pub(crate) data: Extensions,
-    /// Woken by each Engine.IO pong.
-    pub(crate) pong: Notify,
-    /// When the answer to the last Engine.IO ping is due (cleared by the pong).
-    pub(crate) pong_due: Mutex<Option<Instant>>,
-    /// An Engine.IO 4 WebSocket is between its probe and its upgrade.
-    pub(crate) upgrading: std::sync::atomic::AtomicBool,
-    /// A Socket.IO 4 binary packet waiting for its attachments (boxed: rare, and every
-    /// session carries the slot).
-    pub(crate) pending_binary: Mutex<Option<Box<PendingBinary>>>,
+    /// The layer above: receives what the client sends; taken (and told) when the session
+    /// ends, which also breaks the owner's reference cycle back to the session.
+    owner: Mutex<Option<Arc<dyn SessionOwner>>>,
+    /// The protocol family's own per-session state (Engine.IO 4: its heartbeat and upgrade
+    /// state), opaque to the engine.
+    family: Box<dyn Any + Send + Sync>,
     created: Instant,
 }
 
@@ -193,16 +153,15 @@ impl std::fmt::Debug for Session {
 impl Session {
     pub(crate) fn new(
         sid: Arc<str>,
-        protocol: Protocol,
         info: Arc<ConnectionInfo>,
-        engine: Weak<EngineInner>,
+        engine: Weak<Engine>,
         max_outbox: usize,
+        family: Box<dyn Any + Send + Sync>,
     ) -> Self {
         let now = Instant::now();
         Session {
             sid,
             info,
-            protocol,
             engine,
             max_outbox,
             state: Mutex::new(State {
@@ -219,14 +178,28 @@ impl Session {
                 closed_at: None,
             }),
             inbound: tokio::sync::Mutex::new(()),
-            sockets: Mutex::new(HashMap::new()),
-            data: Extensions::default(),
-            pending_binary: Mutex::new(None),
-            pong: Notify::new(),
-            pong_due: Mutex::new(None),
-            upgrading: std::sync::atomic::AtomicBool::new(false),
+            owner: Mutex::new(None),
+            family,
             created: now,
         }
+    }
+
+    /// Sets the owner (once, right after creation).
+    pub(crate) fn set_owner(&self, owner: Arc<dyn SessionOwner>) {
+        let mut slot = self.owner.lock().unwrap_or_else(|e| e.into_inner());
+        if self.state().closed.is_none() {
+            *slot = Some(owner);
+        }
+    }
+
+    /// The session's owner; `None` once the session has ended.
+    pub(crate) fn owner(&self) -> Option<Arc<dyn SessionOwner>> {
+        self.owner.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The protocol family's state for this session, if the session is of that family.
+    pub(crate) fn family<T: Any>(&self) -> Option<&T> {
+        self.family.downcast_ref()
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -351,24 +324,9 @@ impl Session {
         self.state().transport.map(|t| t.0)
     }
 
-    /// `true` if a ping went unanswered past its deadline (the heartbeat task is about to
-    /// close the session; a request arriving first must not find it alive).
-    pub fn pong_overdue(&self) -> bool {
-        let due = *self.pong_due.lock().unwrap_or_else(|e| e.into_inner());
-        due.is_some_and(|due| Instant::now() >= due)
-    }
-
     /// Whether a long poll is held now.
     pub fn is_polling(&self) -> bool {
-        matches!(
-            self.transport(),
-            Some(TransportKind::XhrPolling | TransportKind::JsonpPolling)
-        )
-    }
-
-    /// How many namespaces the client has joined.
-    pub fn socket_count(&self) -> usize {
-        self.sockets.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.transport().is_some_and(TransportKind::is_polling)
     }
 
     /// Why the session ended, once it has.
@@ -460,9 +418,9 @@ impl Session {
         }
     }
 
-    /// Ends the session: forgets the sid, disconnects every namespace socket (their
-    /// disconnect hooks run), fails pending acks and wakes every waiting transport.
-    /// Idempotent.
+    /// Ends the session: forgets the sid, tells the owner (Socket.IO: every namespace
+    /// socket disconnects, their hooks run, pending acks fail) and wakes every waiting
+    /// transport. Idempotent.
     pub fn close(self: &Arc<Self>, reason: DisconnectReason) {
         if self.end(reason, None) {
             self.forget();
@@ -514,12 +472,9 @@ impl Session {
         if let Some(waiter) = waiter {
             waiter.wake();
         }
-        let sockets: Vec<_> = {
-            let mut map = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
-            map.drain().map(|(_, s)| s).collect()
-        };
-        for socket in sockets {
-            socket.on_closed(reason);
+        let owner = self.owner.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(owner) = owner {
+            owner.on_close(reason);
         }
         true
     }

@@ -4,12 +4,6 @@
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// A fresh random session id.
-///
-/// ```
-/// let sid = socketio_runtime::engine::sid::generate();
-/// assert_eq!(sid.len(), 20);
-/// assert!(sid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
-/// ```
 pub fn generate() -> String {
     let mut raw = [0u8; 15];
     // The OS generator failing is unrecoverable for a server that must not issue guessable ids.

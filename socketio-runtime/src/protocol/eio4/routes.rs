@@ -11,15 +11,15 @@ use warp::http::{HeaderMap, Method, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
+use super::heartbeat::{self, Eio4Session};
 use super::transports;
 use crate::codec::eio4::{self as engine_codec, EngineError};
-use crate::config::TransportKind;
-use crate::engine::{ConnectionInfo, EngineInner, Session};
-use crate::protocol::Protocol;
+use crate::engine::{ConnectionInfo, Engine, OwnerFactory, Session};
 use crate::rfc6455::{self, Upgrade};
 use crate::serve::peer_addr;
 use crate::transport::http::{jsonp_index, parse_query, preflight, push_js_string, raw_query, text};
 use crate::transport::path::{self, Route};
+use crate::wire::TransportKind;
 
 /// What the query of an Engine.IO request says.
 #[derive(Debug, Clone)]
@@ -31,15 +31,28 @@ struct EngineQuery {
     all: Vec<(String, String)>,
 }
 
-/// An Engine.IO request's target: the engine, the parsed query, the path and captures.
-type Target = (Arc<EngineInner>, EngineQuery, String, Vec<(String, String)>);
+/// Who serves an Engine.IO endpoint: the engine, and who owns its new sessions.
+#[derive(Clone)]
+pub(crate) struct Endpoint {
+    pub engine: Arc<Engine>,
+    pub owners: OwnerFactory,
+}
 
-fn engine_target(engine: Arc<EngineInner>) -> impl Filter<Extract = (Target,), Error = Rejection> + Clone {
+/// An Engine.IO request's target: the endpoint, the parsed query, the path and captures.
+struct Target {
+    endpoint: Endpoint,
+    query: EngineQuery,
+    path: String,
+    captures: Vec<(String, String)>,
+}
+
+fn engine_target(endpoint: Endpoint) -> impl Filter<Extract = (Target,), Error = Rejection> + Clone {
     warp::path::full()
         .and(raw_query())
         .and_then(move |full: FullPath, raw: String| {
-            let engine = engine.clone();
+            let endpoint = endpoint.clone();
             async move {
+                let engine = &endpoint.engine;
                 let parsed = path::parse_with_captures(&engine.config.resource, full.as_str());
                 let Some((Route::Welcome, captures)) = parsed else {
                     return Err(warp::reject::not_found());
@@ -64,31 +77,30 @@ fn engine_target(engine: Arc<EngineInner>) -> impl Filter<Extract = (Target,), E
                     .iter()
                     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                     .collect();
-                Ok((engine, query, full.as_str().to_owned(), captures))
+                Ok(Target {
+                    query,
+                    path: full.as_str().to_owned(),
+                    captures,
+                    endpoint,
+                })
             }
         })
 }
 
 /// The Engine.IO 4 filter for one server.
-pub(crate) fn filter(engine: Arc<EngineInner>) -> warp::filters::BoxedFilter<(Response,)> {
-    let upgrade = engine_target(engine.clone())
+pub(crate) fn filter(endpoint: Endpoint) -> warp::filters::BoxedFilter<(Response,)> {
+    let upgrade = engine_target(endpoint.clone())
         .and(rfc6455::upgrade())
         .and(peer_addr())
-        .map(
-            |(engine, query, path, captures): Target, ws: Upgrade, headers: HeaderMap, remote| {
-                upgrade(engine, query, path, captures, ws, headers, remote)
-            },
-        );
-    let http = engine_target(engine)
+        .map(|target: Target, ws: Upgrade, headers: HeaderMap, remote| upgrade(target, ws, headers, remote));
+    let http = engine_target(endpoint)
         .and(warp::method())
         .and(warp::header::headers_cloned())
         .and(peer_addr())
         .and(warp::body::stream())
-        .and_then(
-            |(engine, query, path, captures): Target, method, headers, remote, body| async move {
-                Ok::<_, Rejection>(handle(engine, query, path, captures, method, headers, remote, body).await)
-            },
-        );
+        .and_then(|target: Target, method, headers, remote, body| async move {
+            Ok::<_, Rejection>(handle(target, method, headers, remote, body).await)
+        });
     upgrade.or(http).unify().boxed()
 }
 
@@ -100,19 +112,18 @@ fn check_version(query: &EngineQuery) -> Result<(), EngineError> {
     }
 }
 
-fn session_of(engine: &EngineInner, sid: &str) -> Option<Arc<Session>> {
-    engine.session(sid).filter(|s| s.protocol == Protocol::V5)
+/// The Engine.IO 4 session with this id (not a session of another family).
+fn session_of(engine: &Engine, sid: &str) -> Option<Arc<Session>> {
+    engine.session(sid).filter(|s| Eio4Session::of(s).is_some())
 }
 
-fn upgrade(
-    engine: Arc<EngineInner>,
-    query: EngineQuery,
-    path: String,
-    captures: Vec<(String, String)>,
-    ws: Upgrade,
-    headers: HeaderMap,
-    remote: Option<SocketAddr>,
-) -> Response {
+fn upgrade(target: Target, ws: Upgrade, headers: HeaderMap, remote: Option<SocketAddr>) -> Response {
+    let Target {
+        endpoint: Endpoint { engine, owners },
+        query,
+        path,
+        captures,
+    } = target;
     let no_cors = HeaderMap::new();
     if let Err(e) = check_version(&query) {
         return transports::error(e, &headers);
@@ -128,8 +139,7 @@ fn upgrade(
             // Already upgraded: a second WebSocket for the session is opened and closed at
             // once, as the reference server does; the first one keeps the session.
             Some(session)
-                if session.transport() == Some(TransportKind::Websocket)
-                    || session.upgrading.load(std::sync::atomic::Ordering::Acquire) =>
+                if session.transport() == Some(TransportKind::Websocket) || heartbeat::is_upgrading(&session) =>
             {
                 return ws.on_upgrade(engine.config.max_payload, |socket| async move {
                     let _ = futures_util::SinkExt::close(&mut { socket }).await;
@@ -147,7 +157,9 @@ fn upgrade(
         }),
     };
     let limit = engine.config.max_payload;
-    ws.on_upgrade(limit, move |socket| transports::websocket(socket, engine, target))
+    ws.on_upgrade(limit, move |socket| {
+        transports::websocket(socket, engine, owners, target)
+    })
 }
 
 /// `___eio[N]("…");`, the JSONP wrapping of a polling body.
@@ -165,12 +177,8 @@ fn form_payload(body: &str) -> Option<String> {
         .map(|(_, v)| v.replace("\\n", "\n"))
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn handle<S, B>(
-    engine: Arc<EngineInner>,
-    query: EngineQuery,
-    path: String,
-    captures: Vec<(String, String)>,
+    target: Target,
     method: Method,
     headers: HeaderMap,
     remote: Option<SocketAddr>,
@@ -180,6 +188,12 @@ where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
+    let Target {
+        endpoint: Endpoint { engine, owners },
+        query,
+        path,
+        captures,
+    } = target;
     if method == Method::OPTIONS {
         return preflight(&headers);
     }
@@ -220,7 +234,7 @@ where
             path,
             captures,
         };
-        let session = transports::new_session(&engine, info);
+        let session = transports::new_session(&engine, &owners, info);
         tracing::debug!(sid = %session.sid, "Engine.IO 4 handshake");
         return wrap(engine_codec::encode_text(&transports::open_packet(
             &engine, &session, true,
@@ -229,7 +243,7 @@ where
     let Some(session) = session_of(&engine, sid) else {
         return transports::error(EngineError::UnknownSid, &headers);
     };
-    if session.pong_overdue() {
+    if Eio4Session::of(&session).is_some_and(Eio4Session::pong_overdue) {
         session.close(crate::engine::DisconnectReason::HeartbeatTimeout);
         return transports::error(EngineError::UnknownSid, &headers);
     }

@@ -14,17 +14,17 @@ use tokio_tungstenite::tungstenite::Message;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
+use super::heartbeat::{self, Eio4Session};
 use super::inbound;
 use crate::codec::eio4::{self as engine_codec, EngineError, EnginePacket, Handshake};
-use crate::config::TransportKind;
-use crate::engine::session::{Batch, Frame, Utf8Bytes};
-use crate::engine::{ConnectionInfo, DisconnectReason, EngineInner, Session};
+use crate::engine::session::Batch;
+use crate::engine::{ConnectionInfo, DisconnectReason, Engine, OwnerFactory, Session};
 use crate::protocol::v09::transports::message_loop::{Inbound, MessageReader, MessageWriter};
 use crate::protocol::v09::transports::websocket::{inbound_of, WsConn};
 use crate::protocol::v09::transports::AttachGuard;
-use crate::protocol::Protocol;
 use crate::rfc6455::WebSocket;
 use crate::transport::http::{read_body, text, BodyError, TEXT_PLAIN};
+use crate::wire::{Frame, TransportKind};
 
 /// An Engine.IO error answer: the status and `{"code":…,"message":…}`.
 pub(crate) fn error(e: EngineError, headers: &HeaderMap) -> Response {
@@ -33,23 +33,22 @@ pub(crate) fn error(e: EngineError, headers: &HeaderMap) -> Response {
 }
 
 /// A new Engine.IO session, with its heartbeat running.
-pub(crate) fn new_session(engine: &Arc<EngineInner>, info: ConnectionInfo) -> Arc<Session> {
-    let session = engine.create_session(Protocol::V5, info);
+pub(crate) fn new_session(engine: &Arc<Engine>, owners: &OwnerFactory, info: ConnectionInfo) -> Arc<Session> {
+    let session = engine.create_session(info, Box::<Eio4Session>::default(), owners);
     // Engine.IO 4 sessions are open from the handshake on.
     session.open_once();
     let config = &engine.config;
-    inbound::spawn_heartbeat(
+    heartbeat::spawn_heartbeat(
         &session,
         config.ping_interval,
         config.ping_timeout,
-        // A plain Engine.IO session has no namespace to join.
-        engine.raw.is_none().then_some(config.connect_timeout),
+        config.connect_timeout,
     );
     session
 }
 
 /// The `open` packet for a session.
-pub(crate) fn open_packet(engine: &EngineInner, session: &Session, upgrades: bool) -> EnginePacket {
+pub(crate) fn open_packet(engine: &Engine, session: &Session, upgrades: bool) -> EnginePacket {
     let websocket = engine.config.transports.contains(&TransportKind::Websocket);
     Handshake {
         sid: session.sid.to_string(),
@@ -95,7 +94,7 @@ fn payload(frames: &[Frame]) -> String {
 /// The body of a long poll: what is queued, a noop when another transport takes over, a
 /// close packet when the session is over.
 pub(crate) async fn poll(
-    engine: &Arc<EngineInner>,
+    engine: &Arc<Engine>,
     session: &Arc<Session>,
     kind: TransportKind,
 ) -> Result<String, EngineError> {
@@ -113,17 +112,17 @@ pub(crate) async fn poll(
     // During an upgrade a poll waits a moment for its outcome (as the reference server
     // checks every 100 ms): upgraded, the poll is refused; still upgrading, it gets a noop
     // so that the client can switch.
-    if session.upgrading.load(std::sync::atomic::Ordering::Acquire) {
+    if heartbeat::is_upgrading(session) {
         for _ in 0..10 {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             if session.transport() == Some(TransportKind::Websocket) {
                 return Err(EngineError::BadRequest);
             }
-            if !session.upgrading.load(std::sync::atomic::Ordering::Acquire) {
+            if !heartbeat::is_upgrading(session) {
                 break;
             }
         }
-        if session.upgrading.load(std::sync::atomic::Ordering::Acquire) {
+        if heartbeat::is_upgrading(session) {
             return Ok("6".to_owned());
         }
     }
@@ -178,7 +177,7 @@ fn closed_body(session: &Session) -> String {
 
 /// Reads a POSTed body and handles its packets; the answer (`ok`, or an error).
 pub(crate) async fn receive<S, B>(
-    engine: &Arc<EngineInner>,
+    engine: &Arc<Engine>,
     session: &Arc<Session>,
     body: S,
     headers: &HeaderMap,
@@ -216,7 +215,7 @@ where
         Ok(p) => p,
         Err(_) => return refuse(StatusCode::BAD_REQUEST, "bad payload"),
     };
-    match inbound::handle_all(engine, session, packets).await {
+    match inbound::handle_all(session, packets).await {
         Ok(()) | Err(inbound::InboundError::Closed) => text(StatusCode::OK, "text/html; charset=UTF-8", "ok", headers),
         Err(inbound::InboundError::Packet(_)) => error(EngineError::BadRequest, headers),
     }
@@ -234,18 +233,19 @@ fn decode_message(msg: Inbound) -> Result<Option<EnginePacket>, ()> {
 /// Runs a WebSocket: a fresh session (`sid` absent), or the upgrade of a polling one.
 pub(crate) fn websocket(
     ws: WebSocket,
-    engine: Arc<EngineInner>,
+    engine: Arc<Engine>,
+    owners: OwnerFactory,
     target: Result<Arc<Session>, ConnectionInfo>,
 ) -> impl Future<Output = ()> + Send {
     // Done before the future starts, so that neither the socket (now in its two halves) nor
     // the connection info (now in the session) keeps a slot in it for the connection's life.
     let conn = WsConn::new(ws);
-    let target = target.map_err(|info| new_session(&engine, info));
+    let target = target.map_err(|info| new_session(&engine, &owners, info));
     run_websocket(conn, engine, target)
 }
 
 /// [`websocket`], once the session exists: `Err` holds a fresh one, `Ok` one to upgrade.
-async fn run_websocket(mut conn: WsConn, engine: Arc<EngineInner>, target: Result<Arc<Session>, Arc<Session>>) {
+async fn run_websocket(mut conn: WsConn, engine: Arc<Engine>, target: Result<Arc<Session>, Arc<Session>>) {
     let session = match target {
         Err(session) => {
             let open = engine_codec::encode_text(&open_packet(&engine, &session, false));
@@ -258,11 +258,11 @@ async fn run_websocket(mut conn: WsConn, engine: Arc<EngineInner>, target: Resul
         Ok(session) => {
             // Upgrading from now on, as the reference server does when the probe connection
             // opens: polls get noops, a second WebSocket is closed.
-            session.upgrading.store(true, std::sync::atomic::Ordering::Release);
+            heartbeat::set_upgrading(&session, true);
             let upgraded = Box::pin(probe(&engine, &session, &mut conn)).await;
             if !upgraded {
                 // Polling goes on.
-                session.upgrading.store(false, std::sync::atomic::Ordering::Release);
+                heartbeat::set_upgrading(&session, false);
                 conn.close(None).await;
                 return;
             }
@@ -270,7 +270,7 @@ async fn run_websocket(mut conn: WsConn, engine: Arc<EngineInner>, target: Resul
         }
     };
     let attached = session.attach(TransportKind::Websocket);
-    session.upgrading.store(false, std::sync::atomic::Ordering::Release);
+    heartbeat::set_upgrading(&session, false);
     let Some(attachment) = attached else {
         conn.close(None).await;
         return;
@@ -298,7 +298,7 @@ async fn run_websocket(mut conn: WsConn, engine: Arc<EngineInner>, target: Resul
                     // Boxed, like `probe` above: the connection's future is as large as the
                     // largest thing it awaits, for the connection's whole life, and
                     // handling a packet (namespace connects included) is large and brief.
-                    if Box::pin(inbound::handle_all(&engine, &session, vec![packet])).await.is_err() {
+                    if Box::pin(inbound::handle_all(&session, vec![packet])).await.is_err() {
                         break None;
                     }
                 }
@@ -341,7 +341,7 @@ impl crate::engine::writer::FrameSink for WsSink {
 fn next_message(frames: &mut VecDeque<Frame>) -> Option<Message> {
     loop {
         match frames.pop_front()? {
-            Frame::Text(text) => return Some(Message::Text(text)),
+            Frame::Text(text) => return Some(Message::Text(text.into_bytes().try_into().unwrap_or_default())),
             Frame::Binary(data) => return Some(Message::Binary(data)),
             // A binary packet: its parts, in order, in its place.
             Frame::Parts(parts) => {
@@ -355,7 +355,7 @@ fn next_message(frames: &mut VecDeque<Frame>) -> Option<Message> {
 
 /// The upgrade handshake: `2probe` is answered `3probe`, the pending poll is released with
 /// a noop, and `5` completes it. `false` if the client gave up or took too long.
-async fn probe(engine: &EngineInner, session: &Arc<Session>, conn: &mut WsConn) -> bool {
+async fn probe(engine: &Engine, session: &Arc<Session>, conn: &mut WsConn) -> bool {
     let deadline = tokio::time::Instant::now() + engine.config.upgrade_timeout;
     loop {
         let msg = tokio::select! {
@@ -369,9 +369,9 @@ async fn probe(engine: &EngineInner, session: &Arc<Session>, conn: &mut WsConn) 
                     return false;
                 }
                 // Release the pending poll, if one is held; later polls get a noop at once.
-                session.upgrading.store(true, std::sync::atomic::Ordering::Release);
+                heartbeat::set_upgrading(session, true);
                 if session.is_polling() {
-                    session.push(Frame::Text(Utf8Bytes::from_static("6")));
+                    session.push(Frame::text_static("6"));
                 }
             }
             Ok(Some(EnginePacket::Upgrade)) => return true,

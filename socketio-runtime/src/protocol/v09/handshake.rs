@@ -9,8 +9,7 @@ use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
 use crate::config::Config;
-use crate::engine::{ConnectionInfo, EngineInner};
-use crate::protocol::Protocol;
+use crate::engine::{ConnectionInfo, Engine, OwnerFactory};
 use crate::transport::http::{jsonp_call, jsonp_index, text, JAVASCRIPT, TEXT_PLAIN};
 
 /// Seconds as the 0.9 client reads them (it multiplies by 1000): whole numbers print
@@ -43,7 +42,12 @@ pub fn handshake_body(sid: &str, config: &Config) -> String {
 }
 
 /// Answers a handshake request.
-pub(crate) fn respond(engine: &Arc<EngineInner>, info: ConnectionInfo, request_headers: &HeaderMap) -> Response {
+pub(crate) fn respond(
+    engine: &Arc<Engine>,
+    owners: &OwnerFactory,
+    info: ConnectionInfo,
+    request_headers: &HeaderMap,
+) -> Response {
     let jsonp = jsonp_index(info.query("jsonp"));
     if !crate::origin::is_allowed(&engine.config.origins, request_headers) {
         tracing::debug!(origin = ?request_headers.get("origin"), "handshake from an origin not allowed");
@@ -57,7 +61,7 @@ pub(crate) fn respond(engine: &Arc<EngineInner>, info: ConnectionInfo, request_h
             None => text(StatusCode::FORBIDDEN, TEXT_PLAIN, "handshake bad origin", &no_cors),
         };
     }
-    let session = engine.create_session(Protocol::V1, info);
+    let session = engine.create_session(info, Box::new(()), owners);
     tracing::debug!(sid = %session.sid, "0.9 handshake");
     let body = handshake_body(&session.sid, &engine.config);
     match jsonp {

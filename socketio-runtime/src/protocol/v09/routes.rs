@@ -15,20 +15,20 @@ use warp::{Filter, Rejection};
 use super::handshake;
 use super::transports::{jsonp, polling, streaming, websocket};
 use crate::codec::v09 as codec;
+use crate::codec::V09;
 use crate::config::TransportKind;
-use crate::engine::{ConnectionInfo, DisconnectReason, EngineInner};
+use crate::engine::{ConnectionInfo, DisconnectReason, Engine, OwnerFactory};
 use crate::packet::{ErrorReason, Packet, PacketBody, ROOT_NSP};
-use crate::protocol::{self, Protocol};
 use crate::rfc6455::{self, Upgrade};
 use crate::serve::peer_addr;
 use crate::transport::http::{parse_query, preflight, raw_query, text, TEXT_PLAIN};
 use crate::transport::path::{self, Route};
 
 /// A WebSocket transport request: `(engine, sid, transport)`.
-type WebsocketTarget = (Arc<EngineInner>, String, TransportKind);
+type WebsocketTarget = (Arc<Engine>, String, TransportKind);
 
 /// The 0.9 filter for one server.
-pub(crate) fn filter(engine: Arc<EngineInner>) -> warp::filters::BoxedFilter<(Response,)> {
+pub(crate) fn filter(engine: Arc<Engine>, owners: OwnerFactory) -> warp::filters::BoxedFilter<(Response,)> {
     // The path is checked before the upgrade, so that a request for another route is
     // rejected as "not found" (and left to `.or(..)`).
     let for_ws = engine.clone();
@@ -75,13 +75,16 @@ pub(crate) fn filter(engine: Arc<EngineInner>) -> warp::filters::BoxedFilter<(Re
         .and(warp::body::stream())
         .and_then(move |method, full: FullPath, query, headers, remote, body| {
             let engine = engine.clone();
-            async move { handle(engine, method, full, query, headers, remote, body).await }
+            let owners = owners.clone();
+            async move { handle(engine, owners, method, full, query, headers, remote, body).await }
         });
     upgrade.or(http).unify().boxed()
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn handle<S, B>(
-    engine: Arc<EngineInner>,
+    engine: Arc<Engine>,
+    owners: OwnerFactory,
     method: Method,
     full: FullPath,
     query: String,
@@ -118,13 +121,13 @@ where
                     .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                     .collect(),
             };
-            handshake::respond(&engine, info, &headers)
+            handshake::respond(&engine, &owners, info, &headers)
         }
         Route::Transport { transport, sid } => {
             let query = parse_query(&query);
             if query.iter().any(|(k, _)| k == "disconnect") {
                 if let Some(session) = engine.session(sid) {
-                    let bye = protocol::encode(Protocol::V1, &Packet::new(ROOT_NSP, PacketBody::Disconnect));
+                    let bye = (V09.encode)(&Packet::new(ROOT_NSP, PacketBody::Disconnect));
                     session.close_with_farewell(bye, DisconnectReason::ClientDisconnect);
                 }
                 return Ok(text(StatusCode::OK, TEXT_PLAIN, "", &headers));
@@ -137,7 +140,7 @@ where
 }
 
 async fn transport_request<S, B>(
-    engine: Arc<EngineInner>,
+    engine: Arc<Engine>,
     transport: Option<TransportKind>,
     method: &Method,
     sid: &str,

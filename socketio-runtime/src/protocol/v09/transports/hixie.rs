@@ -12,9 +12,9 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
 use super::message_loop::{self, Inbound, MessageReader, MessageWriter};
-use crate::config::TransportKind;
-use crate::engine::{DisconnectReason, EngineInner};
+use crate::engine::{DisconnectReason, Engine};
 use crate::transport::path::{self, Route};
+use crate::wire::TransportKind;
 
 /// A hixie-76 upgrade request, from its header block.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,12 +183,7 @@ impl MessageWriter for HixieWriter {
 
 /// Serves a hixie-76 upgrade whose head (`head_len` bytes, blank line included) starts
 /// `buffered`; key3 follows the head.
-pub(crate) async fn serve(
-    engine: Arc<EngineInner>,
-    mut stream: TcpStream,
-    request: HixieRequest,
-    mut buffered: BytesMut,
-) {
+pub(crate) async fn serve(engine: Arc<Engine>, mut stream: TcpStream, request: HixieRequest, mut buffered: BytesMut) {
     let path = request.target.split('?').next().unwrap_or_default();
     let target = match path::parse(&engine.config.resource, path) {
         Some(Route::Transport { transport, sid }) => TransportKind::from_name(transport)

@@ -10,9 +10,9 @@ use warp::http::{HeaderMap, HeaderValue, StatusCode};
 use warp::reply::Response;
 
 use super::polling::{poll_body, receive, NOT_HANDSHAKEN};
-use crate::config::TransportKind;
-use crate::engine::EngineInner;
+use crate::engine::Engine;
 use crate::transport::http::{jsonp_call, jsonp_index, text, TEXT_PLAIN};
+use crate::wire::TransportKind;
 
 const TEXT_JAVASCRIPT: &str = "text/javascript; charset=UTF-8";
 
@@ -24,7 +24,7 @@ fn no_xss_filter(mut res: Response) -> Response {
 
 /// `GET /socket.io/1/jsonp-polling/<sid>?i=N`: `io.j[N]("…");` (N is 0 unless `i` is all
 /// digits, as the reference server does).
-pub(crate) async fn get(engine: Arc<EngineInner>, sid: &str, index: Option<&str>, headers: &HeaderMap) -> Response {
+pub(crate) async fn get(engine: Arc<Engine>, sid: &str, index: Option<&str>, headers: &HeaderMap) -> Response {
     let index = jsonp_index(index).unwrap_or(0);
     let payload = match engine.session(sid) {
         Some(session) => poll_body(&engine, Some(session), TransportKind::JsonpPolling).await,
@@ -51,7 +51,7 @@ pub fn form_payload(body: &str) -> Option<String> {
 }
 
 /// `POST /socket.io/1/jsonp-polling/<sid>`: a form with the payload in `d`.
-pub(crate) async fn post<S, B>(engine: Arc<EngineInner>, sid: &str, body: S, headers: &HeaderMap) -> Response
+pub(crate) async fn post<S, B>(engine: Arc<Engine>, sid: &str, body: S, headers: &HeaderMap) -> Response
 where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,

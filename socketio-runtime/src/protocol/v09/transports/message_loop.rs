@@ -11,12 +11,13 @@ use tokio::time::{sleep_until, Instant};
 
 use super::dispatch_text;
 use super::polling::NOT_HANDSHAKEN;
-use crate::config::TransportKind;
-use crate::engine::session::{Attachment, Frame};
+use crate::codec::V09;
+use crate::engine::session::Attachment;
 use crate::engine::writer::{self, FrameSink};
-use crate::engine::{DisconnectReason, EngineInner, Session};
+use crate::engine::{DisconnectReason, Engine, Session};
 use crate::packet::{Packet, PacketBody, ROOT_NSP};
-use crate::protocol::{self, Protocol};
+use crate::wire::Frame;
+use crate::wire::TransportKind;
 
 /// What a message connection delivered.
 pub(crate) enum Inbound {
@@ -67,7 +68,7 @@ impl<W: MessageWriter> FrameSink for Texts<'_, W> {
 /// handshaken, reconnect" and the connection closed, as the reference server does after an
 /// upgrade.
 pub(crate) async fn serve(
-    engine: Arc<EngineInner>,
+    engine: Arc<Engine>,
     sid: &str,
     kind: TransportKind,
     mut writer: impl MessageWriter,
@@ -87,7 +88,7 @@ pub(crate) async fn serve(
 /// own, so that a read is attempted only when data arrives (a read attempt after every
 /// write is expensive: tungstenite zero-fills its read buffer on each).
 async fn run(
-    engine: Arc<EngineInner>,
+    engine: Arc<Engine>,
     session: Arc<Session>,
     attachment: Attachment,
     mut writer: impl MessageWriter,
@@ -97,7 +98,7 @@ async fn run(
         session: &session,
         generation: attachment.generation,
     };
-    super::open(&engine, &session).await;
+    super::open(&session).await;
     let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<Option<DisconnectReason>>();
     let writer_session = session.clone();
     let generation = attachment.generation;
@@ -114,7 +115,7 @@ async fn run(
         let _ = done_tx.send(ended);
     });
     let config = engine.config.clone();
-    let heartbeat = protocol::encode(Protocol::V1, &Packet::new(ROOT_NSP, PacketBody::Heartbeat));
+    let heartbeat = (V09.encode)(&Packet::new(ROOT_NSP, PacketBody::Heartbeat));
     let mut next_heartbeat = Instant::now() + config.heartbeat_interval;
     let mut silence_deadline = Instant::now() + config.heartbeat_timeout;
     let ended = loop {

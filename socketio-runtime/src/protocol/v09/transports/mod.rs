@@ -10,9 +10,8 @@ pub mod websocket;
 
 use std::sync::Arc;
 
-use crate::client;
-use crate::codec::{v09 as codec, v09_payload as payload};
-use crate::engine::{EngineInner, Session};
+use crate::codec::v09_payload as payload;
+use crate::engine::{Engine, Session};
 
 /// Detaches a transport from its session however its request ends (a client that aborts a
 /// long poll drops the future mid-wait).
@@ -32,23 +31,24 @@ pub(crate) type InboundError = payload::PayloadError;
 
 /// Connects the client on its session's first transport request, whichever request that
 /// is. Callers hold `session.inbound`, so no packet is dispatched before the connect.
-async fn open_if_first(engine: &Arc<EngineInner>, session: &Arc<Session>) {
+async fn open_if_first(session: &Arc<Session>) {
     if session.open_once() {
-        client::open(engine, session).await;
+        if let Some(owner) = session.owner() {
+            owner.on_open().await;
+        }
     }
 }
 
 /// Opens the session if this is its first request, in order with inbound packets.
-pub(crate) async fn open(engine: &Arc<EngineInner>, session: &Arc<Session>) {
+pub(crate) async fn open(session: &Arc<Session>) {
     let _in_order = session.inbound.lock().await;
-    open_if_first(engine, session).await;
+    open_if_first(session).await;
 }
 
-/// Decodes a payload (one packet or framed) and dispatches each packet in order.
-/// Undecodable packets are dropped, as the reference server does; a broken framing
-/// refuses the whole body.
+/// Splits a payload (one packet or framed) and hands each packet to the session's owner,
+/// in order. A broken framing refuses the whole body.
 pub(crate) async fn dispatch_text(
-    engine: &Arc<EngineInner>,
+    engine: &Arc<Engine>,
     session: &Arc<Session>,
     text: &str,
 ) -> Result<(), InboundError> {
@@ -57,13 +57,14 @@ pub(crate) async fn dispatch_text(
     let _in_order = session.inbound.lock().await;
     // Packets POSTed before the first poll still find the client connected; `1::` and the
     // answers wait in the outbox for that poll.
-    open_if_first(engine, session).await;
+    open_if_first(session).await;
+    let Some(owner) = session.owner() else {
+        return Ok(());
+    };
     for raw in packets {
-        match codec::decode(raw) {
-            Ok(packet) => client::handle_packet(engine, session, packet).await,
-            Err(e) => {
-                tracing::debug!(sid = %session.sid, error = %e, "undecodable 0.9 packet dropped")
-            }
+        // The 0.9 decoder drops what it cannot read, as the reference server does.
+        if let Err(e) = owner.on_text(raw).await {
+            tracing::debug!(sid = %session.sid, error = %e, "0.9 packet refused");
         }
     }
     Ok(())

@@ -10,17 +10,18 @@ use warp::reply::Response;
 
 use super::{dispatch_text, AttachGuard};
 use crate::codec::v09_payload::encode_payload;
-use crate::config::TransportKind;
-use crate::engine::session::{Batch, Frame};
-use crate::engine::{DisconnectReason, EngineInner, Session};
+use crate::engine::session::Batch;
+use crate::engine::{DisconnectReason, Engine, Session};
 use crate::transport::http::{read_body, text, BodyError, TEXT_PLAIN};
+use crate::wire::Frame;
+use crate::wire::TransportKind;
 
 /// What an unknown or ended session is told: "not handshaken, reconnect".
 pub(crate) const NOT_HANDSHAKEN: &str = "7:::1+0";
 const NOOP: &str = "8::";
 
 /// The body a long poll answers with, as a payload string.
-pub(crate) async fn poll_body(engine: &Arc<EngineInner>, session: Option<Arc<Session>>, kind: TransportKind) -> String {
+pub(crate) async fn poll_body(engine: &Arc<Engine>, session: Option<Arc<Session>>, kind: TransportKind) -> String {
     let Some(session) = session else {
         return NOT_HANDSHAKEN.to_owned();
     };
@@ -31,7 +32,7 @@ pub(crate) async fn poll_body(engine: &Arc<EngineInner>, session: Option<Arc<Ses
         session: &session,
         generation: attachment.generation,
     };
-    super::open(engine, &session).await;
+    super::open(&session).await;
     let batch = tokio::time::timeout(
         engine.config.polling_duration,
         session.next_batch(attachment.generation),
@@ -62,14 +63,14 @@ fn farewell_or_reconnect(session: &Session) -> String {
 }
 
 /// `GET /socket.io/1/xhr-polling/<sid>`.
-pub(crate) async fn get(engine: Arc<EngineInner>, sid: &str, headers: &HeaderMap) -> Response {
+pub(crate) async fn get(engine: Arc<Engine>, sid: &str, headers: &HeaderMap) -> Response {
     let body = poll_body(&engine, engine.session(sid), TransportKind::XhrPolling).await;
     text(StatusCode::OK, TEXT_PLAIN, body, headers)
 }
 
 /// Reads and dispatches an upstream body; the response status and text.
 pub(crate) async fn receive<S, B>(
-    engine: &Arc<EngineInner>,
+    engine: &Arc<Engine>,
     session: Option<Arc<Session>>,
     body: S,
     headers: &HeaderMap,
@@ -110,7 +111,7 @@ where
 }
 
 /// `POST /socket.io/1/xhr-polling/<sid>`: the body is the payload itself.
-pub(crate) async fn post<S, B>(engine: Arc<EngineInner>, sid: &str, body: S, headers: &HeaderMap) -> Response
+pub(crate) async fn post<S, B>(engine: Arc<Engine>, sid: &str, body: S, headers: &HeaderMap) -> Response
 where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,

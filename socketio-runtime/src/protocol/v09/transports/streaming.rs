@@ -17,12 +17,13 @@ use warp::Reply;
 
 use super::polling::NOT_HANDSHAKEN;
 use crate::codec::v09_payload::encode_payload;
-use crate::config::TransportKind;
-use crate::engine::session::{Batch, Frame};
-use crate::engine::{DisconnectReason, EngineInner, Session};
+use crate::codec::V09;
+use crate::engine::session::Batch;
+use crate::engine::{DisconnectReason, Engine, Session};
 use crate::packet::{Packet, PacketBody, ROOT_NSP};
-use crate::protocol::{self, Protocol};
 use crate::transport::http::{add_cors, htmlfile_script};
+use crate::wire::Frame;
+use crate::wire::TransportKind;
 
 /// The first chunk of an htmlfile stream: 256 bytes, which defeats Internet Explorer's
 /// initial buffering.
@@ -84,7 +85,7 @@ impl Drop for StreamGuard {
 
 struct State {
     guard: StreamGuard,
-    engine: Arc<EngineInner>,
+    engine: Arc<Engine>,
     next_heartbeat: Instant,
     finished: bool,
 }
@@ -92,11 +93,11 @@ struct State {
 /// The batches a streaming transport writes, until the session ends or another transport
 /// takes over.
 fn batches(
-    engine: Arc<EngineInner>,
+    engine: Arc<Engine>,
     session: Arc<Session>,
     generation: u64,
 ) -> impl Stream<Item = Vec<Frame>> + Send + Sync {
-    let heartbeat = protocol::encode(Protocol::V1, &Packet::new(ROOT_NSP, PacketBody::Heartbeat));
+    let heartbeat = (V09.encode)(&Packet::new(ROOT_NSP, PacketBody::Heartbeat));
     let state = State {
         next_heartbeat: Instant::now() + engine.config.heartbeat_interval,
         guard: StreamGuard { session, generation },
@@ -136,7 +137,7 @@ fn batches(
 }
 
 async fn respond(
-    engine: Arc<EngineInner>,
+    engine: Arc<Engine>,
     sid: &str,
     kind: TransportKind,
     framing: Framing,
@@ -150,7 +151,7 @@ async fn respond(
             Box::new(stream::iter([start, refusal]))
         }
         Some((session, attachment)) => {
-            super::open(&engine, &session).await;
+            super::open(&session).await;
             let chunks = batches(engine, session, attachment.generation).filter_map(move |frames| async move {
                 (!frames.is_empty()).then(|| {
                     let packets: Vec<&str> = frames.iter().map(Frame::as_str).collect();
@@ -170,12 +171,12 @@ async fn respond(
 }
 
 /// `GET /socket.io/1/htmlfile/<sid>`.
-pub(crate) async fn htmlfile(engine: Arc<EngineInner>, sid: &str, headers: &HeaderMap) -> Response {
+pub(crate) async fn htmlfile(engine: Arc<Engine>, sid: &str, headers: &HeaderMap) -> Response {
     respond(engine, sid, TransportKind::Htmlfile, Framing::Htmlfile, headers).await
 }
 
 /// `GET /socket.io/1/xhr-multipart/<sid>` (experimental).
-pub(crate) async fn multipart(engine: Arc<EngineInner>, sid: &str, headers: &HeaderMap) -> Response {
+pub(crate) async fn multipart(engine: Arc<Engine>, sid: &str, headers: &HeaderMap) -> Response {
     respond(engine, sid, TransportKind::XhrMultipart, Framing::Multipart, headers).await
 }
 

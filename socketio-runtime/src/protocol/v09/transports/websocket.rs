@@ -13,12 +13,12 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use warp::reply::Response;
 
 use super::message_loop::{self, Inbound, MessageReader, MessageWriter};
-use crate::config::TransportKind;
-use crate::engine::{DisconnectReason, EngineInner};
+use crate::engine::{DisconnectReason, Engine};
 use crate::rfc6455::{Upgrade, WebSocket};
+use crate::wire::TransportKind;
 
 /// Completes the upgrade and runs the connection.
-pub(crate) fn upgrade(ws: Upgrade, engine: Arc<EngineInner>, sid: String, kind: TransportKind) -> Response {
+pub(crate) fn upgrade(ws: Upgrade, engine: Arc<Engine>, sid: String, kind: TransportKind) -> Response {
     let limit = engine.config.max_payload;
     ws.on_upgrade(limit, move |socket| run(socket, engine, sid, kind))
 }
@@ -116,7 +116,7 @@ async fn close_with(tx: &mut SplitSink<WebSocket, Message>, reason: Option<Disco
 }
 
 /// Splits the socket before the future starts, so that the socket keeps no slot in it.
-fn run(ws: WebSocket, engine: Arc<EngineInner>, sid: String, kind: TransportKind) -> impl Future<Output = ()> + Send {
+fn run(ws: WebSocket, engine: Arc<Engine>, sid: String, kind: TransportKind) -> impl Future<Output = ()> + Send {
     let (writer, reader) = WsConn::new(ws).split();
     async move { message_loop::serve(engine, &sid, kind, writer, reader).await }
 }

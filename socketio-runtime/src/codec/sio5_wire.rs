@@ -1,0 +1,218 @@
+//! The Socket.IO 5 family (over Engine.IO 4) as the layers above see it: its [`Wire`]
+//! descriptor ([`SIO5`]), the encoder it points to (a packet with attachments becomes a
+//! [`Frame::Parts`]), and the inbound decoder, which keeps a binary packet until its
+//! attachments have arrived and maps Socket.IO 5 packets onto the neutral model.
+
+use bytes::Bytes;
+
+use super::sio5::{self, BinaryKind, SioKind, SioPacket};
+use crate::packet::{AckRequest, Args, Packet, PacketBody, RawJson};
+use crate::wire::{Frame, InboundError, PacketDecoder, Protocol, TransportKind, Wire};
+
+/// Socket.IO 3/4: a socket id per namespace, every namespace (`/` too) joined on request.
+pub static SIO5: Wire = Wire {
+    name: "socket.io 5 / engine.io 4",
+    protocol: Protocol::V5,
+    slot: 1,
+    encode,
+    connect_ok,
+    joins_root_on_open: false,
+    socket_id_is_session_id: false,
+    root_is_session: false,
+    unknown_namespace_event: false,
+    transport_name,
+    decoder,
+};
+
+/// Engine.IO 4 calls both polling flavours (XHR and JSONP) `polling`.
+fn transport_name(kind: TransportKind) -> &'static str {
+    if kind.is_polling() {
+        "polling"
+    } else {
+        kind.name()
+    }
+}
+
+/// Attachments accepted for one binary packet.
+const MAX_ATTACHMENTS: usize = 64;
+
+/// One Engine.IO message (`4…`) for a packet, or a binary packet and its attachments.
+fn encode(packet: &Packet) -> Frame {
+    super::count_encode();
+    encode_binary(packet).unwrap_or_else(|| Frame::Text(encode_text(packet).into()))
+}
+
+/// `40{"sid":"…"}`: the socket's id goes with the confirmation.
+fn connect_ok(nsp: &str, socket_id: &str) -> Frame {
+    Frame::Text(format!("4{}", sio5::connect_ok(nsp, socket_id)).into())
+}
+
+/// An event or ack whose arguments carry attachments: a BINARY_EVENT/BINARY_ACK followed by
+/// one binary frame per attachment. `None` for everything else.
+fn encode_binary(packet: &Packet) -> Option<Frame> {
+    let (kind, name, args, id) = match &packet.body {
+        PacketBody::Event { name, args, ack } => (BinaryKind::Event, Some(name), args, ack.map(|a| a.id)),
+        PacketBody::Ack { id, args } => (BinaryKind::Ack, None, args, Some(*id)),
+        _ => return None,
+    };
+    if args.attachments().is_empty() {
+        return None;
+    }
+    let items = args.placeholder_json();
+    let data = match name {
+        Some(name) => {
+            let mut data = String::from("[");
+            data.push_str(&serde_json::to_string(name).ok()?);
+            let rest = items.strip_prefix('[').unwrap_or("]");
+            if !rest.trim_start().starts_with(']') {
+                data.push(',');
+            }
+            data.push_str(rest);
+            data
+        }
+        None => items.to_owned(),
+    };
+    let data = serde_json::value::RawValue::from_string(data).ok()?;
+    let (text, attachments) = sio5::encode_binary(kind, &packet.nsp, id, &data, args.attachments().to_vec());
+    let mut parts = vec![Frame::Text(format!("4{text}").into())];
+    parts.extend(attachments.into_iter().map(Frame::Binary));
+    Some(Frame::Parts(parts.into()))
+}
+
+/// One Engine.IO packet for a neutral packet. 0.9-only kinds map to their nearest meaning:
+/// a 0.9 message is the `message` event that `socket.send` means in Socket.IO 4.
+fn encode_text(packet: &Packet) -> String {
+    let nsp = packet.nsp.as_str();
+    let socketio = match &packet.body {
+        PacketBody::Event { name, args, ack } => sio5::event(nsp, name, args, ack.map(|a| a.id)),
+        PacketBody::Ack { id, args } => sio5::ack(nsp, *id, args),
+        PacketBody::Disconnect => sio5::disconnect(nsp),
+        PacketBody::ConnectError { message } => sio5::connect_error(nsp, message),
+        PacketBody::Error { .. } => sio5::connect_error(nsp, "Not authorized"),
+        PacketBody::Message { data, .. } => {
+            let args = Args::from_serialize(&(data,)).unwrap_or_else(|_| Args::empty());
+            sio5::event(nsp, "message", &args, None)
+        }
+        PacketBody::Json { data, .. } => sio5::event(nsp, "message", &Args::from_items(&[&data.0]), None),
+        // Connects are confirmed with `connect_ok` (it needs the socket id).
+        PacketBody::Connect { .. } => sio5::encode(&SioPacket::new(SioKind::Connect, nsp)),
+        PacketBody::Heartbeat => return "2".to_owned(),
+        PacketBody::Noop => return "6".to_owned(),
+    };
+    format!("4{socketio}")
+}
+
+fn decoder() -> Box<dyn PacketDecoder> {
+    Box::new(Sio5Decoder::default())
+}
+
+/// A binary packet and the attachments received so far.
+type Pending = (SioPacket, Vec<Bytes>);
+
+/// Decodes Socket.IO 5 packets, putting binary packets back together with their
+/// attachments.
+#[derive(Default)]
+struct Sio5Decoder {
+    /// Boxed: rare, and every connection carries the slot.
+    pending: Option<Box<Pending>>,
+}
+
+impl PacketDecoder for Sio5Decoder {
+    fn text(&mut self, text: &str) -> Result<Option<Packet>, InboundError> {
+        let sio = sio5::decode(text).map_err(|e| InboundError::new(e.to_string()))?;
+        if sio.kind.is_binary() {
+            if sio.attachments > MAX_ATTACHMENTS {
+                return Err(InboundError::new(format!("{} attachments", sio.attachments)));
+            }
+            if sio.attachments > 0 {
+                self.pending = Some(Box::new((sio, Vec::new())));
+                return Ok(None);
+            }
+        }
+        neutral(sio, Vec::new())
+    }
+
+    fn binary(&mut self, data: Bytes) -> Result<Option<Packet>, InboundError> {
+        let (packet, buffers) = &mut **self
+            .pending
+            .as_mut()
+            .ok_or_else(|| InboundError::new("binary data without a binary packet"))?;
+        buffers.push(data);
+        if buffers.len() < packet.attachments {
+            return Ok(None);
+        }
+        match self.pending.take() {
+            Some(complete) => {
+                let (packet, buffers) = *complete;
+                neutral(packet, buffers)
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+/// The neutral packet for a complete Socket.IO packet; a binary one keeps its placeholders
+/// and carries its attachments in its `Args`.
+fn neutral(mut sio: SioPacket, attachments: Vec<Bytes>) -> Result<Option<Packet>, InboundError> {
+    sio.kind = match sio.kind {
+        SioKind::BinaryEvent => SioKind::Event,
+        SioKind::BinaryAck => SioKind::Ack,
+        other => other,
+    };
+    // Echoed in answers (connect errors), a record separator would break polling framing.
+    if sio.nsp.contains('\u{1e}') {
+        return Err(InboundError::new("namespace contains a record separator"));
+    }
+    let body = match sio.kind {
+        SioKind::Connect => PacketBody::Connect {
+            query: None,
+            auth: sio.connect_auth(),
+        },
+        SioKind::Disconnect => PacketBody::Disconnect,
+        SioKind::Event | SioKind::BinaryEvent => {
+            let (name, args) = sio
+                .event_parts()
+                .ok_or_else(|| InboundError::new("event without a name"))?;
+            let args = args.with_attachments(attachments);
+            let ack = sio.id.map(AckRequest::data);
+            match (name.as_str(), single_plain(&args)) {
+                ("message", Some(only)) => message(only, ack),
+                _ => PacketBody::Event { name, args, ack },
+            }
+        }
+        SioKind::Ack | SioKind::BinaryAck => {
+            let id = sio.id.ok_or_else(|| InboundError::new("ack without an id"))?;
+            let args = sio
+                .ack_args()
+                .ok_or_else(|| InboundError::new("ack without arguments"))?;
+            PacketBody::Ack { id, args }
+        }
+        SioKind::ConnectError => return Ok(None),
+    };
+    Ok(Some(Packet::new(sio.nsp, body)))
+}
+
+/// The one argument of an event without attachments, if that is what it has.
+fn single_plain(args: &Args) -> Option<Box<serde_json::value::RawValue>> {
+    if !args.attachments().is_empty() {
+        return None;
+    }
+    match args.items().ok()?.as_slice() {
+        [only] => Some((*only).to_owned()),
+        _ => None,
+    }
+}
+
+/// `socket.send(x)` in Socket.IO 4 is the event `message` with one argument: it reaches
+/// the namespace's message hook, as a 0.9 `send`/`json.send` does (a string is a text
+/// message, anything else JSON). Other `message` events (several arguments, binary) stay
+/// events.
+fn message(only: Box<serde_json::value::RawValue>, ack: Option<AckRequest>) -> PacketBody {
+    match serde_json::from_str::<String>(only.get()) {
+        Ok(text) => PacketBody::Message { data: text, ack },
+        Err(_) => PacketBody::Json {
+            data: RawJson(only),
+            ack,
+        },
+    }
+}

@@ -1,0 +1,37 @@
+//! What the engine calls a session's owner: the layer above that makes sense of what the
+//! client sends. The engine keeps the session's mechanics (transports, outbox, timeouts)
+//! and hands each inbound message to the owner; a protocol family picks the owner when it
+//! creates a session ([`OwnerFactory`]). Socket.IO's per-connection `Client` is one owner,
+//! a plain Engine.IO handler another, a SockJS connection will be a third.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::{DisconnectReason, Session};
+use crate::wire::InboundError;
+
+/// A boxed future borrowing its owner.
+pub(crate) type OwnerFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Makes the owner of a session that was just created.
+pub(crate) type OwnerFactory = Arc<dyn Fn(&Arc<Session>) -> Arc<dyn SessionOwner> + Send + Sync>;
+
+/// The layer above one session. Inbound calls come one at a time, in arrival order (the
+/// transports hold the session's inbound lock).
+pub(crate) trait SessionOwner: Send + Sync + 'static {
+    /// The client's first transport request (a family whose clients are in a namespace
+    /// from the start joins it here).
+    fn on_open(&self) -> OwnerFuture<'_, ()>;
+    /// A text message from the client; an error ends the session as a protocol error.
+    fn on_text<'a>(&'a self, text: &'a str) -> OwnerFuture<'a, Result<(), InboundError>>;
+    /// A binary message from the client; an error ends the session as a protocol error.
+    fn on_binary(&self, data: Bytes) -> OwnerFuture<'_, Result<(), InboundError>>;
+    /// The session ended, for `reason` (called once).
+    fn on_close(&self, reason: DisconnectReason);
+    /// Whether the owner holds anything worth the session (Socket.IO: a namespace
+    /// joined); a session whose owner holds nothing past the connect timeout is closed.
+    fn is_engaged(&self) -> bool;
+}
