@@ -276,6 +276,11 @@ impl Session {
         first
     }
 
+    /// Whether the session has been opened (by its first transport request, or at once).
+    pub fn is_opened(&self) -> bool {
+        self.state().opened
+    }
+
     /// A transport takes over the session.
     pub fn attach(&self, kind: TransportKind) -> Option<Attachment> {
         let mut st = self.state();

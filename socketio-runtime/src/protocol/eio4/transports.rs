@@ -1,29 +1,25 @@
 //! Engine.IO 4 transports: long polling (XHR, and JSONP with `j=`), WebSocket, and the
 //! upgrade from one to the other (`2probe`/`3probe`, a noop to the pending poll, `5`).
 
-use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
 
 use bytes::Buf;
-use futures_util::stream::SplitSink;
 use futures_util::Stream;
-use futures_util::{SinkExt, StreamExt};
 use tokio::time::sleep_until;
-use tokio_tungstenite::tungstenite::Message;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
 use super::heartbeat::{self, Eio4Session};
 use super::inbound;
 use crate::codec::eio4::{self as engine_codec, EngineError, EnginePacket, Handshake};
-use crate::engine::session::Batch;
 use crate::engine::{ConnectionInfo, DisconnectReason, Engine, OwnerFactory, Session};
-use crate::protocol::v09::transports::message_loop::{Inbound, MessageReader, MessageWriter};
-use crate::protocol::v09::transports::websocket::{inbound_of, WsConn};
-use crate::protocol::v09::transports::AttachGuard;
 use crate::rfc6455::WebSocket;
-use crate::transport::http::{read_body, text, BodyError, TEXT_PLAIN};
+use crate::transport::connection::{self, Ended, ReceiveFuture, Receiver, Rules};
+use crate::transport::http::{text, TEXT_PLAIN};
+use crate::transport::message::Inbound;
+use crate::transport::poll::{long_poll, receive_text, Polled, Refused};
+use crate::transport::ws::WsConn;
 use crate::wire::{Frame, TransportKind};
 
 /// An Engine.IO error answer: the status and `{"code":…,"message":…}`.
@@ -126,53 +122,16 @@ pub(crate) async fn poll(
             return Ok("6".to_owned());
         }
     }
-    let Some(attachment) = session.attach(kind) else {
-        return Ok(closed_body(session));
-    };
-    let _guard = AttachGuard {
-        session,
-        generation: attachment.generation,
-    };
-    let mut abort = AbortedPoll { session, waiting: true };
-    let batch = tokio::time::timeout(
-        engine.config.polling_duration,
-        session.next_batch(attachment.generation),
+    // A poll dropped by its client ends the session ("poll connection closed prematurely").
+    Ok(
+        match long_poll(session, kind, engine.config.polling_duration, true).await {
+            Polled::Frames(frames) => payload(&frames),
+            // A closed session's last words, or a close packet when it has none.
+            Polled::Closed(farewell) if farewell.is_empty() => "1".to_owned(),
+            Polled::Closed(farewell) => payload(&farewell),
+            Polled::Noop => "6".to_owned(),
+        },
     )
-    .await;
-    abort.waiting = false;
-    match batch {
-        Ok(Batch::Frames(frames)) => Ok(payload(&frames)),
-        Ok(Batch::Closed) => Ok(closed_body(session)),
-        Ok(Batch::Superseded) | Err(_) => Ok("6".to_owned()),
-    }
-}
-
-/// Ends the session when a held poll is dropped unanswered: the HTTP connection went
-/// away under it (a closed tab, a killed client), as the reference server does ("poll
-/// connection closed prematurely"), so the others see the departure at once rather than
-/// after a missed ping.
-struct AbortedPoll<'a> {
-    session: &'a Arc<Session>,
-    waiting: bool,
-}
-
-impl Drop for AbortedPoll<'_> {
-    fn drop(&mut self) {
-        if self.waiting {
-            tracing::debug!(sid = %self.session.sid, "long poll dropped by the client: session closed");
-            self.session.close(DisconnectReason::TransportClose);
-        }
-    }
-}
-
-/// A closed session's last words (or a close packet when it has none).
-fn closed_body(session: &Session) -> String {
-    let farewell = session.take_farewell();
-    if farewell.is_empty() {
-        "1".to_owned()
-    } else {
-        payload(&farewell)
-    }
 }
 
 /// Reads a POSTed body and handles its packets; the answer (`ok`, or an error).
@@ -187,33 +146,23 @@ where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
-    let declared = headers
-        .get(warp::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    let refuse = |status: StatusCode, why: &str| {
-        tracing::debug!(sid = %session.sid, why, "upstream body refused; session closed");
-        session.close(DisconnectReason::ProtocolError);
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
-            text(status, TEXT_PLAIN, why.to_owned(), headers)
-        } else {
-            error(EngineError::BadRequest, headers)
+    let raw = match receive_text(session, body, headers, engine.config.max_payload, decode).await {
+        Ok(raw) => raw,
+        Err(Refused { status, why }) if status == StatusCode::PAYLOAD_TOO_LARGE => {
+            return text(status, TEXT_PLAIN, why, headers);
         }
-    };
-    let bytes = match read_body(body, declared, engine.config.max_payload).await {
-        Ok(b) => b,
-        Err(BodyError::TooLarge(_)) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, "payload too large"),
-        Err(BodyError::Read(_)) => return refuse(StatusCode::BAD_REQUEST, "body could not be read"),
+        Err(_) => return error(EngineError::BadRequest, headers),
     };
     if session.transport() == Some(TransportKind::Websocket) {
         return error(EngineError::BadRequest, headers);
     }
-    let Some(raw) = std::str::from_utf8(&bytes).ok().and_then(decode) else {
-        return refuse(StatusCode::BAD_REQUEST, "body is not valid text");
-    };
     let packets = match engine_codec::decode_payload(&raw, engine.config.max_packets_per_payload) {
         Ok(p) => p,
-        Err(_) => return refuse(StatusCode::BAD_REQUEST, "bad payload"),
+        Err(e) => {
+            tracing::debug!(sid = %session.sid, error = %e, "bad payload; session closed");
+            session.close(DisconnectReason::ProtocolError);
+            return error(EngineError::BadRequest, headers);
+        }
     };
     match inbound::handle_all(session, packets).await {
         Ok(()) | Err(inbound::InboundError::Closed) => text(StatusCode::OK, "text/html; charset=UTF-8", "ok", headers),
@@ -221,12 +170,25 @@ where
     }
 }
 
-fn decode_message(msg: Inbound) -> Result<Option<EnginePacket>, ()> {
-    match msg {
-        Inbound::Text(text) => engine_codec::decode_text(&text).map(Some).map_err(|_| ()),
-        Inbound::Binary(data) => Ok(Some(engine_codec::decode_binary(&data))),
-        Inbound::Control => Ok(None),
-        Inbound::Closed => Err(()),
+/// Hands Engine.IO packets read from a WebSocket to the inbound handling.
+struct Eio4Messages;
+
+impl Receiver for Eio4Messages {
+    fn receive<'a>(&'a self, session: &'a Arc<Session>, message: Inbound) -> ReceiveFuture<'a> {
+        Box::pin(async move {
+            let packet = match message {
+                Inbound::Text(text) => engine_codec::decode_text(&text).map_err(|e| {
+                    tracing::debug!(sid = %session.sid, error = %e, "undecodable Engine.IO packet");
+                    Ended::Close(DisconnectReason::TransportClose)
+                })?,
+                Inbound::Binary(data) => engine_codec::decode_binary(&data),
+                Inbound::Closed | Inbound::Control => return Ok(()),
+            };
+            // On an error, `handle_all` has ended the session already.
+            inbound::handle_all(session, vec![packet])
+                .await
+                .map_err(|_| Ended::Done)
+        })
     }
 }
 
@@ -249,7 +211,7 @@ async fn run_websocket(mut conn: WsConn, engine: Arc<Engine>, target: Result<Arc
     let session = match target {
         Err(session) => {
             let open = engine_codec::encode_text(&open_packet(&engine, &session, false));
-            if !(conn.feed(&open).await && conn.flush().await) {
+            if !conn.send_text(open).await {
                 session.close(DisconnectReason::TransportClose);
                 return;
             }
@@ -259,11 +221,13 @@ async fn run_websocket(mut conn: WsConn, engine: Arc<Engine>, target: Result<Arc
             // Upgrading from now on, as the reference server does when the probe connection
             // opens: polls get noops, a second WebSocket is closed.
             heartbeat::set_upgrading(&session, true);
+            // Boxed: the connection's future is as large as the largest thing it awaits,
+            // for the connection's whole life.
             let upgraded = Box::pin(probe(&engine, &session, &mut conn)).await;
             if !upgraded {
                 // Polling goes on.
                 heartbeat::set_upgrading(&session, false);
-                conn.close(None).await;
+                conn.close().await;
                 return;
             }
             session
@@ -272,85 +236,17 @@ async fn run_websocket(mut conn: WsConn, engine: Arc<Engine>, target: Result<Arc
     let attached = session.attach(TransportKind::Websocket);
     heartbeat::set_upgrading(&session, false);
     let Some(attachment) = attached else {
-        conn.close(None).await;
+        conn.close().await;
         return;
     };
-    let _guard = AttachGuard {
-        session: &session,
-        generation: attachment.generation,
+    let (writer, reader) = conn.split(false);
+    let rules = Rules {
+        // The heartbeat task pings, whatever the transport.
+        heartbeat: None,
+        silence: None,
+        read_error: DisconnectReason::TransportClose,
     };
-    // Writing runs in its own task: a read is then attempted only when data arrives (a
-    // read attempt after every write costs tungstenite a zero-fill of its read buffer).
-    let WsConn { tx, mut rx } = conn;
-    let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<Option<DisconnectReason>>();
-    let writer_session = session.clone();
-    let generation = attachment.generation;
-    tokio::spawn(async move {
-        let mut sink = WsSink(tx);
-        let ended = crate::engine::writer::drain(&writer_session, generation, &mut sink).await;
-        let _ = sink.0.close().await;
-        let _ = done_tx.send(ended);
-    });
-    let ended = loop {
-        tokio::select! {
-            incoming = rx.next() => match inbound_of(incoming).map_err(|_| ()).and_then(decode_message) {
-                Ok(Some(packet)) => {
-                    // Boxed, like `probe` above: the connection's future is as large as the
-                    // largest thing it awaits, for the connection's whole life, and
-                    // handling a packet (namespace connects included) is large and brief.
-                    if Box::pin(inbound::handle_all(&session, vec![packet])).await.is_err() {
-                        break None;
-                    }
-                }
-                Ok(None) => session.touch(),
-                Err(()) => break Some(DisconnectReason::TransportClose),
-            },
-            writer_ended = &mut done_rx => break writer_ended.unwrap_or(None),
-        }
-    };
-    if let Some(reason) = ended {
-        session.close(reason);
-    }
-}
-
-/// A WebSocket's writing half as the sink of a session's frames: text frames, and binary
-/// frames for attachments (a binary packet's parts in order).
-struct WsSink(SplitSink<WebSocket, Message>);
-
-impl crate::engine::writer::FrameSink for WsSink {
-    async fn write_frames(&mut self, frames: &mut VecDeque<Frame>) -> bool {
-        // `feed`, taken apart so that no message waits across an await point: this future
-        // is part of every connection's writer task, for the connection's life.
-        while !frames.is_empty() {
-            if std::future::poll_fn(|cx| self.0.poll_ready_unpin(cx)).await.is_err() {
-                return false;
-            }
-            let Some(message) = next_message(frames) else {
-                break;
-            };
-            if self.0.start_send_unpin(message).is_err() {
-                return false;
-            }
-        }
-        self.0.flush().await.is_ok()
-    }
-}
-
-/// The next WebSocket message of a batch, taken out of it: the frame's bytes go to the
-/// connection as they are (a broadcast's are shared by every recipient).
-fn next_message(frames: &mut VecDeque<Frame>) -> Option<Message> {
-    loop {
-        match frames.pop_front()? {
-            Frame::Text(text) => return Some(Message::Text(text.into_bytes().try_into().unwrap_or_default())),
-            Frame::Binary(data) => return Some(Message::Binary(data)),
-            // A binary packet: its parts, in order, in its place.
-            Frame::Parts(parts) => {
-                for part in parts.iter().rev() {
-                    frames.push_front(part.clone());
-                }
-            }
-        }
-    }
+    connection::run(&session, attachment.generation, writer, reader, rules, &Eio4Messages).await;
 }
 
 /// The upgrade handshake: `2probe` is answered `3probe`, the pending poll is released with
@@ -362,10 +258,19 @@ async fn probe(engine: &Engine, session: &Arc<Session>, conn: &mut WsConn) -> bo
             msg = conn.recv() => msg,
             _ = sleep_until(deadline) => return false,
         };
-        match msg.map_err(|_| ()).and_then(decode_message) {
-            Ok(Some(EnginePacket::Ping(Some(p)))) if p == "probe" => {
+        let packet = match msg {
+            Ok(Inbound::Text(text)) => match engine_codec::decode_text(&text) {
+                Ok(packet) => Some(packet),
+                Err(_) => return false,
+            },
+            Ok(Inbound::Binary(data)) => Some(engine_codec::decode_binary(&data)),
+            Ok(Inbound::Control) => None,
+            Ok(Inbound::Closed) | Err(_) => return false,
+        };
+        match packet {
+            Some(EnginePacket::Ping(Some(p))) if p == "probe" => {
                 let pong = engine_codec::encode_text(&EnginePacket::Pong(Some("probe".to_owned())));
-                if !(conn.feed(&pong).await && conn.flush().await) {
+                if !conn.send_text(pong).await {
                     return false;
                 }
                 // Release the pending poll, if one is held; later polls get a noop at once.
@@ -374,9 +279,8 @@ async fn probe(engine: &Engine, session: &Arc<Session>, conn: &mut WsConn) -> bo
                     session.push(Frame::text_static("6"));
                 }
             }
-            Ok(Some(EnginePacket::Upgrade)) => return true,
-            Ok(_) => {}
-            Err(()) => return false,
+            Some(EnginePacket::Upgrade) => return true,
+            _ => {}
         }
     }
 }

@@ -3,6 +3,7 @@
 //! `0x00 <text> 0xFF` framing. Served by [`crate::SocketIo::serve`], which sees the raw
 //! connection (warp cannot hand over a non-RFC 6455 upgrade).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
@@ -11,9 +12,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
-use super::message_loop::{self, Inbound, MessageReader, MessageWriter};
+use super::message_loop;
+use crate::engine::writer::FrameSink;
 use crate::engine::{DisconnectReason, Engine};
+use crate::transport::message::{Inbound, MessageReader, MessageWriter};
 use crate::transport::path::{self, Route};
+use crate::wire::Frame;
 use crate::wire::TransportKind;
 
 /// A hixie-76 upgrade request, from its header block.
@@ -161,20 +165,21 @@ impl MessageReader for HixieReader {
     }
 }
 
-impl MessageWriter for HixieWriter {
-    async fn feed(&mut self, text: &str) -> bool {
-        self.outbox.push(0x00);
-        self.outbox.extend_from_slice(text.as_bytes());
-        self.outbox.push(0xFF);
-        true
-    }
-
-    async fn flush(&mut self) -> bool {
+impl FrameSink for HixieWriter {
+    /// Each frame's text between `0x00` and `0xFF`, the batch in one write.
+    async fn write_frames(&mut self, frames: &mut VecDeque<Frame>) -> bool {
+        for frame in frames.iter() {
+            self.outbox.push(0x00);
+            self.outbox.extend_from_slice(frame.as_str().as_bytes());
+            self.outbox.push(0xFF);
+        }
         let ok = self.half.write_all(&self.outbox).await.is_ok();
         self.outbox.clear();
         ok
     }
+}
 
+impl MessageWriter for HixieWriter {
     async fn close(&mut self, _reason: Option<DisconnectReason>) {
         let _ = self.half.write_all(&[0xFF, 0x00]).await;
         let _ = self.half.shutdown().await;

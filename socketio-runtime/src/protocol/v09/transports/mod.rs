@@ -12,38 +12,10 @@ use std::sync::Arc;
 
 use crate::codec::v09_payload as payload;
 use crate::engine::{Engine, Session};
-
-/// Detaches a transport from its session however its request ends (a client that aborts a
-/// long poll drops the future mid-wait).
-pub(crate) struct AttachGuard<'a> {
-    pub session: &'a Session,
-    pub generation: u64,
-}
-
-impl Drop for AttachGuard<'_> {
-    fn drop(&mut self) {
-        self.session.detach(self.generation);
-    }
-}
+use crate::transport::attach::open_locked;
 
 /// Why an inbound body was refused as a whole.
 pub(crate) type InboundError = payload::PayloadError;
-
-/// Connects the client on its session's first transport request, whichever request that
-/// is. Callers hold `session.inbound`, so no packet is dispatched before the connect.
-async fn open_if_first(session: &Arc<Session>) {
-    if session.open_once() {
-        if let Some(owner) = session.owner() {
-            owner.on_open().await;
-        }
-    }
-}
-
-/// Opens the session if this is its first request, in order with inbound packets.
-pub(crate) async fn open(session: &Arc<Session>) {
-    let _in_order = session.inbound.lock().await;
-    open_if_first(session).await;
-}
 
 /// Splits a payload (one packet or framed) and hands each packet to the session's owner,
 /// in order. A broken framing refuses the whole body.
@@ -57,7 +29,7 @@ pub(crate) async fn dispatch_text(
     let _in_order = session.inbound.lock().await;
     // Packets POSTed before the first poll still find the client connected; `1::` and the
     // answers wait in the outbox for that poll.
-    open_if_first(session).await;
+    open_locked(session).await;
     let Some(owner) = session.owner() else {
         return Ok(());
     };

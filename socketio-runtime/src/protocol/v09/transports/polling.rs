@@ -8,11 +8,11 @@ use futures_util::Stream;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
-use super::{dispatch_text, AttachGuard};
+use super::dispatch_text;
 use crate::codec::v09_payload::encode_payload;
-use crate::engine::session::Batch;
 use crate::engine::{DisconnectReason, Engine, Session};
-use crate::transport::http::{read_body, text, BodyError, TEXT_PLAIN};
+use crate::transport::http::{text, TEXT_PLAIN};
+use crate::transport::poll::{long_poll, receive_text, Polled, Refused};
 use crate::wire::Frame;
 use crate::wire::TransportKind;
 
@@ -25,41 +25,20 @@ pub(crate) async fn poll_body(engine: &Arc<Engine>, session: Option<Arc<Session>
     let Some(session) = session else {
         return NOT_HANDSHAKEN.to_owned();
     };
-    let Some(attachment) = session.attach(kind) else {
-        return farewell_or_reconnect(&session);
-    };
-    let guard = AttachGuard {
-        session: &session,
-        generation: attachment.generation,
-    };
-    super::open(&session).await;
-    let batch = tokio::time::timeout(
-        engine.config.polling_duration,
-        session.next_batch(attachment.generation),
-    )
-    .await;
-    drop(guard);
-    match batch {
+    // A dropped 0.9 poll is left to the close timeout (the reference server's rule).
+    match long_poll(&session, kind, engine.config.polling_duration, false).await {
+        Polled::Frames(frames) => payload_of(&frames),
+        // A closed session's last words (its queued packets and `0::`), or, when there are
+        // none, "not handshaken, reconnect".
+        Polled::Closed(farewell) if farewell.is_empty() => NOT_HANDSHAKEN.to_owned(),
+        Polled::Closed(farewell) => payload_of(&farewell),
         // Held for the polling duration, or another poll took over.
-        Err(_) | Ok(Batch::Superseded) => NOOP.to_owned(),
-        Ok(Batch::Closed) => farewell_or_reconnect(&session),
-        Ok(Batch::Frames(frames)) => payload_of(&frames),
+        Polled::Noop => NOOP.to_owned(),
     }
 }
 
 fn payload_of(frames: &[Frame]) -> String {
     encode_payload(&frames.iter().map(Frame::as_str).collect::<Vec<_>>())
-}
-
-/// A closed session's last words (its queued packets and `0::`), or, when there are
-/// none, "not handshaken, reconnect".
-fn farewell_or_reconnect(session: &Session) -> String {
-    let farewell = session.take_farewell();
-    if farewell.is_empty() {
-        NOT_HANDSHAKEN.to_owned()
-    } else {
-        payload_of(&farewell)
-    }
 }
 
 /// `GET /socket.io/1/xhr-polling/<sid>`.
@@ -84,28 +63,14 @@ where
     let Some(session) = session else {
         return (StatusCode::OK, "1".to_owned());
     };
-    let declared = headers
-        .get(warp::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    let refuse = |status: StatusCode, why: String| {
-        tracing::debug!(sid = %session.sid, %why, "upstream body refused; session closed");
-        session.close(DisconnectReason::ProtocolError);
-        (status, why)
-    };
-    let bytes = match read_body(body, declared, engine.config.max_payload).await {
-        Ok(b) => b,
-        Err(e @ BodyError::TooLarge(_)) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
-        Err(e @ BodyError::Read(_)) => return refuse(StatusCode::BAD_REQUEST, e.to_string()),
-    };
-    let Ok(raw) = std::str::from_utf8(&bytes) else {
-        return refuse(StatusCode::BAD_REQUEST, "request body is not valid UTF-8".into());
-    };
-    let Some(payload) = decode(raw) else {
-        return refuse(StatusCode::BAD_REQUEST, "request body is not a valid form".into());
+    let payload = match receive_text(&session, body, headers, engine.config.max_payload, decode).await {
+        Ok(payload) => payload,
+        Err(Refused { status, why }) => return (status, why),
     };
     if let Err(e) = dispatch_text(engine, &session, &payload).await {
-        return refuse(StatusCode::BAD_REQUEST, e.to_string());
+        tracing::debug!(sid = %session.sid, error = %e, "upstream payload refused; session closed");
+        session.close(DisconnectReason::ProtocolError);
+        return (StatusCode::BAD_REQUEST, e.to_string());
     }
     (StatusCode::OK, "1".to_owned())
 }

@@ -21,6 +21,7 @@ use crate::codec::V09;
 use crate::engine::session::Batch;
 use crate::engine::{DisconnectReason, Engine, Session};
 use crate::packet::{Packet, PacketBody, ROOT_NSP};
+use crate::transport::attach::open_session;
 use crate::transport::http::{add_cors, htmlfile_script};
 use crate::wire::Frame;
 use crate::wire::TransportKind;
@@ -151,7 +152,7 @@ async fn respond(
             Box::new(stream::iter([start, refusal]))
         }
         Some((session, attachment)) => {
-            super::open(&session).await;
+            open_session(&session).await;
             let chunks = batches(engine, session, attachment.generation).filter_map(move |frames| async move {
                 (!frames.is_empty()).then(|| {
                     let packets: Vec<&str> = frames.iter().map(Frame::as_str).collect();

@@ -1,0 +1,141 @@
+//! RFC 6455 connections (upgraded by [`crate::rfc6455`]) as message connections: the
+//! reading and writing halves every family's WebSocket transport runs. With `rfc6455.rs`,
+//! the only place the WebSocket library's types appear.
+
+use std::collections::VecDeque;
+
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+
+use super::message::{Inbound, MessageReader, MessageWriter};
+use crate::engine::writer::FrameSink;
+use crate::engine::DisconnectReason;
+use crate::rfc6455::WebSocket;
+use crate::wire::{Frame, Text};
+
+/// A WebSocket before it is split in two: what an upgrade's handshake (Engine.IO 4's
+/// probe) talks over.
+pub(crate) struct WsConn {
+    tx: SplitSink<WebSocket, Message>,
+    rx: SplitStream<WebSocket>,
+}
+
+/// What a WebSocket read gave, as a message connection sees it.
+fn inbound_of(item: Option<Result<Message, WsError>>) -> Result<Inbound, String> {
+    match item {
+        Some(Ok(Message::Text(text))) => Ok(Inbound::Text(text.as_str().to_owned())),
+        Some(Ok(Message::Binary(data))) => Ok(Inbound::Binary(data)),
+        Some(Ok(Message::Close(_))) | None => Ok(Inbound::Closed),
+        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Ok(Inbound::Control),
+        Some(Err(e)) => Err(e.to_string()),
+    }
+}
+
+/// A text frame's bytes as the WebSocket library's text, shared, not copied.
+fn ws_text(text: Text) -> Utf8Bytes {
+    // `Text` is UTF-8 by construction, so the check cannot fail (and costs a scan of the
+    // frame, cheap beside the write).
+    Utf8Bytes::try_from(text.into_bytes()).unwrap_or_default()
+}
+
+impl WsConn {
+    pub(crate) fn new(ws: WebSocket) -> Self {
+        let (tx, rx) = ws.split();
+        WsConn { tx, rx }
+    }
+
+    /// Sends one text message now; `false` when the connection is gone.
+    pub(crate) async fn send_text(&mut self, text: impl Into<Text>) -> bool {
+        self.tx.send(Message::Text(ws_text(text.into()))).await.is_ok()
+    }
+
+    /// The next message.
+    pub(crate) async fn recv(&mut self) -> Result<Inbound, String> {
+        inbound_of(self.rx.next().await)
+    }
+
+    /// Closes without a reason.
+    pub(crate) async fn close(mut self) {
+        let _ = self.tx.close().await;
+    }
+
+    /// The two halves, for a writer task and a reader. `say_why`: the writer's close
+    /// frame carries a code and the session's end reason.
+    pub(crate) fn split(self, say_why: bool) -> (WsWriter, WsReader) {
+        (WsWriter { tx: self.tx, say_why }, WsReader(self.rx))
+    }
+}
+
+/// The writing half of a WebSocket.
+pub(crate) struct WsWriter {
+    tx: SplitSink<WebSocket, Message>,
+    say_why: bool,
+}
+
+/// The reading half of a WebSocket.
+pub(crate) struct WsReader(SplitStream<WebSocket>);
+
+impl FrameSink for WsWriter {
+    /// Text frames as text messages, binary ones as binary messages (a binary packet's
+    /// parts in order). The frames' bytes go to the connection as they are (a broadcast's
+    /// are shared by every recipient).
+    async fn write_frames(&mut self, frames: &mut VecDeque<Frame>) -> bool {
+        // `feed`, taken apart so that no message waits across an await point: this future
+        // is part of every connection's writer task, for the connection's life.
+        while !frames.is_empty() {
+            if std::future::poll_fn(|cx| self.tx.poll_ready_unpin(cx)).await.is_err() {
+                return false;
+            }
+            let Some(message) = next_message(frames) else {
+                break;
+            };
+            if self.tx.start_send_unpin(message).is_err() {
+                return false;
+            }
+        }
+        self.tx.flush().await.is_ok()
+    }
+}
+
+/// The next WebSocket message of a batch, taken out of it.
+fn next_message(frames: &mut VecDeque<Frame>) -> Option<Message> {
+    loop {
+        match frames.pop_front()? {
+            Frame::Text(text) => return Some(Message::Text(ws_text(text))),
+            Frame::Binary(data) => return Some(Message::Binary(data)),
+            // A binary packet: its parts, in order, in its place.
+            Frame::Parts(parts) => {
+                for part in parts.iter().rev() {
+                    frames.push_front(part.clone());
+                }
+            }
+        }
+    }
+}
+
+impl MessageWriter for WsWriter {
+    async fn close(&mut self, reason: Option<DisconnectReason>) {
+        if let Some(reason) = reason.filter(|_| self.say_why) {
+            let code = match reason {
+                DisconnectReason::ProtocolError => CloseCode::Policy,
+                DisconnectReason::OutboxOverflow | DisconnectReason::HeartbeatTimeout => CloseCode::Away,
+                _ => CloseCode::Normal,
+            };
+            let frame = CloseFrame {
+                code,
+                reason: reason.as_str().into(),
+            };
+            let _ = self.tx.send(Message::Close(Some(frame))).await;
+        }
+        let _ = self.tx.close().await;
+    }
+}
+
+impl MessageReader for WsReader {
+    async fn recv(&mut self) -> Result<Inbound, String> {
+        inbound_of(self.0.next().await)
+    }
+}
