@@ -20,7 +20,7 @@ use crate::engine::{DisconnectReason, OwnerFactory, Session, SessionOwner};
 use crate::namespace::{ConnectRequest, Event, Message, MessageData, NsCore};
 use crate::packet::{AckRequest, Args, Packet, PacketBody, RawJson, ROOT_NSP};
 use crate::session_data::Extensions;
-use crate::socket::SocketInner;
+use crate::socket::{Connection, SocketInner};
 use crate::wire::{InboundError, PacketDecoder, Wire};
 
 /// What every connection of one server shares: the mounted namespaces and the limits.
@@ -99,6 +99,20 @@ impl SessionOwner for Client {
     }
 }
 
+impl Connection for Client {
+    fn wire(&self) -> &'static Wire {
+        self.wire
+    }
+
+    fn data(&self) -> &Extensions {
+        &self.data
+    }
+
+    fn forget_socket(&self, nsp: &str) -> bool {
+        lock(&self.sockets).remove(nsp).is_some()
+    }
+}
+
 impl Client {
     fn new(me: Weak<Client>, session: Arc<Session>, wire: &'static Wire, io: Arc<SocketIoCore>) -> Self {
         Client {
@@ -128,11 +142,6 @@ impl Client {
 
     fn socket_of(&self, nsp: &str) -> Option<Arc<SocketInner>> {
         lock(&self.sockets).get(nsp).cloned()
-    }
-
-    /// Forgets the socket of namespace `nsp`; `false` if there was none.
-    pub fn remove_socket(&self, nsp: &str) -> bool {
-        lock(&self.sockets).remove(nsp).is_some()
     }
 
     /// What a namespace's `on_connect` receives. A family without an auth payload (0.9)
@@ -193,6 +202,7 @@ impl Client {
             self.socket_id(),
             ns.clone(),
             this,
+            self.session.clone(),
             self.io.max_pending_acks,
         ));
         lock(&self.sockets).insert(ns.path.clone(), socket.clone());
@@ -201,7 +211,7 @@ impl Client {
             Ok(()) => socket.confirm_connect((self.wire.connect_ok)(nsp, &socket.id)),
             Err(refusal) => {
                 tracing::debug!(sid = %session.sid, nsp, reason = %refusal, "connect refused");
-                self.remove_socket(nsp);
+                self.forget_socket(nsp);
                 socket.on_closed(DisconnectReason::ConnectRefused);
                 let body = PacketBody::ConnectError {
                     message: refusal.message,

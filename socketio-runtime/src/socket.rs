@@ -15,13 +15,12 @@ use crate::ack::{AckFuture, PendingAcks};
 use crate::acl::{Acl, AclState, NamespaceEvents};
 use crate::adapter::BroadcastOptions;
 use crate::broadcast::BroadcastOperator;
-use crate::client::Client;
 use crate::engine::session::Pushed;
 use crate::engine::{ConnectionInfo, DisconnectReason, Session};
 use crate::namespace::{Namespace, NsCore};
 use crate::packet::{AckRequest, Args, ArgsError, Packet, PacketBody, RawJson, ROOT_NSP};
 use crate::rooms::Room;
-use crate::session_data::SessionData;
+use crate::session_data::{Extensions, SessionData};
 use crate::wire::{Frame, Protocol, TransportKind, Wire};
 
 /// Why an emit could not be queued.
@@ -38,6 +37,17 @@ pub enum EmitError {
     Disconnected,
 }
 
+/// What a namespace socket needs of the connection it belongs to. Socket.IO's per-connection
+/// `Client` implements it; the socket layer does not depend on it.
+pub(crate) trait Connection: Send + Sync + 'static {
+    /// The connection's protocol family.
+    fn wire(&self) -> &'static Wire;
+    /// Typed data shared by the connection's namespaces.
+    fn data(&self) -> &Extensions;
+    /// Forgets the connection's socket of namespace `nsp`; `false` if it had none.
+    fn forget_socket(&self, nsp: &str) -> bool;
+}
+
 enum ConnState {
     Connecting(Vec<Frame>),
     Connected,
@@ -48,7 +58,7 @@ pub(crate) struct SocketInner {
     pub id: Arc<str>,
     pub ns: Arc<NsCore>,
     /// The connection this socket belongs to.
-    pub client: Arc<Client>,
+    pub client: Arc<dyn Connection>,
     /// The client's session (where frames go), kept at hand for every delivery.
     pub session: Arc<Session>,
     max_pending_acks: usize,
@@ -75,13 +85,19 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl SocketInner {
-    pub fn new(id: Arc<str>, ns: Arc<NsCore>, client: Arc<Client>, max_pending_acks: usize) -> Self {
+    pub fn new(
+        id: Arc<str>,
+        ns: Arc<NsCore>,
+        client: Arc<dyn Connection>,
+        session: Arc<Session>,
+        max_pending_acks: usize,
+    ) -> Self {
         let acl = Mutex::new(ns.handler.initial_acl());
         SocketInner {
             id,
             acl,
             ns,
-            session: client.session.clone(),
+            session,
             client,
             max_pending_acks,
             acks: Mutex::new(PendingAcks::default()),
@@ -92,7 +108,7 @@ impl SocketInner {
 
     /// The connection's protocol family.
     pub fn wire(&self) -> &'static Wire {
-        self.client.wire
+        self.client.wire()
     }
 
     /// Encodes and sends a packet on this socket's namespace.
@@ -194,7 +210,7 @@ impl SocketInner {
 
     /// Leaves the namespace (not the session); tells the client when `notify`.
     pub fn leave_namespace(self: &Arc<Self>, reason: DisconnectReason, notify: bool) {
-        if !self.client.remove_socket(&self.ns.path) {
+        if !self.client.forget_socket(&self.ns.path) {
             return;
         }
         if notify {
@@ -316,7 +332,7 @@ impl<N: Namespace> Socket<N> {
 
     /// Typed data shared by all of this connection's namespaces.
     pub fn session(&self) -> SessionData<'_> {
-        SessionData(&self.inner.client.data)
+        SessionData(self.inner.client.data())
     }
 
     /// `true` until the socket disconnects.
