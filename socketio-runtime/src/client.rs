@@ -43,14 +43,14 @@ impl SocketIoCore {
 pub(crate) struct Client {
     /// Itself, for the sockets it creates (each keeps its client).
     me: Weak<Client>,
-    pub session: Arc<Session>,
-    pub wire: &'static Wire,
+    session: Arc<Session>,
+    wire: &'static Wire,
     io: Arc<SocketIoCore>,
     /// The connected namespace sockets, by namespace path.
     sockets: Mutex<HashMap<Arc<str>, Arc<SocketInner>>>,
     decoder: Mutex<Box<dyn PacketDecoder>>,
     /// Typed data shared by the connection's namespaces.
-    pub data: Extensions,
+    data: Extensions,
 }
 
 fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {

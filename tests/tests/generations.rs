@@ -153,3 +153,20 @@ async fn a_broadcast_is_encoded_once_per_generation() {
         assert_eq!(next_text(ws).await, r#"42/chat,["announcement","to all six"]"#);
     }
 }
+
+/// A session belongs to the family that made it: an Engine.IO 4 sid is unknown to the 0.9
+/// transports, and a 0.9 sid to the Engine.IO 4 ones.
+#[tokio::test]
+async fn a_session_id_is_known_only_to_its_own_family() {
+    let server = serve(SocketIo::builder().namespace(Chat::default()).build()).await;
+    let client = server.client();
+    let eio = server.eio();
+    let (eio4_sid, _) = eio.open_polling().await;
+    client.assert_unknown(&eio4_sid).await;
+    let v09_sid = client.open_polling().await;
+    let res = eio.poll_within(&v09_sid, Duration::from_secs(2)).await;
+    socketio_tests::eio4::assert_engine_error(&res, 400, 1, "Session ID unknown");
+    // The 0.9 session is still alive for its own family.
+    client.send(&v09_sid, "1::/chat").await;
+    assert_eq!(client.poll(&v09_sid).await, "1::/chat");
+}

@@ -8,6 +8,7 @@ use std::time::Duration;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
+use super::transports::V09Session;
 use crate::config::Config;
 use crate::engine::{ConnectionInfo, Engine, OwnerFactory};
 use crate::transport::http::{jsonp_call, jsonp_index, text, JAVASCRIPT, TEXT_PLAIN};
@@ -61,7 +62,7 @@ pub(crate) fn respond(
             None => text(StatusCode::FORBIDDEN, TEXT_PLAIN, "handshake bad origin", &no_cors),
         };
     }
-    let session = engine.create_session(info, Box::new(()), owners);
+    let session = engine.create_session(info, Box::new(V09Session), owners);
     tracing::debug!(sid = %session.sid, "0.9 handshake");
     let body = handshake_body(&session.sid, &engine.config);
     match jsonp {

@@ -13,7 +13,7 @@ use warp::reply::Response;
 use warp::{Filter, Rejection};
 
 use super::handshake;
-use super::transports::{jsonp, polling, streaming, websocket};
+use super::transports::{jsonp, polling, session_of, streaming, websocket};
 use crate::codec::v09 as codec;
 use crate::codec::V09;
 use crate::config::TransportKind;
@@ -126,7 +126,7 @@ where
         Route::Transport { transport, sid } => {
             let query = parse_query(&query);
             if query.iter().any(|(k, _)| k == "disconnect") {
-                if let Some(session) = engine.session(sid) {
+                if let Some(session) = session_of(&engine, sid) {
                     let bye = (V09.encode)(&Packet::new(ROOT_NSP, PacketBody::Disconnect));
                     session.close_with_farewell(bye, DisconnectReason::ClientDisconnect);
                 }

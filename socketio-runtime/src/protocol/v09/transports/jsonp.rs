@@ -10,6 +10,7 @@ use warp::http::{HeaderMap, HeaderValue, StatusCode};
 use warp::reply::Response;
 
 use super::polling::{poll_body, receive, NOT_HANDSHAKEN};
+use super::session_of;
 use crate::engine::Engine;
 use crate::transport::http::{jsonp_call, jsonp_index, text, TEXT_PLAIN};
 use crate::wire::TransportKind;
@@ -26,7 +27,7 @@ fn no_xss_filter(mut res: Response) -> Response {
 /// digits, as the reference server does).
 pub(crate) async fn get(engine: Arc<Engine>, sid: &str, index: Option<&str>, headers: &HeaderMap) -> Response {
     let index = jsonp_index(index).unwrap_or(0);
-    let payload = match engine.session(sid) {
+    let payload = match session_of(&engine, sid) {
         Some(session) => poll_body(&engine, Some(session), TransportKind::JsonpPolling).await,
         None => NOT_HANDSHAKEN.to_owned(),
     };
@@ -56,6 +57,6 @@ where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
-    let (status, answer) = receive(&engine, engine.session(sid), body, headers, form_payload).await;
+    let (status, answer) = receive(&engine, session_of(&engine, sid), body, headers, form_payload).await;
     no_xss_filter(text(status, TEXT_PLAIN, answer, headers))
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::dispatch_text;
 use super::polling::NOT_HANDSHAKEN;
+use super::session_of;
 use crate::codec::V09;
 use crate::engine::{DisconnectReason, Engine, Session};
 use crate::packet::{Packet, PacketBody, ROOT_NSP};
@@ -49,7 +50,7 @@ pub(crate) async fn serve(
     mut writer: impl MessageWriter,
     reader: impl MessageReader,
 ) {
-    let Some((session, attachment)) = engine.session(sid).and_then(|s| s.attach(kind).map(|a| (s, a))) else {
+    let Some((session, attachment)) = session_of(&engine, sid).and_then(|s| s.attach(kind).map(|a| (s, a))) else {
         writer
             .write_frames(&mut VecDeque::from([Frame::text_static(NOT_HANDSHAKEN)]))
             .await;

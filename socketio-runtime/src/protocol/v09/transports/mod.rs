@@ -14,6 +14,15 @@ use crate::codec::v09_payload as payload;
 use crate::engine::{Engine, Session};
 use crate::transport::attach::open_locked;
 
+/// What a 0.9 session keeps beside the engine's state: nothing, but its type in the
+/// session's family slot tells 0.9 sessions from Engine.IO 4 ones.
+pub(crate) struct V09Session;
+
+/// The 0.9 session with this id (not a session of another family).
+pub(crate) fn session_of(engine: &Engine, sid: &str) -> Option<Arc<Session>> {
+    engine.session(sid).filter(|s| s.family::<V09Session>().is_some())
+}
+
 /// Why an inbound body was refused as a whole.
 pub(crate) type InboundError = payload::PayloadError;
 

@@ -9,6 +9,7 @@ use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
 use super::dispatch_text;
+use super::session_of;
 use crate::codec::v09_payload::encode_payload;
 use crate::engine::{DisconnectReason, Engine, Session};
 use crate::transport::http::{text, TEXT_PLAIN};
@@ -43,7 +44,7 @@ fn payload_of(frames: &[Frame]) -> String {
 
 /// `GET /socket.io/1/xhr-polling/<sid>`.
 pub(crate) async fn get(engine: Arc<Engine>, sid: &str, headers: &HeaderMap) -> Response {
-    let body = poll_body(&engine, engine.session(sid), TransportKind::XhrPolling).await;
+    let body = poll_body(&engine, session_of(&engine, sid), TransportKind::XhrPolling).await;
     text(StatusCode::OK, TEXT_PLAIN, body, headers)
 }
 
@@ -81,7 +82,10 @@ where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
-    let (status, answer) = receive(&engine, engine.session(sid), body, headers, |raw| Some(raw.to_owned())).await;
+    let (status, answer) = receive(&engine, session_of(&engine, sid), body, headers, |raw| {
+        Some(raw.to_owned())
+    })
+    .await;
     let mut res = text(status, TEXT_PLAIN, answer, headers);
     res.headers_mut()
         .insert("x-xss-protection", warp::http::HeaderValue::from_static("0"));

@@ -16,6 +16,7 @@ use warp::reply::Response;
 use warp::Reply;
 
 use super::polling::NOT_HANDSHAKEN;
+use super::session_of;
 use crate::codec::v09_payload::encode_payload;
 use crate::codec::V09;
 use crate::engine::session::Batch;
@@ -145,7 +146,7 @@ async fn respond(
     headers: &HeaderMap,
 ) -> Response {
     let start = Bytes::from(framing.start());
-    let attached = engine.session(sid).and_then(|s| s.attach(kind).map(|a| (s, a)));
+    let attached = session_of(&engine, sid).and_then(|s| s.attach(kind).map(|a| (s, a)));
     let body: Box<dyn Stream<Item = Bytes> + Send + Sync + Unpin> = match attached {
         None => {
             let refusal = Bytes::from(framing.chunk(NOT_HANDSHAKEN));
