@@ -88,6 +88,7 @@ pub(crate) async fn connect(engine: &Arc<EngineInner>, session: &Arc<Session>, n
                 nsp,
                 PacketBody::ConnectError {
                     message: "Invalid namespace".into(),
+                    data: None,
                 },
             );
         }
@@ -119,9 +120,8 @@ pub(crate) async fn connect(engine: &Arc<EngineInner>, session: &Arc<Session>, n
             tracing::debug!(sid = %session.sid, nsp, reason = %refusal, "connect refused");
             session.sockets.lock().unwrap_or_else(|e| e.into_inner()).remove(nsp);
             socket.on_closed(DisconnectReason::ConnectRefused);
-            let body = PacketBody::ConnectError {
-                message: refusal.message,
-            };
+            let (message, data) = refusal.into_parts();
+            let body = PacketBody::ConnectError { message, data };
             let frame = protocol::encode(session.protocol, &Packet::new(nsp, body));
             if nsp == ROOT_NSP && session.protocol == Protocol::V1 {
                 session.close_with_farewell(frame, DisconnectReason::ConnectRefused);

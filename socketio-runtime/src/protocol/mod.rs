@@ -98,7 +98,11 @@ fn encode_v5(packet: &Packet) -> String {
         PacketBody::Event { name, args, ack } => codec::event(nsp, name, args, ack.map(|a| a.id)),
         PacketBody::Ack { id, args } => codec::ack(nsp, *id, args),
         PacketBody::Disconnect => codec::disconnect(nsp),
-        PacketBody::ConnectError { message } => codec::connect_error(nsp, message),
+        PacketBody::ConnectError { message, data: None } => codec::connect_error(nsp, message),
+        PacketBody::ConnectError {
+            message,
+            data: Some(data),
+        } => codec::connect_error_with_data(nsp, message, data),
         PacketBody::Error { .. } => codec::connect_error(nsp, "Not authorized"),
         PacketBody::Message { data, .. } => {
             let args = Args::from_serialize(&(data,)).unwrap_or_else(|_| Args::empty());
@@ -146,12 +150,26 @@ mod tests {
             "/nope",
             PacketBody::ConnectError {
                 message: "Invalid namespace".into(),
+                data: None,
             },
         );
         assert_eq!(
             text(&encode(Protocol::V5, &refused)),
             r#"44/nope,{"message":"Invalid namespace"}"#
         );
+        // Node's `data` field reaches Socket.IO 4 clients; 0.9 can only say "unauthorized".
+        let with_data = Packet::new(
+            "/admin",
+            PacketBody::ConnectError {
+                message: "no".into(),
+                data: Some(crate::packet::RawJson::from_json(r#"{"retry":false}"#).unwrap()),
+            },
+        );
+        assert_eq!(
+            text(&encode(Protocol::V5, &with_data)),
+            r#"44/admin,{"message":"no","data":{"retry":false}}"#
+        );
+        assert_eq!(text(&encode(Protocol::V1, &with_data)), "7::/admin:2");
         // socket.send(..) in Socket.IO 4 is the `message` event.
         let message = Packet::new(
             "/",
