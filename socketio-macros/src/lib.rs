@@ -1,8 +1,8 @@
 //! `#[namespace("/path")]`: turns an `impl` block into a typed Socket.IO namespace.
 //!
-//! The pipeline follows serde_derive: [`parse`] reads the impl block into a model,
-//! [`validate`] checks it, [`expand`] writes the code. Errors are collected in a
-//! [`ctxt::Ctxt`] and reported all at once with spans on the user's tokens; the user's
+//! The pipeline follows serde_derive: `parse` reads the impl block into a model,
+//! `validate` checks it, `expand` writes the code. Errors are collected in a
+//! `ctxt::Ctxt` and reported all at once with spans on the user's tokens; the user's
 //! items are still emitted so that IDEs keep working.
 //!
 //! See `socketio_runtime` (which re-exports this macro as `socketio_runtime::namespace`) for

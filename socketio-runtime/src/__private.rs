@@ -8,7 +8,7 @@
 
 pub use crate::acl::{AclEvent, AclSet, NamespaceEvents};
 pub use crate::bounds::{ClientAck, EmitArg, EventArg};
-pub use crate::dispatch::{args_from_parts, finish, unknown_event, AckEncoder, Call, RawArg};
+pub use crate::dispatch::{args_from_parts, finish, unknown_event, Call, RawArg};
 pub use crate::handler::{FromConnectRequest, IntoAck, IntoConnectResult};
 pub use crate::packet::ArgsError;
 pub use crate::schema::typescript::probe::{Probe, ViaNothing, ViaTs};

@@ -1,5 +1,5 @@
 //! The [`Namespace`] trait a user implements (by hand or with `#[namespace]`), what its hooks
-//! receive, and the runtime's per-namespace state ([`NsCore`]): its sockets, rooms and
+//! receive, and the runtime's per-namespace state (`NsCore`): its sockets, rooms and
 //! adapter.
 //!
 //! Dispatch is a method call on the user's type: the runtime keeps one type-erased
