@@ -8,7 +8,8 @@
 //! - `/chat` greets each socket with `welcome` `["/chat"]`;
 //! - `/secure` does the same echoes but admits only clients whose auth payload (Socket.IO 4
 //!   `auth`, or 0.9 query arguments) carries `token: "s3cret"`; others get the connect
-//!   error `bad token`;
+//!   error `bad token`, whose data (`err.data` for a Socket.IO 4 client) says
+//!   `{"reason":"wrong token"}` or `{"reason":"no token"}`;
 //! - connects and disconnects are logged.
 
 use std::time::Duration;
@@ -125,13 +126,15 @@ impl Namespace for EchoSecure {
         request: socketio_runtime::ConnectRequest,
     ) -> Result<(), socketio_runtime::ConnectError> {
         let token: Option<Token> = request.auth.and_then(|raw| serde_json::from_str(raw.get()).ok());
-        match token {
+        let reason = match token {
             Some(t) if t.token == "s3cret" => {
                 tracing::info!(sid = socket.id(), nsp = Self::PATH, "connected");
-                Ok(())
+                return Ok(());
             }
-            _ => Err(socketio_runtime::ConnectError::new("bad token")),
-        }
+            Some(_) => "wrong token",
+            None => "no token",
+        };
+        Err(socketio_runtime::ConnectError::new("bad token").with_data(&serde_json::json!({ "reason": reason })))
     }
     async fn on_event(&self, socket: &Socket<Self>, event: Event) {
         echo_event(socket, event).await

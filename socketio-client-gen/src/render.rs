@@ -55,7 +55,7 @@ pub(crate) fn namespace_file(schema: &NamespaceSchema, regenerate_hint: &str) ->
         let _ = writeln!(out, "  {}: {line};", property_name(event.name));
     }
     if !declares_error {
-        let kinds: Vec<String> = socketio_runtime::dispatch::REFUSAL_KINDS
+        let kinds: Vec<String> = socketio_runtime::refusal::KINDS
             .iter()
             .map(|k| format!("{k:?}"))
             .collect();

@@ -1,15 +1,42 @@
 //! The arguments of `#[namespace(..)]` and the helper attributes on methods.
 
 use proc_macro2::{Span, TokenStream};
+use quote::{quote, ToTokens};
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
-use syn::{Attribute, Ident, LitStr, Token};
+use syn::{Attribute, Ident, LitStr, Path, Token};
 
 use crate::ctxt::Ctxt;
 
-/// `#[namespace("/path", acl = locked)]`.
+/// `#[namespace("/path", acl = locked, crate = "my_facade::socketio")]`.
 pub struct NamespaceArgs {
     pub path: LitStr,
     pub locked: bool,
+    /// `crate = "…"`: the path generated code reaches the runtime by (serde's
+    /// `#[serde(crate = "…")]`), for a crate that re-exports the runtime under another
+    /// name. Spanned on the user's string, so a path that does not resolve is reported
+    /// there.
+    pub runtime: Option<Path>,
+}
+
+impl NamespaceArgs {
+    /// The default arguments, used when the user's do not parse (the errors are reported,
+    /// and the item is still checked with these).
+    pub fn fallback() -> Self {
+        NamespaceArgs {
+            path: LitStr::new("/", Span::call_site()),
+            locked: false,
+            runtime: None,
+        }
+    }
+
+    /// The runtime path generated code uses: `crate = "…"`, else `::socketio_runtime`.
+    pub fn runtime_path(&self) -> TokenStream {
+        match &self.runtime {
+            Some(path) => path.to_token_stream(),
+            None => quote!(::socketio_runtime),
+        }
+    }
 }
 
 impl Parse for NamespaceArgs {
@@ -20,23 +47,64 @@ impl Parse for NamespaceArgs {
                 "expected the namespace path as a string, e.g. #[namespace(\"/chat\")]",
             )
         })?;
-        let mut locked = false;
+        let mut args = NamespaceArgs {
+            path,
+            locked: false,
+            runtime: None,
+        };
+        let mut seen: Vec<String> = Vec::new();
         while input.parse::<Token![,]>().is_ok() {
             if input.is_empty() {
                 break;
             }
-            let key: Ident = input.parse()?;
-            if key != "acl" {
-                return Err(syn::Error::new(
-                    key.span(),
-                    "unknown namespace option; expected `acl = locked` or `acl = open`",
-                ));
+            // `crate` is a keyword: read any identifier.
+            let key = input.call(Ident::parse_any)?;
+            let name = key.to_string();
+            if seen.contains(&name) {
+                return Err(syn::Error::new(key.span(), format!("`{name}` is given twice")));
             }
-            input.parse::<Token![=]>()?;
-            locked = parse_acl_mode(input)?;
+            match name.as_str() {
+                "acl" => {
+                    input.parse::<Token![=]>()?;
+                    args.locked = parse_acl_mode(input)?;
+                }
+                "crate" => {
+                    input.parse::<Token![=]>()?;
+                    args.runtime = Some(parse_runtime_path(input)?);
+                }
+                _ => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "unknown namespace option; expected `acl = locked`, `acl = open` or `crate = \"path::to::runtime\"`",
+                    ))
+                }
+            }
+            seen.push(name);
         }
-        Ok(NamespaceArgs { path, locked })
+        if !input.is_empty() {
+            return Err(input.error("expected `,` between namespace options"));
+        }
+        Ok(args)
     }
+}
+
+/// `"my_facade::socketio"` as a path whose tokens carry the string's span.
+fn parse_runtime_path(input: ParseStream) -> syn::Result<Path> {
+    let lit: LitStr = input.parse().map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "expected the runtime path as a string, e.g. crate = \"my_facade::socketio\"",
+        )
+    })?;
+    lit.parse_with(Path::parse_mod_style).map_err(|_| {
+        syn::Error::new(
+            lit.span(),
+            format!(
+                "`{}` is not a path; expected e.g. crate = \"my_facade::socketio\"",
+                lit.value()
+            ),
+        )
+    })
 }
 
 fn parse_acl_mode(input: ParseStream) -> syn::Result<bool> {

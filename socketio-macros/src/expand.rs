@@ -5,7 +5,7 @@
 //! Dispatch is one `match` on the event name inside `on_event`; each arm decodes the
 //! arguments straight into the handler's parameter types and calls the method.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::visit_mut::VisitMut;
@@ -18,8 +18,7 @@ use crate::validate;
 
 /// Entry point: the attribute's arguments and the impl block.
 pub fn namespace(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let mut cx = Ctxt::default();
-    let impl_block: ItemImpl = match syn::parse2(item.clone()) {
+    let impl_block: ItemImpl = match syn::parse2(item) {
         Ok(block) => block,
         Err(e) => {
             let err = syn::Error::new(
@@ -29,12 +28,10 @@ pub fn namespace(attr: TokenStream, item: TokenStream) -> TokenStream {
             return err.to_compile_error();
         }
     };
+    let mut cx = Ctxt::new();
     let args = attr::namespace_args(attr).unwrap_or_else(|e| {
         cx.syn_error(e);
-        NamespaceArgs {
-            path: LitStr::new("/", Span::call_site()),
-            locked: false,
-        }
+        NamespaceArgs::fallback()
     });
     let model = parse::model(&mut cx, args, impl_block);
     validate::check(&mut cx, &model);
@@ -69,7 +66,6 @@ fn camel(ident: &Ident) -> Ident {
     Ident::new(&out, ident.span())
 }
 
-/// A type as readable text: `Vec<String>`, `Option<&str>`.
 /// `TypeSchema { rust: "..", describe: .. }` for one type of the signature: its text, and
 /// its TypeScript rendering through the runtime's autoref probe (`None` when the type does
 /// not implement `ts_rs::TS`). Lifetimes become `'static`, which a `const` needs.
@@ -77,11 +73,11 @@ fn type_schema(ty: &Type, rt: &TokenStream) -> TokenStream {
     let text = type_text(ty);
     let mut owned = ty.clone();
     StaticLifetimes.visit_type_mut(&mut owned);
-    quote!(#rt::schema::TypeSchema {
+    quote!(#rt::__private::TypeSchema {
         rust: #text,
         describe: || {
             #[allow(unused_imports)]
-            use #rt::schema::typescript::probe::{Probe, ViaNothing as _, ViaTs as _};
+            use #rt::__private::{Probe, ViaNothing as _, ViaTs as _};
             (&&Probe::<#owned>::NEW).typescript_of()
         },
     })
@@ -103,6 +99,7 @@ impl VisitMut for StaticLifetimes {
     }
 }
 
+/// A type as readable text: `Vec<String>`, `Option<&str>`.
 fn type_text(ty: &Type) -> String {
     let raw = ty.to_token_stream().to_string();
     let mut out = String::with_capacity(raw.len());
@@ -121,7 +118,7 @@ fn type_text(ty: &Type) -> String {
 }
 
 fn generate(model: &Model) -> TokenStream {
-    let rt = quote!(::socketio_runtime);
+    let rt = model.args.runtime_path();
     let ty = &model.item.self_ty;
     let (impl_generics, _, where_clause) = model.item.generics.split_for_impl();
     let type_name = model.type_ident.to_string();
@@ -149,7 +146,7 @@ fn generate(model: &Model) -> TokenStream {
             pub const ALL: &'static [#event_enum] = &[#(#event_enum::#variants),*];
         }
 
-        impl #rt::acl::AclEvent for #event_enum {
+        impl #rt::__private::AclEvent for #event_enum {
             fn index(self) -> u32 {
                 match self { #(#event_enum::#variants => #indexes,)* }
             }
@@ -178,22 +175,21 @@ fn generate(model: &Model) -> TokenStream {
         let wire = &h.wire;
         let arity = h.params.len();
         let locals: Vec<Ident> = (0..arity).map(|i| format_ident!("__arg{}", i)).collect();
-        let decode = h
-            .params
-            .iter()
-            .enumerate()
-            .map(|(i, (_, pty))| quote_spanned!(pty.span()=> #rt::dispatch::arg::<#pty>(&__items, #i)?));
+        let decode = h.params.iter().enumerate().map(
+            |(i, (_, pty))| quote_spanned!(pty.span()=> <#pty as #rt::__private::EventArg>::decode(&__items, #i)?),
+        );
         let socket_arg = h.takes_socket.then(|| quote!(socket,));
         let call = quote!(self.#method(#socket_arg #(#locals),*));
         let call = if h.is_async { quote!(#call.await) } else { call };
+        let encode_ack = ack_encoder(h.ret.as_ref(), &rt);
         quote! {
             #wire => {
                 let ::core::option::Option::Some(__call) =
-                    #rt::dispatch::Call::begin(socket, event, #event_enum::#variant, #arity)
+                    #rt::__private::Call::begin(socket, event, #event_enum::#variant, #arity)
                 else {
                     return;
                 };
-                let __decoded = (|| -> ::core::result::Result<_, #rt::packet::ArgsError> {
+                let __decoded = (|| -> ::core::result::Result<_, #rt::__private::ArgsError> {
                     let __items = __call.items()?;
                     ::core::result::Result::Ok((#(#decode,)*))
                 })();
@@ -205,7 +201,7 @@ fn generate(model: &Model) -> TokenStream {
                     }
                 };
                 let __ret = #call;
-                __call.finish(__ret);
+                __call.finish(__ret, #encode_ack);
             }
         }
     });
@@ -213,25 +209,31 @@ fn generate(model: &Model) -> TokenStream {
     let on_connect = model.on_connect.first().map(|hook| {
         let arg = hook.params.first().map(|(_, pty)| {
             quote_spanned!(pty.span()=>
-                <#pty as #rt::dispatch::FromConnectRequest>::from_connect_request(&request)?
+                <#pty as #rt::__private::FromConnectRequest>::from_connect_request(&request)?
             )
         });
         let call = hook_call(hook, arg.into_iter().collect());
+        let ret = return_or_unit(hook.ret.as_ref());
+        let result = quote_spanned!(ret.span()=>
+            <#ret as #rt::__private::IntoConnectResult>::into_connect_result(#call)
+        );
         quote! {
             async fn on_connect(&self, socket: &#rt::Socket<Self>, request: #rt::ConnectRequest)
                 -> ::core::result::Result<(), #rt::ConnectError>
             {
                 let _ = &request;
-                #rt::dispatch::IntoConnectResult::into_connect_result(#call)
+                #result
             }
         }
     });
     let on_disconnect = model.on_disconnect.first().map(|hook| {
-        let args = if hook.params.is_empty() {
-            vec![]
-        } else {
-            vec![quote!(reason)]
-        };
+        // Spanned on the parameter's type: a wrong type is reported there.
+        let args = hook
+            .params
+            .first()
+            .map(|(_, pty)| quote_spanned!(pty.span()=> reason))
+            .into_iter()
+            .collect();
         let call = hook_call(hook, args);
         quote! {
             async fn on_disconnect(&self, socket: &#rt::Socket<Self>, reason: #rt::DisconnectReason) {
@@ -241,12 +243,19 @@ fn generate(model: &Model) -> TokenStream {
         }
     });
     let on_message = model.on_message.first().map(|hook| {
-        let call = hook_call(hook, vec![quote!(message.data)]);
+        let data = hook
+            .params
+            .first()
+            .map(|(_, pty)| quote_spanned!(pty.span()=> message.data))
+            .into_iter()
+            .collect();
+        let call = hook_call(hook, data);
+        let encode_ack = ack_encoder(hook.ret.as_ref(), &rt);
         quote! {
             async fn on_message(&self, socket: &#rt::Socket<Self>, message: #rt::Message) {
                 let __ack = message.ack;
                 let __ret = #call;
-                #rt::dispatch::finish(__ack, __ret);
+                #rt::__private::finish(__ack, __ret, #encode_ack);
             }
         }
     });
@@ -260,9 +269,9 @@ fn generate(model: &Model) -> TokenStream {
         impl #impl_generics #rt::Namespace for #ty #where_clause {
             const PATH: &'static str = #path;
 
-            fn initial_acl() -> #rt::acl::AclSet {
+            fn initial_acl() -> #rt::__private::AclSet {
                 #[allow(unused_mut)]
-                let mut set = #rt::acl::AclSet::#acl_base;
+                let mut set = #rt::__private::AclSet::#acl_base;
                 #(#acl_overrides)*
                 set
             }
@@ -271,7 +280,7 @@ fn generate(model: &Model) -> TokenStream {
             async fn on_event(&self, socket: &#rt::Socket<Self>, event: #rt::Event) {
                 match event.name.as_str() {
                     #(#arms)*
-                    _ => #rt::dispatch::unknown_event(socket, event),
+                    _ => #rt::__private::unknown_event(socket, event),
                 }
             }
 
@@ -280,7 +289,7 @@ fn generate(model: &Model) -> TokenStream {
             #on_message
         }
 
-        impl #impl_generics #rt::acl::NamespaceEvents for #ty #where_clause {
+        impl #impl_generics #rt::__private::NamespaceEvents for #ty #where_clause {
             type Event = #event_enum;
         }
 
@@ -293,6 +302,18 @@ fn generate(model: &Model) -> TokenStream {
 
         #schema
     }
+}
+
+/// `<Ret as IntoAck>::into_ack`, spanned on the handler's return type, which
+/// `Call::finish` calls only when the client asked for an ack.
+fn ack_encoder(ret: Option<&Type>, rt: &TokenStream) -> TokenStream {
+    let ret = return_or_unit(ret);
+    quote_spanned!(ret.span()=> <#ret as #rt::__private::IntoAck>::into_ack)
+}
+
+/// The declared return type, or `()`.
+fn return_or_unit(ret: Option<&Type>) -> TokenStream {
+    ret.map_or_else(|| quote!(()), ToTokens::to_token_stream)
 }
 
 /// `self.method(socket, args..)` with `.await` when the hook is async.
@@ -322,10 +343,10 @@ fn emitter_items(model: &Model, emitter: &Ident, rt: &TokenStream) -> TokenStrea
         let parts = e
             .params
             .iter()
-            .map(|(n, t)| quote_spanned!(t.span()=> #rt::dispatch::to_arg::<#t>(&#n)?));
+            .map(|(n, t)| quote_spanned!(t.span()=> <#t as #rt::__private::EmitArg>::encode(&#n)?));
         let encode = quote! {
-            let __parts: [#rt::dispatch::RawArg; #count] = [#(#parts),*];
-            let args = #rt::dispatch::args_from_parts(&__parts);
+            let __parts: [#rt::__private::RawArg; #count] = [#(#parts),*];
+            let args = #rt::__private::args_from_parts(&__parts);
         };
         let doc = format!("Emits `{}`.", wire.value());
         if acked {
@@ -333,16 +354,16 @@ fn emitter_items(model: &Model, emitter: &Ident, rt: &TokenStream) -> TokenStrea
             let ack_check = e
                 .ack
                 .as_ref()
-                .map(|a| quote_spanned!(a.span()=> #rt::dispatch::assert_deserialize::<#ack>();));
+                .map(|a| quote_spanned!(a.span()=> <#ack as #rt::__private::ClientAck>::assert();));
             quote! {
                 #[doc = #doc]
                 #[doc = "On a socket, resolves with the client's ack; on a broadcast, with one reply per recipient."]
                 pub fn #name(&self, #(#params),*)
-                    -> ::core::result::Result<<T as #rt::typed::AckEmitTarget>::Ack<#ack>, #rt::EmitError>
+                    -> ::core::result::Result<<T as #rt::AckEmitTarget>::Ack<#ack>, #rt::EmitError>
                 {
                     #ack_check
                     #encode
-                    #rt::typed::AckEmitTarget::emit_with_typed_ack::<#ack>(self.target, #wire, args)
+                    #rt::AckEmitTarget::emit_with_typed_ack::<#ack>(self.target, #wire, args)
                 }
             }
         } else {
@@ -367,7 +388,7 @@ fn emitter_items(model: &Model, emitter: &Ident, rt: &TokenStream) -> TokenStrea
             #(#plain)*
         }
 
-        impl<'a, T: #rt::typed::AckEmitTarget> #emitter<'a, T> {
+        impl<'a, T: #rt::AckEmitTarget> #emitter<'a, T> {
             #(#acked)*
         }
     }
@@ -381,7 +402,7 @@ fn schema_items(model: &Model, rt: &TokenStream) -> TokenStream {
     let arg = |(name, t): &(Ident, Type)| {
         let name = name.to_string();
         let ty = type_schema(t, rt);
-        quote!(#rt::schema::ArgSchema { name: #name, ty: #ty })
+        quote!(#rt::__private::ArgSchema { name: #name, ty: #ty })
     };
     let ack_text = |t: &Option<Type>| match t {
         Some(t) => {
@@ -398,9 +419,9 @@ fn schema_items(model: &Model, rt: &TokenStream) -> TokenStream {
             Some((locked, _)) => !locked,
             None => !model.args.locked,
         };
-        quote!(#rt::schema::EventSchema {
+        quote!(#rt::__private::EventSchema {
             name: #wire,
-            direction: #rt::schema::Direction::ClientToServer,
+            direction: #rt::__private::Direction::ClientToServer,
             args: &[#(#args),*],
             ack: #ack,
             initially_allowed: #allowed,
@@ -410,17 +431,17 @@ fn schema_items(model: &Model, rt: &TokenStream) -> TokenStream {
         let wire = &e.wire;
         let args = e.params.iter().map(arg);
         let ack = ack_text(&e.ack);
-        quote!(#rt::schema::EventSchema {
+        quote!(#rt::__private::EventSchema {
             name: #wire,
-            direction: #rt::schema::Direction::ServerToClient,
+            direction: #rt::__private::Direction::ServerToClient,
             args: &[#(#args),*],
             ack: #ack,
             initially_allowed: true,
         })
     });
     quote! {
-        impl #impl_generics #rt::schema::DescribeNamespace for #ty #where_clause {
-            const SCHEMA: #rt::schema::NamespaceSchema = #rt::schema::NamespaceSchema {
+        impl #impl_generics #rt::__private::DescribeNamespace for #ty #where_clause {
+            const SCHEMA: #rt::__private::NamespaceSchema = #rt::__private::NamespaceSchema {
                 path: #path,
                 name: #type_name,
                 events: &[#(#incoming,)* #(#outgoing,)*],

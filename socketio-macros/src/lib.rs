@@ -1,12 +1,17 @@
 //! `#[namespace("/path")]`: turns an `impl` block into a typed Socket.IO namespace.
 //!
-//! The pipeline follows serde_derive: [`parse`] reads the impl block into a model,
-//! [`validate`] checks it, [`expand`] writes the code. Errors are collected in a
-//! [`ctxt::Ctxt`] and reported all at once with spans on the user's tokens; the user's
+//! The pipeline follows serde_derive: `parse` reads the impl block into a model,
+//! `validate` checks it, `expand` writes the code. Errors are collected in a
+//! `ctxt::Ctxt` and reported all at once with spans on the user's tokens; the user's
 //! items are still emitted so that IDEs keep working.
 //!
-//! See `socketio_runtime` (re-exported as `socketio::namespace`) for what the generated
-//! code implements: `Namespace`, `NamespaceEvents`, `NamespaceEmitter`, `DescribeNamespace`.
+//! See `socketio_runtime` (which re-exports this macro as `socketio_runtime::namespace`) for
+//! what the generated code implements: `Namespace`, `NamespaceEvents`, `NamespaceEmitter`,
+//! `DescribeNamespace`. The generated code reaches the runtime only through its crate-root
+//! names and its hidden `__private` module, under `::socketio_runtime` or the path given as
+//! `crate = "…"`.
+
+#![warn(missing_docs)]
 
 mod attr;
 mod ctxt;
@@ -19,12 +24,22 @@ use proc_macro::TokenStream;
 /// Makes the annotated `impl` block a Socket.IO namespace.
 ///
 /// - methods with a body are client-to-server event handlers: `&self`, optionally the
-///   socket (`&Socket<Self>`), then typed arguments; the return value is the ack;
+///   socket (`&Socket<Self>`), then typed arguments (each `serde::de::DeserializeOwned`);
+///   the return value (`serde::Serialize`) is the ack. The socket is recognised by name: a
+///   first parameter `&…::Socket<..>` is taken for it, whatever path leads to `Socket`;
 /// - body-less signatures are server-to-client events and become methods of the typed
-///   emitter (`socket.emit().name(..)`); a return type there is the client's ack type;
+///   emitter (`socket.emit().name(..)`), their arguments `serde::Serialize`; a return type
+///   there is the client's ack type (`serde::de::DeserializeOwned`);
 /// - `#[event("wire name")]` renames, `#[acl(locked)]`/`#[acl(open)]` sets an event's
 ///   initial access, `#[on_connect]`, `#[on_disconnect]` and `#[on_message]` mark hooks;
-/// - `#[namespace("/admin", acl = locked)]` starts every event locked.
+/// - `#[namespace("/admin", acl = locked)]` starts every event locked;
+/// - `#[namespace("/chat", crate = "my_facade::socketio")]` names the path at which the
+///   generated code finds the runtime (default `::socketio_runtime`), for a crate that
+///   re-exports it, as serde's `#[serde(crate = "…")]` does.
+///
+/// A type that does not fit where it is used (an argument that is not `Deserialize`, an
+/// `#[on_connect]` parameter that is neither `ConnectRequest` nor `Option<T>`, ...) is
+/// reported on that type, with a note saying what would fit.
 ///
 /// ```ignore
 /// #[namespace("/chat")]

@@ -51,6 +51,8 @@ pub struct Hook {
     pub is_async: bool,
     pub takes_socket: bool,
     pub params: Vec<(Ident, Type)>,
+    /// The declared return type, if any.
+    pub ret: Option<Type>,
     pub receiver_ok: bool,
     pub sig: Signature,
 }
@@ -60,7 +62,8 @@ fn has_ref_self(sig: &Signature) -> bool {
     matches!(sig.inputs.first(), Some(FnArg::Receiver(r)) if r.reference.is_some() && r.mutability.is_none())
 }
 
-/// `&Socket<..>` (by the last path segment's name).
+/// `&Socket<..>`, recognised by the last path segment's name only (the macro cannot see
+/// types): any `&…::Socket<..>` first parameter is taken for the socket.
 fn is_socket_type(ty: &Type) -> bool {
     match ty {
         Type::Reference(r) => match &*r.elem {
@@ -154,6 +157,7 @@ pub fn model(cx: &mut Ctxt, args: NamespaceArgs, mut item: ItemImpl) -> Model {
                     is_async: f.sig.asyncness.is_some(),
                     takes_socket,
                     params: params.clone(),
+                    ret: return_type(&f.sig),
                     receiver_ok,
                     sig: f.sig.clone(),
                 };

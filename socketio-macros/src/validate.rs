@@ -2,6 +2,9 @@
 
 use std::collections::HashMap;
 
+use syn::visit::Visit;
+use syn::Type;
+
 use crate::ctxt::Ctxt;
 use crate::parse::{Hook, Model};
 
@@ -23,6 +26,8 @@ pub fn check(cx: &mut Ctxt, model: &Model) {
     check_names(cx, model);
     check_handlers(cx, model);
     check_hooks(cx, model);
+    check_named_types(cx, model);
+    check_owned_types(cx, model);
 }
 
 fn check_path(cx: &mut Ctxt, model: &Model) {
@@ -128,4 +133,69 @@ fn check_hooks(cx: &mut Ctxt, model: &Model) {
             }
         }
     }
+}
+
+/// Every type of a signature is named in the generated code (`<T as Trait>::..`) and in the
+/// schema, where `impl Trait` is not allowed: say so on the user's `impl`.
+fn check_named_types(cx: &mut Ctxt, model: &Model) {
+    let handlers = model
+        .handlers
+        .iter()
+        .flat_map(|h| h.params.iter().map(|(_, t)| t).chain(&h.ret));
+    let emits = model
+        .emits
+        .iter()
+        .flat_map(|e| e.params.iter().map(|(_, t)| t).chain(&e.ack));
+    let hooks = [&model.on_connect, &model.on_disconnect, &model.on_message]
+        .into_iter()
+        .flatten()
+        .flat_map(|h| h.params.iter().map(|(_, t)| t).chain(&h.ret));
+    for ty in handlers.chain(emits).chain(hooks) {
+        if let Some(found) = find_type(ty, |t| matches!(t, Type::ImplTrait(_))) {
+            cx.error_spanned_by(
+                found,
+                "`impl Trait` cannot be used in a #[namespace] signature: the generated dispatch and the typings name each type; write the type out",
+            );
+        }
+    }
+}
+
+/// What is decoded from the client's JSON must own its data (`DeserializeOwned`): a
+/// reference never does, and rustc's own error for it ("implementation of `Deserialize` is
+/// not general enough") does not say what to write instead.
+fn check_owned_types(cx: &mut Ctxt, model: &Model) {
+    let handler_args = model.handlers.iter().flat_map(|h| h.params.iter().map(|(_, t)| t));
+    let client_acks = model.emits.iter().filter_map(|e| e.ack.as_ref());
+    let connect_args = model.on_connect.iter().flat_map(|h| h.params.iter().map(|(_, t)| t));
+    for ty in handler_args.chain(client_acks).chain(connect_args) {
+        if let Some(found) = find_type(ty, |t| matches!(t, Type::Reference(_))) {
+            cx.error_spanned_by(
+                found,
+                "a borrowed type cannot be decoded from the client's JSON: take an owned type (`String` for `&str`, `Vec<T>` for `&[T]`)",
+            );
+        }
+    }
+}
+
+/// The first type inside `ty` (itself included) that `wanted` accepts.
+fn find_type(ty: &Type, wanted: fn(&Type) -> bool) -> Option<&Type> {
+    struct Finder<'ast> {
+        wanted: fn(&Type) -> bool,
+        found: Option<&'ast Type>,
+    }
+    impl<'ast> Visit<'ast> for Finder<'ast> {
+        fn visit_type(&mut self, ty: &'ast Type) {
+            if self.found.is_some() {
+                return;
+            }
+            if (self.wanted)(ty) {
+                self.found = Some(ty);
+            } else {
+                syn::visit::visit_type(self, ty);
+            }
+        }
+    }
+    let mut finder = Finder { wanted, found: None };
+    finder.visit_type(ty);
+    finder.found
 }

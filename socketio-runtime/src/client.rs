@@ -186,7 +186,7 @@ impl Client {
             } else {
                 tracing::debug!(sid = %session.sid, nsp, "connect to an unknown namespace refused");
                 let message = "Invalid namespace".into();
-                self.push(nsp, PacketBody::ConnectError { message });
+                self.push(nsp, PacketBody::ConnectError { message, data: None });
             }
             return;
         };
@@ -213,9 +213,8 @@ impl Client {
                 tracing::debug!(sid = %session.sid, nsp, reason = %refusal, "connect refused");
                 self.forget_socket(nsp);
                 socket.on_closed(DisconnectReason::ConnectRefused);
-                let body = PacketBody::ConnectError {
-                    message: refusal.message,
-                };
+                let (message, data) = refusal.into_parts();
+                let body = PacketBody::ConnectError { message, data };
                 let frame = (self.wire.encode)(&Packet::new(nsp, body));
                 if nsp == ROOT_NSP && self.wire.root_is_session {
                     session.close_with_farewell(frame, DisconnectReason::ConnectRefused);

@@ -8,22 +8,27 @@
 //! generation and queued on the session's bounded outbox; broadcasts go through the
 //! namespace's [`adapter`].
 
+#![warn(missing_docs)]
+
 pub mod ack;
 pub mod acl;
 pub mod adapter;
 pub mod args;
+mod bounds;
 pub mod broadcast;
 mod client;
 pub mod codec;
 pub mod config;
-pub mod dispatch;
+mod dispatch;
 mod engine;
+mod handler;
 pub mod namespace;
 pub mod origin;
 pub mod packet;
 pub mod policy;
 pub mod protocol;
 pub mod raw_engine;
+pub mod refusal;
 mod rfc6455;
 pub mod rooms;
 pub mod schema;
@@ -32,18 +37,22 @@ mod server;
 pub mod session_data;
 pub mod socket;
 pub mod transport;
-pub mod typed;
+mod typed;
 pub mod wire;
+
+#[doc(hidden)]
+pub mod __private;
 
 pub use ack::{AckError, AckFuture, AckResponder};
 pub use broadcast::{AckReply, BroadcastAckFuture, BroadcastOperator};
 pub use config::{Config, TransportKind};
 pub use engine::{ConnectionInfo, DisconnectReason};
+pub use handler::{FromArgs, FromConnectRequest, IntoAck, IntoConnectResult};
 pub use namespace::{ConnectError, ConnectRequest, Event, Message, MessageData, Namespace};
 pub use packet::{Args, Binary};
 pub use server::{SocketIo, SocketIoBuilder};
 pub use socket::{EmitError, Socket};
-pub use typed::{EmitTarget, NamespaceEmitter, TypedAck};
+pub use typed::{AckEmitTarget, EmitTarget, NamespaceEmitter, TypedAck, TypedBroadcastAcks};
 pub use wire::Protocol;
 
 /// Turns an `impl` block into a typed namespace; see the `socketio-macros` crate.

@@ -1,5 +1,5 @@
 //! The [`Namespace`] trait a user implements (by hand or with `#[namespace]`), what its hooks
-//! receive, and the runtime's per-namespace state ([`NsCore`]): its sockets, rooms and
+//! receive, and the runtime's per-namespace state (`NsCore`): its sockets, rooms and
 //! adapter.
 //!
 //! Dispatch is a method call on the user's type: the runtime keeps one type-erased
@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, RwLock};
+
+use serde::Serialize;
 
 use crate::ack::{AckResponder, AckWaiter};
 use crate::acl::AclSet;
@@ -86,17 +88,26 @@ pub struct ConnectRequest {
     pub auth: Option<RawJson>,
 }
 
-/// Why a namespace refused a client.
+/// Why a namespace refused a client: a message, and optionally Node's `data` field.
+///
+/// A Socket.IO 4 client receives both on its `connect_error` event (`err.message`,
+/// `err.data`); a 0.9 client can only be told "unauthorized", as before.
 ///
 /// ```
-/// let err = socketio_runtime::ConnectError::new("not authorized");
+/// use socketio_runtime::ConnectError;
+/// let err = ConnectError::new("not authorized");
 /// assert_eq!(err.to_string(), "not authorized");
+/// assert!(err.data().is_none());
+///
+/// let err = ConnectError::new("not authorized").with_data(&serde_json::json!({"retry": false}));
+/// assert_eq!(err.data().map(|d| d.get()), Some(r#"{"retry":false}"#));
 /// ```
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]
 pub struct ConnectError {
     /// Shown to the client where the protocol can carry it.
     pub message: String,
+    data: Option<RawJson>,
 }
 
 impl ConnectError {
@@ -104,7 +115,56 @@ impl ConnectError {
     pub fn new(message: impl Into<String>) -> Self {
         ConnectError {
             message: message.into(),
+            data: None,
         }
+    }
+
+    /// Adds Node's `data` field: any serialisable value, kept as JSON text, that a
+    /// Socket.IO 4 client reads as `err.data` on `connect_error`.
+    ///
+    /// A value serde_json cannot write (a map with non-string keys, a `Serialize` impl
+    /// that fails) is left out, with a warning in the log; use
+    /// [`try_with_data`](Self::try_with_data) to handle that error.
+    ///
+    /// ```
+    /// use socketio_runtime::ConnectError;
+    /// #[derive(serde::Serialize)]
+    /// struct Why { retry_in_s: u32 }
+    /// let err = ConnectError::new("busy").with_data(&Why { retry_in_s: 5 });
+    /// assert_eq!(err.data().unwrap().get(), r#"{"retry_in_s":5}"#);
+    /// ```
+    pub fn with_data<T: Serialize + ?Sized>(mut self, data: &T) -> Self {
+        match RawJson::from_serialize(data) {
+            Ok(data) => self.data = Some(data),
+            Err(e) => {
+                tracing::warn!(error = %e, refusal = %self.message, "connect error data did not serialise; left out")
+            }
+        }
+        self
+    }
+
+    /// Like [`with_data`](Self::with_data), with serde_json's error when the value does not
+    /// serialise.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use socketio_runtime::ConnectError;
+    /// let by_pair: HashMap<(u8, u8), u8> = HashMap::from([((1, 2), 3)]);
+    /// assert!(ConnectError::new("no").try_with_data(&by_pair).is_err());
+    /// ```
+    pub fn try_with_data<T: Serialize + ?Sized>(mut self, data: &T) -> Result<Self, serde_json::Error> {
+        self.data = Some(RawJson::from_serialize(data)?);
+        Ok(self)
+    }
+
+    /// The `data` field, as JSON text, if one was given.
+    pub fn data(&self) -> Option<&RawJson> {
+        self.data.as_ref()
+    }
+
+    /// The message and the data, to build the refusal packet.
+    pub(crate) fn into_parts(self) -> (String, Option<RawJson>) {
+        (self.message, self.data)
     }
 }
 

@@ -108,6 +108,9 @@ pub enum PacketBody {
     ConnectError {
         /// Human-readable reason (0.9 can only say "unauthorized").
         message: String,
+        /// Node's `data` field, which a Socket.IO 4 client reads as `err.data` (0.9 has no
+        /// place for it).
+        data: Option<RawJson>,
     },
     /// 0.9 heartbeat.
     Heartbeat,

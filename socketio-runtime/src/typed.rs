@@ -23,16 +23,17 @@ pub trait EmitTarget {
     fn emit_args(&self, event: &str, args: Args) -> Result<(), EmitError>;
 }
 
-/// A target whose emits can ask for acks.
+/// A target whose emits can ask for acks: what the acked methods of a generated emitter
+/// return ([`TypedAck`] from a socket, [`TypedBroadcastAcks`] from a broadcast).
+///
+/// The ack type `R` is not bounded here: the generated emitter checks it on the user's
+/// declaration (it must be `DeserializeOwned + Send + 'static`), and awaiting the result
+/// needs those bounds anyway.
 pub trait AckEmitTarget: EmitTarget {
-    /// What awaiting the acks gives, for an ack type `R`.
-    type Ack<R: DeserializeOwned + Send + 'static>;
+    /// What the emit gives, to await for the acks, for an ack type `R`.
+    type Ack<R>;
     /// Emits `event` asking for acks.
-    fn emit_with_typed_ack<R: DeserializeOwned + Send + 'static>(
-        &self,
-        event: &str,
-        args: Args,
-    ) -> Result<Self::Ack<R>, EmitError>;
+    fn emit_with_typed_ack<R>(&self, event: &str, args: Args) -> Result<Self::Ack<R>, EmitError>;
 }
 
 impl<N: Namespace> EmitTarget for Socket<N> {
@@ -42,12 +43,8 @@ impl<N: Namespace> EmitTarget for Socket<N> {
 }
 
 impl<N: Namespace> AckEmitTarget for Socket<N> {
-    type Ack<R: DeserializeOwned + Send + 'static> = TypedAck<R>;
-    fn emit_with_typed_ack<R: DeserializeOwned + Send + 'static>(
-        &self,
-        event: &str,
-        args: Args,
-    ) -> Result<TypedAck<R>, EmitError> {
+    type Ack<R> = TypedAck<R>;
+    fn emit_with_typed_ack<R>(&self, event: &str, args: Args) -> Result<TypedAck<R>, EmitError> {
         self.emit_raw_with_ack(event, &args).map(TypedAck::new)
     }
 }
@@ -59,12 +56,8 @@ impl<N> EmitTarget for BroadcastOperator<N> {
 }
 
 impl<N> AckEmitTarget for BroadcastOperator<N> {
-    type Ack<R: DeserializeOwned + Send + 'static> = TypedBroadcastAcks<R>;
-    fn emit_with_typed_ack<R: DeserializeOwned + Send + 'static>(
-        &self,
-        event: &str,
-        args: Args,
-    ) -> Result<TypedBroadcastAcks<R>, EmitError> {
+    type Ack<R> = TypedBroadcastAcks<R>;
+    fn emit_with_typed_ack<R>(&self, event: &str, args: Args) -> Result<TypedBroadcastAcks<R>, EmitError> {
         self.emit_raw_with_ack(event, &args)
             .map(|inner| TypedBroadcastAcks { inner, _r: PhantomData })
     }
@@ -102,7 +95,7 @@ fn decode_ack<R: DeserializeOwned>(args: &Args) -> Result<R, AckError> {
 /// A client's ack decoded into `R`.
 ///
 /// ```no_run
-/// # async fn f(pending: socketio_runtime::typed::TypedAck<String>) {
+/// # async fn f(pending: socketio_runtime::TypedAck<String>) {
 /// let answer: Result<String, _> = pending.timeout(std::time::Duration::from_secs(1)).await;
 /// # }
 /// ```
@@ -136,7 +129,7 @@ impl<R: DeserializeOwned + Send + 'static> IntoFuture for TypedAck<R> {
 /// The answers to a typed broadcast with acks, each decoded as `R`.
 ///
 /// ```no_run
-/// # async fn f(pending: socketio_runtime::typed::TypedBroadcastAcks<u32>) {
+/// # async fn f(pending: socketio_runtime::TypedBroadcastAcks<u32>) {
 /// for reply in pending.timeout(std::time::Duration::from_secs(1)).await.unwrap() {
 ///     println!("{}: {:?}", reply.socket, reply.result);
 /// }

@@ -105,7 +105,8 @@ impl Guarded {
     async fn check(&self, extra: Option<Extra>) -> Result<(), ConnectError> {
         match extra {
             Some(extra) if extra.token == "s3cret" => Ok(()),
-            _ => Err(ConnectError::new("bad token")),
+            // The data is for Socket.IO 4 clients; a 0.9 client is told "unauthorized" only.
+            _ => Err(ConnectError::new("bad token").with_data(&["the token in the path"])),
         }
     }
 
@@ -134,7 +135,8 @@ async fn resource_captures_reach_on_connect() {
     let bad = client.get("/socket.io/guess/1/?t=1").await;
     let sid = bad.text().split(':').next().unwrap_or_default().to_owned();
     let path = format!("/socket.io/guess/1/xhr-polling/{sid}");
-    // Refused on the global namespace: "unauthorized", then the session is gone.
+    // Refused on the global namespace: "unauthorized" (neither the message nor the data has
+    // a place on the 0.9 wire), then the session is gone.
     assert_eq!(client.get(&path).await.text(), "7:::2");
     assert_eq!(client.get(&path).await.text(), "7:::1+0");
 

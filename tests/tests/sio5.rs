@@ -94,18 +94,19 @@ async fn an_unknown_namespace_is_refused_and_the_session_lives_on() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_namespace_refuses_bad_auth_with_its_message() {
+async fn a_namespace_refuses_bad_auth_with_its_message_and_data() {
     let server = calm_server().await;
     let (mut ws, _) = server.eio().open_ws().await;
-    for attempt in [
-        "40/secure,",
-        r#"40/secure,{"token":"wrong"}"#,
-        r#"40/secure,{"other":1}"#,
+    // The refusal's data travels as Node's `data` field, beside the message.
+    for (attempt, reason) in [
+        ("40/secure,", "no token"),
+        (r#"40/secure,{"token":"wrong"}"#, "wrong token"),
+        (r#"40/secure,{"other":1}"#, "no token"),
     ] {
         ws.send_text(attempt).await;
         assert_eq!(
             ws.recv_packet().await,
-            r#"44/secure,{"message":"bad token"}"#,
+            format!(r#"44/secure,{{"message":"bad token","data":{{"reason":"{reason}"}}}}"#),
             "after {attempt:?}"
         );
     }

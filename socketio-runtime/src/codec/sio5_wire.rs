@@ -87,7 +87,11 @@ fn encode_text(packet: &Packet) -> String {
         PacketBody::Event { name, args, ack } => sio5::event(nsp, name, args, ack.map(|a| a.id)),
         PacketBody::Ack { id, args } => sio5::ack(nsp, *id, args),
         PacketBody::Disconnect => sio5::disconnect(nsp),
-        PacketBody::ConnectError { message } => sio5::connect_error(nsp, message),
+        PacketBody::ConnectError { message, data: None } => sio5::connect_error(nsp, message),
+        PacketBody::ConnectError {
+            message,
+            data: Some(data),
+        } => sio5::connect_error_with_data(nsp, message, data),
         PacketBody::Error { .. } => sio5::connect_error(nsp, "Not authorized"),
         PacketBody::Message { data, .. } => {
             let args = Args::from_serialize(&(data,)).unwrap_or_else(|_| Args::empty());

@@ -271,7 +271,16 @@ fn encode_vectors() {
             ),
             "7:::+0",
         ),
-        (p("/chat", ConnectError { message: "nope".into() }), "7::/chat:2"),
+        (
+            p(
+                "/chat",
+                ConnectError {
+                    message: "nope".into(),
+                    data: None,
+                },
+            ),
+            "7::/chat:2",
+        ),
         (
             p(
                 "/",

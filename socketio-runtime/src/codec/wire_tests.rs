@@ -31,12 +31,26 @@ fn sio5_events_acks_and_connects() {
         "/nope",
         PacketBody::ConnectError {
             message: "Invalid namespace".into(),
+            data: None,
         },
     );
     assert_eq!(
         text(&(SIO5.encode)(&refused)),
         r#"44/nope,{"message":"Invalid namespace"}"#
     );
+    // Node's `data` field reaches Socket.IO 4 clients; 0.9 can only say "unauthorized".
+    let with_data = Packet::new(
+        "/admin",
+        PacketBody::ConnectError {
+            message: "no".into(),
+            data: Some(crate::packet::RawJson::from_json(r#"{"retry":false}"#).unwrap()),
+        },
+    );
+    assert_eq!(
+        text(&(SIO5.encode)(&with_data)),
+        r#"44/admin,{"message":"no","data":{"retry":false}}"#
+    );
+    assert_eq!(text(&(V09.encode)(&with_data)), "7::/admin:2");
     // socket.send(..) in Socket.IO 4 is the `message` event.
     let message = Packet::new(
         "/",

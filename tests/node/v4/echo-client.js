@@ -22,10 +22,12 @@
 //               `send` of a string and of JSON; `ask` -> `question` (acked with 3 values) ->
 //               `answer`; a `send` with non-ASCII, quotes, backslash, U+2028/U+2029
 //   auth        `/secure` alone with auth {token: 's3cret'}: connects, echoes; a wrong token
-//               and no auth at all: connect_error 'bad token', no connect, no retry
+//               and no auth at all: connect_error 'bad token' whose err.data says which
+//               ({reason: 'wrong token'} / {reason: 'no token'}), no connect, no retry
 //   namespaces  `/` and `/chat` on one Manager (one engine connection, two socket ids);
 //               `welcome` ['/chat']; echoes and ask/answer on /chat; 3 acks in flight on both
-//               (same ack ids); `/nope` -> connect_error 'Invalid namespace', both still work
+//               (same ack ids); `/nope` -> connect_error 'Invalid namespace' (no err.data),
+//               both still work
 //   kick        `kick` on /chat -> /chat gets disconnect 'io server disconnect' and does not
 //               come back (reconnection is on); `/` still echoes; /chat joined again by hand
 //               on the same connection (welcome again)
@@ -328,12 +330,14 @@ async function askAnswer(socket, label, q, answer) {
   step(`answer ${label}`);
 }
 
-// The connect_error a namespace refusal gives; also checks the socket does not connect (or
-// retry) afterwards.
-async function refused(socket, label, message) {
+// The connect_error a namespace refusal gives, with its `data` (the refusal's data field,
+// `undefined` when the server sent none); also checks the socket does not connect (or retry)
+// afterwards.
+async function refused(socket, label, message, data) {
   const [err] = await next(socket, 'connect_error', `connect_error on ${label}`);
   expectEqual(err && err.message, message, `connect_error message on ${label}`);
-  step(`refused ${label} ${describe(err.message)}`);
+  expectEqual(err.data, data, `connect_error data on ${label}`);
+  step(`refused ${label} ${describe(err.message)} ${describe(err.data)}`);
   const after = [];
   socket.on('connect', () => after.push('connect'));
   socket.on('connect_error', (e) => after.push(`connect_error ${e && e.message}`));
@@ -396,12 +400,12 @@ const scenarios = {
     const bad = newManager('bad');
     const wrong = bad.socket('/secure', { auth: { token: 'wrong' } });
     wrong.on('connect', () => failUnlessClosing('/secure connected with a wrong token'));
-    await refused(wrong, '/secure (wrong token)', 'bad token');
+    await refused(wrong, '/secure (wrong token)', 'bad token', { reason: 'wrong token' });
 
     const none = newManager('none');
     const anonymous = none.socket('/secure');
     anonymous.on('connect', () => failUnlessClosing('/secure connected without auth'));
-    await refused(anonymous, '/secure (no auth)', 'bad token');
+    await refused(anonymous, '/secure (no auth)', 'bad token', { reason: 'no token' });
 
     // The refused connects did not disturb the good one.
     await echoAck(secure, '/secure', ['still', 'here']);
@@ -443,7 +447,7 @@ const scenarios = {
 
     const nope = manager.socket('/nope');
     nope.on('connect', () => failUnlessClosing('/nope connected'));
-    await refused(nope, '/nope', 'Invalid namespace');
+    await refused(nope, '/nope', 'Invalid namespace', undefined);
     if (manager.engines.length !== 1) throw new Error('the refusal of /nope cost a new engine connection');
     await echoAck(root, '/', ['after', 'nope']);
     await echoAck(chat, '/chat', ['after', 'nope']);
