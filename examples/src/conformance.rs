@@ -11,8 +11,8 @@
 //!
 //! The Engine.IO suite (`engine.io-protocol`) also wants a bare Engine.IO echo on
 //! `/engine.io/` (each message sent back as it came, text or binary, with no Socket.IO on
-//! top). The runtime has no bare Engine.IO endpoint, so this server does not serve that
-//! path.
+//! top): the `conformance` binary serves [`EngineEcho`] there, a second server whose
+//! sessions are owned by a plain Engine.IO handler.
 
 use std::time::Duration;
 
