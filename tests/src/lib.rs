@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+pub mod bus;
 pub mod eio4;
 pub mod legacy;
 
