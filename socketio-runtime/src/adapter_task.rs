@@ -84,3 +84,32 @@ impl<T> std::fmt::Debug for AdapterTask<T> {
         f.debug_struct("AdapterTask").field("stage", &stage).finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    #[tokio::test]
+    async fn the_first_poll_happens_in_place_and_the_rest_in_a_task() {
+        let done = AdapterTask::start(crate::adapter::ready(Ok(1)));
+        assert!(done.is_done(), "a ready operation spawns nothing");
+        assert_eq!(done.await.unwrap(), 1);
+
+        // Work before the first `.await` (a cluster adapter taking its place in the publish
+        // order) is done when `start` returns.
+        let published = Arc::new(AtomicUsize::new(0));
+        let seen = published.clone();
+        let task = AdapterTask::start(Box::pin(async move {
+            seen.fetch_add(1, Ordering::SeqCst);
+            tokio::task::yield_now().await;
+            seen.fetch_add(1, Ordering::SeqCst);
+            Ok::<_, AdapterError>(())
+        }));
+        assert_eq!(published.load(Ordering::SeqCst), 1);
+        assert!(!task.is_done());
+        task.await.unwrap();
+        assert_eq!(published.load(Ordering::SeqCst), 2);
+    }
+}
