@@ -17,7 +17,7 @@ use crate::adapter::{AdapterError, AdapterFuture};
 /// # impl socketio_runtime::Namespace for Chat { const PATH: &'static str = "/chat";
 /// #   async fn on_event(&self, _: &socketio_runtime::Socket<Self>, _: socketio_runtime::Event) {} }
 /// let chat = io.of::<Chat>().unwrap();
-/// chat.to("lobby").sockets_join("announcements"); // started; outcome ignored
+/// chat.clone().to("lobby").sockets_join("announcements"); // started; outcome ignored
 /// chat.to("old").sockets_leave("announcements").await.unwrap(); // outcome awaited
 /// # }
 /// ```
@@ -42,10 +42,7 @@ impl<T: Send + 'static> AdapterTask<T> {
 
     /// [`AdapterTask::start`] for an operation whose outcome nobody awaits: a failure is
     /// logged, naming `what`.
-    pub(crate) fn start_logged(
-        operation: AdapterFuture<'static, Result<T, AdapterError>>,
-        what: &'static str,
-    ) -> Self {
+    pub(crate) fn start_logged(operation: AdapterFuture<'static, Result<T, AdapterError>>, what: &'static str) -> Self {
         AdapterTask::start(Box::pin(async move {
             let result = operation.await;
             if let Err(e) = &result {

@@ -196,7 +196,11 @@ impl<N> BroadcastOperator<N> {
     /// Emits an event to the namespace's servers on every *other* node (Node's
     /// `serverSideEmit`): each receives it in `Namespace::on_server_event`. The selection
     /// is ignored. With the in-memory adapter nobody receives it.
-    pub fn server_side_emit_raw<A: Serialize + ?Sized>(&self, event: &str, args: &A) -> Result<AdapterTask<()>, EmitError> {
+    pub fn server_side_emit_raw<A: Serialize + ?Sized>(
+        &self,
+        event: &str,
+        args: &A,
+    ) -> Result<AdapterTask<()>, EmitError> {
         let args = Args::from_serialize(args)?;
         let (adapter, event) = (self.ns.adapter.clone(), event.to_owned());
         Ok(AdapterTask::start_logged(

@@ -12,8 +12,8 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::adapter::{AckSink, BroadcastOptions, LocalSockets, SocketInfo};
 use crate::ack::{AckSlot, Refused};
+use crate::adapter::{AckSink, BroadcastOptions, LocalSockets, SocketInfo};
 use crate::encode_once::EncodedOnce;
 use crate::engine::session::Pushed;
 use crate::namespace::NsCore;

@@ -183,12 +183,16 @@ mod tests {
         let (a, b): (Arc<str>, Arc<str>) = ("a".into(), "b".into());
         assert!(!idx.join(&a, "a".into()), "a socket is always in its own room");
         assert!(idx.read().by_room.is_empty(), "and it is not stored");
-        assert!(idx.join(&b, "a".into()), "another socket may join a room named like a socket");
+        assert!(
+            idx.join(&b, "a".into()),
+            "another socket may join a room named like a socket"
+        );
         assert!(!idx.join(&b, "a".into()));
         let sockets = ["a", "b"];
         let is_socket = |room: &str| sockets.contains(&room);
         let mut got = Vec::new();
-        idx.read().for_each_member(&["a".into()], is_socket, |id| got.push(id.to_owned()));
+        idx.read()
+            .for_each_member(&["a".into()], is_socket, |id| got.push(id.to_owned()));
         assert_eq!(got, ["a", "b"]);
         got.clear();
         idx.read()

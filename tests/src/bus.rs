@@ -32,10 +32,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// One namespace's subscribers: each node's inbox, by node uid.
+type Inboxes = HashMap<String, UnboundedSender<String>>;
+
 /// The broker: who listens on which namespace. Clone it to hand it to every node.
 #[derive(Clone, Default)]
 pub struct Bus {
-    subscribers: Arc<Mutex<HashMap<String, HashMap<String, UnboundedSender<String>>>>>,
+    subscribers: Arc<Mutex<HashMap<String, Inboxes>>>,
 }
 
 impl Bus {
@@ -447,8 +450,11 @@ impl BusAdapter {
     fn remember_missed(&self, packet: &Packet, opts: &BroadcastOptions) {
         let mut sessions = lock(&self.sessions);
         for session in sessions.values_mut() {
-            let in_room =
-                |rooms: &[Room]| rooms.iter().any(|r| *r == session.socket_id || session.rooms.contains(r));
+            let in_room = |rooms: &[Room]| {
+                rooms
+                    .iter()
+                    .any(|r| *r == session.socket_id || session.rooms.contains(r))
+            };
             if (opts.rooms.is_empty() || in_room(&opts.rooms)) && !in_room(&opts.except) {
                 session.missed.push(packet.clone());
             }
@@ -540,7 +546,14 @@ impl BusAdapter {
 
     /// Sends this node's ack answers to the requester as they come, until the stream is
     /// complete or `timeout` passes (then the requester's own timeout accounts for them).
-    fn forward_acks(self: &Arc<Self>, to: String, request_id: u64, mut stream: AckStream, timeout: Duration, server: bool) {
+    fn forward_acks(
+        self: &Arc<Self>,
+        to: String,
+        request_id: u64,
+        mut stream: AckStream,
+        timeout: Duration,
+        server: bool,
+    ) {
         let me = self.clone();
         tokio::spawn(async move {
             let _ = tokio::time::timeout(timeout, async {
@@ -724,7 +737,11 @@ impl Adapter for BusAdapter {
         Box::pin(async move {
             let mut rooms = self.local.rooms();
             let answers = self
-                .collect(|request_id| Body::AllRooms { request_id }, self.other_nodes(), self.timeout(None))
+                .collect(
+                    |request_id| Body::AllRooms { request_id },
+                    self.other_nodes(),
+                    self.timeout(None),
+                )
                 .await?;
             for answer in answers {
                 if let Body::AllRoomsResponse { rooms: theirs, .. } = answer {
@@ -768,7 +785,13 @@ impl Adapter for BusAdapter {
             rooms: session.rooms.clone(),
             data: session.data.clone(),
         };
-        lock(&self.sessions).insert(session.pid.clone(), SessionSnapshot { missed: Vec::new(), ..session });
+        lock(&self.sessions).insert(
+            session.pid.clone(),
+            SessionSnapshot {
+                missed: Vec::new(),
+                ..session
+            },
+        );
         ready(self.publish(Body::PersistSession { session: wire }))
     }
 

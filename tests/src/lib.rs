@@ -132,7 +132,10 @@ pub async fn serve(io: SocketIo) -> TestServer {
     let addr = listener.local_addr().expect("listener address");
     // Adapters get ready here, so a failure names itself instead of a silent server.
     if let Err(e) = io.init().await {
-        panic!("the server's adapters could not get ready: {e}: {:?}", std::error::Error::source(&e));
+        panic!(
+            "the server's adapters could not get ready: {e}: {:?}",
+            std::error::Error::source(&e)
+        );
     }
     let served = io.clone();
     let task = tokio::spawn(async move {

@@ -63,7 +63,10 @@ async fn setup(config: Config) -> Setup {
     let io = SocketIo::builder()
         .config(config)
         .namespace(Plain)
-        .namespace(Slow { started, go: go.clone() })
+        .namespace(Slow {
+            started,
+            go: go.clone(),
+        })
         .namespace(Other)
         .build();
     Setup {
@@ -75,7 +78,11 @@ async fn setup(config: Config) -> Setup {
 
 /// Connects to `nsp` (`""` for the global namespace) and returns the socket id.
 async fn connect(ws: &mut Ws4, nsp: &str) -> String {
-    let prefix = if nsp.is_empty() { "40".to_owned() } else { format!("40{nsp},") };
+    let prefix = if nsp.is_empty() {
+        "40".to_owned()
+    } else {
+        format!("40{nsp},")
+    };
     ws.send_text(&prefix).await;
     parse_connect(&ws.recv_packet().await, &prefix)
 }
@@ -102,7 +109,10 @@ async fn every_socket_is_in_its_own_room() {
     a.expect_no_packet(Duration::from_millis(100)).await;
 
     let rooms = io().all_rooms().await.unwrap();
-    assert!(rooms.iter().any(|r| **r == *a_id) && rooms.iter().any(|r| &**r == "r"), "{rooms:?}");
+    assert!(
+        rooms.iter().any(|r| **r == *a_id) && rooms.iter().any(|r| &**r == "r"),
+        "{rooms:?}"
+    );
     let fetched = io().to(a_id.clone()).fetch_sockets().await.unwrap();
     assert_eq!(fetched.len(), 1);
     assert_eq!(fetched[0].rooms, [Arc::from(a_id.as_str()), Arc::from("r")]);
@@ -184,5 +194,9 @@ async fn timed_out_broadcasts_give_their_ack_slots_back_and_late_answers_resolve
     }
     let replies = pending.timeout(Duration::from_millis(200)).into_future().await.unwrap();
     assert_eq!(replies.len(), 1);
-    assert_eq!(replies[0].result.as_ref().err(), Some(&AckError::Timeout), "{replies:?}");
+    assert_eq!(
+        replies[0].result.as_ref().err(),
+        Some(&AckError::Timeout),
+        "{replies:?}"
+    );
 }

@@ -106,7 +106,12 @@ impl Cluster {
     async fn marker(&self, i: usize, clients: &mut [&mut Client]) {
         self.io(i).emit_raw("marker", &(i,)).expect("marker");
         for client in clients {
-            assert_eq!(client.next().await, format!(r#"42["marker",{i}]"#), "client {}", client.id);
+            assert_eq!(
+                client.next().await,
+                format!(r#"42["marker",{i}]"#),
+                "client {}",
+                client.id
+            );
         }
     }
 }
@@ -145,9 +150,13 @@ impl Client {
     /// Reads an event that asks for an ack (`42<id>[…]`): its id and its body.
     async fn next_with_ack(&mut self) -> (u64, String) {
         let packet = self.next().await;
-        let rest = packet.strip_prefix("42").unwrap_or_else(|| panic!("not an event: {packet:?}"));
+        let rest = packet
+            .strip_prefix("42")
+            .unwrap_or_else(|| panic!("not an event: {packet:?}"));
         let digits = rest.find('[').unwrap_or_else(|| panic!("no arguments: {packet:?}"));
-        let id = rest[..digits].parse().unwrap_or_else(|_| panic!("no ack id: {packet:?}"));
+        let id = rest[..digits]
+            .parse()
+            .unwrap_or_else(|_| panic!("no ack id: {packet:?}"));
         (id, rest[digits..].to_owned())
     }
 
@@ -175,7 +184,12 @@ async fn broadcasts_to_rooms_and_exceptions_cross_servers() {
     c.join("r").await;
     c.join("x").await;
 
-    cluster.io(0).to("r").except("x").emit_raw("news", &("r-not-x",)).unwrap();
+    cluster
+        .io(0)
+        .to("r")
+        .except("x")
+        .emit_raw("news", &("r-not-x",))
+        .unwrap();
     assert_eq!(a.next().await, r#"42["news","r-not-x"]"#);
     assert_eq!(b.next().await, r#"42["news","r-not-x"]"#);
     cluster.marker(0, &mut [&mut a, &mut b, &mut c, &mut d]).await;
@@ -282,7 +296,12 @@ async fn fetch_join_leave_and_disconnect_by_selector_cross_servers() {
 #[tokio::test]
 async fn server_side_emits_reach_the_other_servers_and_collect_their_answers() {
     let mut cluster = Cluster::start(3).await;
-    cluster.io(0).server_side_emit_raw("log", &("hello",)).unwrap().await.unwrap();
+    cluster
+        .io(0)
+        .server_side_emit_raw("log", &("hello",))
+        .unwrap()
+        .await
+        .unwrap();
     for i in [1, 2] {
         let heard = tokio::time::timeout(WAIT, cluster.heard[i].recv()).await;
         assert_eq!(heard.ok().flatten().as_deref(), Some(r#"log ["hello"]"#), "node{i}");
@@ -296,7 +315,10 @@ async fn server_side_emits_reach_the_other_servers_and_collect_their_answers() {
         .timeout(Duration::from_secs(5))
         .await
         .unwrap();
-    assert!(started.elapsed() < Duration::from_secs(2), "complete before the timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "complete before the timeout"
+    );
     let mut names: Vec<String> = replies.iter().map(ok_text).collect();
     names.sort();
     assert_eq!(names, [r#"["node1"]"#, r#"["node2"]"#]);
@@ -313,7 +335,10 @@ async fn server_side_emits_reach_the_other_servers_and_collect_their_answers() {
         .await
         .unwrap();
     assert_eq!(replies.len(), 2);
-    assert!(replies.iter().all(|r| r.result == Err(AckError::NodeSilent)), "{replies:?}");
+    assert!(
+        replies.iter().all(|r| r.result == Err(AckError::NodeSilent)),
+        "{replies:?}"
+    );
 }
 
 #[tokio::test]
@@ -389,7 +414,9 @@ async fn silent_recipients_are_listed_after_the_timeout() {
     quiet_remote.next_with_ack().await;
     let replies = collecting.await.unwrap().unwrap();
     assert_eq!(replies.len(), 3, "{replies:?}");
-    assert!(replies.iter().any(|r| r.socket.as_deref() == Some(&*a.id) && r.result.is_ok()));
+    assert!(replies
+        .iter()
+        .any(|r| r.socket.as_deref() == Some(&*a.id) && r.result.is_ok()));
     assert!(replies
         .iter()
         .any(|r| r.socket.as_deref() == Some(&*quiet_local.id) && r.result == Err(AckError::Timeout)));
@@ -437,7 +464,9 @@ async fn a_node_that_stops_answering_makes_requests_time_out() {
         .await
         .unwrap();
     assert_eq!(replies.len(), 2, "{replies:?}");
-    assert!(replies.iter().any(|r| r.result.as_ref().is_ok_and(|args| args.as_str() == r#"["node1"]"#)));
+    assert!(replies
+        .iter()
+        .any(|r| r.result.as_ref().is_ok_and(|args| args.as_str() == r#"["node1"]"#)));
     assert!(replies.iter().any(|r| r.result == Err(AckError::NodeSilent)));
 }
 
@@ -500,7 +529,11 @@ async fn a_persisted_session_is_restored_on_another_server_with_what_it_missed()
         (restored.pid.as_str(), &*restored.socket_id, restored.data.clone()),
         ("pid-1", "gone-socket", snapshot.data)
     );
-    assert!(node1.restore_session("pid-1".into(), "0".into()).await.unwrap().is_none());
+    assert!(node1
+        .restore_session("pid-1".into(), "0".into())
+        .await
+        .unwrap()
+        .is_none());
 }
 
 /// An adapter whose broker is down.
@@ -528,7 +561,10 @@ async fn an_adapter_that_cannot_start_keeps_the_server_from_serving() {
     let err = served.expect("serve returns at once").expect_err("an init error");
     let source = std::error::Error::source(&err).expect("a source");
     assert!(
-        matches!(source.downcast_ref::<AdapterError>(), Some(AdapterError::Unavailable(_))),
+        matches!(
+            source.downcast_ref::<AdapterError>(),
+            Some(AdapterError::Unavailable(_))
+        ),
         "{source:?}"
     );
     let init = io.init().await.expect_err("tried again, failed again");
