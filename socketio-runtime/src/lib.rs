@@ -46,7 +46,7 @@ pub use config::{Config, TransportKind};
 pub use engine::{ConnectionInfo, DisconnectReason};
 pub use namespace::{ConnectError, ConnectRequest, Event, Message, MessageData, Namespace};
 pub use packet::{Args, Binary};
-pub use server::{AdapterInitError, SocketIo, SocketIoBuilder};
+pub use server::{NamespaceAdapterError, SocketIo, SocketIoBuilder};
 pub use socket::{EmitError, Socket};
 pub use typed::{EmitTarget, NamespaceEmitter, TypedAck};
 

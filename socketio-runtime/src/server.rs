@@ -45,19 +45,20 @@ pub struct SocketIo {
     initialised: Arc<tokio::sync::OnceCell<()>>,
 }
 
-/// A namespace's adapter could not get ready (see [`SocketIo::init`]). As an `io::Error`
-/// (from `serve*`), its source is the [`AdapterError`].
+/// A namespace's adapter failed to get ready ([`SocketIo::init`]) or to close
+/// ([`SocketIo::close_adapters`]). As an `io::Error` (from `serve*`), its source is the
+/// [`AdapterError`].
 ///
 /// ```
-/// use socketio_runtime::{adapter::AdapterError, AdapterInitError};
-/// let err = AdapterInitError { nsp: "/chat".into(), error: AdapterError::Closed };
+/// use socketio_runtime::{adapter::AdapterError, NamespaceAdapterError};
+/// let err = NamespaceAdapterError { nsp: "/chat".into(), error: AdapterError::Closed };
 /// let io = std::io::Error::other(err);
 /// let source = std::error::Error::source(&io).unwrap();
 /// assert!(source.downcast_ref::<AdapterError>().is_some());
 /// ```
 #[derive(Debug, thiserror::Error)]
-#[error("the adapter of namespace {nsp} could not get ready")]
-pub struct AdapterInitError {
+#[error("the adapter of namespace {nsp} failed")]
+pub struct NamespaceAdapterError {
     /// The namespace.
     pub nsp: Arc<str>,
     /// What its adapter said.
@@ -91,13 +92,13 @@ impl SocketIo {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn init(&self) -> Result<(), AdapterInitError> {
+    pub async fn init(&self) -> Result<(), NamespaceAdapterError> {
         self.initialised
             .get_or_try_init(|| async {
                 let mut namespaces: Vec<&Arc<NsCore>> = self.engine.namespaces.values().collect();
                 namespaces.sort_by(|a, b| a.path.cmp(&b.path));
                 for ns in namespaces {
-                    ns.adapter.init().await.map_err(|error| AdapterInitError {
+                    ns.adapter.init().await.map_err(|error| NamespaceAdapterError {
                         nsp: ns.path.clone(),
                         error,
                     })?;
@@ -111,12 +112,12 @@ impl SocketIo {
     /// Closes every namespace's adapter ([`Adapter::close`](crate::adapter::Adapter::close):
     /// a cluster adapter leaves the cluster). Serving goes on, on this node only; stop the
     /// serving task yourself. Every adapter is closed; the first failure is returned.
-    pub async fn close_adapters(&self) -> Result<(), AdapterInitError> {
+    pub async fn close_adapters(&self) -> Result<(), NamespaceAdapterError> {
         let mut first_failure = None;
         for ns in self.engine.namespaces.values() {
             if let Err(error) = ns.adapter.close().await {
                 tracing::warn!(nsp = %ns.path, error = %error, "adapter close failed");
-                first_failure.get_or_insert(AdapterInitError {
+                first_failure.get_or_insert(NamespaceAdapterError {
                     nsp: ns.path.clone(),
                     error,
                 });

@@ -570,3 +570,16 @@ async fn an_adapter_that_cannot_start_keeps_the_server_from_serving() {
     let init = io.init().await.expect_err("tried again, failed again");
     assert_eq!(&*init.nsp, "/");
 }
+
+#[tokio::test]
+async fn a_node_that_closes_its_adapters_leaves_the_cluster() {
+    let cluster = Cluster::start(3).await;
+    let a = cluster.client(0).await;
+    let _c = cluster.client(2).await;
+    assert_eq!(cluster.io(0).server_count().await.unwrap(), 3);
+    cluster.servers[2].io.close_adapters().await.unwrap();
+    assert_eq!(cluster.io(0).server_count().await.unwrap(), 2);
+    // No longer asked, so no longer waited for.
+    let sockets = cluster.io(0).fetch_sockets().await.expect("the remaining nodes answer");
+    assert_eq!(sockets.iter().map(|s| &*s.id).collect::<Vec<_>>(), [a.id.as_str()]);
+}

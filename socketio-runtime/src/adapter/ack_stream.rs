@@ -414,6 +414,13 @@ mod tests {
     }
 
     #[test]
+    fn both_ends_cross_threads() {
+        fn shared<T: Send + Sync + 'static>() {}
+        shared::<AckSink>();
+        shared::<AckStream>();
+    }
+
+    #[test]
     fn no_nodes_is_complete_at_once_and_late_answers_are_ignored() {
         let (sink, stream) = ack_channel(0);
         assert!(stream.is_complete());

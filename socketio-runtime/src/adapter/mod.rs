@@ -110,7 +110,8 @@ pub trait LocalSockets: Send + Sync + 'static {
 
     /// Hands a server-side emit from another node to the namespace's server-event hook.
     /// With `reply`, the hook's one answer goes to it (this node reports a count of 1
-    /// first). Returns how many hooks got it (1, or 0 if the namespace is gone).
+    /// first). Returns how many hooks got it (1, or 0 if the namespace is gone). The hook
+    /// runs as a task of its own: call this within a tokio runtime.
     fn server_side_emit(&self, event: &str, args: Args, reply: Option<AckSink>) -> usize;
 }
 
