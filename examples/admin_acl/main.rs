@@ -10,6 +10,5 @@ async fn main() -> std::io::Result<()> {
     let password = std::env::var("ADMIN_PASSWORD").unwrap_or_else(|_| "secret".to_owned());
     let io = SocketIo::builder().namespace(Admin::new(password)).build();
     let listener = socketio_examples::bind_from_env().await?;
-    io.serve_listener(listener).await;
-    Ok(())
+    io.serve_listener(listener).await
 }

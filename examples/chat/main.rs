@@ -20,6 +20,5 @@ async fn main() -> std::io::Result<()> {
         }
     };
     let listener = socketio_examples::bind_from_env().await?;
-    io.serve_with(listener, files).await;
-    Ok(())
+    io.serve_with(listener, files).await
 }

@@ -10,6 +10,5 @@ async fn main() -> std::io::Result<()> {
     let engine = socketio_examples::conformance::engine_echo();
     socketio_examples::conformance::server()
         .serve_with(listener, engine.routes())
-        .await;
-    Ok(())
+        .await
 }

@@ -6,6 +6,5 @@ async fn main() -> std::io::Result<()> {
     socketio_examples::init_logging();
     let listener = socketio_examples::bind_from_env().await?;
     let client = socketio_examples::static_files::client()?;
-    socketio_examples::echo::server().serve_with(listener, client).await;
-    Ok(())
+    socketio_examples::echo::server().serve_with(listener, client).await
 }

@@ -2,8 +2,9 @@
 //!
 //! Client to server: a handler answers through an [`AckResponder`]. Server to client:
 //! [`crate::Socket::emit_raw_with_ack`] registers a waiter in the socket's bounded
-//! [`PendingAcks`] and returns an [`AckFuture`] that resolves with the client's arguments or
-//! fails after a timeout or when the socket goes away.
+//! `PendingAcks` and returns an [`AckFuture`] that resolves with the client's arguments or
+//! fails after a timeout or when the socket goes away. A broadcast that asks for acks
+//! registers the broadcast's [`AckSink`] instead, so the answer joins the others.
 
 use std::collections::HashMap;
 use std::future::{Future, IntoFuture};
@@ -14,6 +15,8 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::oneshot;
 
+pub use crate::adapter::AckError;
+use crate::adapter::{AckReply, AckSink};
 use crate::packet::{Args, PacketBody};
 use crate::socket::{EmitError, SocketInner};
 
@@ -53,42 +56,72 @@ impl AckResponder {
     }
 }
 
-/// Why a server-to-client ack did not arrive.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AckError {
-    /// The client did not answer in time.
-    #[error("ack timed out")]
-    Timeout,
-    /// The socket disconnected before answering.
-    #[error("socket disconnected before the ack arrived")]
-    Disconnected,
-    /// The ack's arguments did not fit the declared type.
-    #[error("invalid ack: {0}")]
-    Invalid(String),
+/// Where a pending ack's answer goes.
+pub(crate) enum AckSlot {
+    /// One emit to this socket, awaited by an [`AckFuture`].
+    Emit(oneshot::Sender<Args>),
+    /// A broadcast (or a remote node's broadcast) that reached this socket: the answer
+    /// joins the broadcast's other answers.
+    Broadcast(AckSink),
 }
 
-/// The acks a socket waits for, by packet id. Ids come from the namespace's counter, so a
-/// broadcast's single encoded packet can carry one id that every recipient registers.
-/// Bounded by `Config::max_pending_acks`.
-#[derive(Debug, Default)]
+impl AckSlot {
+    /// Nobody waits for this answer any more (the future timed out or was dropped).
+    fn is_abandoned(&self) -> bool {
+        match self {
+            AckSlot::Emit(tx) => tx.is_closed(),
+            AckSlot::Broadcast(sink) => sink.is_closed(),
+        }
+    }
+}
+
+/// Why [`PendingAcks::register`] refused a slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// `Config::max_pending_acks` answers are awaited already.
+    TooMany,
+    /// The id is awaited already (never overwritten: its waiter keeps it).
+    Duplicate,
+}
+
+/// The acks a socket waits for, by packet id. Ids come from the namespace's counter on this
+/// node, so a broadcast's single encoded packet carries one id that every recipient on this
+/// node registers, and no two emits share one. Bounded by `Config::max_pending_acks`;
+/// slots nobody waits for any more are reclaimed when the bound is reached.
+#[derive(Default)]
 pub(crate) struct PendingAcks {
-    waiting: HashMap<u64, oneshot::Sender<Args>>,
+    waiting: HashMap<u64, AckSlot>,
 }
 
 impl PendingAcks {
-    /// Waits for the ack of packet `id`, or `None` if too many acks are pending.
-    pub fn register(&mut self, id: u64, limit: usize) -> Option<oneshot::Receiver<Args>> {
-        if self.waiting.len() >= limit {
-            return None;
+    /// Waits for the ack of packet `id` in `slot`.
+    pub fn register(&mut self, id: u64, slot: AckSlot, limit: usize) -> Result<(), Refused> {
+        if self.waiting.contains_key(&id) {
+            return Err(Refused::Duplicate);
         }
-        let (tx, rx) = oneshot::channel();
-        self.waiting.insert(id, tx);
-        Some(rx)
+        if self.waiting.len() >= limit {
+            self.waiting.retain(|_, slot| !slot.is_abandoned());
+            if self.waiting.len() >= limit {
+                return Err(Refused::TooMany);
+            }
+        }
+        self.waiting.insert(id, slot);
+        Ok(())
     }
 
-    pub fn resolve(&mut self, id: u64, args: Args) -> bool {
+    /// Hands the answer to packet `id` to its waiter, if one is registered and still
+    /// waiting; an unknown or late id resolves nothing.
+    pub fn resolve(&mut self, socket: &Arc<str>, id: u64, args: Args) -> bool {
         match self.waiting.remove(&id) {
-            Some(tx) => tx.send(args).is_ok(),
+            Some(AckSlot::Emit(tx)) => tx.send(args).is_ok(),
+            Some(AckSlot::Broadcast(sink)) => {
+                let wanted = !sink.is_closed();
+                sink.reply(AckReply {
+                    socket: Some(socket.clone()),
+                    result: Ok(args),
+                });
+                wanted
+            }
             None => false,
         }
     }
@@ -97,9 +130,22 @@ impl PendingAcks {
         self.waiting.remove(&id);
     }
 
-    /// Fails every waiter (their receivers see the sender dropped).
-    pub fn clear(&mut self) {
-        self.waiting.clear();
+    /// The socket is gone: every waiter learns it ([`AckError::Disconnected`]).
+    pub fn clear(&mut self, socket: &Arc<str>) {
+        for (_, slot) in self.waiting.drain() {
+            if let AckSlot::Broadcast(sink) = slot {
+                sink.reply(AckReply {
+                    socket: Some(socket.clone()),
+                    result: Err(AckError::Disconnected),
+                });
+            }
+            // An `Emit` sender dropped here fails its future with `Disconnected`.
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.waiting.len()
     }
 }
 
@@ -138,48 +184,6 @@ impl AckFuture {
     }
 }
 
-/// One recipient's pending answer to a broadcast that asked for acks. Adapters create
-/// them: the local adapter for this node's sockets, a cluster adapter for remote ones.
-pub struct AckWaiter {
-    /// The recipient socket's id.
-    pub socket: Arc<str>,
-    rx: oneshot::Receiver<Args>,
-    local: Option<(Weak<SocketInner>, u64)>,
-}
-
-impl AckWaiter {
-    pub(crate) fn local(socket: &Arc<SocketInner>, id: u64, rx: oneshot::Receiver<Args>) -> Self {
-        AckWaiter {
-            socket: socket.id.clone(),
-            rx,
-            local: Some((Arc::downgrade(socket), id)),
-        }
-    }
-
-    /// A waiter fed by a cluster adapter when the remote answer arrives.
-    pub fn remote(socket: Arc<str>, rx: oneshot::Receiver<Args>) -> Self {
-        AckWaiter {
-            socket,
-            rx,
-            local: None,
-        }
-    }
-
-    /// Waits until `deadline` for the answer.
-    pub async fn wait(self, deadline: tokio::time::Instant) -> Result<Args, AckError> {
-        match tokio::time::timeout_at(deadline, self.rx).await {
-            Ok(Ok(args)) => Ok(args),
-            Ok(Err(_)) => Err(AckError::Disconnected),
-            Err(_) => {
-                if let Some(socket) = self.local.as_ref().and_then(|(s, id)| s.upgrade().map(|s| (s, *id))) {
-                    socket.0.forget_ack(socket.1);
-                }
-                Err(AckError::Timeout)
-            }
-        }
-    }
-}
-
 impl IntoFuture for AckFuture {
     type Output = Result<Args, AckError>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
@@ -197,5 +201,60 @@ impl IntoFuture for AckFuture {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapter::ack_channel;
+
+    #[test]
+    fn an_id_is_never_overwritten_and_a_late_answer_resolves_nothing() {
+        let socket: Arc<str> = "s".into();
+        let mut acks = PendingAcks::default();
+        let (tx, mut rx) = oneshot::channel();
+        assert_eq!(acks.register(1, AckSlot::Emit(tx), 8), Ok(()));
+        let (other, _other_rx) = oneshot::channel();
+        assert_eq!(acks.register(1, AckSlot::Emit(other), 8), Err(Refused::Duplicate));
+        assert!(acks.resolve(&socket, 1, Args::empty()));
+        assert!(rx.try_recv().is_ok(), "the first waiter got the answer");
+        assert!(!acks.resolve(&socket, 1, Args::empty()), "a second answer finds nobody");
+        assert!(!acks.resolve(&socket, 99, Args::empty()), "an unknown id finds nobody");
+    }
+
+    #[test]
+    fn abandoned_slots_are_reclaimed_at_the_limit() {
+        let socket: Arc<str> = "s".into();
+        let mut acks = PendingAcks::default();
+        let (tx, rx) = oneshot::channel();
+        acks.register(1, AckSlot::Emit(tx), 2).unwrap();
+        let (sink, stream) = ack_channel(1);
+        acks.register(2, AckSlot::Broadcast(sink), 2).unwrap();
+        let (tx3, _rx3) = oneshot::channel();
+        assert_eq!(acks.register(3, AckSlot::Emit(tx3), 2), Err(Refused::TooMany));
+        // Both waiters give up (an emit's future timed out, a broadcast stopped collecting).
+        drop(rx);
+        drop(stream);
+        let (tx3, _rx3) = oneshot::channel();
+        assert_eq!(acks.register(3, AckSlot::Emit(tx3), 2), Ok(()));
+        assert_eq!(acks.len(), 1, "the abandoned slots were purged");
+        acks.clear(&socket);
+        assert_eq!(acks.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_departing_socket_fails_its_broadcast_answers() {
+        let socket: Arc<str> = "s".into();
+        let mut acks = PendingAcks::default();
+        let (sink, mut stream) = ack_channel(1);
+        acks.register(7, AckSlot::Broadcast(sink.clone()), 8).unwrap();
+        sink.report_sockets(vec![socket.clone()]);
+        drop(sink);
+        acks.clear(&socket);
+        let reply = stream.next().await.expect("a reply");
+        assert_eq!(reply.socket, Some(socket));
+        assert_eq!(reply.result.err(), Some(AckError::Disconnected));
+        assert!(stream.next().await.is_none());
     }
 }

@@ -5,14 +5,16 @@
 //! to an engine [`Session`](engine::Session); its packets are decoded into the neutral
 //! [`packet`] model and routed by `client` to the namespace's [`Socket`], which calls the
 //! user's [`Namespace`] implementation. Outgoing packets are encoded once per protocol
-//! generation and queued on the session's bounded outbox; broadcasts go through the
-//! namespace's [`adapter`].
+//! generation and queued on the session's bounded outbox; broadcasts and every other
+//! operation by selector go through the namespace's [`adapter`], which reaches this node's
+//! sockets through the namespace's `LocalSockets` and other nodes however it likes.
 
 #![warn(missing_docs)]
 
 pub mod ack;
 pub mod acl;
 pub mod adapter;
+mod adapter_task;
 pub mod args;
 mod bounds;
 pub mod broadcast;
@@ -20,8 +22,10 @@ mod client;
 pub mod codec;
 pub mod config;
 mod dispatch;
+mod encode_once;
 mod engine;
 mod handler;
+mod local_sockets;
 pub mod namespace;
 pub mod origin;
 pub mod packet;
@@ -34,6 +38,7 @@ pub mod rooms;
 pub mod schema;
 mod serve;
 mod server;
+pub mod server_event;
 pub mod session_data;
 pub mod socket;
 pub mod transport;
@@ -44,13 +49,14 @@ pub mod wire;
 pub mod __private;
 
 pub use ack::{AckError, AckFuture, AckResponder};
+pub use adapter_task::AdapterTask;
 pub use broadcast::{AckReply, BroadcastAckFuture, BroadcastOperator};
 pub use config::{Config, TransportKind};
 pub use engine::{ConnectionInfo, DisconnectReason};
 pub use handler::{FromArgs, FromConnectRequest, IntoAck, IntoConnectResult};
 pub use namespace::{ConnectError, ConnectRequest, Event, Message, MessageData, Namespace};
 pub use packet::{Args, Binary};
-pub use server::{SocketIo, SocketIoBuilder};
+pub use server::{NamespaceAdapterError, SocketIo, SocketIoBuilder};
 pub use socket::{EmitError, Socket};
 pub use typed::{AckEmitTarget, EmitTarget, NamespaceEmitter, TypedAck, TypedBroadcastAcks};
 pub use wire::Protocol;

@@ -1,6 +1,6 @@
 //! The [`Namespace`] trait a user implements (by hand or with `#[namespace]`), what its hooks
 //! receive, and the runtime's per-namespace state (`NsCore`): its sockets, rooms and
-//! adapter.
+//! adapter. What `NsCore` offers its adapter (`LocalSockets`) is in `local_sockets.rs`.
 //!
 //! Dispatch is a method call on the user's type: the runtime keeps one type-erased
 //! `Arc<dyn ErasedNamespace>` per namespace, never a handler map per connection.
@@ -8,17 +8,18 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, Weak};
 
 use serde::Serialize;
 
-use crate::ack::{AckResponder, AckWaiter};
+use crate::ack::AckResponder;
 use crate::acl::AclSet;
-use crate::adapter::{Adapter, AdapterFactory, BroadcastOptions, BroadcastPacket, LocalNamespace};
-use crate::engine::session::Pushed;
+use crate::adapter::{Adapter, AdapterFactory, BroadcastOptions, LocalHandle, LocalSockets};
+use crate::broadcast::BroadcastOperator;
 use crate::engine::DisconnectReason;
 use crate::packet::{Args, RawJson};
-use crate::rooms::RoomIndex;
+use crate::rooms::{Room, RoomIndex};
+use crate::server_event::ServerEvent;
 use crate::socket::{Socket, SocketInner};
 
 /// A boxed, sendable future.
@@ -75,6 +76,34 @@ pub trait Namespace: Send + Sync + Sized + 'static {
     /// The socket left the namespace, for `reason`.
     fn on_disconnect(&self, socket: &Socket<Self>, reason: DisconnectReason) -> impl Future<Output = ()> + Send {
         let _ = (socket, reason);
+        async {}
+    }
+
+    /// Another server of the cluster sent this namespace an event (Node's `serverSideEmit`;
+    /// see [`BroadcastOperator::server_side_emit_raw`]). `io` selects every socket of the
+    /// namespace on every node. Default: ignored (a sender waiting for an answer times
+    /// out).
+    ///
+    /// ```
+    /// use socketio_runtime::{BroadcastOperator, Namespace, Socket, Event};
+    /// use socketio_runtime::server_event::ServerEvent;
+    ///
+    /// struct Jobs;
+    /// impl Namespace for Jobs {
+    ///     const PATH: &'static str = "/jobs";
+    ///     async fn on_event(&self, _: &Socket<Self>, _: Event) {}
+    ///     async fn on_server_event(&self, io: BroadcastOperator<Self>, event: ServerEvent) {
+    ///         if event.name == "sockets here" {
+    ///             let here = io.local().fetch_sockets().await.map(|s| s.len()).unwrap_or(0);
+    ///             if let Some(ack) = event.ack {
+    ///                 let _ = ack.send(&(here,));
+    ///             }
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    fn on_server_event(&self, io: BroadcastOperator<Self>, event: ServerEvent) -> impl Future<Output = ()> + Send {
+        let _ = (io, event);
         async {}
     }
 }
@@ -208,6 +237,7 @@ pub(crate) trait ErasedNamespace: Send + Sync {
     fn event(self: Arc<Self>, socket: Arc<SocketInner>, event: Event) -> BoxFuture<()>;
     fn message(self: Arc<Self>, socket: Arc<SocketInner>, message: Message) -> BoxFuture<()>;
     fn disconnect(self: Arc<Self>, socket: Arc<SocketInner>, reason: DisconnectReason) -> BoxFuture<()>;
+    fn server_event(self: Arc<Self>, ns: Arc<NsCore>, event: ServerEvent) -> BoxFuture<()>;
 }
 
 /// Holds the user's namespace value.
@@ -222,6 +252,7 @@ impl<N: Namespace> ErasedNamespace for Holder<N> {
         socket: Arc<SocketInner>,
         request: ConnectRequest,
     ) -> BoxFuture<Result<(), ConnectError>> {
+        socket.set_auth(request.auth.clone());
         Box::pin(async move { self.0.on_connect(&Socket::from_inner(socket), request).await })
     }
     fn event(self: Arc<Self>, socket: Arc<SocketInner>, event: Event) -> BoxFuture<()> {
@@ -232,6 +263,10 @@ impl<N: Namespace> ErasedNamespace for Holder<N> {
     }
     fn disconnect(self: Arc<Self>, socket: Arc<SocketInner>, reason: DisconnectReason) -> BoxFuture<()> {
         Box::pin(async move { self.0.on_disconnect(&Socket::from_inner(socket), reason).await })
+    }
+    fn server_event(self: Arc<Self>, ns: Arc<NsCore>, event: ServerEvent) -> BoxFuture<()> {
+        let io = BroadcastOperator::new(ns, BroadcastOptions::default());
+        Box::pin(async move { self.0.on_server_event(io, event).await })
     }
 }
 
@@ -244,6 +279,8 @@ pub(crate) struct NsCore {
     pub sockets: RwLock<HashMap<Arc<str>, Arc<SocketInner>>>,
     pub rooms: RoomIndex,
     pub adapter: Arc<dyn Adapter>,
+    /// This namespace, for handing out `Arc`s from `&self` (server events).
+    pub(crate) me: Weak<NsCore>,
 }
 
 impl NsCore {
@@ -253,18 +290,24 @@ impl NsCore {
         adapter: &AdapterFactory,
         ack_timeout: std::time::Duration,
     ) -> Arc<Self> {
-        Arc::new_cyclic(|weak| NsCore {
-            path: path.into(),
-            ack_timeout,
-            ack_ids: std::sync::atomic::AtomicU64::new(0),
-            handler,
-            sockets: RwLock::new(HashMap::new()),
-            rooms: RoomIndex::default(),
-            adapter: adapter(LocalNamespace::new(weak.clone())),
+        let path: Arc<str> = path.into();
+        Arc::new_cyclic(|weak: &Weak<NsCore>| {
+            let local: Weak<dyn LocalSockets> = weak.clone();
+            NsCore {
+                path: path.clone(),
+                ack_timeout,
+                ack_ids: std::sync::atomic::AtomicU64::new(0),
+                handler,
+                sockets: RwLock::new(HashMap::new()),
+                rooms: RoomIndex::default(),
+                adapter: adapter(LocalHandle::new(local, path)),
+                me: weak.clone(),
+            }
         })
     }
 
-    /// A fresh packet id for an emit that asks for acks.
+    /// A fresh packet id for an emit that asks for acks: unique on this node and namespace,
+    /// so no two pending emits of a socket share one.
     pub fn next_ack_id(&self) -> u64 {
         self.ack_ids.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
     }
@@ -276,81 +319,31 @@ impl NsCore {
             .insert(socket.id.clone(), socket);
     }
 
+    /// The socket left the namespace: out of the socket map and its rooms (the adapter
+    /// hears of each room it leaves).
     pub fn remove_socket(&self, id: &str) {
         self.sockets.write().unwrap_or_else(|e| e.into_inner()).remove(id);
-        self.rooms.leave_all(id);
+        for room in self.rooms.leave_all(id) {
+            self.adapter.on_leave(&room, id);
+        }
     }
 
-    /// Delivers a broadcast to this node's sockets that `opts` selects.
-    pub fn deliver_local(&self, packet: &BroadcastPacket, opts: &BroadcastOptions) -> usize {
-        let mut count = 0;
-        let mut full = Vec::new();
-        self.for_each_target(opts, |socket| {
-            count += 1;
-            if socket.try_deliver(packet.frame_for(socket.wire()), true) == Pushed::Full {
-                full.push(socket.session.clone());
-            }
-        });
-        for session in full {
-            session.close_overflowed();
+    /// Socket `id` joins `room` (the adapter hears of it if it was not in it already).
+    pub fn join(&self, id: &Arc<str>, room: Room) -> bool {
+        let joined = self.rooms.join(id, room.clone());
+        if joined {
+            self.adapter.on_join(&room, id);
         }
-        count
+        joined
     }
 
-    /// Delivers a broadcast that asks for acks (packet id `ack_id`) and returns one waiter
-    /// per recipient. Sockets with too many pending acks are skipped.
-    pub fn deliver_local_with_ack(
-        &self,
-        packet: &BroadcastPacket,
-        opts: &BroadcastOptions,
-        ack_id: u64,
-    ) -> Vec<AckWaiter> {
-        let mut waiters = Vec::new();
-        let mut full = Vec::new();
-        self.for_each_target(opts, |socket| {
-            let Some(rx) = socket.expect_ack(ack_id) else {
-                tracing::warn!(socket = %socket.id, "too many pending acks: broadcast skipped for this socket");
-                return;
-            };
-            match socket.try_deliver(packet.frame_for(socket.wire()), true) {
-                Pushed::Queued => waiters.push(AckWaiter::local(socket, ack_id, rx)),
-                pushed => {
-                    socket.forget_ack(ack_id);
-                    if pushed == Pushed::Full {
-                        full.push(socket.session.clone());
-                    }
-                }
-            }
-        });
-        for session in full {
-            session.close_overflowed();
+    /// Socket `id` leaves `room`; `false` if it was not in it (or it is its own-id room,
+    /// which it cannot leave).
+    pub fn leave(&self, id: &str, room: &Room) -> bool {
+        let left = self.rooms.leave(id, room);
+        if left {
+            self.adapter.on_leave(room, id);
         }
-        waiters
-    }
-
-    /// Calls `f` with each socket `opts` selects on this node, under the read locks of the
-    /// socket map and (for rooms and exceptions) the room index: no list of recipients is
-    /// built. `f` must not close sessions (closing one removes its sockets from the map):
-    /// a full outbox is closed after the walk.
-    fn for_each_target(&self, opts: &BroadcastOptions, mut f: impl FnMut(&Arc<SocketInner>)) {
-        let sockets = self.sockets.read().unwrap_or_else(|e| e.into_inner());
-        if opts.rooms.is_empty() && opts.except_rooms.is_empty() && opts.except_sockets.is_empty() {
-            sockets.values().for_each(f);
-            return;
-        }
-        let rooms = self.rooms.read();
-        let excluded =
-            |id: &str| opts.except_sockets.iter().any(|e| &**e == id) || rooms.in_any(id, &opts.except_rooms);
-        if opts.rooms.is_empty() {
-            sockets.values().filter(|s| !excluded(&s.id)).for_each(f);
-        } else {
-            rooms.for_each_member(&opts.rooms, |id| {
-                if !excluded(id) {
-                    if let Some(socket) = sockets.get(id) {
-                        f(socket);
-                    }
-                }
-            });
-        }
+        left
     }
 }

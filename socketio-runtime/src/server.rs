@@ -1,5 +1,6 @@
 //! The [`SocketIo`] handle: built once with [`SocketIo::builder`], served as a warp filter
-//! ([`SocketIo::routes`]) or by [`SocketIo::serve`].
+//! ([`SocketIo::routes`], after [`SocketIo::init`]) or by [`SocketIo::serve`], which
+//! initialises the namespaces' adapters before it accepts connections.
 
 use std::any::TypeId;
 use std::collections::HashMap;
@@ -12,7 +13,7 @@ use warp::reply::Response;
 use warp::Filter;
 
 use crate::adapter::local::LocalAdapter;
-use crate::adapter::{AdapterFactory, BroadcastOptions};
+use crate::adapter::{AdapterError, AdapterFactory, BroadcastOptions};
 use crate::broadcast::BroadcastOperator;
 use crate::client::SocketIoCore;
 use crate::codec::{SIO5, V09};
@@ -47,6 +48,29 @@ pub struct SocketIo {
     /// Who owns 0.9 sessions; `None` for a plain Engine.IO server (0.9 is not served).
     v09_owners: Option<OwnerFactory>,
     by_type: Arc<HashMap<TypeId, Arc<NsCore>>>,
+    /// Set once every adapter's `init` succeeded.
+    initialised: Arc<tokio::sync::OnceCell<()>>,
+}
+
+/// A namespace's adapter failed to get ready ([`SocketIo::init`]) or to close
+/// ([`SocketIo::close_adapters`]). As an `io::Error` (from `serve*`), its source is the
+/// [`AdapterError`].
+///
+/// ```
+/// use socketio_runtime::{adapter::AdapterError, NamespaceAdapterError};
+/// let err = NamespaceAdapterError { nsp: "/chat".into(), error: AdapterError::Closed };
+/// let io = std::io::Error::other(err);
+/// let source = std::error::Error::source(&io).unwrap();
+/// assert!(source.downcast_ref::<AdapterError>().is_some());
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error("the adapter of namespace {nsp} failed")]
+pub struct NamespaceAdapterError {
+    /// The namespace.
+    pub nsp: Arc<str>,
+    /// What its adapter said.
+    #[source]
+    pub error: AdapterError,
 }
 
 impl SocketIo {
@@ -58,6 +82,55 @@ impl SocketIo {
             adapter: LocalAdapter::factory(),
             raw: None,
         }
+    }
+
+    /// Initialises every namespace's adapter ([`Adapter::init`](crate::adapter::Adapter::init):
+    /// a cluster adapter subscribes and announces itself), one namespace after the other in
+    /// path order. `serve*` call it before they accept connections; call it yourself before
+    /// serving [`SocketIo::routes`] in your own warp server. Idempotent: once it has
+    /// succeeded, later calls return at once; after a failure, the next call tries again.
+    ///
+    /// ```no_run
+    /// # async fn run(io: socketio_runtime::SocketIo) -> Result<(), Box<dyn std::error::Error>> {
+    /// use warp::Filter;
+    /// io.init().await?; // before the first client can reach the routes
+    /// let health = warp::path("health").map(|| "ok");
+    /// warp::serve(io.routes().or(health)).run(([127, 0, 0, 1], 3000)).await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn init(&self) -> Result<(), NamespaceAdapterError> {
+        self.initialised
+            .get_or_try_init(|| async {
+                let mut namespaces: Vec<&Arc<NsCore>> = self.by_type.values().collect();
+                namespaces.sort_by(|a, b| a.path.cmp(&b.path));
+                for ns in namespaces {
+                    ns.adapter.init().await.map_err(|error| NamespaceAdapterError {
+                        nsp: ns.path.clone(),
+                        error,
+                    })?;
+                }
+                Ok(())
+            })
+            .await
+            .map(|_| ())
+    }
+
+    /// Closes every namespace's adapter ([`Adapter::close`](crate::adapter::Adapter::close):
+    /// a cluster adapter leaves the cluster). Serving goes on, on this node only; stop the
+    /// serving task yourself. Every adapter is closed; the first failure is returned.
+    pub async fn close_adapters(&self) -> Result<(), NamespaceAdapterError> {
+        let mut first_failure = None;
+        for ns in self.by_type.values() {
+            if let Err(error) = ns.adapter.close().await {
+                tracing::warn!(nsp = %ns.path, error = %error, "adapter close failed");
+                first_failure.get_or_insert(NamespaceAdapterError {
+                    nsp: ns.path.clone(),
+                    error,
+                });
+            }
+        }
+        first_failure.map_or(Ok(()), Err)
     }
 
     /// The settings in force.
@@ -92,10 +165,13 @@ impl SocketIo {
         eio4.or(v09).unify().boxed()
     }
 
-    /// Binds `addr` and serves until the process ends. When flashsocket is enabled it
-    /// also serves the Flash policy on `Config::flash_policy_port` (same address), like
-    /// SocketTornad.IO's `SocketIOServer`; failing to bind either port is an error.
+    /// Initialises the adapters ([`SocketIo::init`]), binds `addr` and serves until the
+    /// process ends. When flashsocket is enabled it also serves the Flash policy on
+    /// `Config::flash_policy_port` (same address), like SocketTornad.IO's `SocketIOServer`;
+    /// failing to bind either port is an error, and so is an adapter that cannot get ready
+    /// (an `io::Error` whose source is the [`AdapterError`]).
     pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<()> {
+        self.init().await.map_err(std::io::Error::other)?;
         let listener = TcpListener::bind(addr).await?;
         if self.config().transports.contains(&TransportKind::Flashsocket) {
             let policy_addr = SocketAddr::new(addr.ip(), self.config().flash_policy_port);
@@ -104,24 +180,31 @@ impl SocketIo {
                 .map_err(|e| std::io::Error::new(e.kind(), format!("Flash policy port {policy_addr}: {e}")))?;
             tokio::spawn(crate::policy::serve(policy_listener, self.config().policy_xml()));
         }
-        self.serve_listener(listener).await;
-        Ok(())
+        self.serve_listener(listener).await
     }
 
-    /// Serves on an already-bound listener (bind port 0 to let the OS pick a port). The
-    /// Flash policy is answered inline on this port; start a dedicated policy port with
-    /// [`crate::policy::serve`] if you need one.
-    pub async fn serve_listener(&self, listener: TcpListener) {
+    /// Serves on an already-bound listener (bind port 0 to let the OS pick a port), after
+    /// initialising the adapters (an adapter that cannot get ready is an error, as in
+    /// [`SocketIo::serve`]). The Flash policy is answered inline on this port; start a
+    /// dedicated policy port with [`crate::policy::serve`] if you need one.
+    pub async fn serve_listener(&self, listener: TcpListener) -> std::io::Result<()> {
         let nothing = warp::any()
             .and_then(|| async { Err::<Response, _>(warp::reject::not_found()) })
             .boxed();
         self.serve_with(listener, nothing).await
     }
 
-    /// Serves Socket.IO plus `other` routes (static files, an API) on one listener.
-    pub async fn serve_with(&self, listener: TcpListener, other: warp::filters::BoxedFilter<(Response,)>) {
+    /// Serves Socket.IO plus `other` routes (static files, an API) on one listener, after
+    /// initialising the adapters (as [`SocketIo::serve_listener`] does).
+    pub async fn serve_with(
+        &self,
+        listener: TcpListener,
+        other: warp::filters::BoxedFilter<(Response,)>,
+    ) -> std::io::Result<()> {
+        self.init().await.map_err(std::io::Error::other)?;
         let filter = self.routes().or(other).unify().boxed();
         crate::serve::accept_loop(self.engine.clone(), listener, filter).await;
+        Ok(())
     }
 }
 
@@ -220,7 +303,8 @@ impl SocketIoBuilder {
         self
     }
 
-    /// The adapter carrying broadcasts (default: in memory).
+    /// The adapter carrying each namespace's operations across nodes (default: in memory,
+    /// one node). The factory is called once per namespace while the server is built.
     pub fn adapter(mut self, factory: AdapterFactory) -> Self {
         self.adapter = factory;
         self
@@ -268,6 +352,7 @@ impl SocketIoBuilder {
             eio4_owners,
             v09_owners,
             by_type: Arc::new(by_type),
+            initialised: Arc::new(tokio::sync::OnceCell::new()),
         }
     }
 }

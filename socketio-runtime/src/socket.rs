@@ -7,13 +7,16 @@
 
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::value::RawValue;
 
-use crate::ack::{AckFuture, PendingAcks};
+use crate::ack::{AckFuture, AckSlot, PendingAcks, Refused};
 use crate::acl::{Acl, AclState, NamespaceEvents};
-use crate::adapter::BroadcastOptions;
+use crate::adapter::{BroadcastOptions, Handshake, SocketInfo};
 use crate::broadcast::BroadcastOperator;
 use crate::engine::session::Pushed;
 use crate::engine::{ConnectionInfo, DisconnectReason, Session};
@@ -69,6 +72,12 @@ pub(crate) struct SocketInner {
     /// lock only.
     connected: AtomicBool,
     pub acl: AclState,
+    /// The application's data for this socket (`Socket::set_data`), as JSON text.
+    data: Mutex<Option<Box<RawValue>>>,
+    /// The auth payload the client connected with.
+    auth: OnceLock<Option<RawJson>>,
+    /// When the socket joined its namespace.
+    issued: SystemTime,
 }
 
 impl std::fmt::Debug for SocketInner {
@@ -103,6 +112,88 @@ impl SocketInner {
             acks: Mutex::new(PendingAcks::default()),
             state: Mutex::new(ConnState::Connecting(Vec::new())),
             connected: AtomicBool::new(false),
+            data: Mutex::new(None),
+            auth: OnceLock::new(),
+            issued: SystemTime::now(),
+        }
+    }
+
+    /// Keeps the connect request's auth payload (for `fetch_sockets`); the first one wins.
+    pub fn set_auth(&self, auth: Option<RawJson>) {
+        let _ = self.auth.set(auth);
+    }
+
+    /// Connected (not still running `on_connect`, not gone): a volatile packet is sent only
+    /// to ready sockets.
+    pub fn is_ready(&self) -> bool {
+        self.connected.load(Ordering::Acquire)
+    }
+
+    /// This socket as `fetch_sockets` describes it.
+    pub fn describe(&self) -> SocketInfo {
+        let info = &self.session.info;
+        let mut headers = std::collections::BTreeMap::<String, String>::new();
+        for (name, value) in &info.headers {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            headers
+                .entry(name.as_str().to_owned())
+                .and_modify(|joined| {
+                    joined.push_str(", ");
+                    joined.push_str(&value);
+                })
+                .or_insert_with(|| value.into_owned());
+        }
+        let mut query = std::collections::BTreeMap::new();
+        for (key, value) in &info.query {
+            query.entry(key.clone()).or_insert_with(|| value.clone());
+        }
+        let url = if info.query.is_empty() {
+            info.path.clone()
+        } else {
+            let encoded = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&info.query)
+                .finish();
+            format!("{}?{encoded}", info.path)
+        };
+        let json = |raw: Option<&RawValue>| raw.and_then(|r| serde_json::from_str(r.get()).ok()).unwrap_or_default();
+        let auth = self.auth.get().and_then(Option::as_ref).map(|a| &*a.0);
+        let data = lock(&self.data);
+        SocketInfo {
+            id: self.id.clone(),
+            handshake: Handshake {
+                xdomain: headers.contains_key("origin"),
+                headers,
+                address: info.remote_addr.map(|a| a.ip().to_string()),
+                issued: self
+                    .issued
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+                url,
+                query,
+                auth: json(auth),
+            },
+            rooms: self.rooms(),
+            data: json(data.as_deref()),
+        }
+    }
+
+    /// Its rooms: its own-id room first, then the others, sorted.
+    pub fn rooms(&self) -> Vec<Room> {
+        let mut rooms = vec![self.id.clone()];
+        rooms.extend(self.ns.rooms.rooms_of(&self.id));
+        rooms
+    }
+
+    /// Disconnected by server code (its own `disconnect()`, or a selector's): a namespace
+    /// socket leaves its namespace and the client is told; with `close`, or on the global
+    /// namespace, the whole connection ends after the disconnect packet.
+    pub fn disconnect_by_server(self: &Arc<Self>, close: bool) {
+        if close || &*self.ns.path == ROOT_NSP {
+            let frame = (self.wire().encode)(&Packet::new(&*self.ns.path, PacketBody::Disconnect));
+            self.session
+                .close_with_farewell(frame, DisconnectReason::ServerDisconnect);
+        } else {
+            self.leave_namespace(DisconnectReason::ServerDisconnect, true);
         }
     }
 
@@ -201,7 +292,7 @@ impl SocketInner {
             was
         };
         self.ns.remove_socket(&self.id);
-        lock(&self.acks).clear();
+        lock(&self.acks).clear(&self.id);
         if was_connected {
             tracing::debug!(sid = %self.session.sid, nsp = %self.ns.path, reason = reason.as_str(), "socket disconnected");
             tokio::spawn(self.ns.handler.clone().disconnect(self.clone(), reason));
@@ -221,21 +312,23 @@ impl SocketInner {
     }
 
     pub fn resolve_ack(&self, id: u64, args: Args) -> bool {
-        lock(&self.acks).resolve(id, args)
+        lock(&self.acks).resolve(&self.id, id, args)
     }
 
     pub fn forget_ack(&self, id: u64) {
         lock(&self.acks).forget(id);
     }
 
-    /// Waits for the ack of packet `id` (sent by a broadcast).
-    pub fn expect_ack(&self, id: u64) -> Option<tokio::sync::oneshot::Receiver<Args>> {
-        lock(&self.acks).register(id, self.max_pending_acks)
+    /// Waits for the ack of packet `id` in `slot`.
+    pub(crate) fn expect_ack_slot(&self, id: u64, slot: AckSlot) -> Result<(), Refused> {
+        lock(&self.acks).register(id, slot, self.max_pending_acks)
     }
 
     fn emit_with_ack(self: &Arc<Self>, body: impl FnOnce(AckRequest) -> PacketBody) -> Result<AckFuture, EmitError> {
         let id = self.ns.next_ack_id();
-        let rx = self.expect_ack(id).ok_or(EmitError::TooManyPendingAcks)?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.expect_ack_slot(id, AckSlot::Emit(tx))
+            .map_err(|_| EmitError::TooManyPendingAcks)?;
         if let Err(e) = self.send_packet(body(AckRequest::data(id))) {
             self.forget_ack(id);
             return Err(e);
@@ -375,19 +468,51 @@ impl<N: Namespace> Socket<N> {
         self.inner.send_packet(PacketBody::Json { data, ack: None })
     }
 
-    /// Joins a room of this namespace.
+    /// Joins a room of this namespace (on this node; the adapter hears of it). A socket is
+    /// always in the room named by its own id.
     pub fn join(&self, room: impl Into<Room>) {
-        self.inner.ns.rooms.join(&self.inner.id, room.into());
+        self.inner.ns.join(&self.inner.id, room.into());
     }
 
-    /// Leaves a room; `false` if the socket was not in it.
+    /// Leaves a room; `false` if the socket was not in it. Its own-id room cannot be left.
     pub fn leave(&self, room: &str) -> bool {
-        self.inner.ns.rooms.leave(&self.inner.id, room)
+        self.inner.ns.leave(&self.inner.id, &Room::from(room))
     }
 
-    /// The rooms this socket is in, sorted.
+    /// The rooms this socket is in: the room named by its own id first (as in Node; it is
+    /// computed, not stored), then the rooms it joined, sorted.
+    ///
+    /// ```no_run
+    /// # fn f<N: socketio_runtime::Namespace>(socket: &socketio_runtime::Socket<N>) {
+    /// socket.join("lobby");
+    /// assert_eq!(socket.rooms(), [socket.id().into(), "lobby".into()]);
+    /// # }
+    /// ```
     pub fn rooms(&self) -> Vec<Room> {
-        self.inner.ns.rooms.rooms_of(&self.inner.id)
+        self.inner.rooms()
+    }
+
+    /// Stores the application's data for this socket (Node's `socket.data`), as JSON:
+    /// `fetch_sockets` reports it, on any node.
+    ///
+    /// ```no_run
+    /// # fn f<N: socketio_runtime::Namespace>(socket: &socketio_runtime::Socket<N>) {
+    /// socket.set_data(&serde_json::json!({"nick": "ada"})).unwrap();
+    /// let data: Option<serde_json::Value> = socket.data().unwrap();
+    /// # }
+    /// ```
+    pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), serde_json::Error> {
+        let raw = serde_json::value::to_raw_value(data)?;
+        *lock(&self.inner.data) = Some(raw);
+        Ok(())
+    }
+
+    /// The data stored with [`Socket::set_data`], read as `T`; `Ok(None)` if none was.
+    pub fn data<T: DeserializeOwned>(&self) -> Result<Option<T>, serde_json::Error> {
+        lock(&self.inner.data)
+            .as_deref()
+            .map(|raw| serde_json::from_str(raw.get()))
+            .transpose()
     }
 
     /// Sockets in `room`, except this one (gevent's `emit_to_room`).
@@ -405,7 +530,7 @@ impl<N: Namespace> Socket<N> {
         BroadcastOperator::new(
             self.inner.ns.clone(),
             BroadcastOptions {
-                except_sockets: vec![self.inner.id.clone()],
+                except: vec![self.inner.id.clone()],
                 ..Default::default()
             },
         )
@@ -414,14 +539,7 @@ impl<N: Namespace> Socket<N> {
     /// Disconnects the client from this namespace; on the global namespace this ends the
     /// whole connection.
     pub fn disconnect(&self) {
-        if &*self.inner.ns.path == ROOT_NSP {
-            let frame = (self.inner.wire().encode)(&Packet::new(ROOT_NSP, PacketBody::Disconnect));
-            self.inner
-                .session
-                .close_with_farewell(frame, DisconnectReason::ServerDisconnect);
-        } else {
-            self.inner.leave_namespace(DisconnectReason::ServerDisconnect, true);
-        }
+        self.inner.disconnect_by_server(false);
     }
 }
 

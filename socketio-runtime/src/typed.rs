@@ -126,12 +126,14 @@ impl<R: DeserializeOwned + Send + 'static> IntoFuture for TypedAck<R> {
     }
 }
 
-/// The answers to a typed broadcast with acks, each decoded as `R`.
+/// The answers to a typed broadcast with acks, each decoded as `R`; missing answers are
+/// errors, as [`BroadcastAckFuture`] describes.
 ///
 /// ```no_run
 /// # async fn f(pending: socketio_runtime::TypedBroadcastAcks<u32>) {
 /// for reply in pending.timeout(std::time::Duration::from_secs(1)).await.unwrap() {
-///     println!("{}: {:?}", reply.socket, reply.result);
+///     // `socket` is `None` for another node's socket (Node's wire does not name it).
+///     println!("{:?}: {:?}", reply.socket, reply.result);
 /// }
 /// # }
 /// ```

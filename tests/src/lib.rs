@@ -18,6 +18,7 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+pub mod bus;
 pub mod eio4;
 pub mod legacy;
 
@@ -129,8 +130,19 @@ pub async fn serve(io: SocketIo) -> TestServer {
     watch_server_panics();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("listener address");
+    // Adapters get ready here, so a failure names itself instead of a silent server.
+    if let Err(e) = io.init().await {
+        panic!(
+            "the server's adapters could not get ready: {e}: {:?}",
+            std::error::Error::source(&e)
+        );
+    }
     let served = io.clone();
-    let task = tokio::spawn(async move { served.serve_listener(listener).await });
+    let task = tokio::spawn(async move {
+        if let Err(e) = served.serve_listener(listener).await {
+            eprintln!("test server stopped: {e}");
+        }
+    });
     TestServer {
         io,
         client: Client { addr },

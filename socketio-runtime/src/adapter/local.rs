@@ -1,47 +1,36 @@
-//! The in-memory adapter: a single node, delivery without I/O.
+//! The in-memory adapter: one node, every operation on this node's sockets, no I/O. It
+//! overrides nothing: [`Adapter`]'s defaults are exactly "this node only".
 
 use std::sync::Arc;
 
-use crate::ack::AckWaiter;
+use super::{Adapter, AdapterFactory, LocalHandle};
 
-use super::{Adapter, AdapterError, AdapterFactory, AdapterFuture, BroadcastOptions, BroadcastPacket, LocalNamespace};
-
-/// Broadcasts within this process. The default.
+/// Serves one process. The default adapter.
 ///
 /// ```
 /// use socketio_runtime::adapter::local::LocalAdapter;
-/// let factory = LocalAdapter::factory();
-/// # let _ = factory;
+/// let io = socketio_runtime::SocketIo::builder().adapter(LocalAdapter::factory()).build();
+/// # drop(io);
 /// ```
+#[derive(Debug)]
 pub struct LocalAdapter {
-    local: LocalNamespace,
+    local: LocalHandle,
 }
 
 impl LocalAdapter {
+    /// The adapter of the namespace behind `local`.
+    pub fn new(local: LocalHandle) -> Self {
+        LocalAdapter { local }
+    }
+
     /// The factory to give to the server builder.
     pub fn factory() -> AdapterFactory {
-        Arc::new(|local| Arc::new(LocalAdapter { local }) as Arc<dyn Adapter>)
+        Arc::new(|local| Arc::new(LocalAdapter::new(local)) as Arc<dyn Adapter>)
     }
 }
 
 impl Adapter for LocalAdapter {
-    fn broadcast(
-        &self,
-        packet: Arc<BroadcastPacket>,
-        opts: BroadcastOptions,
-    ) -> AdapterFuture<'_, Result<(), AdapterError>> {
-        let delivered = self.local.deliver(&packet, &opts);
-        tracing::trace!(delivered, "local broadcast");
-        Box::pin(std::future::ready(Ok(())))
-    }
-
-    fn broadcast_with_ack(
-        &self,
-        packet: Arc<BroadcastPacket>,
-        opts: BroadcastOptions,
-        ack_id: u64,
-    ) -> AdapterFuture<'_, Result<Vec<AckWaiter>, AdapterError>> {
-        let waiters = self.local.deliver_with_ack(&packet, &opts, ack_id);
-        Box::pin(std::future::ready(Ok(waiters)))
+    fn local(&self) -> &LocalHandle {
+        &self.local
     }
 }
