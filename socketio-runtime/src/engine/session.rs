@@ -152,9 +152,6 @@ struct State {
     closed_at: Option<Instant>,
 }
 
-/// A Socket.IO 4 binary packet and the attachments received so far.
-pub(crate) type PendingBinary = (crate::codec::sio5::SioPacket, Vec<Bytes>);
-
 /// A client's engine session (one per handshake).
 pub struct Session {
     /// The session id.
@@ -178,9 +175,8 @@ pub struct Session {
     pub(crate) pong_due: Mutex<Option<Instant>>,
     /// An Engine.IO 4 WebSocket is between its probe and its upgrade.
     pub(crate) upgrading: std::sync::atomic::AtomicBool,
-    /// A Socket.IO 4 binary packet waiting for its attachments (boxed: rare, and every
-    /// session carries the slot).
-    pub(crate) pending_binary: Mutex<Option<Box<PendingBinary>>>,
+    /// Socket.IO 4 inbound state: a binary packet waiting for its attachments, if any.
+    pub(crate) pending_binary: Mutex<crate::codec::sio5::BinaryAssembler>,
     created: Instant,
 }
 
@@ -221,7 +217,7 @@ impl Session {
             inbound: tokio::sync::Mutex::new(()),
             sockets: Mutex::new(HashMap::new()),
             data: Extensions::default(),
-            pending_binary: Mutex::new(None),
+            pending_binary: Mutex::new(crate::codec::sio5::BinaryAssembler::default()),
             pong: Notify::new(),
             pong_due: Mutex::new(None),
             upgrading: std::sync::atomic::AtomicBool::new(false),

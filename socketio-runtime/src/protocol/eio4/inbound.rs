@@ -5,19 +5,14 @@
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use bytes::Bytes;
-
 use crate::client;
 use crate::codec::eio4::EnginePacket;
-use crate::codec::sio5::{self as codec, SioKind, SioPacket};
+use crate::codec::sio5::{self as codec, BinaryError, CompletePacket, SioKind};
 use crate::config::TransportKind;
 use crate::engine::session::{Frame, Utf8Bytes};
 use crate::engine::{DisconnectReason, EngineInner, Session};
 use crate::namespace::ConnectRequest;
 use crate::packet::{AckRequest, Args, Packet, PacketBody, RawJson};
-
-/// Attachments accepted for one binary packet.
-const MAX_ATTACHMENTS: usize = 64;
 
 /// Why an inbound packet ends the session.
 #[derive(Debug, thiserror::Error)]
@@ -46,19 +41,21 @@ pub(crate) async fn handle(
         }
         EnginePacket::Message(text) => {
             let sio = codec::decode(&text).map_err(|e| InboundError::Packet(e.to_string()))?;
-            if sio.kind.is_binary() {
-                if sio.attachments > MAX_ATTACHMENTS {
-                    return Err(InboundError::Packet(format!("{} attachments", sio.attachments)));
-                }
-                if sio.attachments == 0 {
-                    return dispatch(engine, session, sio, Vec::new()).await;
-                }
-                *session.pending_binary.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new((sio, Vec::new())));
-                return Ok(());
-            }
-            dispatch(engine, session, sio, Vec::new()).await
+            let complete = session
+                .pending_binary
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .packet(sio, engine.config.max_payload);
+            dispatch_complete(engine, session, complete).await
         }
-        EnginePacket::Binary(data) => attachment(engine, session, data).await,
+        EnginePacket::Binary(data) => {
+            let complete = session
+                .pending_binary
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .attachment(data);
+            dispatch_complete(engine, session, complete).await
+        }
         EnginePacket::Close => Err(InboundError::Closed),
         EnginePacket::Pong(_) => {
             *session.pong_due.lock().unwrap_or_else(|e| e.into_inner()) = None;
@@ -76,24 +73,14 @@ fn raw_message(engine: &EngineInner, session: &Arc<Session>, message: crate::raw
     }
 }
 
-async fn attachment(engine: &Arc<EngineInner>, session: &Arc<Session>, data: Bytes) -> Result<(), InboundError> {
-    let complete = {
-        let mut pending = session.pending_binary.lock().unwrap_or_else(|e| e.into_inner());
-        let (packet, buffers) = &mut **pending
-            .as_mut()
-            .ok_or_else(|| InboundError::Packet("binary data without a binary packet".into()))?;
-        buffers.push(data);
-        if buffers.len() == packet.attachments {
-            pending.take()
-        } else {
-            None
-        }
-    };
-    match complete {
-        Some(complete) => {
-            let (packet, buffers) = *complete;
-            dispatch(engine, session, packet, buffers).await
-        }
+/// Routes what the binary assembler handed out, if anything.
+async fn dispatch_complete(
+    engine: &Arc<EngineInner>,
+    session: &Arc<Session>,
+    complete: Result<Option<CompletePacket>, BinaryError>,
+) -> Result<(), InboundError> {
+    match complete.map_err(|e| InboundError::Packet(e.to_string()))? {
+        Some(complete) => dispatch(engine, session, complete).await,
         None => Ok(()),
     }
 }
@@ -103,14 +90,9 @@ async fn attachment(engine: &Arc<EngineInner>, session: &Arc<Session>, data: Byt
 async fn dispatch(
     engine: &Arc<EngineInner>,
     session: &Arc<Session>,
-    mut sio: SioPacket,
-    attachments: Vec<Bytes>,
+    complete: CompletePacket,
 ) -> Result<(), InboundError> {
-    sio.kind = match sio.kind {
-        SioKind::BinaryEvent => SioKind::Event,
-        SioKind::BinaryAck => SioKind::Ack,
-        other => other,
-    };
+    let sio = &complete.packet;
     let nsp = sio.nsp.clone();
     // Echoed in answers (connect errors), a record separator would break polling framing.
     if nsp.contains('\u{1e}') {
@@ -127,10 +109,9 @@ async fn dispatch(
         }
         SioKind::Disconnect => PacketBody::Disconnect,
         SioKind::Event | SioKind::BinaryEvent => {
-            let (name, args) = sio
+            let (name, args) = complete
                 .event_parts()
                 .ok_or_else(|| InboundError::Packet("event without a name".into()))?;
-            let args = args.with_attachments(attachments);
             let ack = sio.id.map(AckRequest::data);
             match (name.as_str(), single_plain(&args)) {
                 ("message", Some(only)) => message(only, ack),
@@ -139,7 +120,7 @@ async fn dispatch(
         }
         SioKind::Ack | SioKind::BinaryAck => {
             let id = sio.id.ok_or_else(|| InboundError::Packet("ack without an id".into()))?;
-            let args = sio
+            let args = complete
                 .ack_args()
                 .ok_or_else(|| InboundError::Packet("ack without arguments".into()))?;
             PacketBody::Ack { id, args }
