@@ -59,7 +59,10 @@ fuzz_target!(|data: &[u8]| {
     // Spans: ordered, disjoint, each one a placeholder object with its num.
     let mut end = 0;
     for p in &all {
-        assert!(p.span.start >= end && p.span.end > p.span.start, "spans out of order: {all:?}");
+        assert!(
+            p.span.start >= end && p.span.end > p.span.start,
+            "spans out of order: {all:?}"
+        );
         end = p.span.end;
         let text = &json[p.span.clone()];
         match parse(text) {
@@ -86,5 +89,8 @@ fuzz_target!(|data: &[u8]| {
     );
     let again: Vec<u64> = found(&renumbered).iter().map(|p| p.num).collect();
     let expected: Vec<u64> = all.iter().filter(|p| p.num % 3 == 0).map(|p| p.num / 3).collect();
-    assert_eq!(again, expected, "after replacement\n text: {json:?}\n out: {renumbered:?}");
+    assert_eq!(
+        again, expected,
+        "after replacement\n text: {json:?}\n out: {renumbered:?}"
+    );
 });

@@ -107,11 +107,17 @@ fn check_binary(input: &str, packet: SioPacket) {
     let mut done = first.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(done.is_some(), declared == 0, "input: {input:?}");
     for (i, b) in buffers.iter().enumerate() {
-        assert!(done.is_none() && asm.is_waiting(), "complete before the last buffer\n input: {input:?}");
+        assert!(
+            done.is_none() && asm.is_waiting(),
+            "complete before the last buffer\n input: {input:?}"
+        );
         held += b.len();
         match asm.attachment(Bytes::from(b.clone())) {
             Err(BinaryError::TooLarge { limit }) => {
-                assert!(held > MAX_BYTES && limit == MAX_BYTES, "refused at {held} bytes\n input: {input:?}");
+                assert!(
+                    held > MAX_BYTES && limit == MAX_BYTES,
+                    "refused at {held} bytes\n input: {input:?}"
+                );
                 assert!(!asm.is_waiting());
                 return;
             }
@@ -154,9 +160,11 @@ fn check_binary(input: &str, packet: SioPacket) {
         (tree, _) => tree,
     };
     let Some(items) = items else { return };
-    let Some(reference) = filled(&items, &buffers) else { return };
-    let view: Value = serde_json::from_str(args.as_str())
-        .unwrap_or_else(|e| panic!("the view is not JSON: {e}\n input: {input:?}"));
+    let Some(reference) = filled(&items, &buffers) else {
+        return;
+    };
+    let view: Value =
+        serde_json::from_str(args.as_str()).unwrap_or_else(|e| panic!("the view is not JSON: {e}\n input: {input:?}"));
     assert_eq!(view, reference, "view differs from the reference\n input: {input:?}");
 }
 

@@ -366,7 +366,8 @@ mod tests {
 
     #[test]
     fn look_alikes_and_whitespace_survive_the_view() {
-        let json = r#"[ {"_placeholder":false,"num":0}, {"num":0 , "_placeholder":true}, {"_placeholder":true,"num":"0"} ]"#;
+        let json =
+            r#"[ {"_placeholder":false,"num":0}, {"num":0 , "_placeholder":true}, {"_placeholder":true,"num":"0"} ]"#;
         let args = Args::from_json(json)
             .unwrap()
             .with_attachments(vec![Bytes::from_static(b"\x05")]);

@@ -116,7 +116,9 @@ impl Namespace for Bytes {
 
     async fn on_event(&self, socket: &Socket<Self>, event: Event) {
         if event.name == "ask" {
-            let Ok(reply) = socket.emit_raw_with_ack("question", &()) else { return };
+            let Ok(reply) = socket.emit_raw_with_ack("question", &()) else {
+                return;
+            };
             let socket = socket.clone();
             // Not awaited here: the answer arrives through the inbound path this call is on.
             tokio::spawn(async move {

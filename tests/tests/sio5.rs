@@ -299,10 +299,8 @@ async fn a_binary_ack_from_the_client_carries_its_attachments() {
         .strip_prefix("42/bytes,")
         .and_then(|rest| rest.strip_suffix(r#"["question"]"#))
         .unwrap_or_else(|| panic!("{question:?}"));
-    ws.send_text(&format!(
-        r#"461-/bytes,{id}[{{"_placeholder":true,"num":0}},"x"]"#
-    ))
-    .await;
+    ws.send_text(&format!(r#"461-/bytes,{id}[{{"_placeholder":true,"num":0}},"x"]"#))
+        .await;
     ws.send_binary(&[1, 2, 3]).await;
     assert_eq!(ws.recv_packet().await, r#"42/bytes,["answer",[[3,6],[0,0]]]"#);
 }

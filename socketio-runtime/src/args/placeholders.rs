@@ -283,7 +283,8 @@ impl Placeholders<'_> {
                         Expect::Value
                     };
                 }
-                (Expect::CommaOrClose | Expect::ValueOrClose, b']') | (Expect::CommaOrClose | Expect::KeyOrClose, b'}') => {
+                (Expect::CommaOrClose | Expect::ValueOrClose, b']')
+                | (Expect::CommaOrClose | Expect::KeyOrClose, b'}') => {
                     if let Some(found) = self.close(byte)? {
                         return Ok(Some(found));
                     }
@@ -426,18 +427,20 @@ impl Placeholders<'_> {
         loop {
             match bytes.get(i) {
                 Some(b'"') => return Ok(i + 1),
-                Some(b'\\') => {
-                    match bytes.get(i + 1) {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
-                        Some(b'u') if bytes.get(i + 2..i + 6).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) => {
-                            i += 6
-                        }
-                        _ => {
-                            self.pos = i;
-                            return Err(self.error("a valid escape"));
-                        }
+                Some(b'\\') => match bytes.get(i + 1) {
+                    Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                    Some(b'u')
+                        if bytes
+                            .get(i + 2..i + 6)
+                            .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) =>
+                    {
+                        i += 6
                     }
-                }
+                    _ => {
+                        self.pos = i;
+                        return Err(self.error("a valid escape"));
+                    }
+                },
                 Some(0..=0x1f) | None => {
                     self.pos = i;
                     return Err(self.error("a string's closing quote"));
@@ -450,7 +453,12 @@ impl Placeholders<'_> {
     /// The end of the number starting at `at` (JSON's grammar).
     fn number(&mut self, at: usize) -> Result<usize, PlaceholderError> {
         let bytes = self.json.as_bytes();
-        let digits = |from: usize| bytes[from.min(bytes.len())..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let digits = |from: usize| {
+            bytes[from.min(bytes.len())..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count()
+        };
         let mut i = at + usize::from(bytes.get(at) == Some(&b'-'));
         match bytes.get(i) {
             Some(b'0') if !bytes.get(i + 1).is_some_and(u8::is_ascii_digit) => i += 1,
@@ -506,4 +514,3 @@ fn describe(expect: Expect) -> &'static str {
         Expect::End => "the end of the text",
     }
 }
-

@@ -19,10 +19,7 @@ fn marked(json: &str) -> Result<String, PlaceholderError> {
 fn finds_placeholders_at_any_place_in_text_order() {
     let json = r#"["e",{"file":{"num":2,"_placeholder":true},"list":[{"_placeholder":true,"num":0},5]},{"_placeholder":true,"num":1}]"#;
     assert_eq!(nums(json).unwrap(), vec![2, 0, 1]);
-    assert_eq!(
-        marked(json).unwrap(),
-        r#"["e",{"file":"<2>","list":["<0>",5]},"<1>"]"#
-    );
+    assert_eq!(marked(json).unwrap(), r#"["e",{"file":"<2>","list":["<0>",5]},"<1>"]"#);
     // A placeholder as the whole value, and inside an object inside an array inside an object.
     assert_eq!(marked(r#"{"_placeholder":true,"num":4}"#).unwrap(), r#""<4>""#);
     assert_eq!(
@@ -34,14 +31,20 @@ fn finds_placeholders_at_any_place_in_text_order() {
     let found: Vec<Placeholder> = placeholders(json).collect::<Result<_, _>>().unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].num, 12);
-    assert_eq!(&json[found[0].span.clone()], "{ \"_placeholder\" : true ,\n \"num\" : 12 }");
+    assert_eq!(
+        &json[found[0].span.clone()],
+        "{ \"_placeholder\" : true ,\n \"num\" : 12 }"
+    );
 }
 
 #[test]
 fn keys_spelt_with_escapes_are_the_same_keys() {
     assert_eq!(nums(r#"[{"\u005fplaceholder":true,"n\u0075m":3}]"#).unwrap(), vec![3]);
     // An escape that decodes to something else, or to nothing (a lone surrogate).
-    assert_eq!(nums(r#"[{"_placeholder\u0020":true,"num":3}]"#).unwrap(), Vec::<u64>::new());
+    assert_eq!(
+        nums(r#"[{"_placeholder\u0020":true,"num":3}]"#).unwrap(),
+        Vec::<u64>::new()
+    );
     assert_eq!(nums(r#"[{"\ud800":true,"num":3}]"#).unwrap(), Vec::<u64>::new());
 }
 
@@ -138,7 +141,11 @@ fn byte_arrays_are_json() {
 #[test]
 fn deep_nesting() {
     let depth = 100_000;
-    let json = format!("{}{{\"_placeholder\":true,\"num\":0}}{}", "[".repeat(depth), "]".repeat(depth));
+    let json = format!(
+        "{}{{\"_placeholder\":true,\"num\":0}}{}",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
     assert_eq!(
         walk(&json, |_| Replacement::ByteArray(&[7])).unwrap(),
         format!("{}[7]{}", "[".repeat(depth), "]".repeat(depth))

@@ -52,7 +52,10 @@ fn assemble_parts(text: &str, buffers: &[&[u8]]) -> Result<CompletePacket, Binar
 /// [`assemble_parts`], with the payload as handlers read it: each placeholder as its
 /// attachment's bytes (the `Args` view of the whole payload).
 fn assemble(text: &str, buffers: &[&[u8]]) -> Result<SioPacket, BinaryError> {
-    let CompletePacket { mut packet, attachments } = assemble_parts(text, buffers)?;
+    let CompletePacket {
+        mut packet,
+        attachments,
+    } = assemble_parts(text, buffers)?;
     let data = packet.data.take().unwrap();
     let view = Args::from_raw(data).unwrap().with_attachments(attachments);
     packet.data = Some(view.as_raw().to_owned());
@@ -883,7 +886,10 @@ fn assembler_state() {
     assert!(asm.is_waiting());
     assert_eq!(asm.attachment(Bytes::from_static(b"1")), Ok(None));
     let done = asm.attachment(Bytes::from_static(b"2")).unwrap().unwrap();
-    assert_eq!(done.attachments, vec![Bytes::from_static(b"1"), Bytes::from_static(b"2")]);
+    assert_eq!(
+        done.attachments,
+        vec![Bytes::from_static(b"1"), Bytes::from_static(b"2")]
+    );
     assert!(!asm.is_waiting());
     assert_eq!(asm.attachment(Bytes::new()), Err(BinaryError::UnexpectedAttachment));
 
