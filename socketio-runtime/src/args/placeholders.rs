@@ -183,7 +183,16 @@ pub fn write_byte_array(out: &mut String, bytes: &[u8]) {
     out.push(']');
 }
 
-/// The streaming walk behind [`placeholders`] and [`walk`].
+/// The streaming walk behind [`placeholders`] and [`walk`]: an iterator that reads the text
+/// only as far as the next placeholder.
+///
+/// ```
+/// use socketio_runtime::args::placeholders::placeholders;
+/// let mut found = placeholders(r#"[{"_placeholder":true,"num":0}, oops"#);
+/// assert_eq!(found.next().unwrap().unwrap().num, 0);
+/// assert!(found.next().unwrap().is_err());
+/// assert!(found.next().is_none());
+/// ```
 #[derive(Debug)]
 pub struct Placeholders<'a> {
     json: &'a str,

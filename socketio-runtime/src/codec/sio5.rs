@@ -611,10 +611,25 @@ pub fn encode_binary(
 }
 
 /// Attachments one binary packet may declare: the limit of Node's `socket.io-parser`.
+///
+/// ```
+/// use socketio_runtime::codec::sio5::{decode, BinaryAssembler, BinaryError, MAX_ATTACHMENTS};
+/// let mut asm = BinaryAssembler::default();
+/// let header = decode(&format!(r#"5{}-["a"]"#, MAX_ATTACHMENTS + 1)).unwrap();
+/// assert_eq!(asm.packet(header, 1000), Err(BinaryError::TooManyAttachments(11)));
+/// ```
 pub const MAX_ATTACHMENTS: usize = 10;
 
 /// Why a binary packet could not be put back together. Each is a protocol error: the
 /// session ends.
+///
+/// ```
+/// use socketio_runtime::codec::sio5::{decode, BinaryAssembler, BinaryError};
+/// let mut asm = BinaryAssembler::default();
+/// let header = decode(r#"51-["a",{"_placeholder":true,"num":1}]"#).unwrap();
+/// let err = asm.packet(header, 1000).unwrap_err();
+/// assert_eq!(err, BinaryError::PlaceholderOutOfRange { num: 1, declared: 1 });
+/// ```
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum BinaryError {
     /// The packet declares more than [`MAX_ATTACHMENTS`] attachments.
