@@ -27,6 +27,8 @@ use crate::wire::{InboundError, PacketDecoder, Wire};
 pub(crate) struct SocketIoCore {
     pub namespaces: HashMap<String, Arc<NsCore>>,
     pub max_pending_acks: usize,
+    /// Bytes a binary packet and its attachments may hold while they arrive.
+    pub max_payload: usize,
 }
 
 impl SocketIoCore {
@@ -115,13 +117,14 @@ impl Connection for Client {
 
 impl Client {
     fn new(me: Weak<Client>, session: Arc<Session>, wire: &'static Wire, io: Arc<SocketIoCore>) -> Self {
+        let max_payload = io.max_payload;
         Client {
             me,
             session,
             wire,
             io,
             sockets: Mutex::new(HashMap::new()),
-            decoder: Mutex::new((wire.decoder)()),
+            decoder: Mutex::new((wire.decoder)(max_payload)),
             data: Extensions::default(),
         }
     }

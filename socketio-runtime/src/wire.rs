@@ -244,8 +244,8 @@ pub struct Wire {
     /// flavours `polling`).
     pub transport_name: fn(TransportKind) -> &'static str,
     /// A decoder for one connection's inbound messages (it may keep state between them: a
-    /// binary packet waiting for its attachments).
-    pub decoder: fn() -> Box<dyn PacketDecoder>,
+    /// binary packet waiting for its attachments, bounded by `max_payload` bytes).
+    pub decoder: fn(max_payload: usize) -> Box<dyn PacketDecoder>,
 }
 
 /// Turns one connection's inbound messages into neutral packets. Messages arrive in order,

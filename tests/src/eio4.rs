@@ -96,24 +96,42 @@ pub fn parse_connect(packet: &str, prefix: &str) -> String {
 }
 
 /// A namespace for binary tests: `sum` acks, for each argument read as bytes, `[length,
-/// sum of the bytes]`; `count` acks the number of arguments.
+/// sum of the bytes]`; `count` acks the number of arguments; `ask` emits `question` with an
+/// ack and, when the client answers, emits `answer` with the sums of the answer's arguments.
 pub struct Bytes;
+
+/// For each argument read as bytes: `(length, sum of the bytes)`.
+fn sums(args: &Args) -> Vec<(usize, u64)> {
+    let n = args.len().unwrap_or(0);
+    (0..n)
+        .map(|i| {
+            let bytes: Vec<u8> = args.deserialize_at(i).unwrap_or_default();
+            (bytes.len(), bytes.iter().map(|&b| u64::from(b)).sum())
+        })
+        .collect()
+}
 
 impl Namespace for Bytes {
     const PATH: &'static str = "/bytes";
 
-    async fn on_event(&self, _: &Socket<Self>, event: Event) {
+    async fn on_event(&self, socket: &Socket<Self>, event: Event) {
+        if event.name == "ask" {
+            let Ok(reply) = socket.emit_raw_with_ack("question", &()) else {
+                return;
+            };
+            let socket = socket.clone();
+            // Not awaited here: the answer arrives through the inbound path this call is on.
+            tokio::spawn(async move {
+                if let Ok(args) = reply.await {
+                    let _ = socket.emit_raw("answer", &(sums(&args),));
+                }
+            });
+            return;
+        }
         let Some(ack) = event.ack else { return };
         match event.name.as_str() {
             "sum" => {
-                let n = event.args.len().unwrap_or(0);
-                let sums: Vec<(usize, u64)> = (0..n)
-                    .map(|i| {
-                        let bytes: Vec<u8> = event.args.deserialize_at(i).unwrap_or_default();
-                        (bytes.len(), bytes.iter().map(|&b| u64::from(b)).sum())
-                    })
-                    .collect();
-                let _ = ack.send(&(sums,));
+                let _ = ack.send(&(sums(&event.args),));
             }
             "count" => {
                 let _ = ack.send(&(event.args.len().unwrap_or(0),));

@@ -8,7 +8,10 @@
 
 use std::time::Duration;
 
-use socketio_tests::eio4::{calm_server, fast_server, parse_connect, Frame4, JsonValue};
+use socketio_runtime::Config;
+use socketio_tests::eio4::{
+    calm_server, config_with_pings, fast_server, parse_connect, server_with, Frame4, JsonValue,
+};
 
 /// Long enough for an answer that should not come.
 const QUIET: Duration = Duration::from_millis(300);
@@ -280,6 +283,98 @@ async fn an_attachment_without_a_binary_packet_ends_the_session() {
     let server = calm_server().await;
     let mut ws = server.eio().open_ws_connected().await;
     ws.send_binary(&[9, 9]).await;
+    ws.expect_end_within(Duration::from_secs(2)).await;
+    server.wait_session_count(0).await;
+}
+
+/// A client's BINARY_ACK reaches the waiting emit with its attachments.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_binary_ack_from_the_client_carries_its_attachments() {
+    let server = calm_server().await;
+    let mut ws = server.eio().open_ws_connected().await;
+    ws.send_text("40/bytes,").await;
+    parse_connect(&ws.recv_packet().await, "40/bytes,");
+    ws.send_text(r#"42/bytes,["ask"]"#).await;
+    let question = ws.recv_packet().await;
+    let id = question
+        .strip_prefix("42/bytes,")
+        .and_then(|rest| rest.strip_suffix(r#"["question"]"#))
+        .unwrap_or_else(|| panic!("{question:?}"));
+    ws.send_text(&format!(r#"461-/bytes,{id}[{{"_placeholder":true,"num":0}},"x"]"#))
+        .await;
+    ws.send_binary(&[1, 2, 3]).await;
+    assert_eq!(ws.recv_packet().await, r#"42/bytes,["answer",[[3,6],[0,0]]]"#);
+}
+
+/// Node's parser limits: 10 attachments at most, placeholders within the declared count,
+/// no text packet between a binary packet and its attachments; and no two placeholders for
+/// one attachment. Each ends the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_packets_outside_the_limits_end_the_session() {
+    let server = calm_server().await;
+    let p = |n: usize| format!(r#"{{"_placeholder":true,"num":{n}}}"#);
+    // Ten is fine.
+    let mut ws = server.eio().open_ws_connected().await;
+    ws.send_text("40/bytes,").await;
+    parse_connect(&ws.recv_packet().await, "40/bytes,");
+    let all: Vec<String> = (0..10).map(p).collect();
+    ws.send_text(&format!(r#"4510-/bytes,1["count",{}]"#, all.join(",")))
+        .await;
+    for i in 0..10u8 {
+        ws.send_binary(&[i]).await;
+    }
+    assert_eq!(ws.recv_packet().await, "43/bytes,1[10]");
+
+    let cases: Vec<(String, usize, Option<&str>)> = vec![
+        (r#"4511-/bytes,1["count"]"#.to_owned(), 0, None),
+        (format!(r#"451-/bytes,1["count",{}]"#, p(1)), 0, None),
+        (format!(r#"452-/bytes,1["count",{},{}]"#, p(0), p(0)), 0, None),
+        (
+            format!(r#"452-/bytes,1["count",{},{}]"#, p(0), p(1)),
+            1,
+            Some(r#"42/bytes,2["count"]"#),
+        ),
+    ];
+    for (text, attachments, then) in cases {
+        let mut bad = server.eio().open_ws_connected().await;
+        bad.send_text("40/bytes,").await;
+        parse_connect(&bad.recv_packet().await, "40/bytes,");
+        bad.send_text(&text).await;
+        for _ in 0..attachments {
+            bad.send_binary(&[1]).await;
+        }
+        if let Some(then) = then {
+            bad.send_text(then).await;
+        }
+        bad.expect_end_within(Duration::from_secs(2)).await;
+    }
+    // Only the first session is left.
+    server.wait_session_count(1).await;
+    ws.send_text(r#"42/bytes,2["count"]"#).await;
+    assert_eq!(ws.recv_packet().await, "43/bytes,2[0]");
+}
+
+/// What a binary packet holds (its text and attachments together) is bounded by
+/// `max_payload`, even when each message is within it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_binary_packet_over_max_payload_ends_the_session() {
+    let server = server_with(Config {
+        max_payload: 200,
+        ..config_with_pings(Duration::from_secs(5), Duration::from_secs(5))
+    })
+    .await;
+    let text = r#"452-/bytes,1["sum",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#;
+    // The JSON part is 67 bytes: 133 bytes of attachments fit, 134 do not.
+    let mut ws = server.eio().open_ws_connected().await;
+    ws.send_text("40/bytes,").await;
+    parse_connect(&ws.recv_packet().await, "40/bytes,");
+    ws.send_text(text).await;
+    ws.send_binary(&[1; 100]).await;
+    ws.send_binary(&[1; 33]).await;
+    assert_eq!(ws.recv_packet().await, "43/bytes,1[[[100,100],[33,33]]]");
+    ws.send_text(text).await;
+    ws.send_binary(&[1; 100]).await;
+    ws.send_binary(&[1; 34]).await;
     ws.expect_end_within(Duration::from_secs(2)).await;
     server.wait_session_count(0).await;
 }

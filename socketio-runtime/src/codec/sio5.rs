@@ -10,7 +10,9 @@
 //! namespace only when it is not `/`, and only if it starts with `/` (the comma may be left out
 //! when the namespace ends the packet, as in `40/admin`). Each packet travels as the data of one
 //! Engine.IO `message`, so on the wire it gets a leading `4`; binary attachments follow as
-//! separate Engine.IO binary messages and are put back by [`BinaryAssembler`].
+//! separate Engine.IO binary messages and are collected by [`BinaryAssembler`], the
+//! connection's inbound state, which checks the placeholders with the one placeholder walker
+//! ([`crate::args::placeholders`]).
 //!
 //! The payload is kept as raw JSON text ([`RawValue`]), checked against the packet type by
 //! [`decode`]. Nothing here panics on input.
@@ -21,6 +23,7 @@ use bytes::Bytes;
 use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
+use crate::args::placeholders::{placeholders, write_placeholder, PlaceholderError};
 use crate::packet::{Args, RawJson, ROOT_NSP};
 
 /// Event names a peer may not use: the reference parser refuses them, since its sockets and
@@ -149,7 +152,8 @@ impl SioPacket {
     /// An EVENT's name and its remaining items as [`Args`].
     ///
     /// `None` for any other kind (a BINARY_EVENT goes through [`BinaryAssembler`] first, which
-    /// yields an EVENT). A numeric event name, which the reference parser admits, is returned
+    /// yields an EVENT; [`CompletePacket::event_parts`] adds its attachments). A numeric event
+    /// name, which the reference parser admits, is returned
     /// as its JSON text.
     ///
     /// ```
@@ -572,7 +576,9 @@ impl From<BinaryKind> for SioKind {
 /// assert_eq!(placeholder(1), r#"{"_placeholder":true,"num":1}"#);
 /// ```
 pub fn placeholder(num: usize) -> String {
-    format!("{{\"_placeholder\":true,\"num\":{num}}}")
+    let mut out = String::with_capacity(32);
+    write_placeholder(&mut out, num as u64);
+    out
 }
 
 /// A packet with binary attachments, for sending: the text header `5<n>-…` (or `6<n>-…`)
@@ -604,331 +610,263 @@ pub fn encode_binary(
     (out, attachments)
 }
 
-/// Why a binary packet could not be put back together.
+/// Attachments one binary packet may declare: the limit of Node's `socket.io-parser`.
+///
+/// ```
+/// use socketio_runtime::codec::sio5::{decode, BinaryAssembler, BinaryError, MAX_ATTACHMENTS};
+/// let mut asm = BinaryAssembler::default();
+/// let header = decode(&format!(r#"5{}-["a"]"#, MAX_ATTACHMENTS + 1)).unwrap();
+/// assert_eq!(asm.packet(header, 1000), Err(BinaryError::TooManyAttachments(11)));
+/// ```
+pub const MAX_ATTACHMENTS: usize = 10;
+
+/// Why a binary packet could not be put back together. Each is a protocol error: the
+/// session ends.
+///
+/// ```
+/// use socketio_runtime::codec::sio5::{decode, BinaryAssembler, BinaryError};
+/// let mut asm = BinaryAssembler::default();
+/// let header = decode(r#"51-["a",{"_placeholder":true,"num":1}]"#).unwrap();
+/// let err = asm.packet(header, 1000).unwrap_err();
+/// assert_eq!(err, BinaryError::PlaceholderOutOfRange { num: 1, declared: 1 });
+/// ```
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum BinaryError {
-    /// The packet is not a BINARY_EVENT or BINARY_ACK.
-    #[error("not a binary packet")]
-    NotBinary,
-    /// The packet declares more attachments than the caller accepts.
-    #[error("{0} attachments exceed the limit")]
+    /// The packet declares more than [`MAX_ATTACHMENTS`] attachments.
+    #[error("{0} attachments exceed the limit of {MAX_ATTACHMENTS}")]
     TooManyAttachments(usize),
-    /// A buffer arrived after the last declared attachment.
-    #[error("more attachments than declared")]
-    UnexpectedBuffer,
-    /// [`BinaryAssembler::finish`] before every attachment arrived.
-    #[error("{received} of {expected} attachments received")]
-    Incomplete {
+    /// An attachment arrived while no binary packet waited for one.
+    #[error("an attachment without a binary packet")]
+    UnexpectedAttachment,
+    /// A packet arrived while a binary packet still waited for attachments.
+    #[error("a packet while {received} of {expected} attachments were received")]
+    Interleaved {
         /// Attachments received.
         received: usize,
         /// Attachments declared.
         expected: usize,
     },
-    /// An object with `"_placeholder":true` that is not exactly `{"_placeholder":true,"num":N}`
-    /// with `N` a non-negative integer.
-    #[error("malformed placeholder")]
-    MalformedPlaceholder,
-    /// A placeholder names an attachment the packet does not have.
-    #[error("placeholder {0} out of range")]
-    PlaceholderOutOfRange(u64),
-    /// The payload is missing or not JSON.
-    #[error("invalid payload: {0}")]
-    Json(String),
+    /// A placeholder names an attachment the packet does not declare.
+    #[error("placeholder {num} out of range ({declared} attachments declared)")]
+    PlaceholderOutOfRange {
+        /// The placeholder's `num`.
+        num: u64,
+        /// Attachments declared.
+        declared: usize,
+    },
+    /// Two placeholders name one attachment (Node's encoder never writes that, and each
+    /// would expand to the attachment's bytes on its own).
+    #[error("placeholder {0} appears twice")]
+    DuplicatePlaceholder(u64),
+    /// The packet and its attachments hold more bytes than allowed.
+    #[error("binary packet over {limit} bytes")]
+    TooLarge {
+        /// The bound given to [`BinaryAssembler::packet`].
+        limit: usize,
+    },
+    /// A binary packet without its JSON payload.
+    #[error("binary packet without a payload")]
+    MissingPayload,
+    /// The payload is not well-formed JSON.
+    #[error(transparent)]
+    Json(#[from] PlaceholderError),
 }
 
-/// Collects a BINARY_EVENT's or BINARY_ACK's attachments and puts them in place.
-///
-/// Feed it the decoded packet, then every binary message that follows, in order. When the
-/// last declared attachment arrives, each placeholder `{"_placeholder":true,"num":N}` (at any
-/// depth, keys in any order) becomes a JSON array of the bytes of attachment `N`, e.g.
-/// `[1,2,3]`, which a `Vec<u8>` parameter deserialises from; the packet comes back as a plain
-/// EVENT or ACK with no attachments. Everything else in the payload is kept as sent.
+/// A complete packet from [`BinaryAssembler`]: a plain EVENT, ACK or other kind, and the
+/// attachments its placeholders name (none for a text-only packet). The payload keeps its
+/// placeholders; the [`Args`] of [`CompletePacket::event_parts`] and
+/// [`CompletePacket::ack_args`] carry the attachments and read them as byte arrays.
 ///
 /// ```
 /// use bytes::Bytes;
-/// use socketio_runtime::codec::sio5::{decode, BinaryAssembler, SioKind};
-/// let header = decode(r#"52-["message",{"_placeholder":true,"num":0},{"num":1,"_placeholder":true}]"#);
-/// let mut asm = BinaryAssembler::new(header.unwrap(), 16).unwrap();
-/// assert_eq!(asm.push(Bytes::from_static(&[1, 2, 3])).unwrap(), None);
-/// let packet = asm.push(Bytes::from_static(&[4, 5, 6])).unwrap().unwrap();
-/// assert_eq!(packet.kind, SioKind::Event);
-/// assert_eq!(packet.data.unwrap().get(), r#"["message",[1,2,3],[4,5,6]]"#);
+/// use socketio_runtime::codec::sio5::{decode, BinaryAssembler};
+/// let mut asm = BinaryAssembler::default();
+/// let text = r#"51-["up",{"_placeholder":true,"num":0}]"#;
+/// assert_eq!(asm.packet(decode(text).unwrap(), 1000).unwrap(), None);
+/// let done = asm.attachment(Bytes::from_static(&[1, 2])).unwrap().unwrap();
+/// let (name, args) = done.event_parts().unwrap();
+/// assert_eq!((name.as_str(), args.as_str()), ("up", "[[1,2]]"));
+/// assert_eq!(args.placeholder_json(), r#"[{"_placeholder":true,"num":0}]"#);
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompletePacket {
+    /// The packet: BINARY_EVENT and BINARY_ACK come out as EVENT and ACK, with an
+    /// attachment count of 0.
+    pub packet: SioPacket,
+    /// Its attachments, in order.
+    pub attachments: Vec<Bytes>,
+}
+
+impl CompletePacket {
+    /// An EVENT's name and arguments, with the attachments; see [`SioPacket::event_parts`].
+    ///
+    /// ```
+    /// use socketio_runtime::codec::sio5::{decode, BinaryAssembler};
+    /// let done = BinaryAssembler::default().packet(decode(r#"2["a",1]"#).unwrap(), 100).unwrap().unwrap();
+    /// assert_eq!(done.event_parts().unwrap().1.as_str(), "[1]");
+    /// ```
+    pub fn event_parts(&self) -> Option<(String, Args)> {
+        let (name, args) = self.packet.event_parts()?;
+        Some((name, self.attach(args)))
+    }
+
+    /// An ACK's arguments, with the attachments; see [`SioPacket::ack_args`].
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use socketio_runtime::codec::sio5::{decode, BinaryAssembler};
+    /// let mut asm = BinaryAssembler::default();
+    /// asm.packet(decode(r#"61-7[{"_placeholder":true,"num":0}]"#).unwrap(), 100).unwrap();
+    /// let done = asm.attachment(Bytes::from_static(b"hi")).unwrap().unwrap();
+    /// assert_eq!(done.ack_args().unwrap().as_str(), "[[104,105]]");
+    /// ```
+    pub fn ack_args(&self) -> Option<Args> {
+        self.packet.ack_args().map(|args| self.attach(args))
+    }
+
+    fn attach(&self, args: Args) -> Args {
+        if self.attachments.is_empty() {
+            args
+        } else {
+            args.with_attachments(self.attachments.clone())
+        }
+    }
+}
+
+/// A connection's Socket.IO 5 inbound state: the binary packet waiting for its
+/// attachments, if any.
+///
+/// Feed it every decoded packet ([`BinaryAssembler::packet`]) and every binary message
+/// ([`BinaryAssembler::attachment`]) in arrival order; it hands out each packet once it is
+/// complete. A text-only packet is complete at once; a BINARY_EVENT or BINARY_ACK when its
+/// last declared attachment arrives. It refuses, as Node's parser does, more than
+/// [`MAX_ATTACHMENTS`], a placeholder naming an attachment not declared, an attachment with
+/// no binary packet waiting, and a packet while one waits. It also refuses what Node
+/// accepts but no Node client sends: two placeholders naming one attachment, and a packet
+/// whose text and attachments together exceed the byte bound the caller gives (the server
+/// gives its `max_payload`). After an error it holds nothing.
+///
+/// ```
+/// use bytes::Bytes;
+/// use socketio_runtime::codec::sio5::{decode, BinaryAssembler, BinaryError, SioKind};
+/// let mut asm = BinaryAssembler::default();
+/// let text = r#"52-["message",{"_placeholder":true,"num":0},{"num":1,"_placeholder":true}]"#;
+/// assert_eq!(asm.packet(decode(text).unwrap(), 1000), Ok(None));
+/// assert!(asm.is_waiting());
+/// assert_eq!(asm.attachment(Bytes::from_static(&[1, 2, 3])), Ok(None));
+/// let done = asm.attachment(Bytes::from_static(&[4, 5, 6])).unwrap().unwrap();
+/// assert_eq!(done.packet.kind, SioKind::Event);
+/// assert_eq!(done.event_parts().unwrap().1.as_str(), "[[1,2,3],[4,5,6]]");
+/// assert_eq!(asm.attachment(Bytes::new()), Err(BinaryError::UnexpectedAttachment));
+/// ```
+#[derive(Debug, Default)]
 pub struct BinaryAssembler {
-    /// `None` once the packet has been handed out.
-    packet: Option<SioPacket>,
-    buffers: Vec<Bytes>,
+    pending: Option<Pending>,
+}
+
+/// A binary packet and the attachments received so far.
+#[derive(Debug)]
+struct Pending {
+    packet: SioPacket,
+    attachments: Vec<Bytes>,
+    /// Bytes held: the payload text and the attachments.
+    held: usize,
+    /// The bound on `held`.
+    limit: usize,
 }
 
 impl BinaryAssembler {
-    /// Starts on a decoded binary packet that declares at most `max_attachments` attachments.
-    ///
-    /// With 0 attachments the packet is complete at once: call [`BinaryAssembler::finish`].
-    pub fn new(packet: SioPacket, max_attachments: usize) -> Result<Self, BinaryError> {
-        if !packet.kind.is_binary() {
-            return Err(BinaryError::NotBinary);
-        }
-        if packet.attachments > max_attachments {
-            return Err(BinaryError::TooManyAttachments(packet.attachments));
-        }
-        Ok(BinaryAssembler {
-            buffers: Vec::with_capacity(packet.attachments),
-            packet: Some(packet),
-        })
+    /// `true` while a binary packet waits for attachments.
+    pub fn is_waiting(&self) -> bool {
+        self.pending.is_some()
     }
 
-    /// Attachments the packet declares.
-    pub fn expected(&self) -> usize {
-        self.packet.as_ref().map_or(0, |p| p.attachments)
-    }
-
-    /// Attachments received so far.
-    pub fn received(&self) -> usize {
-        self.buffers.len()
-    }
-
-    /// `true` when every declared attachment is there and the packet has not been handed out.
-    pub fn is_complete(&self) -> bool {
-        self.packet.is_some() && self.received() == self.expected()
-    }
-
-    /// Adds the next attachment; returns the finished packet with the last one.
-    ///
-    /// A buffer beyond the declared count (or after the packet was handed out) is an error,
-    /// as is a bad placeholder found on completion.
-    pub fn push(&mut self, buffer: Bytes) -> Result<Option<SioPacket>, BinaryError> {
-        if self.packet.is_none() || self.received() >= self.expected() {
-            return Err(BinaryError::UnexpectedBuffer);
-        }
-        self.buffers.push(buffer);
-        if self.received() < self.expected() {
-            return Ok(None);
-        }
-        self.assemble().map(Some)
-    }
-
-    /// Hands out the packet once every attachment is there (at once for a packet with none).
-    pub fn finish(mut self) -> Result<SioPacket, BinaryError> {
-        if !self.is_complete() {
-            return Err(BinaryError::Incomplete {
-                received: self.received(),
-                expected: self.expected(),
+    /// Takes the next decoded packet. A text-only one comes back at once, as does a binary
+    /// one declaring no attachment; a binary one declaring some is kept (`None`) until they
+    /// arrive. `max_bytes` bounds what a binary packet may hold: its payload text plus its
+    /// attachments.
+    pub fn packet(&mut self, packet: SioPacket, max_bytes: usize) -> Result<Option<CompletePacket>, BinaryError> {
+        if let Some(pending) = self.pending.take() {
+            return Err(BinaryError::Interleaved {
+                received: pending.attachments.len(),
+                expected: pending.packet.attachments,
             });
         }
-        self.assemble()
+        if !packet.kind.is_binary() {
+            return Ok(Some(CompletePacket {
+                packet,
+                attachments: Vec::new(),
+            }));
+        }
+        let declared = packet.attachments;
+        if declared > MAX_ATTACHMENTS {
+            return Err(BinaryError::TooManyAttachments(declared));
+        }
+        let text = packet.data.as_ref().ok_or(BinaryError::MissingPayload)?.get();
+        if text.len() > max_bytes {
+            return Err(BinaryError::TooLarge { limit: max_bytes });
+        }
+        check_placeholders(text, declared)?;
+        let pending = Pending {
+            held: text.len(),
+            attachments: Vec::with_capacity(declared),
+            packet,
+            limit: max_bytes,
+        };
+        if declared == 0 {
+            return Ok(Some(pending.complete()));
+        }
+        self.pending = Some(pending);
+        Ok(None)
     }
 
-    fn assemble(&mut self) -> Result<SioPacket, BinaryError> {
-        let mut packet = self.packet.take().ok_or(BinaryError::UnexpectedBuffer)?;
-        let buffers = std::mem::take(&mut self.buffers);
-        let data = packet
-            .data
-            .as_ref()
-            .ok_or_else(|| BinaryError::Json("payload is missing".into()))?;
-        let mut out = String::with_capacity(data.get().len() + buffers.iter().map(|b| b.len() * 4).sum::<usize>());
-        fill(data.get(), &buffers, &mut out)?;
-        let data = RawValue::from_string(out).map_err(|e| BinaryError::Json(short(&e)))?;
-        packet.data = Some(data);
+    /// Takes the next binary message: the waiting packet's next attachment. Returns the
+    /// packet with its last one.
+    pub fn attachment(&mut self, data: Bytes) -> Result<Option<CompletePacket>, BinaryError> {
+        let mut pending = self.pending.take().ok_or(BinaryError::UnexpectedAttachment)?;
+        pending.held = pending.held.saturating_add(data.len());
+        if pending.held > pending.limit {
+            return Err(BinaryError::TooLarge { limit: pending.limit });
+        }
+        pending.attachments.push(data);
+        if pending.attachments.len() == pending.packet.attachments {
+            return Ok(Some(pending.complete()));
+        }
+        self.pending = Some(pending);
+        Ok(None)
+    }
+}
+
+impl Pending {
+    fn complete(self) -> CompletePacket {
+        let mut packet = self.packet;
         packet.kind = match packet.kind {
             SioKind::BinaryAck => SioKind::Ack,
-            _ => SioKind::Event,
+            SioKind::BinaryEvent => SioKind::Event,
+            other => other,
         };
         packet.attachments = 0;
-        Ok(packet)
-    }
-}
-
-/// What a member key of an object is, for placeholder detection.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Key {
-    Placeholder,
-    Num,
-    Other,
-}
-
-/// An object being copied, and what its members say about it being a placeholder.
-struct Object {
-    /// Where its `{` is in the output: a placeholder's text is cut back to here.
-    start: usize,
-    /// The next string token is a member key.
-    expect_key: bool,
-    key: Key,
-    /// Members seen, by key kind.
-    placeholder_keys: usize,
-    num_keys: usize,
-    other_keys: usize,
-    /// A `"_placeholder":true` member was seen.
-    is_placeholder: bool,
-    /// The text of the `num` member's value, if it was a plain token.
-    num: Option<(usize, usize)>,
-}
-
-enum Frame {
-    Array,
-    Object(Object),
-}
-
-/// A value just finished inside the innermost container: a plain token (its span in the
-/// input) or a nested array or object.
-fn member_done(stack: &mut [Frame], json: &str, token: Option<(usize, usize)>) {
-    let Some(Frame::Object(obj)) = stack.last_mut() else {
-        return;
-    };
-    let text = token.and_then(|(a, b)| json.get(a..b));
-    match obj.key {
-        Key::Placeholder => {
-            obj.placeholder_keys += 1;
-            if text == Some("true") {
-                obj.is_placeholder = true;
-            }
-        }
-        Key::Num => {
-            obj.num_keys += 1;
-            obj.num = token;
-        }
-        Key::Other => obj.other_keys += 1,
-    }
-}
-
-/// Classifies a key's string token (quotes included).
-fn key_kind(token: &str) -> Key {
-    let name = if token.contains('\\') {
-        match serde_json::from_str::<String>(token) {
-            Ok(name) => std::borrow::Cow::Owned(name),
-            Err(_) => return Key::Other,
-        }
-    } else {
-        std::borrow::Cow::Borrowed(token.get(1..token.len().saturating_sub(1)).unwrap_or(""))
-    };
-    match name.as_ref() {
-        "_placeholder" => Key::Placeholder,
-        "num" => Key::Num,
-        _ => Key::Other,
-    }
-}
-
-/// The end (exclusive) of the string token starting with the `"` at `at`.
-fn string_end(bytes: &[u8], at: usize) -> usize {
-    let mut i = at + 1;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'"' => return i + 1,
-            _ => i += 1,
+        CompletePacket {
+            packet,
+            attachments: self.attachments,
         }
     }
-    bytes.len()
 }
 
-/// Copies the JSON value `json` to `out` as written, with every placeholder object replaced by
-/// its attachment's bytes. One pass, no recursion: any nesting depth is fine.
-fn fill(json: &str, buffers: &[Bytes], out: &mut String) -> Result<(), BinaryError> {
-    let bytes = json.as_bytes();
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b @ (b' ' | b'\t' | b'\n' | b'\r' | b':' | b',') => {
-                if b == b',' {
-                    if let Some(Frame::Object(obj)) = stack.last_mut() {
-                        obj.expect_key = true;
-                    }
-                }
-                out.push(char::from(b));
-                i += 1;
-            }
-            b'[' => {
-                stack.push(Frame::Array);
-                out.push('[');
-                i += 1;
-            }
-            b'{' => {
-                stack.push(Frame::Object(Object {
-                    start: out.len(),
-                    expect_key: true,
-                    key: Key::Other,
-                    placeholder_keys: 0,
-                    num_keys: 0,
-                    other_keys: 0,
-                    is_placeholder: false,
-                    num: None,
-                }));
-                out.push('{');
-                i += 1;
-            }
-            b']' => {
-                stack.pop();
-                out.push(']');
-                i += 1;
-                member_done(&mut stack, json, None);
-            }
-            b'}' => {
-                match stack.pop() {
-                    Some(Frame::Object(obj)) if obj.is_placeholder => {
-                        let bytes = placeholder_target(&obj, json, buffers)?;
-                        out.truncate(obj.start);
-                        write_byte_array(out, bytes);
-                    }
-                    _ => out.push('}'),
-                }
-                i += 1;
-                member_done(&mut stack, json, None);
-            }
-            b'"' => {
-                let end = string_end(bytes, i);
-                let token = json.get(i..end).unwrap_or("");
-                out.push_str(token);
-                match stack.last_mut() {
-                    Some(Frame::Object(obj)) if obj.expect_key => {
-                        obj.key = key_kind(token);
-                        obj.expect_key = false;
-                    }
-                    _ => member_done(&mut stack, json, Some((i, end))),
-                }
-                i = end;
-            }
-            _ => {
-                // A number or a literal: up to the next delimiter.
-                let end = bytes[i..]
-                    .iter()
-                    .position(|b| b" \t\n\r:,[]{}\"".contains(b))
-                    .map_or(bytes.len(), |n| i + n);
-                out.push_str(json.get(i..end).unwrap_or(""));
-                member_done(&mut stack, json, Some((i, end)));
-                i = end;
-            }
+/// Every placeholder in `json` names one of `declared` attachments, and none twice.
+fn check_placeholders(json: &str, declared: usize) -> Result<(), BinaryError> {
+    // `declared` is at most MAX_ATTACHMENTS.
+    let mut named = [false; MAX_ATTACHMENTS];
+    for found in placeholders(json) {
+        let num = found?.num;
+        let slot = usize::try_from(num)
+            .ok()
+            .filter(|&n| n < declared)
+            .and_then(|n| named.get_mut(n))
+            .ok_or(BinaryError::PlaceholderOutOfRange { num, declared })?;
+        if std::mem::replace(slot, true) {
+            return Err(BinaryError::DuplicatePlaceholder(num));
         }
     }
     Ok(())
-}
-
-/// The attachment a placeholder object names. It must be exactly `"_placeholder":true` and
-/// `"num":N` (in either order) with `N` a non-negative integer.
-fn placeholder_target<'b>(obj: &Object, json: &str, buffers: &'b [Bytes]) -> Result<&'b Bytes, BinaryError> {
-    if (obj.placeholder_keys, obj.num_keys, obj.other_keys) != (1, 1, 0) {
-        return Err(BinaryError::MalformedPlaceholder);
-    }
-    let num = obj
-        .num
-        .and_then(|(a, b)| json.get(a..b))
-        .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|t| t.parse::<u64>().ok())
-        .ok_or(BinaryError::MalformedPlaceholder)?;
-    usize::try_from(num)
-        .ok()
-        .and_then(|n| buffers.get(n))
-        .ok_or(BinaryError::PlaceholderOutOfRange(num))
-}
-
-/// Writes `bytes` as a JSON array of numbers.
-fn write_byte_array(out: &mut String, bytes: &[u8]) {
-    out.push('[');
-    for (i, b) in bytes.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let _ = write!(out, "{b}");
-    }
-    out.push(']');
 }

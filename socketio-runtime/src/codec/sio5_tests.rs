@@ -7,7 +7,8 @@ use serde_json::value::RawValue;
 
 use super::sio5::{
     ack, connect_error, connect_error_with_data, connect_ok, decode, disconnect, encode, encode_binary, event,
-    placeholder, BinaryAssembler, BinaryError, BinaryKind, SioDecodeError, SioKind, SioPacket, RESERVED_EVENTS,
+    placeholder, BinaryAssembler, BinaryError, BinaryKind, CompletePacket, SioDecodeError, SioKind, SioPacket,
+    MAX_ATTACHMENTS, RESERVED_EVENTS,
 };
 use crate::packet::{Args, RawJson};
 
@@ -35,19 +36,30 @@ fn both_ways(cases: &[(&str, SioPacket)]) {
     }
 }
 
-/// Decodes a binary header and feeds it its attachments.
-fn assemble(text: &str, buffers: &[&[u8]]) -> Result<SioPacket, BinaryError> {
-    let header = decode(text).unwrap();
-    let mut asm = BinaryAssembler::new(header, 16)?;
-    let mut done = None;
+/// Decodes a binary header and feeds it its attachments, as the server does; the complete
+/// packet comes back with its attachments.
+fn assemble_parts(text: &str, buffers: &[&[u8]]) -> Result<CompletePacket, BinaryError> {
+    let mut asm = BinaryAssembler::default();
+    let mut done = asm.packet(decode(text).unwrap(), 1 << 20)?;
     for b in buffers {
         assert!(done.is_none(), "completed before the last buffer");
-        done = asm.push(Bytes::copy_from_slice(b))?;
+        done = asm.attachment(Bytes::copy_from_slice(b))?;
     }
-    match done {
-        Some(p) => Ok(p),
-        None => asm.finish(),
-    }
+    assert!(!asm.is_waiting());
+    Ok(done.expect("complete after the last buffer"))
+}
+
+/// [`assemble_parts`], with the payload as handlers read it: each placeholder as its
+/// attachment's bytes (the `Args` view of the whole payload).
+fn assemble(text: &str, buffers: &[&[u8]]) -> Result<SioPacket, BinaryError> {
+    let CompletePacket {
+        mut packet,
+        attachments,
+    } = assemble_parts(text, buffers)?;
+    let data = packet.data.take().unwrap();
+    let view = Args::from_raw(data).unwrap().with_attachments(attachments);
+    packet.data = Some(view.as_raw().to_owned());
+    Ok(packet)
 }
 
 use SioKind::*;
@@ -739,12 +751,12 @@ fn neutral_model_accessors() {
 
 #[test]
 fn placeholders_anywhere_any_key_order() {
-    let text = r#"53-/n,4["e",{"file":{"num":2,"_placeholder":true},"list":[{"_placeholder":true,"num":0},5],"meta":{"_placeholder":false,"num":9}},{"_placeholder":true,"num":1},{"_placeholder":true,"num":0}]"#;
-    let p = assemble(text, &[&[1], &[2, 2], &[]]).unwrap();
+    let text = r#"54-/n,4["e",{"file":{"num":2,"_placeholder":true},"list":[{"_placeholder":true,"num":0},5],"meta":{"_placeholder":false,"num":9}},{"_placeholder":true,"num":1},{"_placeholder":true,"num":3}]"#;
+    let p = assemble(text, &[&[1], &[2, 2], &[], &[4]]).unwrap();
     assert_eq!((p.kind, p.nsp.as_str(), p.id, p.attachments), (Event, "/n", Some(4), 0));
     assert_eq!(
         p.data.unwrap().get(),
-        r#"["e",{"file":[],"list":[[1],5],"meta":{"_placeholder":false,"num":9}},[2,2],[1]]"#
+        r#"["e",{"file":[],"list":[[1],5],"meta":{"_placeholder":false,"num":9}},[2,2],[4]]"#
     );
     // A key spelt with escapes is still the placeholder key; everything else keeps its text.
     let p = assemble(
@@ -783,56 +795,26 @@ fn bad_placeholders() {
     let cases: &[(&str, BinaryError)] = &[
         (
             r#"51-["e",{"_placeholder":true,"num":1}]"#,
-            BinaryError::PlaceholderOutOfRange(1),
+            BinaryError::PlaceholderOutOfRange { num: 1, declared: 1 },
         ),
         (
             r#"51-["e",{"_placeholder":true,"num":18446744073709551615}]"#,
-            BinaryError::PlaceholderOutOfRange(u64::MAX),
-        ),
-        (r#"51-["e",{"_placeholder":true}]"#, BinaryError::MalformedPlaceholder),
-        (
-            r#"51-["e",{"_placeholder":true,"num":"0"}]"#,
-            BinaryError::MalformedPlaceholder,
-        ),
-        (
-            r#"51-["e",{"_placeholder":true,"num":-1}]"#,
-            BinaryError::MalformedPlaceholder,
-        ),
-        (
-            r#"51-["e",{"_placeholder":true,"num":0.5}]"#,
-            BinaryError::MalformedPlaceholder,
-        ),
-        (
-            r#"51-["e",{"_placeholder":true,"num":0.0}]"#,
-            BinaryError::MalformedPlaceholder,
-        ),
-        (
-            r#"51-["e",{"_placeholder":true,"num":null}]"#,
-            BinaryError::MalformedPlaceholder,
-        ),
-        (
-            r#"51-["e",{"_placeholder":true,"num":1e400}]"#,
-            BinaryError::MalformedPlaceholder,
-        ),
-        (
-            r#"51-["e",{"_placeholder":true,"num":0,"x":1}]"#,
-            BinaryError::MalformedPlaceholder,
-        ),
-        (
-            r#"51-["e",{"_placeholder":true,"_placeholder":true}]"#,
-            BinaryError::MalformedPlaceholder,
-        ),
-        (
-            r#"51-["e",{"_placeholder":true,"nums":0}]"#,
-            BinaryError::MalformedPlaceholder,
-        ),
-        (
-            r#"51-["e",{"num":0,"_placeholder":true,"num":0}]"#,
-            BinaryError::MalformedPlaceholder,
+            BinaryError::PlaceholderOutOfRange {
+                num: u64::MAX,
+                declared: 1,
+            },
         ),
         (
             r#"51-["e",[{"a":{"_placeholder":true,"num":3}}]]"#,
-            BinaryError::PlaceholderOutOfRange(3),
+            BinaryError::PlaceholderOutOfRange { num: 3, declared: 1 },
+        ),
+        (
+            r#"51-["e",{"_placeholder":true,"num":0},{"_placeholder":true,"num":0}]"#,
+            BinaryError::DuplicatePlaceholder(0),
+        ),
+        (
+            r#"51-["e",{"a":[{"_placeholder":true,"num":0}]},{"num":0,"_placeholder":true}]"#,
+            BinaryError::DuplicatePlaceholder(0),
         ),
     ];
     for (text, err) in cases {
@@ -840,13 +822,34 @@ fn bad_placeholders() {
     }
     assert_eq!(
         assemble(r#"50-["e",{"_placeholder":true,"num":0}]"#, &[]),
-        Err(BinaryError::PlaceholderOutOfRange(0))
+        Err(BinaryError::PlaceholderOutOfRange { num: 0, declared: 0 })
     );
-    // Only `true` makes a placeholder.
+    // The error comes with the packet, before any attachment is taken.
+    let mut asm = BinaryAssembler::default();
+    let header = decode(r#"52-["e",{"_placeholder":true,"num":2}]"#).unwrap();
+    assert_eq!(
+        asm.packet(header, 1000),
+        Err(BinaryError::PlaceholderOutOfRange { num: 2, declared: 2 })
+    );
+    assert!(!asm.is_waiting());
+    // Look-alikes are data, as the placeholder walker says: kept as they are.
     for text in [
         r#"51-["e",{"_placeholder":"true","num":0}]"#,
         r#"51-["e",{"_placeholder":1,"num":0}]"#,
         r#"51-["e",{"_placeholder":null}]"#,
+        r#"51-["e",{"_placeholder":false,"num":0}]"#,
+        r#"51-["e",{"_placeholder":true}]"#,
+        r#"51-["e",{"_placeholder":true,"num":"0"}]"#,
+        r#"51-["e",{"_placeholder":true,"num":-1}]"#,
+        r#"51-["e",{"_placeholder":true,"num":0.5}]"#,
+        r#"51-["e",{"_placeholder":true,"num":0.0}]"#,
+        r#"51-["e",{"_placeholder":true,"num":null}]"#,
+        r#"51-["e",{"_placeholder":true,"num":1e400}]"#,
+        r#"51-["e",{"_placeholder":true,"num":0,"x":1}]"#,
+        r#"51-["e",{"_placeholder":true,"_placeholder":true}]"#,
+        r#"51-["e",{"_placeholder":true,"nums":0}]"#,
+        r#"51-["e",{"num":0,"_placeholder":true,"num":0}]"#,
+        r#"51-["e",{"_placeholder":true,"num":5,"x":1}]"#,
     ] {
         let p = assemble(text, &[&[1]]).unwrap();
         assert_eq!(p.data.unwrap().get(), &text[3..], "{text}");
@@ -855,45 +858,111 @@ fn bad_placeholders() {
 
 #[test]
 fn assembler_state() {
-    // Not binary.
+    let mut asm = BinaryAssembler::default();
+    // A text-only packet is complete at once.
+    let done = asm.packet(decode(r#"2["a"]"#).unwrap(), 10).unwrap().unwrap();
     assert_eq!(
-        BinaryAssembler::new(decode(r#"2["a"]"#).unwrap(), 10).unwrap_err(),
-        BinaryError::NotBinary
+        done,
+        CompletePacket {
+            packet: pkt(Event, "/", None, 0, Some(r#"["a"]"#)),
+            attachments: vec![]
+        }
     );
-    // Over the caller's limit.
+    // Limits: Node's parser takes at most 10 attachments.
+    assert_eq!(MAX_ATTACHMENTS, 10);
     assert_eq!(
-        BinaryAssembler::new(decode(r#"511-["a"]"#).unwrap(), 10).unwrap_err(),
-        BinaryError::TooManyAttachments(11)
+        asm.packet(decode(r#"511-["a"]"#).unwrap(), 1000),
+        Err(BinaryError::TooManyAttachments(11))
     );
-    let mut asm = BinaryAssembler::new(decode(r#"52-["a"]"#).unwrap(), 2).unwrap();
-    assert_eq!((asm.expected(), asm.received(), asm.is_complete()), (2, 0, false));
-    assert_eq!(asm.push(Bytes::from_static(b"1")), Ok(None));
-    assert_eq!((asm.received(), asm.is_complete()), (1, false));
-    assert!(asm.push(Bytes::from_static(b"2")).unwrap().is_some());
-    // Nothing more is taken once the packet is out.
-    assert!(!asm.is_complete());
-    assert_eq!(asm.push(Bytes::from_static(b"3")), Err(BinaryError::UnexpectedBuffer));
-    assert!(matches!(asm.finish(), Err(BinaryError::Incomplete { .. })));
+    let ten = asm.packet(decode(r#"510-["a"]"#).unwrap(), 1000).unwrap();
+    assert_eq!(ten, None);
+    for i in 0..10u8 {
+        let step = asm.attachment(Bytes::from(vec![i])).unwrap();
+        assert_eq!(step.is_some(), i == 9);
+    }
 
-    // finish() before the last attachment.
-    let mut asm = BinaryAssembler::new(decode(r#"52-["a"]"#).unwrap(), 2).unwrap();
-    asm.push(Bytes::new()).unwrap();
+    // Two of two, then nothing more is taken.
+    assert_eq!(asm.packet(decode(r#"52-["a"]"#).unwrap(), 1000), Ok(None));
+    assert!(asm.is_waiting());
+    assert_eq!(asm.attachment(Bytes::from_static(b"1")), Ok(None));
+    let done = asm.attachment(Bytes::from_static(b"2")).unwrap().unwrap();
     assert_eq!(
-        asm.finish(),
-        Err(BinaryError::Incomplete {
+        done.attachments,
+        vec![Bytes::from_static(b"1"), Bytes::from_static(b"2")]
+    );
+    assert!(!asm.is_waiting());
+    assert_eq!(asm.attachment(Bytes::new()), Err(BinaryError::UnexpectedAttachment));
+
+    // A packet while one waits for attachments is refused, and the waiting one dropped.
+    assert_eq!(asm.packet(decode(r#"62-1[]"#).unwrap(), 1000), Ok(None));
+    asm.attachment(Bytes::new()).unwrap();
+    assert_eq!(
+        asm.packet(decode(r#"2["a"]"#).unwrap(), 1000),
+        Err(BinaryError::Interleaved {
             received: 1,
             expected: 2
         })
     );
-    // A packet with no attachments refuses a buffer and finishes at once.
-    let mut asm = BinaryAssembler::new(decode(r#"50-["a"]"#).unwrap(), 0).unwrap();
-    assert!(asm.is_complete());
-    assert_eq!(asm.push(Bytes::new()), Err(BinaryError::UnexpectedBuffer));
-    assert!(asm.finish().is_ok());
-    // A bad placeholder is reported with the last buffer, and the assembler is spent.
-    let mut asm = BinaryAssembler::new(decode(r#"51-["a",{"_placeholder":true,"num":4}]"#).unwrap(), 2).unwrap();
-    assert_eq!(asm.push(Bytes::new()), Err(BinaryError::PlaceholderOutOfRange(4)));
-    assert_eq!(asm.push(Bytes::new()), Err(BinaryError::UnexpectedBuffer));
+    assert!(!asm.is_waiting());
+    assert_eq!(asm.attachment(Bytes::new()), Err(BinaryError::UnexpectedAttachment));
+
+    // A binary packet declaring none is complete at once, as a plain ACK.
+    let done = asm.packet(decode("60-5[]").unwrap(), 10).unwrap().unwrap();
+    assert_eq!(done.packet, pkt(Ack, "/", Some(5), 0, Some("[]")));
+    assert_eq!(done.ack_args(), Some(Args::empty()));
+
+    // A hand-made binary packet without a payload.
+    let mut header = pkt(BinaryEvent, "/", None, 1, None);
+    assert_eq!(asm.packet(header.clone(), 10), Err(BinaryError::MissingPayload));
+    header.data = Some(raw(r#"["a"]"#));
+    assert_eq!(asm.packet(header, 10), Ok(None));
+}
+
+/// What the assembler holds is bounded: payload text plus attachments, at most the bound.
+#[test]
+fn assembler_byte_bound() {
+    let text = r#"52-["a",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]"#;
+    let json_len = text.len() - 3;
+    let mut asm = BinaryAssembler::default();
+    // Exactly at the bound: accepted.
+    asm.packet(decode(text).unwrap(), json_len + 10).unwrap();
+    asm.attachment(Bytes::from(vec![0; 4])).unwrap();
+    assert!(asm.attachment(Bytes::from(vec![0; 6])).unwrap().is_some());
+    // One byte over, in the last attachment.
+    asm.packet(decode(text).unwrap(), json_len + 10).unwrap();
+    asm.attachment(Bytes::from(vec![0; 4])).unwrap();
+    assert_eq!(
+        asm.attachment(Bytes::from(vec![0; 7])),
+        Err(BinaryError::TooLarge { limit: json_len + 10 })
+    );
+    assert!(!asm.is_waiting());
+    // The text alone over the bound.
+    assert_eq!(
+        asm.packet(decode(text).unwrap(), json_len - 1),
+        Err(BinaryError::TooLarge { limit: json_len - 1 })
+    );
+    // A text-only packet is not held, so not bounded here (the transport bounds it).
+    assert!(asm.packet(decode(r#"2["a"]"#).unwrap(), 0).unwrap().is_some());
+}
+
+/// One attachment named by many placeholders would expand once per placeholder in the
+/// handlers' view: the assembler refuses the packet, so a received view stays within about
+/// four bytes of text per byte held.
+#[test]
+fn duplicate_references_cannot_multiply_the_view() {
+    let many = vec![placeholder(0); 200].join(",");
+    let text = format!("51-[\"e\",{many}]");
+    let mut asm = BinaryAssembler::default();
+    assert_eq!(
+        asm.packet(decode(&text).unwrap(), 1 << 20),
+        Err(BinaryError::DuplicatePlaceholder(0))
+    );
+    // With each attachment named once, the view is at most 4 bytes per attachment byte
+    // (plus the text).
+    let text = format!("52-[\"e\",{},{}]", placeholder(0), placeholder(1));
+    let big = vec![255u8; 10_000];
+    let p = assemble(&text, &[&big, &big]).unwrap();
+    assert!(p.data.unwrap().get().len() <= text.len() + 4 * 2 * big.len() + 4);
 }
 
 #[test]
@@ -908,10 +977,18 @@ fn binary_send_and_receive_round_trip() {
     assert!(text.starts_with("52-/files,42["), "{text}");
     let header = decode(&text).unwrap();
     assert_eq!(encode(&header), text);
-    let mut asm = BinaryAssembler::new(header, 8).unwrap();
-    assert_eq!(asm.push(bufs[0].clone()), Ok(None));
-    let p = asm.push(bufs[1].clone()).unwrap().unwrap();
+    let mut asm = BinaryAssembler::default();
+    assert_eq!(asm.packet(header, 1000), Ok(None));
+    assert_eq!(asm.attachment(bufs[0].clone()), Ok(None));
+    let p = asm.attachment(bufs[1].clone()).unwrap().unwrap();
+    assert_eq!(p.attachments, blobs);
     let (name, a) = p.event_parts().unwrap();
+    // The arguments keep their placeholders for forwarding, and read them as bytes.
+    assert_eq!(a.attachments(), &blobs[..]);
+    assert_eq!(
+        a.placeholder_json(),
+        format!(r#"[{{"a":{},"b":[{}]}},"tail"]"#, placeholder(0), placeholder(1))
+    );
     assert_eq!(name, "upload");
     #[derive(serde::Deserialize)]
     struct Upload {

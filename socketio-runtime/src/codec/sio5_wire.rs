@@ -5,7 +5,7 @@
 
 use bytes::Bytes;
 
-use super::sio5::{self, BinaryKind, SioKind, SioPacket};
+use super::sio5::{self, BinaryAssembler, BinaryError, BinaryKind, CompletePacket, SioKind, SioPacket};
 use crate::packet::{AckRequest, Args, Packet, PacketBody, RawJson};
 use crate::wire::{Frame, InboundError, PacketDecoder, Protocol, TransportKind, Wire};
 
@@ -32,9 +32,6 @@ fn transport_name(kind: TransportKind) -> &'static str {
         kind.name()
     }
 }
-
-/// Attachments accepted for one binary packet.
-const MAX_ATTACHMENTS: usize = 64;
 
 /// One Engine.IO message (`4…`) for a packet, or a binary packet and its attachments.
 fn encode(packet: &Packet) -> Frame {
@@ -106,63 +103,56 @@ fn encode_text(packet: &Packet) -> String {
     format!("4{socketio}")
 }
 
-fn decoder() -> Box<dyn PacketDecoder> {
-    Box::new(Sio5Decoder::default())
+fn decoder(max_payload: usize) -> Box<dyn PacketDecoder> {
+    Box::new(Sio5Decoder {
+        max_bytes: max_payload,
+        waiting: None,
+    })
 }
-
-/// A binary packet and the attachments received so far.
-type Pending = (SioPacket, Vec<Bytes>);
 
 /// Decodes Socket.IO 5 packets, putting binary packets back together with their
-/// attachments.
-#[derive(Default)]
+/// attachments ([`BinaryAssembler`]: Node's limits, and `max_payload` bytes held at most).
 struct Sio5Decoder {
-    /// Boxed: rare, and every connection carries the slot.
-    pending: Option<Box<Pending>>,
+    max_bytes: usize,
+    /// The assembler while a binary packet waits for attachments; boxed and only then
+    /// allocated: rare, and every connection carries the slot.
+    waiting: Option<Box<BinaryAssembler>>,
 }
 
-impl PacketDecoder for Sio5Decoder {
-    fn text(&mut self, text: &str) -> Result<Option<Packet>, InboundError> {
-        let sio = sio5::decode(text).map_err(|e| InboundError::new(e.to_string()))?;
-        if sio.kind.is_binary() {
-            if sio.attachments > MAX_ATTACHMENTS {
-                return Err(InboundError::new(format!("{} attachments", sio.attachments)));
-            }
-            if sio.attachments > 0 {
-                self.pending = Some(Box::new((sio, Vec::new())));
-                return Ok(None);
-            }
+impl Sio5Decoder {
+    /// Runs the assembler (the waiting one, or a fresh one) and keeps it if it now waits.
+    fn assemble(
+        &mut self,
+        step: impl FnOnce(&mut BinaryAssembler) -> Result<Option<CompletePacket>, BinaryError>,
+    ) -> Result<Option<Packet>, InboundError> {
+        let mut assembler = self.waiting.take().unwrap_or_default();
+        let complete = step(&mut assembler).map_err(|e| InboundError::new(e.to_string()))?;
+        if assembler.is_waiting() {
+            self.waiting = Some(assembler);
         }
-        neutral(sio, Vec::new())
-    }
-
-    fn binary(&mut self, data: Bytes) -> Result<Option<Packet>, InboundError> {
-        let (packet, buffers) = &mut **self
-            .pending
-            .as_mut()
-            .ok_or_else(|| InboundError::new("binary data without a binary packet"))?;
-        buffers.push(data);
-        if buffers.len() < packet.attachments {
-            return Ok(None);
-        }
-        match self.pending.take() {
-            Some(complete) => {
-                let (packet, buffers) = *complete;
-                neutral(packet, buffers)
-            }
+        match complete {
+            Some(complete) => neutral(complete),
             None => Ok(None),
         }
     }
 }
 
+impl PacketDecoder for Sio5Decoder {
+    fn text(&mut self, text: &str) -> Result<Option<Packet>, InboundError> {
+        let sio = sio5::decode(text).map_err(|e| InboundError::new(e.to_string()))?;
+        let max_bytes = self.max_bytes;
+        self.assemble(|assembler| assembler.packet(sio, max_bytes))
+    }
+
+    fn binary(&mut self, data: Bytes) -> Result<Option<Packet>, InboundError> {
+        self.assemble(|assembler| assembler.attachment(data))
+    }
+}
+
 /// The neutral packet for a complete Socket.IO packet; a binary one keeps its placeholders
 /// and carries its attachments in its `Args`.
-fn neutral(mut sio: SioPacket, attachments: Vec<Bytes>) -> Result<Option<Packet>, InboundError> {
-    sio.kind = match sio.kind {
-        SioKind::BinaryEvent => SioKind::Event,
-        SioKind::BinaryAck => SioKind::Ack,
-        other => other,
-    };
+fn neutral(complete: CompletePacket) -> Result<Option<Packet>, InboundError> {
+    let sio = &complete.packet;
     // Echoed in answers (connect errors), a record separator would break polling framing.
     if sio.nsp.contains('\u{1e}') {
         return Err(InboundError::new("namespace contains a record separator"));
@@ -174,10 +164,9 @@ fn neutral(mut sio: SioPacket, attachments: Vec<Bytes>) -> Result<Option<Packet>
         },
         SioKind::Disconnect => PacketBody::Disconnect,
         SioKind::Event | SioKind::BinaryEvent => {
-            let (name, args) = sio
+            let (name, args) = complete
                 .event_parts()
                 .ok_or_else(|| InboundError::new("event without a name"))?;
-            let args = args.with_attachments(attachments);
             let ack = sio.id.map(AckRequest::data);
             match (name.as_str(), single_plain(&args)) {
                 ("message", Some(only)) => message(only, ack),
@@ -186,14 +175,14 @@ fn neutral(mut sio: SioPacket, attachments: Vec<Bytes>) -> Result<Option<Packet>
         }
         SioKind::Ack | SioKind::BinaryAck => {
             let id = sio.id.ok_or_else(|| InboundError::new("ack without an id"))?;
-            let args = sio
+            let args = complete
                 .ack_args()
                 .ok_or_else(|| InboundError::new("ack without arguments"))?;
             PacketBody::Ack { id, args }
         }
         SioKind::ConnectError => return Ok(None),
     };
-    Ok(Some(Packet::new(sio.nsp, body)))
+    Ok(Some(Packet::new(complete.packet.nsp, body)))
 }
 
 /// The one argument of an event without attachments, if that is what it has.

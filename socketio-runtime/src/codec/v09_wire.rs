@@ -38,7 +38,7 @@ fn connect_ok(nsp: &str, _socket_id: &str) -> Frame {
     ))
 }
 
-fn decoder() -> Box<dyn PacketDecoder> {
+fn decoder(_max_payload: usize) -> Box<dyn PacketDecoder> {
     Box::new(V09Decoder)
 }
 

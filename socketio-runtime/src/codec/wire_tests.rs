@@ -94,7 +94,7 @@ fn sio5_binary_event_is_a_packet_and_its_attachments() {
 
 #[test]
 fn sio5_decoder_assembles_binary_packets_and_maps_messages() {
-    let mut decoder = (SIO5.decoder)();
+    let mut decoder = (SIO5.decoder)(1000);
     assert_eq!(decoder.text(r#"51-["up",{"_placeholder":true,"num":0}]"#), Ok(None));
     let Ok(Some(packet)) = decoder.binary(Bytes::from_static(&[7])) else {
         panic!("no packet after its attachment")
@@ -119,7 +119,7 @@ fn sio5_decoder_assembles_binary_packets_and_maps_messages() {
 
 #[test]
 fn v09_decoder_drops_what_it_cannot_read() {
-    let mut decoder = (V09.decoder)();
+    let mut decoder = (V09.decoder)(1000);
     assert_eq!(decoder.text("x::"), Ok(None));
     assert!(matches!(
         decoder.text("2::"),
