@@ -2,7 +2,7 @@
 //! written by a task of its own (a read is then attempted only when data arrives: a read
 //! attempt after every write costs tungstenite a zero-fill of its read buffer), and the
 //! connection's task reads, hands each message to the family's [`Receiver`], and keeps the
-//! family's timers (0.9: a heartbeat every `heartbeat_interval` and a silence timeout).
+//! family's [`Timers`] (0.9: a heartbeat every `heartbeat_interval` and a silence timeout).
 //! The session ends when the connection drops, stays silent too long, or the family says.
 
 use std::future::Future;
@@ -35,24 +35,82 @@ pub(crate) trait Receiver: Send + Sync {
     fn receive<'a>(&'a self, session: &'a Arc<Session>, message: Inbound) -> ReceiveFuture<'a>;
 }
 
-/// A family's timers and rules on a message connection.
-pub(crate) struct Rules {
-    /// A frame the server pushes every so often (0.9's `2::`).
-    pub heartbeat: Option<(Duration, Frame)>,
-    /// Silence after which the session ends (any inbound message counts).
-    pub silence: Option<Duration>,
-    /// Why the session ends when reading fails.
-    pub read_error: DisconnectReason,
+/// A family's timers on a message connection (0.9: a heartbeat push and a silence
+/// timeout). A family without any uses [`NoTimers`], so that its connections' futures hold
+/// no timer at all (a connection's future lives, at its full size, as long as the
+/// connection).
+pub(crate) trait Timers: Send {
+    /// Resolves when a timer fires: `Some(reason)` to end the session, `None` after a
+    /// heartbeat was pushed. Dropped and made anew after each inbound message.
+    fn fire<'a>(&'a mut self, session: &'a Arc<Session>) -> impl Future<Output = Option<DisconnectReason>> + Send + 'a;
+    /// An inbound message arrived (the silence timeout starts again).
+    fn heard(&mut self);
+}
+
+/// No timers: the family pings from elsewhere (Engine.IO 4's heartbeat task).
+pub(crate) struct NoTimers;
+
+impl Timers for NoTimers {
+    fn fire<'a>(
+        &'a mut self,
+        _session: &'a Arc<Session>,
+    ) -> impl Future<Output = Option<DisconnectReason>> + Send + 'a {
+        std::future::pending()
+    }
+
+    fn heard(&mut self) {}
+}
+
+/// A frame pushed every `every` (0.9's `2::`), and the session ended after `silence`
+/// without an inbound message.
+pub(crate) struct HeartbeatTimers {
+    every: Duration,
+    frame: Frame,
+    silence: Duration,
+    next_heartbeat: Instant,
+    silent_until: Instant,
+}
+
+impl HeartbeatTimers {
+    pub fn new(every: Duration, frame: Frame, silence: Duration) -> Self {
+        let now = Instant::now();
+        HeartbeatTimers {
+            every,
+            frame,
+            silence,
+            next_heartbeat: now + every,
+            silent_until: now + silence,
+        }
+    }
+}
+
+impl Timers for HeartbeatTimers {
+    async fn fire(&mut self, session: &Arc<Session>) -> Option<DisconnectReason> {
+        tokio::select! {
+            _ = sleep_until(self.next_heartbeat) => {
+                self.next_heartbeat = Instant::now() + self.every;
+                session.push(self.frame.clone());
+                None
+            }
+            _ = sleep_until(self.silent_until) => Some(DisconnectReason::HeartbeatTimeout),
+        }
+    }
+
+    fn heard(&mut self) {
+        self.silent_until = Instant::now() + self.silence;
+    }
 }
 
 /// Runs the session over the connection until either ends. `generation` is the
-/// connection's attachment to the session.
+/// connection's attachment to the session; `read_error` is why the session ends when
+/// reading fails.
 pub(crate) async fn run(
     session: &Arc<Session>,
     generation: u64,
     mut writer: impl MessageWriter,
     mut reader: impl MessageReader,
-    rules: Rules,
+    mut timers: impl Timers,
+    read_error: DisconnectReason,
     receiver: &impl Receiver,
 ) {
     let _guard = AttachGuard { session, generation };
@@ -70,17 +128,10 @@ pub(crate) async fn run(
         writer.close(why).await;
         let _ = done_tx.send(ended);
     });
-    let far = Instant::now() + Duration::from_secs(86_400 * 365);
-    let mut next_heartbeat = rules
-        .heartbeat
-        .as_ref()
-        .map_or(far, |(every, _)| Instant::now() + *every);
-    let silence_deadline = |now: Instant| rules.silence.map_or(far, |silence| now + silence);
-    let mut silent_until = silence_deadline(Instant::now());
     let ended = loop {
         tokio::select! {
             incoming = reader.recv() => {
-                silent_until = silence_deadline(Instant::now());
+                timers.heard();
                 session.touch();
                 let message = match incoming {
                     Ok(Inbound::Closed) => break Some(DisconnectReason::TransportClose),
@@ -88,24 +139,21 @@ pub(crate) async fn run(
                     Ok(message) => message,
                     Err(e) => {
                         tracing::debug!(sid = %session.sid, error = %e, "read failed");
-                        break Some(rules.read_error);
+                        break Some(read_error);
                     }
                 };
-                // Boxed: this future lives as long as the connection and is as large as
-                // the largest thing it awaits; handling a message is large and brief.
+                // The receiver's future is boxed: this one lives as long as the connection,
+                // at the size of the largest thing it awaits; handling a message is large
+                // and brief.
                 match receiver.receive(session, message).await {
                     Ok(()) => {}
                     Err(Ended::Close(reason)) => break Some(reason),
                     Err(Ended::Done) => break None,
                 }
             },
-            _ = sleep_until(next_heartbeat) => {
-                if let Some((every, frame)) = &rules.heartbeat {
-                    next_heartbeat = Instant::now() + *every;
-                    session.push(frame.clone());
-                }
+            fired = timers.fire(session) => if let Some(reason) = fired {
+                break Some(reason);
             },
-            _ = sleep_until(silent_until) => break Some(DisconnectReason::HeartbeatTimeout),
             writer_ended = &mut done_rx => break writer_ended.unwrap_or(None),
         }
     };

@@ -15,7 +15,7 @@ use super::inbound;
 use crate::codec::eio4::{self as engine_codec, EngineError, EnginePacket, Handshake};
 use crate::engine::{ConnectionInfo, DisconnectReason, Engine, OwnerFactory, Session};
 use crate::rfc6455::WebSocket;
-use crate::transport::connection::{self, Ended, ReceiveFuture, Receiver, Rules};
+use crate::transport::connection::{self, Ended, NoTimers, ReceiveFuture, Receiver};
 use crate::transport::http::{text, TEXT_PLAIN};
 use crate::transport::message::Inbound;
 use crate::transport::poll::{long_poll, receive_text, Polled, Refused};
@@ -240,13 +240,18 @@ async fn run_websocket(mut conn: WsConn, engine: Arc<Engine>, target: Result<Arc
         return;
     };
     let (writer, reader) = conn.split(false);
-    let rules = Rules {
-        // The heartbeat task pings, whatever the transport.
-        heartbeat: None,
-        silence: None,
-        read_error: DisconnectReason::TransportClose,
-    };
-    connection::run(&session, attachment.generation, writer, reader, rules, &Eio4Messages).await;
+    // The heartbeat task pings, whatever the transport: no timers here.
+    let read_error = DisconnectReason::TransportClose;
+    connection::run(
+        &session,
+        attachment.generation,
+        writer,
+        reader,
+        NoTimers,
+        read_error,
+        &Eio4Messages,
+    )
+    .await;
 }
 
 /// The upgrade handshake: `2probe` is answered `3probe`, the pending poll is released with

@@ -14,7 +14,7 @@ use crate::codec::V09;
 use crate::engine::{DisconnectReason, Engine, Session};
 use crate::packet::{Packet, PacketBody, ROOT_NSP};
 use crate::transport::attach::open_session;
-use crate::transport::connection::{self, Ended, ReceiveFuture, Receiver, Rules};
+use crate::transport::connection::{self, Ended, HeartbeatTimers, ReceiveFuture, Receiver};
 use crate::transport::message::{Inbound, MessageReader, MessageWriter};
 use crate::wire::{Frame, TransportKind};
 
@@ -59,14 +59,18 @@ pub(crate) async fn serve(
     };
     open_session(&session).await;
     let config = &engine.config;
-    let rules = Rules {
-        heartbeat: Some((
-            config.heartbeat_interval,
-            (V09.encode)(&Packet::new(ROOT_NSP, PacketBody::Heartbeat)),
-        )),
-        silence: Some(config.heartbeat_timeout),
-        read_error: DisconnectReason::ProtocolError,
-    };
+    let heartbeat = (V09.encode)(&Packet::new(ROOT_NSP, PacketBody::Heartbeat));
+    let timers = HeartbeatTimers::new(config.heartbeat_interval, heartbeat, config.heartbeat_timeout);
     let receiver = V09Messages { engine: engine.clone() };
-    connection::run(&session, attachment.generation, writer, reader, rules, &receiver).await;
+    let read_error = DisconnectReason::ProtocolError;
+    connection::run(
+        &session,
+        attachment.generation,
+        writer,
+        reader,
+        timers,
+        read_error,
+        &receiver,
+    )
+    .await;
 }
