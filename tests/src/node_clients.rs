@@ -191,7 +191,10 @@ impl NodeClients {
         match tokio::time::timeout(WAIT, write).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => panic!("cannot send {command} to the Node host: {e}{}", self.transcript()),
-            Err(_) => panic!("sending {command} to the Node host took over {WAIT:?}{}", self.transcript()),
+            Err(_) => panic!(
+                "sending {command} to the Node host took over {WAIT:?}{}",
+                self.transcript()
+            ),
         }
     }
 
@@ -202,8 +205,12 @@ impl NodeClients {
     /// Files one printed line under its client; a `fatal` line fails the test at once.
     fn file(&mut self, line: String) {
         self.printed.push(line.clone());
-        let value: Value = serde_json::from_str(&line)
-            .unwrap_or_else(|e| panic!("the Node host printed a line that is not JSON ({e}){}", self.transcript()));
+        let value: Value = serde_json::from_str(&line).unwrap_or_else(|e| {
+            panic!(
+                "the Node host printed a line that is not JSON ({e}){}",
+                self.transcript()
+            )
+        });
         if let Some(reason) = value.get("fatal") {
             panic!("the Node host failed: {reason}{}", self.transcript());
         }
@@ -224,14 +231,18 @@ impl NodeClients {
             }
             match tokio::time::timeout_at(deadline, self.lines.recv()).await {
                 Ok(Some(line)) => self.file(line),
-                Ok(None) => panic!("the Node host ended while {client} waited for {what}{}", self.transcript()),
+                Ok(None) => panic!(
+                    "the Node host ended while {client} waited for {what}{}",
+                    self.transcript()
+                ),
                 Err(_) => panic!("{client}: no {what} within {within:?}{}", self.transcript()),
             }
         }
     }
 
     /// Connects client `name` to namespace `nsp` of the server at `url`
-    /// (`http://127.0.0.1:PORT`) and returns its socket id (a 0.9 client's session id).
+    /// (`http://127.0.0.1:PORT`) over the transport asked for (checked) and returns its
+    /// socket id (a 0.9 client's session id).
     pub async fn connect(&mut self, name: &str, url: &str, nsp: &str, how: Connect) -> String {
         let mut command = json!({
             "op": "connect",
@@ -246,12 +257,27 @@ impl NodeClients {
         }
         self.command(command).await;
         let seen = self
-            .take(name, WAIT, "connection", |v| v.get("connected").is_some() || v.get("error").is_some())
+            .take(name, WAIT, "connection", |v| {
+                v.get("connected").is_some() || v.get("error").is_some()
+            })
             .await;
-        match seen.get("connected").and_then(Value::as_str) {
-            Some(id) if !id.is_empty() => id.to_owned(),
-            _ => panic!("{name} did not connect: {seen}{}", self.transcript()),
+        let Some(id) = seen
+            .get("connected")
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty())
+        else {
+            panic!("{name} did not connect: {seen}{}", self.transcript());
+        };
+        // `upgrade` starts on polling and may have moved on by now.
+        let transport = seen.get("transport").and_then(Value::as_str);
+        if how.transport != "upgrade" && transport != Some(how.transport) {
+            panic!(
+                "{name} connected over {transport:?}, not {}{}",
+                how.transport,
+                self.transcript()
+            );
         }
+        id.to_owned()
     }
 
     /// Emits `event` with `args` (a JSON array) from client `name` and returns the ack's
@@ -306,6 +332,27 @@ impl NodeClients {
             return Seen::Disconnect(reason.as_str().map(str::to_owned));
         }
         Seen::Error(seen.get("error").map(Value::to_string).unwrap_or_default())
+    }
+
+    /// Asserts that the next thing client `name` sees is `expected` (see
+    /// [`NodeClients::next`]); `why` is added to the failure message.
+    #[track_caller]
+    pub fn expect_next<'a>(
+        &'a mut self,
+        name: &'a str,
+        expected: Seen,
+        why: &'a str,
+    ) -> impl std::future::Future<Output = ()> + 'a {
+        let caller = std::panic::Location::caller();
+        async move {
+            let seen = self.next(name).await;
+            if seen != expected {
+                panic!(
+                    "{name} saw {seen:?}\n  expected {expected:?} {why}\n  (asserted at {caller}){}",
+                    self.transcript()
+                );
+            }
+        }
     }
 
     /// Closes client `name` from its side.

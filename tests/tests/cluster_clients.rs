@@ -66,7 +66,9 @@ impl Crowd {
                 done
             }
             "nick" => {
-                socket.set_data(&json!({ "nick": text(0)? })).map_err(|e| e.to_string())?;
+                socket
+                    .set_data(&json!({ "nick": text(0)? }))
+                    .map_err(|e| e.to_string())?;
                 done
             }
             "say" => {
@@ -86,7 +88,8 @@ impl Crowd {
             }
             "poll" => {
                 let ms: u64 = event.args.deserialize_at(2).map_err(|e| e.to_string())?;
-                self.poll(socket.to(text(0)?), text(1)?, Duration::from_millis(ms)).await
+                self.poll(socket.to(text(0)?), text(1)?, Duration::from_millis(ms))
+                    .await
             }
             "list" => {
                 let room: Option<String> = event.args.deserialize_at(0).map_err(|e| e.to_string())?;
@@ -117,7 +120,12 @@ impl Crowd {
     }
 
     /// Asks `selection` for acks and reports every reply, the missing ones as errors.
-    async fn poll(&self, selection: BroadcastOperator<Self>, question: String, within: Duration) -> Result<Value, String> {
+    async fn poll(
+        &self,
+        selection: BroadcastOperator<Self>,
+        question: String,
+        within: Duration,
+    ) -> Result<Value, String> {
         let started = tokio::time::Instant::now();
         let pending = selection
             .timeout(within)
@@ -184,12 +192,8 @@ impl Cluster {
         let n = MARKERS.fetch_add(1, Ordering::Relaxed);
         self.io(i).emit_raw("marker", &(n,)).expect("marker");
         for client in clients {
-            assert_eq!(
-                node.next(client).await,
-                Seen::event("marker", json!([n])),
-                "{client}: the marker from server {} is not the next thing it saw",
-                SERVERS[i]
-            );
+            let why = format!("(the marker from server {})", SERVERS[i]);
+            node.expect_next(client, Seen::event("marker", json!([n])), &why).await;
         }
     }
 }
@@ -198,7 +202,11 @@ impl Cluster {
 /// the server's socket id and that it landed on server `i`. Returns the id.
 async fn join_cluster(cluster: &Cluster, node: &mut NodeClients, name: &str, i: usize, how: Connect) -> String {
     let id = node.connect(name, &cluster.url(i), NSP, how).await;
-    assert_eq!(node.call(name, "whoami", json!([])).await, json!([id, SERVERS[i]]), "{name}");
+    assert_eq!(
+        node.call(name, "whoami", json!([])).await,
+        json!([id, SERVERS[i]]),
+        "{name}"
+    );
     id
 }
 
@@ -228,13 +236,15 @@ async fn v4_clients_on_different_servers_share_a_room_and_broadcast_to_all_but_t
 
     assert_eq!(node.call("a", "say", json!(["r", "hello from A"])).await, done());
     for client in ["b", "c"] {
-        assert_eq!(node.next(client).await, Seen::event("said", json!([a, "hello from A"])), "{client}");
+        node.expect_next(client, Seen::event("said", json!([a, "hello from A"])), "")
+            .await;
     }
     cluster.marker(A, &mut node, &["a", "b", "c", "outsider"]).await;
 
     assert_eq!(node.call("b", "shout", json!(["all but B"])).await, done());
     for client in ["a", "c", "outsider"] {
-        assert_eq!(node.next(client).await, Seen::event("shouted", json!([b, "all but B"])), "{client}");
+        node.expect_next(client, Seen::event("shouted", json!([b, "all but B"])), "")
+            .await;
     }
     cluster.marker(B, &mut node, &["a", "b", "c", "outsider"]).await;
     assert_no_server_panic();
@@ -255,20 +265,25 @@ async fn a_0_9_client_and_a_v4_client_on_other_servers_see_each_others_room_mess
 
     assert_eq!(node.call("old_ws", "say", json!(["mixed", "from 0.9"])).await, done());
     for client in ["new", "old_poll"] {
-        assert_eq!(node.next(client).await, Seen::event("said", json!([old_ws, "from 0.9"])), "{client}");
+        node.expect_next(client, Seen::event("said", json!([old_ws, "from 0.9"])), "")
+            .await;
     }
     cluster.marker(A, &mut node, &everyone).await;
 
     assert_eq!(node.call("new", "say", json!(["mixed", "from v4 ✓"])).await, done());
     for client in ["old_ws", "old_poll"] {
-        assert_eq!(node.next(client).await, Seen::event("said", json!([new, "from v4 ✓"])), "{client}");
+        node.expect_next(client, Seen::event("said", json!([new, "from v4 ✓"])), "")
+            .await;
     }
     cluster.marker(B, &mut node, &everyone).await;
 
-    assert_eq!(node.call("old_poll", "shout", json!(["over xhr-polling"])).await, done());
+    assert_eq!(
+        node.call("old_poll", "shout", json!(["over xhr-polling"])).await,
+        done()
+    );
     for client in ["old_ws", "new", "old_outsider"] {
-        let seen = node.next(client).await;
-        assert_eq!(seen, Seen::event("shouted", json!([old_poll, "over xhr-polling"])), "{client}");
+        let shouted = Seen::event("shouted", json!([old_poll, "over xhr-polling"]));
+        node.expect_next(client, shouted, "").await;
     }
     cluster.marker(C, &mut node, &everyone).await;
     assert_no_server_panic();
@@ -285,15 +300,17 @@ async fn an_emit_to_a_socket_id_reaches_that_client_on_another_server() {
     let everyone = ["a", "b", "b_neighbour", "old"];
 
     assert_eq!(node.call("a", "tell", json!([b, "psst"])).await, done());
-    assert_eq!(node.next("b").await, Seen::event("told", json!([a, "psst"])));
+    node.expect_next("b", Seen::event("told", json!([a, "psst"])), "").await;
     cluster.marker(A, &mut node, &everyone).await;
 
     // Across generations, both ways.
     assert_eq!(node.call("b", "tell", json!([old, "to 0.9"])).await, done());
-    assert_eq!(node.next("old").await, Seen::event("told", json!([b, "to 0.9"])));
+    node.expect_next("old", Seen::event("told", json!([b, "to 0.9"])), "")
+        .await;
     cluster.marker(B, &mut node, &everyone).await;
     assert_eq!(node.call("old", "tell", json!([a, "from 0.9"])).await, done());
-    assert_eq!(node.next("a").await, Seen::event("told", json!([old, "from 0.9"])));
+    node.expect_next("a", Seen::event("told", json!([old, "from 0.9"])), "")
+        .await;
     cluster.marker(C, &mut node, &everyone).await;
     assert_no_server_panic();
 }
@@ -331,7 +348,14 @@ async fn a_broadcast_with_acks_counts_and_collects_the_clients_of_every_server()
         let id = join_cluster(&cluster, &mut node, name, server, how.answering(json!([name, 1]))).await;
         voters.push((name, id));
     }
-    join_cluster(&cluster, &mut node, "outsider", C, v4("websocket").answering(json!(["outsider"]))).await;
+    join_cluster(
+        &cluster,
+        &mut node,
+        "outsider",
+        C,
+        v4("websocket").answering(json!(["outsider"])),
+    )
+    .await;
     for client in ["asker", "neighbour", "b", "old", "c"] {
         assert_eq!(node.call(client, "join", json!(["vote"])).await, done());
     }
@@ -342,21 +366,20 @@ async fn a_broadcast_with_acks_counts_and_collects_the_clients_of_every_server()
         .call_within("asker", "poll", json!(["vote", "ready?", 5000]), Duration::from_secs(8))
         .await;
     let (answers, elapsed_ms) = poll_outcome(&acked);
-    let mut expected: Vec<(Value, Value)> = voters
-        .iter()
-        .map(|(name, id)| (json!(id), json!([name, 1])))
-        .collect();
+    let mut expected: Vec<(Value, Value)> = voters.iter().map(|(name, id)| (json!(id), json!([name, 1]))).collect();
     expected.sort_by_key(|(socket, result)| (socket.to_string(), result.to_string()));
     assert_eq!(answers, expected, "{acked}");
-    assert!(elapsed_ms < 2500, "the poll waited for more answers than there were: {acked}");
+    assert!(
+        elapsed_ms < 2500,
+        "the poll waited for more answers than there were: {acked}"
+    );
     for (name, _) in &voters {
-        let seen = node.next(name).await;
         let asked = Seen::Event {
             name: "poll".into(),
             args: json!(["ready?"]),
             ack_asked: true,
         };
-        assert_eq!(seen, asked, "{name}");
+        node.expect_next(name, asked, "").await;
     }
     cluster.marker(A, &mut node, &["asker", "outsider"]).await;
 
@@ -365,13 +388,21 @@ async fn a_broadcast_with_acks_counts_and_collects_the_clients_of_every_server()
     join_cluster(&cluster, &mut node, "silent", B, v4("websocket")).await;
     assert_eq!(node.call("silent", "join", json!(["vote"])).await, done());
     let acked = node
-        .call_within("asker", "poll", json!(["vote", "still there?", 800]), Duration::from_secs(4))
+        .call_within(
+            "asker",
+            "poll",
+            json!(["vote", "still there?", 800]),
+            Duration::from_secs(4),
+        )
         .await;
     let (answers, elapsed_ms) = poll_outcome(&acked);
     assert_eq!(answers.len(), voters.len() + 1, "{acked}");
     let missing: Vec<&(Value, Value)> = answers.iter().filter(|(_, r)| r.is_string()).collect();
     assert_eq!(missing, [&(Value::Null, json!("ack timed out"))], "{acked}");
-    assert!(elapsed_ms >= 700, "the poll did not wait for the silent client: {acked}");
+    assert!(
+        elapsed_ms >= 700,
+        "the poll did not wait for the silent client: {acked}"
+    );
     assert_no_server_panic();
 }
 
@@ -403,30 +434,36 @@ async fn fetch_join_and_disconnect_requested_on_one_server_act_on_clients_of_ano
     assert_eq!(in_vip[0][0]["rooms"], json!([b, "vip"]), "{in_vip}");
     assert_eq!(in_vip[0].as_array().map(Vec::len), Some(1), "{in_vip}");
     assert_eq!(node.call("a", "say", json!(["vip", "welcome"])).await, done());
-    assert_eq!(node.next("b").await, Seen::event("said", json!([a, "welcome"])));
+    node.expect_next("b", Seen::event("said", json!([a, "welcome"])), "")
+        .await;
     cluster.marker(A, &mut node, &["a", "b", "old", "watcher"]).await;
 
     // The 0.9 client on C too.
     assert_eq!(node.call("a", "pull", json!([old, "vip"])).await, done());
     assert_eq!(node.call("a", "say", json!(["vip", "both"])).await, done());
     for client in ["b", "old"] {
-        assert_eq!(node.next(client).await, Seen::event("said", json!([a, "both"])), "{client}");
+        node.expect_next(client, Seen::event("said", json!([a, "both"])), "")
+            .await;
     }
     cluster.marker(A, &mut node, &["a", "b", "old", "watcher"]).await;
 
     // disconnect_sockets from A: b, on B, is told why; nobody else leaves.
     assert_eq!(node.call("a", "kick", json!([b])).await, done());
-    assert_eq!(node.next("b").await, Seen::Disconnect(Some("io server disconnect".into())));
+    let kicked = Seen::Disconnect(Some("io server disconnect".into()));
+    node.expect_next("b", kicked, "(kicked from server A)").await;
     cluster.marker(A, &mut node, &["a", "old", "watcher"]).await;
     let left = node.call("a", "list", json!([null])).await;
-    let ids: Vec<&Value> = left[0].as_array().map(|l| l.iter().map(|s| &s["id"]).collect()).unwrap_or_default();
-    let mut expected = vec![json!(a), json!(old), json!(watcher)];
+    let ids: Vec<&Value> = left[0]
+        .as_array()
+        .map(|l| l.iter().map(|s| &s["id"]).collect())
+        .unwrap_or_default();
+    let mut expected = [json!(a), json!(old), json!(watcher)];
     expected.sort_by_key(Value::to_string);
     assert_eq!(ids, expected.iter().collect::<Vec<_>>(), "{left}");
 
     // The 0.9 client's namespace is disconnected too (0.9 gives no reason).
     assert_eq!(node.call("watcher", "kick", json!([old])).await, done());
-    assert_eq!(node.next("old").await, Seen::Disconnect(None));
+    node.expect_next("old", Seen::Disconnect(None), "").await;
     cluster.marker(C, &mut node, &["a", "watcher"]).await;
     assert_no_server_panic();
 }

@@ -18,7 +18,8 @@
 //       emits E with an ack callback.
 //   {"op":"close","client":NAME}
 // Observations (stdout), each with the client's name:
-//   {"client":NAME,"connected":ID}            the socket id (0.9: the session id)
+//   {"client":NAME,"connected":ID,"transport":T}  the socket id (0.9: the session id) and
+//                                             the transport it connected over
 //   {"client":NAME,"ack":N,"args":[...]}      the ack of emit N
 //   {"client":NAME,"ack":N,"timeout":MS}      no ack of emit N within MS
 //   {"client":NAME,"event":E,"args":[...],"ack_asked":BOOL}
@@ -79,7 +80,7 @@ function connectV4Client(c, cmd) {
   const options = { forceNew: true, reconnection: false, timeout: 5000 };
   if (cmd.transport !== 'upgrade') options.transports = [cmd.transport];
   const socket = connectV4(cmd.url + cmd.nsp, options);
-  socket.on('connect', () => out({ client: c.name, connected: socket.id }));
+  socket.on('connect', () => out({ client: c.name, connected: socket.id, transport: socket.io.engine.transport.name }));
   socket.on('connect_error', (e) => out({ client: c.name, error: `connect_error: ${e && e.message}` }));
   socket.on('disconnect', (reason) => {
     if (!c.closing) out({ client: c.name, disconnect: reason === undefined ? null : reason });
@@ -123,7 +124,7 @@ function connectV09Client(c, cmd) {
     }
     return emit09.apply(this, arguments);
   };
-  ns.on('connect', () => out({ client: c.name, connected: root.socket.sessionid }));
+  ns.on('connect', () => out({ client: c.name, connected: root.socket.sessionid, transport: root.socket.transport.name }));
   ns.on('disconnect', (reason) => {
     if (!c.closing) out({ client: c.name, disconnect: reason === undefined ? null : reason });
   });
@@ -152,7 +153,7 @@ function client(name) {
 const commands = {
   connect(cmd) {
     if (clients.has(cmd.client)) throw new Error(`client ${cmd.client} exists`);
-    const c = { name: cmd.client, answer: cmd.answer, closing: false };
+    const c = { name: cmd.client, gen: cmd.gen, answer: cmd.answer, closing: false };
     clients.set(cmd.client, c);
     if (cmd.gen === 'v4') connectV4Client(c, cmd);
     else if (cmd.gen === 'v09') connectV09Client(c, cmd);
