@@ -133,6 +133,16 @@ impl Seen {
 }
 
 /// The Node process hosting every client of one test. Killed on drop.
+///
+/// ```no_run
+/// # async fn f(url: &str) {
+/// use socketio_tests::node_clients::{Connect, Generation, NodeClients, Seen};
+/// let mut node = NodeClients::start();
+/// let id = node.connect("a", url, "/crowd", Connect::new(Generation::V4, "websocket")).await;
+/// let acked = node.call("a", "join", serde_json::json!(["room"])).await;
+/// node.expect_next("a", Seen::event("said", serde_json::json!([id, "hi"])), "").await;
+/// # }
+/// ```
 pub struct NodeClients {
     _child: Child,
     stdin: ChildStdin,
@@ -353,11 +363,5 @@ impl NodeClients {
                 );
             }
         }
-    }
-
-    /// Closes client `name` from its side.
-    pub async fn close(&mut self, name: &str) {
-        self.command(json!({"op": "close", "client": name})).await;
-        self.take(name, WAIT, "close", |v| v.get("closed").is_some()).await;
     }
 }

@@ -16,7 +16,6 @@
 //       ack; without it the client stays silent.
 //   {"op":"emit","client":NAME,"seq":N,"event":E,"args":[...],"within_ms":MS}
 //       emits E with an ack callback.
-//   {"op":"close","client":NAME}
 // Observations (stdout), each with the client's name:
 //   {"client":NAME,"connected":ID,"transport":T}  the socket id (0.9: the session id) and
 //                                             the transport it connected over
@@ -25,7 +24,6 @@
 //   {"client":NAME,"event":E,"args":[...],"ack_asked":BOOL}
 //   {"client":NAME,"disconnect":REASON}       REASON is null when the client gives none
 //   {"client":NAME,"error":TEXT}              connect_error, connect_failed, error
-//   {"client":NAME,"closed":true}
 //   {"fatal":TEXT}                            a bad command, an exception; the process exits 1
 // The process exits when stdin ends (the test is over or gone) and after LIFETIME_MS at the
 // latest, so that it never outlives a test that could not kill it.
@@ -53,6 +51,7 @@ function fatal(reason) {
 function closeAll() {
   for (const c of clients.values()) {
     try {
+      c.closing = true;
       c.close();
     } catch (e) {
       // Best effort: the process is ending.
@@ -168,13 +167,6 @@ const commands = {
       clearTimeout(timer);
       out({ client: c.name, ack: cmd.seq, args: acked });
     });
-  },
-
-  close(cmd) {
-    const c = client(cmd.client);
-    c.closing = true;
-    c.close();
-    out({ client: c.name, closed: true });
   },
 };
 
