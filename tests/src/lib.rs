@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests under `tests/`: a server started in-process on
 //! `127.0.0.1:0`, a raw HTTP/1.1 client (exact status, headers and bytes, including bodies a
-//! well-behaved client library would refuse to send), and a WebSocket client.
+//! well-behaved client library would refuse to send), a WebSocket client, and real npm
+//! Socket.IO clients driven through Node ([`node_clients`]).
 //!
 //! Every wait is bounded: a request that gets no answer within [`WAIT`] (or the bound a test
 //! passes) panics with what it was waiting for, so a hang fails fast instead of stalling CI.
@@ -21,6 +22,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 pub mod bus;
 pub mod eio4;
 pub mod legacy;
+pub mod node_clients;
 
 /// The longest any single expected answer may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(5);
