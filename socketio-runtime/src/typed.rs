@@ -59,7 +59,7 @@ impl<N> AckEmitTarget for BroadcastOperator<N> {
     type Ack<R> = TypedBroadcastAcks<R>;
     fn emit_with_typed_ack<R>(&self, event: &str, args: Args) -> Result<TypedBroadcastAcks<R>, EmitError> {
         self.emit_raw_with_ack(event, &args)
-            .map(|inner| TypedBroadcastAcks { inner, _r: PhantomData })
+            .map(TypedBroadcastAcks::new)
     }
 }
 
@@ -144,6 +144,11 @@ pub struct TypedBroadcastAcks<R> {
 }
 
 impl<R> TypedBroadcastAcks<R> {
+    /// Wraps untyped answers.
+    pub(crate) fn new(inner: BroadcastAckFuture) -> Self {
+        TypedBroadcastAcks { inner, _r: PhantomData }
+    }
+
     /// How long to wait for the slowest recipient.
     pub fn timeout(self, timeout: Duration) -> Self {
         TypedBroadcastAcks {
