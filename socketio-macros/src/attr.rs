@@ -158,10 +158,9 @@ impl MethodAttrs {
                     syn::Meta::Path(_) => found.server_event = Some((span, None)),
                     _ => match attr.parse_args::<LitStr>() {
                         Ok(name) => found.server_event = Some((span, Some(name))),
-                        Err(_) => cx.error_spanned_by(
-                            attr,
-                            "expected #[server_event] or #[server_event(\"wire name\")]",
-                        ),
+                        Err(_) => {
+                            cx.error_spanned_by(attr, "expected #[server_event] or #[server_event(\"wire name\")]")
+                        }
                     },
                 }
             } else if path.is_ident("on_connect") {

@@ -384,9 +384,10 @@ fn server_emitter_items(model: &Model, emitter: &Ident, rt: &TokenStream) -> Tok
         let wire = &e.wire;
         let params: Vec<TokenStream> = e.params.iter().map(|(n, t)| quote!(#n: #t)).collect();
         let count = e.params.len();
-        let parts = e.params.iter().map(
-            |(n, t)| quote_spanned!(t.span()=> <#t as #rt::__private::ServerEventArg>::encode(&#n)?),
-        );
+        let parts = e
+            .params
+            .iter()
+            .map(|(n, t)| quote_spanned!(t.span()=> <#t as #rt::__private::ServerEventArg>::encode(&#n)?));
         let encode = quote! {
             let __parts: [#rt::__private::RawArg; #count] = [#(#parts),*];
             let args = #rt::__private::args_from_parts(&__parts);

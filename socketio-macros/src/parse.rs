@@ -125,8 +125,7 @@ fn split_params(sig: &Signature) -> (bool, Vec<(Ident, Type)>) {
 /// Every typed parameter after the receiver, named (`argN` where the pattern is not a
 /// plain name).
 fn typed_params(sig: &Signature) -> Vec<(Ident, Type)> {
-    sig
-        .inputs
+    sig.inputs
         .iter()
         .filter_map(|arg| match arg {
             FnArg::Typed(t) => Some(t),

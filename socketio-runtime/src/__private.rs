@@ -13,7 +13,7 @@ pub use crate::handler::{FromConnectRequest, IntoAck, IntoConnectResult};
 pub use crate::packet::ArgsError;
 pub use crate::schema::typescript::probe::{Probe, ViaNothing, ViaTs};
 pub use crate::schema::{ArgSchema, DescribeNamespace, Direction, EventSchema, NamespaceSchema, TypeSchema};
-pub use crate::typed::AckEmitTarget;
 pub use crate::server_dispatch::{unknown_server_event, ServerCall};
 pub use crate::server_emit::{server_emit_args, server_emit_args_with_ack};
 pub use crate::server_event::ServerEvent;
+pub use crate::typed::AckEmitTarget;

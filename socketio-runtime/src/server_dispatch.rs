@@ -58,7 +58,10 @@ impl ServerCall {
         match call.args.len() {
             Ok(n) if n <= arity => Some(call),
             Ok(n) => {
-                call.fail(ArgsError::Arity { expected: arity, got: n });
+                call.fail(ArgsError::Arity {
+                    expected: arity,
+                    got: n,
+                });
                 None
             }
             Err(e) => {

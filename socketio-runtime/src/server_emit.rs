@@ -67,5 +67,6 @@ pub fn server_emit_args_with_ack<N, R>(
     event: &str,
     args: Args,
 ) -> Result<TypedBroadcastAcks<R>, EmitError> {
-    io.server_side_emit_raw_with_ack(event, &args).map(TypedBroadcastAcks::new)
+    io.server_side_emit_raw_with_ack(event, &args)
+        .map(TypedBroadcastAcks::new)
 }

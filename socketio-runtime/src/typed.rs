@@ -58,8 +58,7 @@ impl<N> EmitTarget for BroadcastOperator<N> {
 impl<N> AckEmitTarget for BroadcastOperator<N> {
     type Ack<R> = TypedBroadcastAcks<R>;
     fn emit_with_typed_ack<R>(&self, event: &str, args: Args) -> Result<TypedBroadcastAcks<R>, EmitError> {
-        self.emit_raw_with_ack(event, &args)
-            .map(TypedBroadcastAcks::new)
+        self.emit_raw_with_ack(event, &args).map(TypedBroadcastAcks::new)
     }
 }
 
