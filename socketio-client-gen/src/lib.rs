@@ -250,6 +250,34 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    struct Cache;
+
+    #[socketio_runtime::namespace("/cache")]
+    impl Cache {
+        fn evicted(key: String);
+        async fn evict(&self, key: String) -> bool {
+            !key.is_empty()
+        }
+        #[server_event("replicate entry")]
+        async fn replicate(&self, key: String, size: u64) -> u32 {
+            (key.len() as u64 + size) as u32
+        }
+    }
+
+    /// Server events go between servers, never to a browser: the typings leave them out.
+    #[test]
+    fn server_events_are_not_in_the_typings() {
+        let files = TypeScript::new()
+            .describe::<Cache>()
+            .files()
+            .expect("every type renders");
+        let cache = files.iter().find(|f| f.name == "cache.ts").expect("cache.ts");
+        assert!(cache.contents.contains("evict"), "{}", cache.contents);
+        assert!(cache.contents.contains("evicted"), "{}", cache.contents);
+        assert!(!cache.contents.contains("replicat"), "{}", cache.contents);
+        assert!(!cache.contents.contains("size"), "{}", cache.contents);
+    }
+
     #[test]
     fn first_difference_counts_lines() {
         assert_eq!(first_difference("a\nb\nc", "a\nb\nd"), 3);

@@ -131,6 +131,9 @@ pub struct MethodAttrs {
     pub on_connect: Option<Span>,
     pub on_disconnect: Option<Span>,
     pub on_message: Option<Span>,
+    /// `#[server_event]` or `#[server_event("wire name")]`: the attribute's span, and the
+    /// wire name if given.
+    pub server_event: Option<(Span, Option<LitStr>)>,
 }
 
 impl MethodAttrs {
@@ -149,6 +152,16 @@ impl MethodAttrs {
                 match attr.parse_args_with(parse_acl_mode) {
                     Ok(locked) => found.acl = Some((locked, span)),
                     Err(e) => cx.syn_error(e),
+                }
+            } else if path.is_ident("server_event") {
+                match &attr.meta {
+                    syn::Meta::Path(_) => found.server_event = Some((span, None)),
+                    _ => match attr.parse_args::<LitStr>() {
+                        Ok(name) => found.server_event = Some((span, Some(name))),
+                        Err(_) => {
+                            cx.error_spanned_by(attr, "expected #[server_event] or #[server_event(\"wire name\")]")
+                        }
+                    },
                 }
             } else if path.is_ident("on_connect") {
                 found.on_connect = Some(span);

@@ -1,9 +1,11 @@
 //! Writes the code for a validated [`Model`]: the impl block itself, the `<Type>Event`
-//! enum, the `<Type>Emitter` typed emitter, and the `Namespace`, `NamespaceEvents`,
-//! `NamespaceEmitter` and `DescribeNamespace` impls.
+//! enum, the `<Type>Emitter` typed emitter, the `<Type>ServerEmitter` typed server
+//! emitter, and the `Namespace`, `NamespaceEvents`, `NamespaceEmitter`,
+//! `NamespaceServerEmitter` and `DescribeNamespace` impls.
 //!
-//! Dispatch is one `match` on the event name inside `on_event`; each arm decodes the
-//! arguments straight into the handler's parameter types and calls the method.
+//! Dispatch is one `match` on the event name inside `on_event` (and, when the namespace has
+//! `#[server_event]`s, another inside `on_server_event`); each arm decodes the arguments
+//! straight into the handler's parameter types and calls the method.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
@@ -261,10 +263,14 @@ fn generate(model: &Model) -> TokenStream {
     });
 
     let schema = schema_items(model, &rt);
+    let on_server_event = on_server_event(model, &rt);
+    let server_emitter = format_ident!("{}ServerEmitter", model.type_ident);
+    let server_emitter_items = server_emitter_items(model, &server_emitter, &rt);
 
     quote! {
         #event_items
         #emitter_items
+        #server_emitter_items
 
         impl #impl_generics #rt::Namespace for #ty #where_clause {
             const PATH: &'static str = #path;
@@ -287,6 +293,14 @@ fn generate(model: &Model) -> TokenStream {
             #on_connect
             #on_disconnect
             #on_message
+            #on_server_event
+        }
+
+        impl #impl_generics #rt::NamespaceServerEmitter for #ty #where_clause {
+            type ServerEmitter<'__a> = #server_emitter<'__a, Self>;
+            fn server_emitter(io: &#rt::BroadcastOperator<Self>) -> #server_emitter<'_, Self> {
+                #server_emitter { io }
+            }
         }
 
         impl #impl_generics #rt::__private::NamespaceEvents for #ty #where_clause {
@@ -302,6 +316,129 @@ fn generate(model: &Model) -> TokenStream {
 
         #schema
     }
+}
+
+/// `on_server_event` as one `match` on the name, or nothing when the namespace has no
+/// `#[server_event]` (the trait's default then ignores server events, as before).
+fn on_server_event(model: &Model, rt: &TokenStream) -> Option<TokenStream> {
+    if model.server_events.is_empty() {
+        return None;
+    }
+    let arms = model.server_events.iter().map(|e| {
+        let method = &e.method;
+        let wire = &e.wire;
+        let arity = e.params.len();
+        let locals: Vec<Ident> = (0..arity).map(|i| format_ident!("__arg{}", i)).collect();
+        let decode = e.params.iter().enumerate().map(
+            |(i, (_, pty))| quote_spanned!(pty.span()=> <#pty as #rt::__private::ServerEventArg>::decode(&__items, #i)?),
+        );
+        let io_arg = e.takes_io.then(|| quote!(&io,));
+        let call = quote!(self.#method(#io_arg #(#locals),*));
+        let call = if e.is_async { quote!(#call.await) } else { call };
+        let ret = return_or_unit(e.ret.as_ref());
+        let encode = quote_spanned!(ret.span()=> <#ret as #rt::__private::ServerEventAck>::into_ack);
+        quote! {
+            #wire => {
+                let ::core::option::Option::Some(__call) = #rt::__private::ServerCall::begin(event, #arity) else {
+                    return;
+                };
+                let __decoded = (|| -> ::core::result::Result<_, #rt::__private::ArgsError> {
+                    let __items = __call.items()?;
+                    ::core::result::Result::Ok((#(#decode,)*))
+                })();
+                let (#(#locals,)*) = match __decoded {
+                    ::core::result::Result::Ok(values) => values,
+                    ::core::result::Result::Err(error) => {
+                        __call.fail(error);
+                        return;
+                    }
+                };
+                let __ret = #call;
+                __call.finish(__ret, #encode);
+            }
+        }
+    });
+    Some(quote! {
+        #[allow(unused_variables)]
+        async fn on_server_event(&self, io: #rt::BroadcastOperator<Self>, event: #rt::__private::ServerEvent) {
+            match event.name.as_str() {
+                #(#arms)*
+                _ => #rt::__private::unknown_server_event(event),
+            }
+        }
+    })
+}
+
+/// The typed server emitter: per `#[server_event]`, `name(args)` (no answers asked) and,
+/// when the handler returns a value, `name_with_ack(args)` (one decoded answer per other
+/// node).
+fn server_emitter_items(model: &Model, emitter: &Ident, rt: &TokenStream) -> TokenStream {
+    let doc = format!(
+        "Typed server emitter of namespace `{}`: one method per `#[server_event]`, reaching that \
+         handler on every other node of the cluster. Get it from `io.of::<{}>().unwrap().server_emit()`.",
+        model.args.path.value(),
+        model.type_ident
+    );
+    let methods = model.server_events.iter().map(|e| {
+        let name = &e.method;
+        let wire = &e.wire;
+        let params: Vec<TokenStream> = e.params.iter().map(|(n, t)| quote!(#n: #t)).collect();
+        let count = e.params.len();
+        let parts = e
+            .params
+            .iter()
+            .map(|(n, t)| quote_spanned!(t.span()=> <#t as #rt::__private::ServerEventArg>::encode(&#n)?));
+        let encode = quote! {
+            let __parts: [#rt::__private::RawArg; #count] = [#(#parts),*];
+            let args = #rt::__private::args_from_parts(&__parts);
+        };
+        let doc = format!(
+            "Emits server event `{}` to every other node; the returned task ends when the adapter has sent it.",
+            wire.value()
+        );
+        let plain = quote! {
+            #[doc = #doc]
+            pub fn #name(&self, #(#params),*)
+                -> ::core::result::Result<#rt::AdapterTask<()>, #rt::EmitError>
+            {
+                #encode
+                #rt::__private::server_emit_args(self.io, #wire, args)
+            }
+        };
+        let acked = e.ret.as_ref().map(|ret| {
+            let acked_name = format_ident!("{}_with_ack", unraw_ident(name));
+            let doc = format!(
+                "Emits server event `{}` to every other node and collects each node's answer, decoded.",
+                wire.value()
+            );
+            quote! {
+                #[doc = #doc]
+                pub fn #acked_name(&self, #(#params),*)
+                    -> ::core::result::Result<#rt::TypedBroadcastAcks<#ret>, #rt::EmitError>
+                {
+                    #encode
+                    #rt::__private::server_emit_args_with_ack::<N, #ret>(self.io, #wire, args)
+                }
+            }
+        });
+        quote!(#plain #acked)
+    });
+    quote! {
+        #[doc = #doc]
+        pub struct #emitter<'a, N> {
+            io: &'a #rt::BroadcastOperator<N>,
+        }
+
+        impl<'a, N> #emitter<'a, N> {
+            #(#methods)*
+        }
+    }
+}
+
+/// `r#type` -> `type`, to build another name from it.
+fn unraw_ident(ident: &Ident) -> String {
+    let s = ident.to_string();
+    s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
 }
 
 /// `<Ret as IntoAck>::into_ack`, spanned on the handler's return type, which

@@ -7,7 +7,7 @@
 //!
 //! See `socketio_runtime` (which re-exports this macro as `socketio_runtime::namespace`) for
 //! what the generated code implements: `Namespace`, `NamespaceEvents`, `NamespaceEmitter`,
-//! `DescribeNamespace`. The generated code reaches the runtime only through its crate-root
+//! `DescribeNamespace`, and `NamespaceServerEmitter` (the `#[server_event]`s). The generated code reaches the runtime only through its crate-root
 //! names and its hidden `__private` module, under `::socketio_runtime` or the path given as
 //! `crate = "…"`.
 
@@ -32,6 +32,21 @@ use proc_macro::TokenStream;
 ///   there is the client's ack type (`serde::de::DeserializeOwned`);
 /// - `#[event("wire name")]` renames, `#[acl(locked)]`/`#[acl(open)]` sets an event's
 ///   initial access, `#[on_connect]`, `#[on_disconnect]` and `#[on_message]` mark hooks;
+/// - `#[server_event]` (or `#[server_event("wire name")]`) marks a handler of an event from
+///   another *server* of the cluster (Node's `serverSideEmit`): `&self`, optionally
+///   `io: &BroadcastOperator<Self>` (the namespace on every node; recognised by name, as the
+///   socket is), then typed arguments, each `Serialize + DeserializeOwned`; the return value
+///   (`Serialize + DeserializeOwned`) is this node's answer. It has no socket and is not in
+///   the ACL, the client schema or the typings. The same declaration gives the typed server
+///   emitter its methods: `io.of::<N>().unwrap().server_emit().name(args)` reaches every
+///   *other* node (`Result<AdapterTask<()>, EmitError>`), and for a handler that returns a
+///   value `name_with_ack(args)` gives a `TypedBroadcastAcks<Ret>` (one decoded answer per
+///   other node). A server event whose arguments do not fit, or that no handler takes, is
+///   logged at debug level and answered `[null]` when answers were asked (the sender's
+///   typed decoding then reports it, unless the answer type accepts `null`). A namespace
+///   without `#[server_event]` keeps the default `on_server_event` (server events ignored);
+///   its server emitter has no methods. Server event names are their own set: one may equal
+///   a client event's;
 /// - `#[namespace("/admin", acl = locked)]` starts every event locked;
 /// - `#[namespace("/chat", crate = "my_facade::socketio")]` names the path at which the
 ///   generated code finds the runtime (default `::socketio_runtime`), for a crate that
@@ -49,7 +64,14 @@ use proc_macro::TokenStream;
 ///         socket.join(room);
 ///         true
 ///     }
+///     #[server_event]
+///     async fn kick(&self, io: &BroadcastOperator<Self>, user: String) -> usize {
+///         // another node asks every node to disconnect `user`'s sockets here
+///         io.clone().local().to(user).disconnect_sockets(false);
+///         1
+///     }
 /// }
+/// // from any node: io.of::<Chat>().unwrap().server_emit().kick("ada".into())?;
 /// ```
 #[proc_macro_attribute]
 pub fn namespace(attr: TokenStream, item: TokenStream) -> TokenStream {

@@ -1,5 +1,5 @@
 //! Reads the annotated impl block into a [`Model`]: handlers (methods with a body),
-//! emits (body-less signatures), hooks. Our helper attributes and the body-less items are
+//! emits (body-less signatures), hooks, server events (`#[server_event]` methods). Our helper attributes and the body-less items are
 //! taken out of the impl block, which is re-emitted as is otherwise.
 
 use proc_macro2::Span;
@@ -20,6 +20,7 @@ pub struct Model {
     pub on_connect: Vec<Hook>,
     pub on_disconnect: Vec<Hook>,
     pub on_message: Vec<Hook>,
+    pub server_events: Vec<ServerHandler>,
 }
 
 /// A client-to-server event handler.
@@ -45,6 +46,24 @@ pub struct Emit {
     pub ack: Option<Type>,
 }
 
+/// A `#[server_event]` handler: an event from another server of the cluster, which also
+/// gives the typed server emitter its method.
+pub struct ServerHandler {
+    pub method: Ident,
+    pub wire: LitStr,
+    pub is_async: bool,
+    /// The first parameter is `&BroadcastOperator<..>` (the namespace on every node).
+    pub takes_io: bool,
+    /// A `&Socket<..>` parameter, which a server event cannot have (for the error).
+    pub socket_param: Option<Type>,
+    /// The typed parameters after `&self` and `io`.
+    pub params: Vec<(Ident, Type)>,
+    /// The answer type (the return type), if any.
+    pub ret: Option<Type>,
+    pub receiver_ok: bool,
+    pub sig: Signature,
+}
+
 /// An `#[on_connect]`, `#[on_disconnect]` or `#[on_message]` method.
 pub struct Hook {
     pub method: Ident,
@@ -65,20 +84,48 @@ fn has_ref_self(sig: &Signature) -> bool {
 /// `&Socket<..>`, recognised by the last path segment's name only (the macro cannot see
 /// types): any `&…::Socket<..>` first parameter is taken for the socket.
 fn is_socket_type(ty: &Type) -> bool {
+    is_ref_to(ty, "Socket")
+}
+
+/// `&…::Name<..>`, by the last path segment's name.
+fn is_ref_to(ty: &Type, name: &str) -> bool {
     match ty {
         Type::Reference(r) => match &*r.elem {
-            Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Socket"),
+            Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == name),
             _ => false,
         },
         _ => false,
     }
 }
 
+/// A `#[server_event]` method's parameters: `io` (a first `&…::BroadcastOperator<..>`), a
+/// misplaced `&Socket<..>` anywhere, and the typed ones.
+fn server_params(sig: &Signature) -> (bool, Option<Type>, Vec<(Ident, Type)>) {
+    let mut params = typed_params(sig);
+    let takes_io = params.first().is_some_and(|(_, ty)| is_ref_to(ty, "BroadcastOperator"));
+    if takes_io {
+        params.remove(0);
+    }
+    let socket = params.iter().position(|(_, ty)| is_socket_type(ty));
+    let socket_param = socket.map(|i| params.remove(i).1);
+    (takes_io, socket_param, params)
+}
+
 /// The typed parameters after the receiver (named; `argN` where the pattern is not a
 /// plain name), and whether the first of them is the socket.
 fn split_params(sig: &Signature) -> (bool, Vec<(Ident, Type)>) {
-    let mut params: Vec<(Ident, Type)> = sig
-        .inputs
+    let mut params = typed_params(sig);
+    let takes_socket = params.first().is_some_and(|(_, ty)| is_socket_type(ty));
+    if takes_socket {
+        params.remove(0);
+    }
+    (takes_socket, params)
+}
+
+/// Every typed parameter after the receiver, named (`argN` where the pattern is not a
+/// plain name).
+fn typed_params(sig: &Signature) -> Vec<(Ident, Type)> {
+    sig.inputs
         .iter()
         .filter_map(|arg| match arg {
             FnArg::Typed(t) => Some(t),
@@ -92,12 +139,7 @@ fn split_params(sig: &Signature) -> (bool, Vec<(Ident, Type)>) {
             };
             (name, (*t.ty).clone())
         })
-        .collect();
-    let takes_socket = params.first().is_some_and(|(_, ty)| is_socket_type(ty));
-    if takes_socket {
-        params.remove(0);
-    }
-    (takes_socket, params)
+        .collect()
 }
 
 fn return_type(sig: &Signature) -> Option<Type> {
@@ -138,6 +180,7 @@ pub fn model(cx: &mut Ctxt, args: NamespaceArgs, mut item: ItemImpl) -> Model {
         on_connect: Vec::new(),
         on_disconnect: Vec::new(),
         on_message: Vec::new(),
+        server_events: Vec::new(),
     };
     let mut kept = Vec::new();
     for impl_item in std::mem::take(&mut item.items) {
@@ -161,7 +204,26 @@ pub fn model(cx: &mut Ctxt, args: NamespaceArgs, mut item: ItemImpl) -> Model {
                     receiver_ok,
                     sig: f.sig.clone(),
                 };
-                if let Some(span) = attrs.on_connect {
+                if let Some((_, name)) = attrs.server_event.clone() {
+                    if attrs.hook_count() > 0 || attrs.acl.is_some() || attrs.event.is_some() {
+                        cx.error_spanned_by(
+                            &f.sig.ident,
+                            "a #[server_event] takes no #[event], #[acl] or hook attribute: name it with #[server_event(\"wire name\")]",
+                        );
+                    }
+                    let (takes_io, socket_param, params) = server_params(&f.sig);
+                    model.server_events.push(ServerHandler {
+                        method: f.sig.ident.clone(),
+                        wire: name.unwrap_or_else(|| LitStr::new(&unraw(&f.sig.ident), f.sig.ident.span())),
+                        is_async: f.sig.asyncness.is_some(),
+                        takes_io,
+                        socket_param,
+                        params,
+                        ret: return_type(&f.sig),
+                        receiver_ok,
+                        sig: f.sig.clone(),
+                    });
+                } else if let Some(span) = attrs.on_connect {
                     model.on_connect.push(hook(span));
                 } else if let Some(span) = attrs.on_disconnect {
                     model.on_disconnect.push(hook(span));
@@ -188,7 +250,12 @@ pub fn model(cx: &mut Ctxt, args: NamespaceArgs, mut item: ItemImpl) -> Model {
             ImplItem::Verbatim(tokens) => match syn::parse2::<TraitItemFn>(tokens.clone()) {
                 Ok(mut decl) if decl.default.is_none() => {
                     let attrs = MethodAttrs::take(cx, &mut decl.attrs);
-                    if attrs.acl.is_some() || attrs.hook_count() > 0 {
+                    if let Some((span, _)) = attrs.server_event {
+                        cx.syn_error(syn::Error::new(
+                            span,
+                            "a #[server_event] is declared once, with its handler: give it a body (`async fn name(&self, io: &BroadcastOperator<Self>, ..) { .. }`); the typed server emitter gets its method from it",
+                        ));
+                    } else if attrs.acl.is_some() || attrs.hook_count() > 0 {
                         cx.error_spanned_by(&decl.sig.ident, "server-to-client events take only #[event(\"..\")]");
                     }
                     if decl.sig.receiver().is_some() {

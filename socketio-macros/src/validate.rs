@@ -18,6 +18,16 @@ pub const RESERVED: &[&str] = &[
     "removeListener",
 ];
 
+/// Server event names a Node server of the same cluster gives another meaning (Node's
+/// `serverSideEmit` refuses the first three; the last two are its `EventEmitter`'s own).
+pub const SERVER_RESERVED: &[&str] = &[
+    "connect",
+    "connection",
+    "new_namespace",
+    "newListener",
+    "removeListener",
+];
+
 /// The most client-to-server events one namespace may have (the ACL is a 128-bit set).
 pub const MAX_EVENTS: usize = 128;
 
@@ -26,6 +36,7 @@ pub fn check(cx: &mut Ctxt, model: &Model) {
     check_names(cx, model);
     check_handlers(cx, model);
     check_hooks(cx, model);
+    check_server_events(cx, model);
     check_named_types(cx, model);
     check_owned_types(cx, model);
 }
@@ -81,6 +92,23 @@ fn check_names(cx: &mut Ctxt, model: &Model) {
             }
         }
     }
+    // Server events are a third set of names: they never meet the clients' events.
+    let mut seen = HashMap::new();
+    for lit in model.server_events.iter().map(|e| &e.wire) {
+        let name = lit.value();
+        if name.is_empty() {
+            cx.error_spanned_by(lit, "event name must not be empty");
+        }
+        if SERVER_RESERVED.contains(&name.as_str()) {
+            cx.error_spanned_by(
+                lit,
+                format!("`{name}` is reserved for server-side emits (Node's servers give it another meaning); rename the method or use #[server_event(\"other name\")]"),
+            );
+        }
+        if seen.insert(name.clone(), ()).is_some() {
+            cx.error_spanned_by(lit, format!("duplicate server event `{name}`"));
+        }
+    }
     if model.handlers.len() > MAX_EVENTS {
         cx.error_spanned_by(
             &model.handlers[MAX_EVENTS].method,
@@ -102,6 +130,39 @@ fn check_handlers(cx: &mut Ctxt, model: &Model) {
         }
         if !h.sig.generics.params.is_empty() {
             cx.error_spanned_by(&h.sig.generics, "event handlers cannot be generic");
+        }
+    }
+}
+
+fn check_server_events(cx: &mut Ctxt, model: &Model) {
+    for e in &model.server_events {
+        if !e.receiver_ok {
+            cx.error_spanned_by(
+                &e.sig.ident,
+                format!("#[server_event] `{}` must take `&self` first", e.method),
+            );
+        }
+        if !e.sig.generics.params.is_empty() {
+            cx.error_spanned_by(&e.sig.generics, "#[server_event] handlers cannot be generic");
+        }
+        if let Some(socket) = &e.socket_param {
+            cx.error_spanned_by(
+                socket,
+                "a #[server_event] comes from another server, not from a client: it has no socket; take `io: &BroadcastOperator<Self>` after `&self` to reach the namespace's sockets",
+            );
+        }
+    }
+    // The emitter's `name_with_ack` methods must not meet another event's `name`.
+    for e in &model.server_events {
+        let name = e.method.to_string();
+        let clash = name
+            .strip_suffix("_with_ack")
+            .and_then(|base| model.server_events.iter().find(|o| o.ret.is_some() && o.method == base));
+        if let Some(other) = clash {
+            cx.error_spanned_by(
+                &e.method,
+                format!("the server emitter already has `{name}` (the acked emit of `{}`, which returns a value); rename this method and name its event with #[server_event(\"..\")]", other.method),
+            );
         }
     }
 }
@@ -150,7 +211,11 @@ fn check_named_types(cx: &mut Ctxt, model: &Model) {
         .into_iter()
         .flatten()
         .flat_map(|h| h.params.iter().map(|(_, t)| t).chain(&h.ret));
-    for ty in handlers.chain(emits).chain(hooks) {
+    let server_events = model
+        .server_events
+        .iter()
+        .flat_map(|e| e.params.iter().map(|(_, t)| t).chain(&e.ret));
+    for ty in handlers.chain(emits).chain(hooks).chain(server_events) {
         if let Some(found) = find_type(ty, |t| matches!(t, Type::ImplTrait(_))) {
             cx.error_spanned_by(
                 found,
@@ -160,7 +225,7 @@ fn check_named_types(cx: &mut Ctxt, model: &Model) {
     }
 }
 
-/// What is decoded from the client's JSON must own its data (`DeserializeOwned`): a
+/// What is decoded from the client's (or another server's) JSON must own its data (`DeserializeOwned`): a
 /// reference never does, and rustc's own error for it ("implementation of `Deserialize` is
 /// not general enough") does not say what to write instead.
 fn check_owned_types(cx: &mut Ctxt, model: &Model) {
@@ -172,6 +237,19 @@ fn check_owned_types(cx: &mut Ctxt, model: &Model) {
             cx.error_spanned_by(
                 found,
                 "a borrowed type cannot be decoded from the client's JSON: take an owned type (`String` for `&str`, `Vec<T>` for `&[T]`)",
+            );
+        }
+    }
+    // A server event's arguments and answer are decoded on another node.
+    let server_types = model
+        .server_events
+        .iter()
+        .flat_map(|e| e.params.iter().map(|(_, t)| t).chain(&e.ret));
+    for ty in server_types {
+        if let Some(found) = find_type(ty, |t| matches!(t, Type::Reference(_))) {
+            cx.error_spanned_by(
+                found,
+                "a borrowed type cannot be decoded from another server's JSON: take an owned type (`String` for `&str`, `Vec<T>` for `&[T]`)",
             );
         }
     }

@@ -18,7 +18,7 @@ use serde_json::value::RawValue;
 
 use crate::dispatch::RawArg;
 use crate::handler::decode_arg;
-use crate::packet::ArgsError;
+use crate::packet::{Args, ArgsError};
 
 /// A parameter of an event handler: decoded from one item of the event's JSON arguments.
 #[diagnostic::on_unimplemented(
@@ -68,6 +68,47 @@ pub trait ClientAck {
 
 impl<T: DeserializeOwned + Send + 'static> ClientAck for T {}
 
+/// A parameter of a `#[server_event]` handler: encoded as one JSON argument by the emitting
+/// node's typed server emitter, decoded by the others.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a server event argument",
+    label = "server event arguments are sent as JSON by one server and decoded by the others",
+    note = "each parameter of a #[server_event] handler (after `&self` and `io`) must implement `serde::Serialize` and `serde::de::DeserializeOwned`: derive both, and take owned types (`String`, not `&str`)"
+)]
+pub trait ServerEventArg: Sized {
+    /// The value as one JSON argument.
+    fn encode(&self) -> Result<RawArg, ArgsError>;
+    /// Argument `index` decoded as `Self`; a missing argument reads as `null`.
+    fn decode(items: &[&RawValue], index: usize) -> Result<Self, ArgsError>;
+}
+
+impl<T: Serialize + DeserializeOwned> ServerEventArg for T {
+    fn encode(&self) -> Result<RawArg, ArgsError> {
+        Ok(serde_json::value::to_raw_value(self)?)
+    }
+    fn decode(items: &[&RawValue], index: usize) -> Result<Self, ArgsError> {
+        decode_arg(items, index)
+    }
+}
+
+/// The return type of a `#[server_event]` handler: each node's answer, encoded by the
+/// handler's node and decoded by the emitting node, possibly on another task.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a server event's answer",
+    label = "a server event handler's return value is sent as JSON to the emitting server",
+    note = "the return type of a #[server_event] handler must implement `serde::Serialize` and `serde::de::DeserializeOwned + Send + 'static`: derive both, and use owned types (or return nothing)"
+)]
+pub trait ServerEventAck: Sized {
+    /// The answer's arguments (one argument).
+    fn into_ack(self) -> Result<Args, ArgsError>;
+}
+
+impl<T: Serialize + DeserializeOwned + Send + 'static> ServerEventAck for T {
+    fn into_ack(self) -> Result<Args, ArgsError> {
+        <T as crate::handler::IntoAck>::into_ack(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +127,18 @@ mod tests {
             <String as EventArg>::decode(&items, 0),
             Err(ArgsError::Invalid { index: 0, .. })
         ));
+    }
+
+    #[test]
+    fn server_event_args_round_trip() {
+        let encoded = <Vec<u8> as ServerEventArg>::encode(&vec![1, 2]).unwrap();
+        let items = [&*encoded];
+        assert_eq!(<Vec<u8> as ServerEventArg>::decode(&items, 0).unwrap(), [1, 2]);
+        assert!(matches!(
+            <u8 as ServerEventArg>::decode(&items, 1),
+            Err(ArgsError::Missing(1))
+        ));
+        assert_eq!(<u8 as ServerEventAck>::into_ack(3).unwrap().as_str(), "[3]");
     }
 
     #[test]

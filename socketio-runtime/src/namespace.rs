@@ -82,7 +82,9 @@ pub trait Namespace: Send + Sync + Sized + 'static {
     /// Another server of the cluster sent this namespace an event (Node's `serverSideEmit`;
     /// see [`BroadcastOperator::server_side_emit_raw`]). `io` selects every socket of the
     /// namespace on every node. Default: ignored (a sender waiting for an answer times
-    /// out).
+    /// out). `#[namespace]` writes it from the `#[server_event]` methods, one typed handler
+    /// per event, with a typed emitter for the sending side
+    /// ([`BroadcastOperator::server_emit`]).
     ///
     /// ```
     /// use socketio_runtime::{BroadcastOperator, Namespace, Socket, Event};

@@ -1,7 +1,8 @@
 //! Events between servers (Node's `serverSideEmit`): another node of the cluster emits an
 //! event to this namespace's servers, not to its clients. The namespace receives it in
 //! [`Namespace::on_server_event`](crate::Namespace::on_server_event) and may answer once
-//! through [`ServerAck`].
+//! through [`ServerAck`]. `#[namespace]`'s `#[server_event]` methods are the typed way to
+//! write both sides.
 
 use serde::Serialize;
 

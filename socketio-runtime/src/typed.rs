@@ -58,8 +58,7 @@ impl<N> EmitTarget for BroadcastOperator<N> {
 impl<N> AckEmitTarget for BroadcastOperator<N> {
     type Ack<R> = TypedBroadcastAcks<R>;
     fn emit_with_typed_ack<R>(&self, event: &str, args: Args) -> Result<TypedBroadcastAcks<R>, EmitError> {
-        self.emit_raw_with_ack(event, &args)
-            .map(|inner| TypedBroadcastAcks { inner, _r: PhantomData })
+        self.emit_raw_with_ack(event, &args).map(TypedBroadcastAcks::new)
     }
 }
 
@@ -144,6 +143,11 @@ pub struct TypedBroadcastAcks<R> {
 }
 
 impl<R> TypedBroadcastAcks<R> {
+    /// Wraps untyped answers.
+    pub(crate) fn new(inner: BroadcastAckFuture) -> Self {
+        TypedBroadcastAcks { inner, _r: PhantomData }
+    }
+
     /// How long to wait for the slowest recipient.
     pub fn timeout(self, timeout: Duration) -> Self {
         TypedBroadcastAcks {
