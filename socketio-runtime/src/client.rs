@@ -48,8 +48,9 @@ pub(crate) struct Client {
     session: Arc<Session>,
     wire: &'static Wire,
     io: Arc<SocketIoCore>,
-    /// The connected namespace sockets, by namespace path.
-    sockets: Mutex<HashMap<Arc<str>, Arc<SocketInner>>>,
+    /// The connected namespace sockets, by namespace path; `None` once the session ended
+    /// (a connect that comes later adds nothing, so no socket outlives its session).
+    sockets: Mutex<Option<HashMap<Arc<str>, Arc<SocketInner>>>>,
     decoder: Mutex<Box<dyn PacketDecoder>>,
     /// Typed data shared by the connection's namespaces.
     data: Extensions,
@@ -90,14 +91,17 @@ impl SessionOwner for Client {
     }
 
     fn on_close(&self, reason: DisconnectReason) {
-        let sockets: Vec<_> = lock(&self.sockets).drain().map(|(_, s)| s).collect();
+        let sockets: Vec<_> = lock(&self.sockets)
+            .take()
+            .map(|map| map.into_values().collect())
+            .unwrap_or_default();
         for socket in sockets {
             socket.on_closed(reason);
         }
     }
 
     fn is_engaged(&self) -> bool {
-        !lock(&self.sockets).is_empty()
+        lock(&self.sockets).as_ref().is_some_and(|map| !map.is_empty())
     }
 }
 
@@ -111,7 +115,7 @@ impl Connection for Client {
     }
 
     fn forget_socket(&self, nsp: &str) -> bool {
-        lock(&self.sockets).remove(nsp).is_some()
+        lock(&self.sockets).as_mut().and_then(|map| map.remove(nsp)).is_some()
     }
 }
 
@@ -123,7 +127,7 @@ impl Client {
             session,
             wire,
             io,
-            sockets: Mutex::new(HashMap::new()),
+            sockets: Mutex::new(Some(HashMap::new())),
             decoder: Mutex::new((wire.decoder)(max_payload)),
             data: Extensions::default(),
         }
@@ -144,7 +148,7 @@ impl Client {
     }
 
     fn socket_of(&self, nsp: &str) -> Option<Arc<SocketInner>> {
-        lock(&self.sockets).get(nsp).cloned()
+        lock(&self.sockets).as_ref()?.get(nsp).cloned()
     }
 
     /// What a namespace's `on_connect` receives. A family without an auth payload (0.9)
@@ -208,8 +212,14 @@ impl Client {
             self.session.clone(),
             self.io.max_pending_acks,
         ));
-        lock(&self.sockets).insert(ns.path.clone(), socket.clone());
-        ns.add_socket(socket.clone());
+        {
+            // Both maps under the client's lock: a session that ends meanwhile either finds
+            // the socket here (and takes it out of both) or refuses it.
+            let mut sockets = lock(&self.sockets);
+            let Some(map) = sockets.as_mut() else { return };
+            map.insert(ns.path.clone(), socket.clone());
+            ns.add_socket(socket.clone());
+        }
         match ns.handler.clone().connect(socket.clone(), request).await {
             Ok(()) => socket.confirm_connect((self.wire.connect_ok)(nsp, &socket.id)),
             Err(refusal) => {

@@ -331,8 +331,16 @@ impl NsCore {
     }
 
     /// Socket `id` joins `room` (the adapter hears of it if it was not in it already).
+    /// A socket that has left the namespace joins nothing (its rooms are gone with it):
+    /// the socket map is read-locked across the join, so that `remove_socket` runs before
+    /// or after it, never in between.
     pub fn join(&self, id: &Arc<str>, room: Room) -> bool {
+        let sockets = self.sockets.read().unwrap_or_else(|e| e.into_inner());
+        if !sockets.contains_key(id) {
+            return false;
+        }
         let joined = self.rooms.join(id, room.clone());
+        drop(sockets);
         if joined {
             self.adapter.on_join(&room, id);
         }

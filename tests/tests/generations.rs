@@ -170,3 +170,24 @@ async fn a_session_id_is_known_only_to_its_own_family() {
     client.send(&v09_sid, "1::/chat").await;
     assert_eq!(client.poll(&v09_sid).await, "1::/chat");
 }
+
+/// A connect that follows the packet ending the session (`0::` then `1::/chat` in one
+/// POST) leaves no socket behind: nothing outlives its session.
+#[tokio::test]
+async fn no_socket_outlives_its_session() {
+    let io = SocketIo::builder().namespace(Chat::default()).build();
+    let server = serve(io.clone()).await;
+    let client = server.client();
+    let sid = client.open_polling().await;
+    client.send(&sid, &socketio_tests::framed(&["0::", "1::/chat"])).await;
+    let chat = io.of::<Chat>().expect("chat is mounted");
+    let sockets = chat.fetch_sockets().await.expect("a local fetch");
+    assert!(
+        sockets.is_empty(),
+        "ghost sockets: {:?}",
+        sockets.iter().map(|s| &s.id).collect::<Vec<_>>()
+    );
+    // The session's farewell, then nothing.
+    assert_eq!(client.poll(&sid).await, "0::");
+    client.assert_unknown(&sid).await;
+}

@@ -18,6 +18,11 @@ use crate::args::Args;
 
 use super::error::AckError;
 
+/// At most this many missing answers are listed one by one at a timeout (a remote node's
+/// count is not trusted to size an allocation), and at most this many early answers from
+/// sockets no report named are remembered.
+const MAX_LISTED_MISSING: usize = 1 << 20;
+
 /// One answer to an emit that asked for acks from many.
 ///
 /// ```
@@ -126,7 +131,7 @@ impl AckSink {
     pub fn report_count(&self, count: usize) {
         let mut st = self.0.state();
         st.nodes_left = st.nodes_left.saturating_sub(1);
-        st.expected += count;
+        st.expected = st.expected.saturating_add(count);
         st.wake();
     }
 
@@ -141,7 +146,7 @@ impl AckSink {
     pub fn report_sockets(&self, sockets: Vec<Arc<str>>) {
         let mut st = self.0.state();
         st.nodes_left = st.nodes_left.saturating_sub(1);
-        st.expected += sockets.len();
+        st.expected = st.expected.saturating_add(sockets.len());
         for socket in sockets {
             if !st.answered_early.remove(&socket) {
                 st.waiting.insert(socket);
@@ -165,7 +170,9 @@ impl AckSink {
             return;
         }
         if let Some(socket) = &reply.socket {
-            if !st.waiting.remove(socket) {
+            // An answer may come before its node's report names the socket; what a remote
+            // node names without ever reporting it is remembered up to a bound only.
+            if !st.waiting.remove(socket) && st.answered_early.len() < MAX_LISTED_MISSING {
                 st.answered_early.insert(socket.clone());
             }
         }
@@ -297,7 +304,8 @@ impl AckStream {
         };
         let mut waiting: Vec<Arc<str>> = st.waiting.drain().collect();
         waiting.sort();
-        let unknown = st.expected.saturating_sub(st.received).saturating_sub(waiting.len());
+        // A count is a remote node's word: list at most MAX_LISTED_MISSING unknown answers.
+        let unknown = (st.expected.saturating_sub(st.received).saturating_sub(waiting.len())).min(MAX_LISTED_MISSING);
         replies.extend(waiting.into_iter().map(|socket| AckReply {
             socket: Some(socket),
             result: Err(why.clone()),

@@ -94,6 +94,23 @@ impl Engine {
     }
 }
 
+impl Drop for Engine {
+    /// The server is gone: every session still live ends (its owner is told, which breaks
+    /// the session ↔ owner cycle), so nothing outlives the server.
+    fn drop(&mut self) {
+        let sessions: Vec<_> = self
+            .sessions
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .map(|(_, s)| s)
+            .collect();
+        for session in sessions {
+            session.close(DisconnectReason::ServerDisconnect);
+        }
+    }
+}
+
 /// Ends sessions whose client stopped polling or never opened a transport. One task per
 /// server; it stops when the server is dropped.
 fn spawn_reaper(engine: Weak<Engine>) {

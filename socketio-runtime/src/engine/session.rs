@@ -303,8 +303,9 @@ impl Session {
         if st.transport.map(|t| t.1) == Some(generation) {
             st.transport = None;
             st.idle_since = Instant::now();
-            // Its writer (a poll that timed out, say) waits no more.
-            st.waiter = None;
+            // Its writer, if it waits (a connection's writer task), finds itself superseded
+            // and ends, rather than waiting for a wake that no push will send.
+            self.wake(st);
         }
     }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tokio::time::{sleep_until, Instant};
 
-use super::attach::AttachGuard;
+use super::attach::{open_session, AttachGuard};
 use super::message::{Inbound, MessageReader, MessageWriter};
 use crate::engine::{writer, DisconnectReason, Session};
 use crate::wire::Frame;
@@ -101,8 +101,9 @@ impl Timers for HeartbeatTimers {
     }
 }
 
-/// Runs the session over the connection until either ends. `generation` is the
-/// connection's attachment to the session; `read_error` is why the session ends when
+/// Opens the session if this is its first transport request, then runs it over the
+/// connection until either ends. `generation` is the connection's attachment to the
+/// session; `read_error` is why the session ends when
 /// reading fails.
 pub(crate) async fn run(
     session: &Arc<Session>,
@@ -114,6 +115,9 @@ pub(crate) async fn run(
     receiver: &impl Receiver,
 ) {
     let _guard = AttachGuard { session, generation };
+    // A family whose sessions open on their first transport request (0.9) opens here,
+    // guarded: a connection dropped during the root `on_connect` detaches.
+    open_session(session).await;
     let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<Option<DisconnectReason>>();
     let writer_session = session.clone();
     tokio::spawn(async move {

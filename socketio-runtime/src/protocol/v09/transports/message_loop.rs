@@ -13,7 +13,6 @@ use super::session_of;
 use crate::codec::V09;
 use crate::engine::{DisconnectReason, Engine, Session};
 use crate::packet::{Packet, PacketBody, ROOT_NSP};
-use crate::transport::attach::open_session;
 use crate::transport::connection::{self, Ended, HeartbeatTimers, ReceiveFuture, Receiver};
 use crate::transport::message::{Inbound, MessageReader, MessageWriter};
 use crate::wire::{Frame, TransportKind};
@@ -57,7 +56,6 @@ pub(crate) async fn serve(
         writer.close(None).await;
         return;
     };
-    open_session(&session).await;
     let config = &engine.config;
     let heartbeat = (V09.encode)(&Packet::new(ROOT_NSP, PacketBody::Heartbeat));
     let timers = HeartbeatTimers::new(config.heartbeat_interval, heartbeat, config.heartbeat_timeout);

@@ -43,6 +43,10 @@ pub(crate) async fn dispatch_text(
         return Ok(());
     };
     for raw in packets {
+        // What follows a packet that ended the session (`0::`) is not for anyone.
+        if session.is_closed() {
+            break;
+        }
         // The 0.9 decoder drops what it cannot read, as the reference server does.
         if let Err(e) = owner.on_text(raw).await {
             tracing::debug!(sid = %session.sid, error = %e, "0.9 packet refused");

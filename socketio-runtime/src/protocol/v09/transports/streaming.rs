@@ -94,15 +94,11 @@ struct State {
 
 /// The batches a streaming transport writes, until the session ends or another transport
 /// takes over.
-fn batches(
-    engine: Arc<Engine>,
-    session: Arc<Session>,
-    generation: u64,
-) -> impl Stream<Item = Vec<Frame>> + Send + Sync {
+fn batches(engine: Arc<Engine>, guard: StreamGuard) -> impl Stream<Item = Vec<Frame>> + Send + Sync {
     let heartbeat = (V09.encode)(&Packet::new(ROOT_NSP, PacketBody::Heartbeat));
     let state = State {
         next_heartbeat: Instant::now() + engine.config.heartbeat_interval,
-        guard: StreamGuard { session, generation },
+        guard,
         engine,
         finished: false,
     };
@@ -153,8 +149,14 @@ async fn respond(
             Box::new(stream::iter([start, refusal]))
         }
         Some((session, attachment)) => {
-            open_session(&session).await;
-            let chunks = batches(engine, session, attachment.generation).filter_map(move |frames| async move {
+            // Guarded from the attach on: a request dropped while the session opens (its
+            // root `on_connect` runs) ends the session rather than leave it attached.
+            let guard = StreamGuard {
+                session,
+                generation: attachment.generation,
+            };
+            open_session(&guard.session).await;
+            let chunks = batches(engine, guard).filter_map(move |frames| async move {
                 (!frames.is_empty()).then(|| {
                     let packets: Vec<&str> = frames.iter().map(Frame::as_str).collect();
                     Bytes::from(framing.chunk(&encode_payload(&packets)))
