@@ -116,8 +116,12 @@ pub(crate) async fn run(
 ) {
     let _guard = AttachGuard { session, generation };
     // A family whose sessions open on their first transport request (0.9) opens here,
-    // guarded: a connection dropped during the root `on_connect` detaches.
-    open_session(session).await;
+    // guarded: a connection dropped during the root `on_connect` detaches. Boxed, and only
+    // when needed: this future keeps the size of the largest thing it awaits for the
+    // connection's whole life.
+    if !session.is_opened() {
+        Box::pin(open_session(session)).await;
+    }
     let (done_tx, mut done_rx) = tokio::sync::oneshot::channel::<Option<DisconnectReason>>();
     let writer_session = session.clone();
     tokio::spawn(async move {
