@@ -184,6 +184,7 @@ fn generate(model: &Model) -> TokenStream {
         let call = quote!(self.#method(#socket_arg #(#locals),*));
         let call = if h.is_async { quote!(#call.await) } else { call };
         let encode_ack = ack_encoder(h.ret.as_ref(), &rt);
+        let body = decode_call_finish(&rt, decode, &locals, &call, &encode_ack);
         quote! {
             #wire => {
                 let ::core::option::Option::Some(__call) =
@@ -191,19 +192,7 @@ fn generate(model: &Model) -> TokenStream {
                 else {
                     return;
                 };
-                let __decoded = (|| -> ::core::result::Result<_, #rt::__private::ArgsError> {
-                    let __items = __call.items()?;
-                    ::core::result::Result::Ok((#(#decode,)*))
-                })();
-                let (#(#locals,)*) = match __decoded {
-                    ::core::result::Result::Ok(values) => values,
-                    ::core::result::Result::Err(error) => {
-                        __call.fail(error);
-                        return;
-                    }
-                };
-                let __ret = #call;
-                __call.finish(__ret, #encode_ack);
+                #body
             }
         }
     });
@@ -337,24 +326,13 @@ fn on_server_event(model: &Model, rt: &TokenStream) -> Option<TokenStream> {
         let call = if e.is_async { quote!(#call.await) } else { call };
         let ret = return_or_unit(e.ret.as_ref());
         let encode = quote_spanned!(ret.span()=> <#ret as #rt::__private::ServerEventAck>::into_ack);
+        let body = decode_call_finish(rt, decode, &locals, &call, &encode);
         quote! {
             #wire => {
                 let ::core::option::Option::Some(__call) = #rt::__private::ServerCall::begin(event, #arity) else {
                     return;
                 };
-                let __decoded = (|| -> ::core::result::Result<_, #rt::__private::ArgsError> {
-                    let __items = __call.items()?;
-                    ::core::result::Result::Ok((#(#decode,)*))
-                })();
-                let (#(#locals,)*) = match __decoded {
-                    ::core::result::Result::Ok(values) => values,
-                    ::core::result::Result::Err(error) => {
-                        __call.fail(error);
-                        return;
-                    }
-                };
-                let __ret = #call;
-                __call.finish(__ret, #encode);
+                #body
             }
         }
     });
@@ -584,5 +562,33 @@ fn schema_items(model: &Model, rt: &TokenStream) -> TokenStream {
                 events: &[#(#incoming,)* #(#outgoing,)*],
             };
         }
+    }
+}
+
+/// The rest of a handler's `match` arm once its call has begun (`__call`, a client event's
+/// `Call` or a server event's `ServerCall`): decode every argument (the first that does not
+/// fit answers through `__call.fail` and ends the arm), call the method, and hand its return
+/// value to `__call.finish` with the encoder of its ack.
+fn decode_call_finish(
+    rt: &TokenStream,
+    decode: impl Iterator<Item = TokenStream>,
+    locals: &[Ident],
+    call: &TokenStream,
+    encode: &TokenStream,
+) -> TokenStream {
+    quote! {
+        let __decoded = (|| -> ::core::result::Result<_, #rt::__private::ArgsError> {
+            let __items = __call.items()?;
+            ::core::result::Result::Ok((#(#decode,)*))
+        })();
+        let (#(#locals,)*) = match __decoded {
+            ::core::result::Result::Ok(values) => values,
+            ::core::result::Result::Err(error) => {
+                __call.fail(error);
+                return;
+            }
+        };
+        let __ret = #call;
+        __call.finish(__ret, #encode);
     }
 }

@@ -264,6 +264,25 @@ impl Args {
         Ok(self.items()?.len())
     }
 
+    /// `Ok` when there are at most `arity` arguments (a handler taking `arity` parameters
+    /// reads missing trailing ones as `null`); [`ArgsError::Arity`] when there are more.
+    ///
+    /// ```
+    /// use socketio_runtime::Args;
+    /// let args = Args::from_serialize(&("a", 1)).unwrap();
+    /// assert!(args.check_arity(2).is_ok() && args.check_arity(3).is_ok());
+    /// assert!(args.check_arity(1).is_err());
+    /// ```
+    pub fn check_arity(&self, arity: usize) -> Result<(), ArgsError> {
+        match self.len()? {
+            n if n <= arity => Ok(()),
+            n => Err(ArgsError::Arity {
+                expected: arity,
+                got: n,
+            }),
+        }
+    }
+
     /// `true` for `[]` (whitespace inside allowed).
     pub fn is_empty(&self) -> bool {
         self.raw.get()[1..].trim_start().starts_with(']')

@@ -50,15 +50,8 @@ impl<'s, N: NamespaceEvents> Call<'s, N> {
             refuse(socket, call.ack, METHOD_ACCESS_DENIED, &message);
             return None;
         }
-        match call.args.len() {
-            Ok(n) if n <= arity => Some(call),
-            Ok(n) => {
-                call.fail(ArgsError::Arity {
-                    expected: arity,
-                    got: n,
-                });
-                None
-            }
+        match call.args.check_arity(arity) {
+            Ok(()) => Some(call),
             Err(e) => {
                 call.fail(e);
                 None

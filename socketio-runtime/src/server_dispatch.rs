@@ -55,15 +55,8 @@ impl ServerCall {
             args: event.args,
             ack: event.ack,
         };
-        match call.args.len() {
-            Ok(n) if n <= arity => Some(call),
-            Ok(n) => {
-                call.fail(ArgsError::Arity {
-                    expected: arity,
-                    got: n,
-                });
-                None
-            }
+        match call.args.check_arity(arity) {
+            Ok(()) => Some(call),
             Err(e) => {
                 call.fail(e);
                 None
