@@ -46,17 +46,8 @@ echo "== building $REV ($commit) in $tree (release)"
 (cd "$tree" && CARGO_TARGET_DIR="$DIR/target" cargo build --release --quiet -p socketio-examples --bin bench_server)
 BEFORE_BIN="$DIR/target/release"
 
-WORK="$(mktemp -d)"
-SERVER_PID=""
-stop_server() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-        SERVER_PID=""
-    fi
-}
-trap 'stop_server; rm -rf "$WORK"' EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 # run_once <side> <binary dir> <scenario> <args...>: one load run against a fresh server;
 # appends the load generator's output to $WORK/<side>.<scenario>.
@@ -67,12 +58,8 @@ run_once() {
     : >"$log"
     PORT=0 taskset -c "$SERVER_CORE" "$bin/bench_server" >"$log" 2>&1 &
     SERVER_PID=$!
-    local port=""
-    for _ in $(seq 1 100); do
-        port="$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$log")"
-        [ -n "$port" ] && break
-        sleep 0.05
-    done
+    local port
+    port="$(listening_port "$log")"
     if [ -z "$port" ]; then
         echo "compare.sh: $side server did not start" >&2
         cat "$log" >&2

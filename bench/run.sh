@@ -51,21 +51,8 @@ cargo build --release --quiet -p socketio-examples --bin bench_server -p socketi
     --bin bench-load --bin bench-baseline
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 
-WORK="$(mktemp -d)"
-SERVER_PID=""
-stop_server() {
-    if [ -n "$SERVER_PID" ]; then
-        kill "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
-        SERVER_PID=""
-    fi
-}
-cleanup() {
-    stop_server
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 # start_server <server>: starts it on a free port (PORT=0), sets SERVER_PID and PORT.
 # <server> is a binary name, or bench-baseline-small (the baseline with the project's
@@ -81,13 +68,8 @@ start_server() {
     # env execs the server in place, so $! is the server's own pid.
     PORT=0 taskset -c "$SERVER_CORE" env "${buffers[@]}" "$BIN/$binary" >"$log" 2>&1 &
     SERVER_PID=$!
-    PORT=""
-    for _ in $(seq 1 100); do
-        PORT="$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$log")"
-        [ -n "$PORT" ] && return 0
-        kill -0 "$SERVER_PID" 2>/dev/null || break
-        sleep 0.05
-    done
+    PORT="$(listening_port "$log")"
+    [ -n "$PORT" ] && return 0
     echo "run.sh: $1 did not start:" >&2
     cat "$log" >&2
     exit 1
