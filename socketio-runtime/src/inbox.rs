@@ -154,7 +154,10 @@ mod tests {
         assert_eq!(inbox.next().map(name).as_deref(), Some("3"));
         assert!(inbox.next().is_none());
         assert_eq!(inbox.waiting(), None, "the queue went with the last packet");
-        assert!(matches!(inbox.admit(event(4), 10), Admitted::RunNow(_)), "a new run starts");
+        assert!(
+            matches!(inbox.admit(event(4), 10), Admitted::RunNow(_)),
+            "a new run starts"
+        );
     }
 
     #[test]
