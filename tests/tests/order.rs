@@ -37,7 +37,7 @@ impl Recorder {
             seen.started.push(what);
             seen.started.len()
         };
-        if nth % 5 == 0 {
+        if nth.is_multiple_of(5) {
             tokio::time::sleep(Duration::from_millis(2)).await;
         } else {
             tokio::task::yield_now().await;

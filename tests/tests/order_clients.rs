@@ -111,7 +111,7 @@ impl<const TOO: bool> Order<TOO> {
                     started.len() - 1
                 };
                 let roll = self.random();
-                if roll % 8 == 0 {
+                if roll.is_multiple_of(8) {
                     tokio::time::sleep(Duration::from_millis(1 + (roll >> 8) % 4)).await;
                 } else {
                     tokio::task::yield_now().await;
