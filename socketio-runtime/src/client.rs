@@ -6,8 +6,9 @@
 //! What differs between protocol families is asked of the session's [`Wire`] descriptor
 //! (does the client join `/` on open? is a socket's id the session id?), never tested by
 //! generation. Connects are awaited in place, so packets that follow a connect in the same
-//! request or frame see the namespace joined. Event and message handlers run as their own
-//! tasks.
+//! request or frame see the namespace joined. Events and messages go to their socket's
+//! inbox (`inbox.rs`): each socket's handlers run in arrival order, one at a time, in a task
+//! of their own, while acks the server awaits are resolved here as they arrive.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -17,6 +18,7 @@ use bytes::Bytes;
 use crate::ack::AckResponder;
 use crate::engine::owner::OwnerFuture;
 use crate::engine::{DisconnectReason, OwnerFactory, Session, SessionOwner};
+use crate::inbox::Inbound;
 use crate::namespace::{ConnectRequest, Event, Message, MessageData, NsCore};
 use crate::packet::{AckRequest, Args, Packet, PacketBody, RawJson, ROOT_NSP};
 use crate::session_data::Extensions;
@@ -27,6 +29,8 @@ use crate::wire::{InboundError, PacketDecoder, Wire};
 pub(crate) struct SocketIoCore {
     pub namespaces: HashMap<String, Arc<NsCore>>,
     pub max_pending_acks: usize,
+    /// Events and messages one socket may have waiting for its running handler.
+    pub max_pending_events: usize,
     /// Bytes a binary packet and its attachments may hold while they arrive.
     pub max_payload: usize,
 }
@@ -211,6 +215,7 @@ impl Client {
             this,
             self.session.clone(),
             self.io.max_pending_acks,
+            self.io.max_pending_events,
         ));
         {
             // Both maps under the client's lock: a session that ends meanwhile either finds
@@ -271,13 +276,7 @@ impl Client {
             PacketBody::Event { name, args, ack } => {
                 if let Some(socket) = self.receiving_socket(&nsp, ack) {
                     let ack = responder(&socket, ack);
-                    tokio::spawn(
-                        socket
-                            .ns
-                            .handler
-                            .clone()
-                            .event(socket.clone(), Event { name, args, ack }),
-                    );
+                    socket.receive(Inbound::Event(Event { name, args, ack }));
                 }
             }
             PacketBody::Message { data, ack } => {
@@ -286,7 +285,7 @@ impl Client {
                         data: MessageData::Text(data),
                         ack: responder(&socket, ack),
                     };
-                    tokio::spawn(socket.ns.handler.clone().message(socket.clone(), message));
+                    socket.receive(Inbound::Message(message));
                 }
             }
             PacketBody::Json { data, ack } => {
@@ -295,7 +294,7 @@ impl Client {
                         data: MessageData::Json(data),
                         ack: responder(&socket, ack),
                     };
-                    tokio::spawn(socket.ns.handler.clone().message(socket.clone(), message));
+                    socket.receive(Inbound::Message(message));
                 }
             }
         }

@@ -46,6 +46,12 @@ pub struct Config {
     pub max_packets_per_payload: usize,
     /// Server-to-client acks one socket may have pending at once.
     pub max_pending_acks: usize,
+    /// Events and messages of one socket that may wait while its handler for an earlier
+    /// one runs (a socket's handlers run one at a time, in arrival order). One more closes
+    /// the client's session as a protocol error (`DisconnectReason::ProtocolError`): it
+    /// sends faster than its handlers finish. Waiting packets cost memory only while they
+    /// wait.
+    pub max_pending_events: usize,
     /// Default wait for a client's ack to a server emit.
     pub ack_timeout: Duration,
     /// Allowed origins, `host:port` patterns where either side may be `*` (the 0.9
@@ -90,6 +96,7 @@ impl Default for Config {
             max_outbox: 10_000,
             max_packets_per_payload: 1_000,
             max_pending_acks: 1_000,
+            max_pending_events: 1_000,
             ack_timeout: Duration::from_secs(10),
             origins: vec!["*:*".to_owned()],
             flash_policy_port: 10843,

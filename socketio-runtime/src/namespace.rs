@@ -28,6 +28,28 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 /// A Socket.IO namespace served by the user's type. One instance serves every client of
 /// the namespace; per-client state lives on the [`Socket`].
 ///
+/// # Order
+///
+/// A socket's events and messages reach [`on_event`](Namespace::on_event) and
+/// [`on_message`](Namespace::on_message) in the order the client sent them, and a handler
+/// starts only after the socket's previous one has finished, whatever the protocol
+/// generation and transport (several packets in one polling payload included): a chat's
+/// lines stay in order, and `nickname`, `join`, `user message` sent back to back find the
+/// nickname taken and the room joined. Sockets are independent: one socket's slow handler
+/// never delays another socket, of the same connection or not.
+///
+/// Cost: an idle socket holds nothing for it (no task, no channel, no allocation). While
+/// a handler runs, the socket's later packets wait in a small queue, dropped when it
+/// empties; more than `Config::max_pending_events` waiting closes the client's session as a
+/// protocol error.
+///
+/// Escape hatch: a handler that must not hold its socket up (a long database call,
+/// waiting for another client) hands the long part to [`Socket::detach`]; what ran
+/// before (with `#[namespace]`, the ACL and argument checks) stayed in order. A handler
+/// that awaits its own client's ack ([`Socket::emit_raw_with_ack`]) does not deadlock: acks
+/// are delivered as they arrive, not through this queue (it holds up only the socket's
+/// later events while it waits).
+///
 /// ```
 /// use socketio_runtime::{Namespace, Socket, Event};
 ///
@@ -58,10 +80,12 @@ pub trait Namespace: Send + Sync + Sized + 'static {
         async { Ok(()) }
     }
 
-    /// A client sent an event.
+    /// A client sent an event. Runs after the socket's previous event or message was
+    /// handled (see [Order](Namespace#order)).
     fn on_event(&self, socket: &Socket<Self>, event: Event) -> impl Future<Output = ()> + Send;
 
-    /// A 0.9 client sent a plain or JSON message (`send`, `json.send`).
+    /// A 0.9 client sent a plain or JSON message (`send`, `json.send`). In order with the
+    /// socket's events (see [Order](Namespace#order)).
     fn on_message(&self, socket: &Socket<Self>, message: Message) -> impl Future<Output = ()> + Send {
         let _ = (socket, message);
         async {}

@@ -342,6 +342,7 @@ impl SocketIoBuilder {
         let io = Arc::new(SocketIoCore {
             namespaces: by_path,
             max_pending_acks: self.config.max_pending_acks,
+            max_pending_events: self.config.max_pending_events,
             max_payload: self.config.max_payload,
         });
         let (eio4_owners, v09_owners) = match self.raw {

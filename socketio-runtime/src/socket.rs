@@ -20,6 +20,7 @@ use crate::adapter::{BroadcastOptions, Handshake, SocketInfo};
 use crate::broadcast::BroadcastOperator;
 use crate::engine::session::Pushed;
 use crate::engine::{ConnectionInfo, DisconnectReason, Session};
+use crate::inbox::{Admitted, Inbound, Inbox};
 use crate::namespace::{Namespace, NsCore};
 use crate::packet::{AckRequest, Args, ArgsError, Packet, PacketBody, RawJson, ROOT_NSP};
 use crate::rooms::Room;
@@ -66,6 +67,9 @@ pub(crate) struct SocketInner {
     pub session: Arc<Session>,
     max_pending_acks: usize,
     acks: Mutex<PendingAcks>,
+    /// Inbound events and messages waiting for the running handler (see `inbox.rs`).
+    pub(crate) inbox: Inbox,
+    max_pending_events: usize,
     state: Mutex<ConnState>,
     /// `state` is `Connected`: set and cleared under its lock, read without it, so that a
     /// delivery to a connected socket (a broadcast's, per recipient) takes the session's
@@ -100,6 +104,7 @@ impl SocketInner {
         client: Arc<dyn Connection>,
         session: Arc<Session>,
         max_pending_acks: usize,
+        max_pending_events: usize,
     ) -> Self {
         let acl = Mutex::new(ns.handler.initial_acl());
         SocketInner {
@@ -110,6 +115,8 @@ impl SocketInner {
             client,
             max_pending_acks,
             acks: Mutex::new(PendingAcks::default()),
+            inbox: Inbox::default(),
+            max_pending_events,
             state: Mutex::new(ConnState::Connecting(Vec::new())),
             connected: AtomicBool::new(false),
             data: Mutex::new(None),
@@ -311,6 +318,27 @@ impl SocketInner {
         self.on_closed(reason);
     }
 
+    /// Hands an inbound event or message to this socket's handlers, after those that
+    /// arrived before it (see `inbox.rs`). A socket that has `max_pending_events` waiting
+    /// already is flooding: its session is closed as a protocol error.
+    pub fn receive(self: &Arc<Self>, item: Inbound) {
+        match self.inbox.admit(item, self.max_pending_events) {
+            Admitted::RunNow(first) => {
+                tokio::spawn(crate::inbox::drain(self.clone(), first));
+            }
+            Admitted::Queued => {}
+            Admitted::Overflow => {
+                tracing::warn!(
+                    sid = %self.session.sid,
+                    nsp = %self.ns.path,
+                    limit = self.max_pending_events,
+                    "too many events waiting for this socket's handlers; session closed"
+                );
+                self.session.close(DisconnectReason::ProtocolError);
+            }
+        }
+    }
+
     pub fn resolve_ack(&self, id: u64, args: Args) -> bool {
         lock(&self.acks).resolve(&self.id, id, args)
     }
@@ -338,6 +366,10 @@ impl SocketInner {
 }
 
 /// One client's connection to namespace `N`. Cheap to clone.
+///
+/// Its events and messages reach the namespace's handlers one at a time, in the order the
+/// client sent them; [`Socket::detach`] lets a handler hand off long work so that the next
+/// one can start (see [`Namespace`'s order](crate::Namespace#order)).
 ///
 /// ```no_run
 /// # use socketio_runtime::{Namespace, Socket, Event};
@@ -444,7 +476,10 @@ impl<N: Namespace> Socket<N> {
         })
     }
 
-    /// Emits an event and waits for the client's ack.
+    /// Emits an event and waits for the client's ack. The answer is delivered as it
+    /// arrives, even while this socket's handlers are busy: a handler may await its own
+    /// client's ack without deadlock (the socket's later events wait meanwhile; see
+    /// [`Socket::detach`] to let them in).
     pub fn emit_raw_with_ack<A: Serialize + ?Sized>(&self, event: &str, args: &A) -> Result<AckFuture, EmitError> {
         let args = Args::from_serialize(args)?;
         self.inner.emit_with_ack(|ack| PacketBody::Event {

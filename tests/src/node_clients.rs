@@ -254,6 +254,16 @@ impl NodeClients {
     /// (`http://127.0.0.1:PORT`) over the transport asked for (checked) and returns its
     /// socket id (a 0.9 client's session id).
     pub async fn connect(&mut self, name: &str, url: &str, nsp: &str, how: Connect) -> String {
+        self.connect_on(name, url, nsp, how, None).await
+    }
+
+    /// [`NodeClients::connect`] on the connection of the earlier client `with` (of the same
+    /// generation): another namespace multiplexed on the same engine session.
+    pub async fn connect_beside(&mut self, name: &str, with: &str, url: &str, nsp: &str, how: Connect) -> String {
+        self.connect_on(name, url, nsp, how, Some(with)).await
+    }
+
+    async fn connect_on(&mut self, name: &str, url: &str, nsp: &str, how: Connect, with: Option<&str>) -> String {
         let mut command = json!({
             "op": "connect",
             "client": name,
@@ -264,6 +274,9 @@ impl NodeClients {
         });
         if let Some(answer) = how.answer {
             command["answer"] = answer;
+        }
+        if let Some(with) = with {
+            command["with"] = json!(with);
         }
         self.command(command).await;
         let seen = self
@@ -321,6 +334,66 @@ impl NodeClients {
             Some(args) => args.clone(),
             None => panic!("{name}: {what} did not come: {seen}{}", self.transcript()),
         }
+    }
+
+    /// Emits every `(event, args)` of `emits` from client `name` back to back, without
+    /// waiting for any ack, and returns the pipeline's number for
+    /// [`NodeClients::pipeline_acks`].
+    pub async fn pipeline_start(&mut self, name: &str, emits: &[(&str, Value)], within: Duration) -> u64 {
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        let within_ms = u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
+        let emits: Vec<Value> = emits.iter().map(|(event, args)| json!([event, args])).collect();
+        self.command(json!({
+            "op": "pipeline",
+            "client": name,
+            "seq": seq,
+            "emits": emits,
+            "within_ms": within_ms,
+        }))
+        .await;
+        seq
+    }
+
+    /// The acks of pipeline `seq` of client `name`, in the order they arrived, as
+    /// `(index of the emit, ack arguments)`; panics if some did not come within the
+    /// pipeline's bound (`within`, plus a second).
+    pub async fn pipeline_acks(&mut self, name: &str, seq: u64, within: Duration) -> Vec<(usize, Value)> {
+        let what = format!("acks of pipeline #{seq}");
+        let seen = self
+            .take(name, within + Duration::from_secs(1), &what, |v| {
+                v.get("pipeline").and_then(Value::as_u64) == Some(seq)
+            })
+            .await;
+        if seen.get("timeout").is_some() {
+            panic!("{name}: not all {what} came: {seen}{}", self.transcript());
+        }
+        let Some(acks) = seen.get("acks").and_then(Value::as_array) else {
+            panic!("{name}: {what} without acks: {seen}{}", self.transcript());
+        };
+        acks.iter()
+            .map(|ack| {
+                let index = ack
+                    .get("i")
+                    .and_then(Value::as_u64)
+                    .and_then(|i| usize::try_from(i).ok());
+                match (index, ack.get("args")) {
+                    (Some(i), Some(args)) => (i, args.clone()),
+                    _ => panic!("{name}: a malformed ack in {what}: {ack}{}", self.transcript()),
+                }
+            })
+            .collect()
+    }
+
+    /// [`NodeClients::pipeline_start`], then [`NodeClients::pipeline_acks`].
+    pub async fn pipeline(&mut self, name: &str, emits: &[(&str, Value)], within: Duration) -> Vec<(usize, Value)> {
+        let seq = self.pipeline_start(name, emits, within).await;
+        self.pipeline_acks(name, seq, within).await
+    }
+
+    /// Disconnects client `name` (its disconnect is not reported).
+    pub async fn close(&mut self, name: &str) {
+        self.command(json!({"op": "close", "client": name})).await;
     }
 
     /// The next thing client `name` saw (an event, its disconnect, an error), waiting up to

@@ -14,13 +14,24 @@
 //       for v09: "websocket" or "xhr-polling" (the two the 0.9 client runs under Node).
 //       `answer`: the ack arguments the client gives every server event that asks for an
 //       ack; without it the client stays silent.
+//       `with`: the name of an earlier client of the same generation whose connection this
+//       one shares (another namespace multiplexed on the same engine session).
 //   {"op":"emit","client":NAME,"seq":N,"event":E,"args":[...],"within_ms":MS}
 //       emits E with an ack callback.
+//   {"op":"pipeline","client":NAME,"seq":N,"emits":[[E,[...]],...],"within_ms":MS}
+//       emits every E back to back (in one tick, without waiting for any ack), each with an
+//       ack callback; reports the acks once all came, in the order they came.
+//   {"op":"close","client":NAME}
+//       disconnects the client (no `disconnect` observation).
 // Observations (stdout), each with the client's name:
 //   {"client":NAME,"connected":ID,"transport":T}  the socket id (0.9: the session id) and
 //                                             the transport it connected over
 //   {"client":NAME,"ack":N,"args":[...]}      the ack of emit N
 //   {"client":NAME,"ack":N,"timeout":MS}      no ack of emit N within MS
+//   {"client":NAME,"pipeline":N,"acks":[{"i":I,"args":[...]},...]}
+//                                             every ack of pipeline N, in arrival order (I:
+//                                             the emit's index); with "timeout":MS when
+//                                             some did not come within MS
 //   {"client":NAME,"event":E,"args":[...],"ack_asked":BOOL}
 //   {"client":NAME,"disconnect":REASON}       REASON is null when the client gives none
 //   {"client":NAME,"error":TEXT}              connect_error, connect_failed, error
@@ -78,7 +89,8 @@ function onServerEvent(c, name, params) {
 function connectV4Client(c, cmd) {
   const options = { forceNew: true, reconnection: false, timeout: 5000 };
   if (cmd.transport !== 'upgrade') options.transports = [cmd.transport];
-  const socket = connectV4(cmd.url + cmd.nsp, options);
+  const socket = cmd.with ? client(cmd.with).manager.socket(cmd.nsp) : connectV4(cmd.url + cmd.nsp, options);
+  c.manager = socket.io;
   socket.on('connect', () => out({ client: c.name, connected: socket.id, transport: socket.io.engine.transport.name }));
   socket.on('connect_error', (e) => out({ client: c.name, error: `connect_error: ${e && e.message}` }));
   socket.on('disconnect', (reason) => {
@@ -107,12 +119,15 @@ io09.SocketNamespace.prototype.onPacket = function (packet) {
 
 function connectV09Client(c, cmd) {
   io09.transports = [cmd.transport];
-  const root = io09.connect(cmd.url, {
-    transports: [cmd.transport],
-    'force new connection': true,
-    'try multiple transports': false,
-    reconnect: false,
-  });
+  const root = cmd.with
+    ? client(cmd.with).root
+    : io09.connect(cmd.url, {
+        transports: [cmd.transport],
+        'force new connection': true,
+        'try multiple transports': false,
+        reconnect: false,
+      });
+  c.root = root;
   const ns = root.socket.of(cmd.nsp);
   const emit09 = ns.$emit;
   ns.$emit = function (name, ...params) {
@@ -152,6 +167,7 @@ function client(name) {
 const commands = {
   connect(cmd) {
     if (clients.has(cmd.client)) throw new Error(`client ${cmd.client} exists`);
+    if (cmd.with && client(cmd.with).gen !== cmd.gen) throw new Error(`${cmd.with} is not a ${cmd.gen} client`);
     const c = { name: cmd.client, gen: cmd.gen, answer: cmd.answer, closing: false };
     clients.set(cmd.client, c);
     if (cmd.gen === 'v4') connectV4Client(c, cmd);
@@ -167,6 +183,35 @@ const commands = {
       clearTimeout(timer);
       out({ client: c.name, ack: cmd.seq, args: acked });
     });
+  },
+
+  pipeline(cmd) {
+    const c = client(cmd.client);
+    const within = cmd.within_ms || DEFAULT_ACK_MS;
+    const emits = cmd.emits || [];
+    const acks = [];
+    let reported = false;
+    const timer = setTimeout(() => {
+      reported = true;
+      out({ client: c.name, pipeline: cmd.seq, timeout: within, acks });
+    }, within);
+    emits.forEach(([event, args], i) => {
+      c.emit(event, args || [], (acked) => {
+        if (reported) return;
+        acks.push({ i, args: acked });
+        if (acks.length === emits.length) {
+          reported = true;
+          clearTimeout(timer);
+          out({ client: c.name, pipeline: cmd.seq, acks });
+        }
+      });
+    });
+  },
+
+  close(cmd) {
+    const c = client(cmd.client);
+    c.closing = true;
+    c.close();
   },
 };
 
