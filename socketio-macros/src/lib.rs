@@ -52,6 +52,16 @@ use proc_macro::TokenStream;
 ///   generated code finds the runtime (default `::socketio_runtime`), for a crate that
 ///   re-exports it, as serde's `#[serde(crate = "…")]` does.
 ///
+/// Order: a socket's events reach its handlers in the order the client sent them, one at a
+/// time: the handler of a later event starts when the earlier one has returned (its ACL and
+/// argument checks included), so `nickname`, `join`, `user message` sent back to back see
+/// each other's effects. Sockets do not wait for each other. A handler with long work that
+/// must not hold up its socket hands it off with `socket.detach(async move { .. })` (the
+/// checks have run, in order, before the body; the return value is still the ack, so answer
+/// at once and emit the result later). Acks the server awaits (`emit_with_ack` on the
+/// handler's own socket) are delivered whatever the queue is doing. An idle socket holds no
+/// queue; at most `Config::max_pending_events` wait behind a running handler.
+///
 /// A type that does not fit where it is used (an argument that is not `Deserialize`, an
 /// `#[on_connect]` parameter that is neither `ConnectRequest` nor `Option<T>`, ...) is
 /// reported on that type, with a note saying what would fit.
