@@ -10,6 +10,8 @@
 //! sockets through the namespace's `LocalSockets` and other nodes however it likes.
 
 #![warn(missing_docs)]
+// One audited exception: `transport/ws.rs` hands a `wire::Text` to tungstenite unchecked.
+#![deny(unsafe_code)]
 
 pub mod ack;
 pub mod acl;

@@ -65,6 +65,8 @@ pub(crate) struct SocketInner {
     pub client: Arc<dyn Connection>,
     /// The client's session (where frames go), kept at hand for every delivery.
     pub session: Arc<Session>,
+    /// The connection's protocol family, kept at hand (asked per recipient of a broadcast).
+    wire: &'static Wire,
     max_pending_acks: usize,
     acks: Mutex<PendingAcks>,
     /// Inbound events and messages waiting for the running handler (see `inbox.rs`).
@@ -112,6 +114,7 @@ impl SocketInner {
             acl,
             ns,
             session,
+            wire: client.wire(),
             client,
             max_pending_acks,
             acks: Mutex::new(PendingAcks::default()),
@@ -206,7 +209,7 @@ impl SocketInner {
 
     /// The connection's protocol family.
     pub fn wire(&self) -> &'static Wire {
-        self.client.wire()
+        self.wire
     }
 
     /// Encodes and sends a packet on this socket's namespace.
