@@ -822,3 +822,47 @@ impl Adapter for BusAdapter {
         });
     }
 }
+
+/// Servers in one process joined by one bus, each serving on `127.0.0.1:0`: server `i` is
+/// bus node `names[i]`, built by `build(name, adapter factory)`.
+///
+/// ```no_run
+/// # async fn f() {
+/// use std::time::Duration;
+/// use socketio_runtime::SocketIo;
+/// let cluster = socketio_tests::bus::BusServers::start(&["a", "b"], Duration::from_secs(1), |_, adapter| {
+///     SocketIo::builder().adapter(adapter).build()
+/// })
+/// .await;
+/// assert_eq!(cluster.servers.len(), 2);
+/// # }
+/// ```
+pub struct BusServers {
+    /// The bus nodes, in server order (a test may stop one listening).
+    pub nodes: Vec<Arc<BusNode>>,
+    /// The servers.
+    pub servers: Vec<crate::TestServer>,
+}
+
+impl BusServers {
+    /// Starts one server per name; `request_timeout` bounds each node's requests to the
+    /// others.
+    pub async fn start(
+        names: &[&'static str],
+        request_timeout: Duration,
+        mut build: impl FnMut(&'static str, AdapterFactory) -> socketio_runtime::SocketIo,
+    ) -> BusServers {
+        let bus = Bus::new();
+        let mut cluster = BusServers {
+            nodes: Vec::new(),
+            servers: Vec::new(),
+        };
+        for name in names {
+            let node = BusNode::new(&bus, name, request_timeout);
+            let io = build(name, node.factory());
+            cluster.servers.push(crate::serve(io).await);
+            cluster.nodes.push(node);
+        }
+        cluster
+    }
+}

@@ -17,7 +17,7 @@ use socketio_runtime::adapter::{Adapter, AdapterError, AdapterFuture, LocalHandl
 use socketio_runtime::packet::PacketBody;
 use socketio_runtime::server_event::ServerEvent;
 use socketio_runtime::{AckError, AckReply, BroadcastOperator, Event, Namespace, Socket, SocketIo};
-use socketio_tests::bus::{Bus, BusNode, RoomEvent};
+use socketio_tests::bus::{BusNode, BusServers, RoomEvent};
 use socketio_tests::eio4::{parse_connect, Ws4};
 use socketio_tests::{serve, TestServer, WAIT};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
@@ -73,24 +73,18 @@ struct Cluster {
 
 impl Cluster {
     async fn start(n: usize) -> Cluster {
-        let bus = Bus::new();
-        let mut cluster = Cluster {
-            nodes: Vec::new(),
-            servers: Vec::new(),
-            heard: Vec::new(),
-        };
-        for name in &NODES[..n] {
-            let node = BusNode::new(&bus, name, Duration::from_millis(600));
-            let (heard, heard_rx) = unbounded_channel();
-            let io = SocketIo::builder()
-                .namespace(Member { node: name, heard })
-                .adapter(node.factory())
-                .build();
-            cluster.servers.push(serve(io).await);
-            cluster.nodes.push(node);
-            cluster.heard.push(heard_rx);
-        }
-        cluster
+        let mut heard = Vec::new();
+        let BusServers { nodes, servers } =
+            BusServers::start(&NODES[..n], Duration::from_millis(600), |name, adapter| {
+                let (tx, rx) = unbounded_channel();
+                heard.push(rx);
+                SocketIo::builder()
+                    .namespace(Member { node: name, heard: tx })
+                    .adapter(adapter)
+                    .build()
+            })
+            .await;
+        Cluster { nodes, servers, heard }
     }
 
     /// Every socket of the namespace, from server `i`.

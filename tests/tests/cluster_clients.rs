@@ -17,9 +17,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use socketio_runtime::{BroadcastOperator, Event, Namespace, Socket, SocketIo};
-use socketio_tests::bus::{Bus, BusNode};
+use socketio_tests::bus::{BusNode, BusServers};
 use socketio_tests::node_clients::{Connect, Generation, NodeClients, Seen};
-use socketio_tests::{assert_no_server_panic, serve, TestServer};
+use socketio_tests::{assert_no_server_panic, TestServer};
 
 const NSP: &str = "/crowd";
 
@@ -160,21 +160,12 @@ struct Cluster {
 
 impl Cluster {
     async fn start(n: usize) -> Cluster {
-        let bus = Bus::new();
-        let mut cluster = Cluster {
-            servers: Vec::new(),
-            _nodes: Vec::new(),
-        };
-        for server in &SERVERS[..n] {
-            let node = BusNode::new(&bus, server, Duration::from_secs(2));
-            let io = SocketIo::builder()
-                .namespace(Crowd { server })
-                .adapter(node.factory())
-                .build();
-            cluster.servers.push(serve(io).await);
-            cluster._nodes.push(node);
-        }
-        cluster
+        let BusServers { nodes, servers } =
+            BusServers::start(&SERVERS[..n], Duration::from_secs(2), |server, adapter| {
+                SocketIo::builder().namespace(Crowd { server }).adapter(adapter).build()
+            })
+            .await;
+        Cluster { servers, _nodes: nodes }
     }
 
     fn url(&self, i: usize) -> String {

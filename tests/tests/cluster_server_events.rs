@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use socketio_runtime::{namespace, AckError, AckReply, BroadcastOperator, SocketIo};
-use socketio_tests::bus::{Bus, BusNode};
-use socketio_tests::{serve, TestServer, WAIT};
+use socketio_tests::bus::{BusNode, BusServers};
+use socketio_tests::{TestServer, WAIT};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,25 +93,22 @@ struct Cluster {
 
 impl Cluster {
     async fn start() -> Cluster {
-        let bus = Bus::new();
-        let mut cluster = Cluster {
-            _nodes: Vec::new(),
-            servers: Vec::new(),
-            heard: Vec::new(),
-        };
-        for name in NODES {
-            let node = BusNode::new(&bus, name, Duration::from_millis(600));
-            let (heard, heard_rx) = unbounded_channel();
-            let io = SocketIo::builder()
-                .namespace(Cache { node: name, heard })
+        let mut heard = Vec::new();
+        let BusServers { nodes, servers } = BusServers::start(&NODES, Duration::from_millis(600), |name, adapter| {
+            let (tx, rx) = unbounded_channel();
+            heard.push(rx);
+            SocketIo::builder()
+                .namespace(Cache { node: name, heard: tx })
                 .namespace(Plain)
-                .adapter(node.factory())
-                .build();
-            cluster.servers.push(serve(io).await);
-            cluster._nodes.push(node);
-            cluster.heard.push(heard_rx);
+                .adapter(adapter)
+                .build()
+        })
+        .await;
+        Cluster {
+            _nodes: nodes,
+            servers,
+            heard,
         }
-        cluster
     }
 
     fn io(&self, i: usize) -> BroadcastOperator<Cache> {
