@@ -249,6 +249,9 @@ impl SocketInner {
         }
         let mut state = lock(&self.state);
         match &mut *state {
+            // What waits for the confirmation counts against the outbox's bound: a slow
+            // `on_connect` under a stream of broadcasts must not hold frames without limit.
+            ConnState::Connecting(held) if held.len() >= self.session.max_outbox() => Pushed::Full,
             ConnState::Connecting(held) => {
                 held.push(frame);
                 Pushed::Queued

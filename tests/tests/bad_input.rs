@@ -396,3 +396,46 @@ async fn websocket_upgrade_for_a_polling_path_or_bad_request_line() {
     assert_eq!(server.poll(&sid).await, "1::");
     assert_contained(&server, &bystander).await;
 }
+
+/// A namespace whose `on_connect` takes its time.
+struct SlowToJoin;
+
+impl socketio_runtime::Namespace for SlowToJoin {
+    const PATH: &'static str = "/slow";
+    async fn on_connect(
+        &self,
+        _socket: &socketio_runtime::Socket<Self>,
+        _request: socketio_runtime::ConnectRequest,
+    ) -> Result<(), socketio_runtime::ConnectError> {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        Ok(())
+    }
+    async fn on_event(&self, _socket: &socketio_runtime::Socket<Self>, _event: socketio_runtime::Event) {}
+}
+
+/// Frames held for a socket whose `on_connect` still runs count against `max_outbox`: a
+/// stream of broadcasts meanwhile closes that session rather than pile up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_held_during_a_slow_connect_are_bounded_by_the_outbox() {
+    let io = SocketIo::builder()
+        .config(Config {
+            max_outbox: 5,
+            ..Config::default()
+        })
+        .namespace(SlowToJoin)
+        .build();
+    let server = serve(io.clone()).await;
+    let (mut ws, _) = server.eio().open_ws().await;
+    ws.send_text("40/slow,").await;
+    // The socket is in the namespace, its `on_connect` sleeping.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let slow = io.of::<SlowToJoin>().expect("mounted");
+    for n in 0..10 {
+        slow.emit_raw("news", &(n,)).expect("a broadcast");
+    }
+    // Closed at the sixth broadcast, long before `on_connect` returns.
+    tokio::time::timeout(Duration::from_millis(1500), server.wait_session_count(0))
+        .await
+        .expect("the session closed while its socket was still connecting");
+    assert_no_server_panic();
+}

@@ -276,6 +276,11 @@ impl Session {
         first
     }
 
+    /// Frames the outbox holds at most before the session is closed as a slow consumer.
+    pub fn max_outbox(&self) -> usize {
+        self.max_outbox
+    }
+
     /// Whether the session has been opened (by its first transport request, or at once).
     pub fn is_opened(&self) -> bool {
         self.state().opened
