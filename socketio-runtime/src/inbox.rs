@@ -14,32 +14,20 @@
 //! closes the session as a protocol error (the client floods faster than its handlers
 //! finish) rather than queue without bound.
 //!
+//! The queue is generic over what it holds, so that it imports nothing of the socket layer;
+//! the socket (`socket.rs`) owns the drain task that runs the handlers.
+//!
 //! Acks the server awaits are not queued here: the client's `Ack` packets are resolved as
 //! they arrive (`client.rs`), so a handler awaiting its own client's ack cannot deadlock.
 
 use std::collections::VecDeque;
-use std::panic::AssertUnwindSafe;
-use std::sync::{Arc, Mutex, MutexGuard};
-
-use futures_util::FutureExt;
-
-use crate::namespace::{Event, Message};
-use crate::socket::SocketInner;
-
-/// One packet for a socket's handlers.
-#[derive(Debug)]
-pub(crate) enum Inbound {
-    /// An event, for `on_event`.
-    Event(Event),
-    /// A 0.9 message, for `on_message`.
-    Message(Message),
-}
+use std::sync::{Mutex, MutexGuard};
 
 /// What [`Inbox::admit`] decided.
 #[derive(Debug)]
-pub(crate) enum Admitted {
+pub(crate) enum Admitted<T> {
     /// No handler was running: the caller starts a drain task with this one.
-    RunNow(Inbound),
+    RunNow(T),
     /// A handler is running; this one waits its turn.
     Queued,
     /// The queue is full: the caller closes the session. The queue was emptied.
@@ -47,20 +35,28 @@ pub(crate) enum Admitted {
 }
 
 /// The events and messages of one socket waiting for its running handler.
-#[derive(Debug, Default)]
-pub(crate) struct Inbox {
+#[derive(Debug)]
+pub(crate) struct Inbox<T> {
     /// `None`: no handler runs. `Some(queue)`: a drain task runs one; `queue` waits.
-    waiting: Mutex<Option<VecDeque<Inbound>>>,
+    waiting: Mutex<Option<VecDeque<T>>>,
 }
 
-impl Inbox {
-    fn lock(&self) -> MutexGuard<'_, Option<VecDeque<Inbound>>> {
+impl<T> Default for Inbox<T> {
+    fn default() -> Self {
+        Inbox {
+            waiting: Mutex::new(None),
+        }
+    }
+}
+
+impl<T> Inbox<T> {
+    fn lock(&self) -> MutexGuard<'_, Option<VecDeque<T>>> {
         self.waiting.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Takes one inbound packet: to run now if no handler runs, else in the queue, unless
     /// `limit` packets wait already.
-    pub fn admit(&self, item: Inbound, limit: usize) -> Admitted {
+    pub fn admit(&self, item: T, limit: usize) -> Admitted<T> {
         let mut waiting = self.lock();
         match &mut *waiting {
             None => {
@@ -81,7 +77,7 @@ impl Inbox {
 
     /// The next packet for the drain task, or `None` (the task ends; the queue's storage
     /// is dropped and the next packet starts a new task).
-    pub fn next(&self) -> Option<Inbound> {
+    pub fn next(&self) -> Option<T> {
         let mut waiting = self.lock();
         let next = waiting.as_mut().and_then(VecDeque::pop_front);
         if next.is_none() {
@@ -97,49 +93,16 @@ impl Inbox {
     }
 }
 
-/// Runs `first`, then every packet that queued meanwhile, each after the previous one's
-/// handler finished. A handler that panics is logged and the next one runs.
-pub(crate) async fn drain(socket: Arc<SocketInner>, first: Inbound) {
-    let mut next = first;
-    loop {
-        let handler = socket.ns.handler.clone();
-        let run = match next {
-            Inbound::Event(event) => handler.event(socket.clone(), event),
-            Inbound::Message(message) => handler.message(socket.clone(), message),
-        };
-        if let Err(panic) = AssertUnwindSafe(run).catch_unwind().await {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            tracing::error!(sid = %socket.session.sid, nsp = %socket.ns.path, panic = %what, "handler panicked");
-        }
-        match socket.inbox.next() {
-            Some(queued) => next = queued,
-            None => return,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::packet::Args;
 
-    fn event(n: u32) -> Inbound {
-        Inbound::Event(Event {
-            name: n.to_string(),
-            args: Args::empty(),
-            ack: None,
-        })
+    fn event(n: u32) -> u32 {
+        n
     }
 
-    fn name(item: Inbound) -> String {
-        match item {
-            Inbound::Event(e) => e.name,
-            Inbound::Message(_) => "message".into(),
-        }
+    fn name(item: u32) -> String {
+        item.to_string()
     }
 
     #[test]

@@ -243,6 +243,15 @@ pub struct Message {
     pub ack: Option<AckResponder>,
 }
 
+/// One packet for a socket's handlers, as its inbox (`inbox.rs`) queues it.
+#[derive(Debug)]
+pub(crate) enum Inbound {
+    /// An event, for `on_event`.
+    Event(Event),
+    /// A 0.9 message, for `on_message`.
+    Message(Message),
+}
+
 /// What a 0.9 message carries.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MessageData {

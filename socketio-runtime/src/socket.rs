@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -20,8 +21,8 @@ use crate::adapter::{BroadcastOptions, Handshake, SocketInfo};
 use crate::broadcast::BroadcastOperator;
 use crate::engine::session::Pushed;
 use crate::engine::{ConnectionInfo, DisconnectReason, Session};
-use crate::inbox::{Admitted, Inbound, Inbox};
-use crate::namespace::{Namespace, NsCore};
+use crate::inbox::{Admitted, Inbox};
+use crate::namespace::{Inbound, Namespace, NsCore};
 use crate::packet::{AckRequest, Args, ArgsError, Packet, PacketBody, RawJson, ROOT_NSP};
 use crate::rooms::Room;
 use crate::session_data::{Extensions, SessionData};
@@ -70,7 +71,7 @@ pub(crate) struct SocketInner {
     max_pending_acks: usize,
     acks: Mutex<PendingAcks>,
     /// Inbound events and messages waiting for the running handler (see `inbox.rs`).
-    pub(crate) inbox: Inbox,
+    pub(crate) inbox: Inbox<Inbound>,
     max_pending_events: usize,
     state: Mutex<ConnState>,
     /// `state` is `Connected`: set and cleared under its lock, read without it, so that a
@@ -330,7 +331,7 @@ impl SocketInner {
     pub fn receive(self: &Arc<Self>, item: Inbound) {
         match self.inbox.admit(item, self.max_pending_events) {
             Admitted::RunNow(first) => {
-                tokio::spawn(crate::inbox::drain(self.clone(), first));
+                tokio::spawn(self.clone().drain(first));
             }
             Admitted::Queued => {}
             Admitted::Overflow => {
@@ -341,6 +342,32 @@ impl SocketInner {
                     "too many events waiting for this socket's handlers; session closed"
                 );
                 self.session.close(DisconnectReason::ProtocolError);
+            }
+        }
+    }
+
+    /// Runs `first`, then every packet that queued meanwhile, each after the previous one's
+    /// handler finished. A handler that panics is logged and the next one runs.
+    async fn drain(self: Arc<Self>, first: Inbound) {
+        let socket = self;
+        let mut next = first;
+        loop {
+            let handler = socket.ns.handler.clone();
+            let run = match next {
+                Inbound::Event(event) => handler.event(socket.clone(), event),
+                Inbound::Message(message) => handler.message(socket.clone(), message),
+            };
+            if let Err(panic) = std::panic::AssertUnwindSafe(run).catch_unwind().await {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(sid = %socket.session.sid, nsp = %socket.ns.path, panic = %what, "handler panicked");
+            }
+            match socket.inbox.next() {
+                Some(queued) => next = queued,
+                None => return,
             }
         }
     }
