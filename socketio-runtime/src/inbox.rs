@@ -16,6 +16,11 @@
 //!
 //! Acks the server awaits are not queued here: the client's `Ack` packets are resolved as
 //! they arrive (`client.rs`), so a handler awaiting its own client's ack cannot deadlock.
+//!
+//! The ACL: [`drain`] asks each packet's [`Gate`] right before its handler would run (so a
+//! login handler's `lift()` admits the packets behind it). Every kind of packet names its
+//! gate in [`Inbound::gate`], a `match` without a catch-all: a kind added later does not
+//! compile until it says which ACL entry admits it.
 
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
@@ -23,7 +28,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures_util::FutureExt;
 
-use crate::namespace::{Event, Message};
+use crate::ack::AckResponder;
+use crate::acl::AclHook;
+use crate::namespace::{BoxFuture, Event, Message};
+use crate::packet::{Args, PacketBody};
+use crate::refusal::METHOD_ACCESS_DENIED;
 use crate::socket::SocketInner;
 
 /// One packet for a socket's handlers.
@@ -33,6 +42,48 @@ pub(crate) enum Inbound {
     Event(Event),
     /// A 0.9 message, for `on_message`.
     Message(Message),
+}
+
+/// Which entry of the socket's ACL admits an inbound packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gate {
+    /// An event: its own bit, checked by the namespace's `on_event` (the generated
+    /// dispatch, which alone knows the event's index) before the handler runs.
+    PerEvent,
+    /// A hook: its bit, checked here before the hook runs.
+    Hook(AclHook),
+}
+
+impl Inbound {
+    /// The ACL entry that admits this packet. No catch-all arm: every kind names one.
+    pub fn gate(&self) -> Gate {
+        match self {
+            Inbound::Event(_) => Gate::PerEvent,
+            Inbound::Message(_) => Gate::Hook(AclHook::Message),
+        }
+    }
+
+    /// The ack the client asked for, which a refusal answers `[null]`.
+    fn into_ack(self) -> Option<AckResponder> {
+        match self {
+            Inbound::Event(event) => event.ack,
+            Inbound::Message(message) => message.ack,
+        }
+    }
+}
+
+/// Refuses a packet whose hook the ACL does not admit, as gevent-socketio does: the `error`
+/// event `method_access_denied`, and `[null]` on the ack if one was asked.
+fn refuse(socket: &SocketInner, hook: AclHook, item: Inbound) {
+    let message = format!("You do not have access to method \"{}\"", hook.name());
+    if let Ok(args) = Args::from_serialize(&(METHOD_ACCESS_DENIED, message)) {
+        let name = "error".to_owned();
+        let _ = socket.send_packet(PacketBody::Event { name, args, ack: None });
+    }
+    if let Some(ack) = item.into_ack() {
+        let _ = ack.send(&[(); 1]);
+    }
+    tracing::debug!(sid = %socket.session.sid, nsp = %socket.ns.path, hook = hook.name(), "refused by the ACL");
 }
 
 /// What [`Inbox::admit`] decided.
@@ -102,24 +153,37 @@ impl Inbox {
 pub(crate) async fn drain(socket: Arc<SocketInner>, first: Inbound) {
     let mut next = first;
     loop {
-        let handler = socket.ns.handler.clone();
-        let run = match next {
-            Inbound::Event(event) => handler.event(socket.clone(), event),
-            Inbound::Message(message) => handler.message(socket.clone(), message),
-        };
-        if let Err(panic) = AssertUnwindSafe(run).catch_unwind().await {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            tracing::error!(sid = %socket.session.sid, nsp = %socket.ns.path, panic = %what, "handler panicked");
+        if let Some(run) = admitted(&socket, next) {
+            if let Err(panic) = AssertUnwindSafe(run).catch_unwind().await {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(sid = %socket.session.sid, nsp = %socket.ns.path, panic = %what, "handler panicked");
+            }
         }
         match socket.inbox.next() {
             Some(queued) => next = queued,
             None => return,
         }
     }
+}
+
+/// The handler call for `item` if its gate admits it now; else the refusal is sent and
+/// nothing runs.
+fn admitted(socket: &Arc<SocketInner>, item: Inbound) -> Option<BoxFuture<()>> {
+    if let Gate::Hook(hook) = item.gate() {
+        if !socket.acl_allows_hook(hook) {
+            refuse(socket, hook, item);
+            return None;
+        }
+    }
+    let handler = socket.ns.handler.clone();
+    Some(match item {
+        Inbound::Event(event) => handler.event(socket.clone(), event),
+        Inbound::Message(message) => handler.message(socket.clone(), message),
+    })
 }
 
 #[cfg(test)]
