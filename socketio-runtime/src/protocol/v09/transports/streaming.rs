@@ -23,7 +23,8 @@ use crate::engine::session::Batch;
 use crate::engine::{DisconnectReason, Engine, Session};
 use crate::packet::{Packet, PacketBody, ROOT_NSP};
 use crate::transport::attach::open_session;
-use crate::transport::http::{add_cors, htmlfile_script};
+use crate::transport::http::add_cors;
+use crate::transport::script::htmlfile_script;
 use crate::wire::Frame;
 use crate::wire::TransportKind;
 
