@@ -422,7 +422,9 @@ impl<N: Namespace> Socket<N> {
         }
     }
 
-    /// The socket id (the session id for 0.9 clients).
+    /// The socket id: public (a room of its own, what peers see in broadcasts and
+    /// `fetch_sockets`). It is never the session id that authorises the connection's
+    /// transport requests; a 0.9 connection's namespace sockets share one id.
     pub fn id(&self) -> &str {
         &self.inner.id
     }

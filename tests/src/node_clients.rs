@@ -251,8 +251,9 @@ impl NodeClients {
     }
 
     /// Connects client `name` to namespace `nsp` of the server at `url`
-    /// (`http://127.0.0.1:PORT`) over the transport asked for (checked) and returns its
-    /// socket id (a 0.9 client's session id).
+    /// (`http://127.0.0.1:PORT`) over the transport asked for (checked) and returns the id
+    /// the client knows: its socket id, or for a 0.9 client its session id (not its socket
+    /// id, which the server keeps apart and never tells it).
     pub async fn connect(&mut self, name: &str, url: &str, nsp: &str, how: Connect) -> String {
         self.connect_on(name, url, nsp, how, None).await
     }

@@ -24,8 +24,10 @@
 //   {"op":"close","client":NAME}
 //       disconnects the client (no `disconnect` observation).
 // Observations (stdout), each with the client's name:
-//   {"client":NAME,"connected":ID,"transport":T}  the socket id (0.9: the session id) and
-//                                             the transport it connected over
+//   {"client":NAME,"connected":ID,"transport":T}  the socket id (0.9: the session id, which
+//                                             is not the socket id: the server never
+//                                             tells a 0.9 client that one) and the
+//                                             transport it connected over
 //   {"client":NAME,"ack":N,"args":[...]}      the ack of emit N
 //   {"client":NAME,"ack":N,"timeout":MS}      no ack of emit N within MS
 //   {"client":NAME,"pipeline":N,"acks":[{"i":I,"args":[...]},...]}
