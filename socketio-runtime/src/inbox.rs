@@ -40,7 +40,8 @@ use crate::socket::SocketInner;
 pub(crate) enum Inbound {
     /// An event, for `on_event`.
     Event(Event),
-    /// A 0.9 message, for `on_message`.
+    /// A message (0.9's `send`/`json.send`, Socket.IO 4's one-argument `message`), for
+    /// `on_message`.
     Message(Message),
 }
 
