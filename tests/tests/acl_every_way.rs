@@ -292,3 +292,49 @@ async fn a_hand_written_namespace_is_gated_by_the_runtime() {
     assert_eq!(v4_next(&mut v4).await, r#"43/manual,3["heard"]"#);
     assert_eq!(heard(&heards.manual), ["in time"]);
 }
+
+/// The same with the real clients (socket.io-client 4.x and 0.9.16 under Node): their own
+/// `send(x, ack)` before and after login. The 0.9.16 client asks a bare-id ack for `send`
+/// (`3:1::x`), which the server answers on receipt (`[]`, as the reference does): there,
+/// what reached the hook shows the gate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_clients_send_is_refused_until_login() {
+    use serde_json::json;
+    use socketio_tests::node_clients::{Connect, Generation, NodeClients, Seen};
+
+    let (server, heards) = server().await;
+    let url = server.base();
+    let mut node = NodeClients::start();
+    let clients = [
+        ("v4_ws", Connect::new(Generation::V4, "websocket")),
+        ("v4_poll", Connect::new(Generation::V4, "polling")),
+        ("v09_ws", Connect::new(Generation::V09, "websocket")),
+        ("v09_poll", Connect::new(Generation::V09, "xhr-polling")),
+    ];
+    for (name, how) in clients {
+        let (refused, heard_ack) = match how.generation {
+            Generation::V4 => (json!([null]), json!(["heard"])),
+            Generation::V09 => (json!([]), json!([])),
+        };
+        node.connect(name, &url, "/vault", how).await;
+        let early = format!("{name} before login");
+        assert_eq!(node.send_message(name, json!(early)).await, refused, "{name}");
+        let refusal = json!(["method_access_denied", "You do not have access to method \"message\""]);
+        assert_eq!(node.next(name).await, Seen::event("error", refusal), "{name}");
+        assert_eq!(node.call(name, "login", json!(["pw"])).await, json!([true]), "{name}");
+        let late = format!("{name} after login");
+        assert_eq!(node.send_message(name, json!(late)).await, heard_ack, "{name}");
+        // Handled after the message (same socket, in order): the hook has run.
+        assert_eq!(node.call(name, "login", json!(["pw"])).await, json!([true]), "{name}");
+    }
+    assert_eq!(
+        heard(&heards.vault),
+        [
+            "v4_ws after login",
+            "v4_poll after login",
+            "v09_ws after login",
+            "v09_poll after login"
+        ],
+        "only what was sent after login reached the hook"
+    );
+}
