@@ -10,13 +10,23 @@
 
 mod support;
 
-#[test]
-fn a_peer_cannot_break_an_htmlfile_stream() {
+fn peer_says_hostile_lines(transport: &str) {
     support::require_node_modules("socket.io-client");
     support::browser_scenario(
         env!("CARGO_BIN_EXE_chat"),
         "tests/browser/v09-htmlfile-peer.js",
         "sio-client-09",
-        "htmlfile",
+        transport,
     );
+}
+
+#[test]
+fn a_peer_cannot_break_an_htmlfile_stream() {
+    peer_says_hostile_lines("htmlfile");
+}
+
+/// The same lines over jsonp-polling (a `<script src>` per poll), as a guard.
+#[test]
+fn a_peer_cannot_break_jsonp_polling() {
+    peer_says_hostile_lines("jsonp-polling");
 }

@@ -6,9 +6,11 @@
 // into another tokenizer state: `<!--<script>`, `</script>`, `<script>`, U+2028. Every line,
 // and the plain one sent after them, must reach the page, in order, on the same stream.
 //
-//   node tests/browser/v09-htmlfile-peer.js <baseUrl> htmlfile
+//   node tests/browser/v09-htmlfile-peer.js <baseUrl> htmlfile|jsonp-polling
 //
-// Prints `step ...` lines, then `ok htmlfile` (exit 0) or `fail htmlfile: <reason>` (exit 1).
+// jsonp-polling (`io.j[N]("…")` in a `<script src>`) gets the same lines, as a guard.
+//
+// Prints `step ...` lines, then `ok <mode>` (exit 0) or `fail <mode>: <reason>` (exit 1).
 'use strict';
 
 const { out, describe, startRun, playwrightChromium } = require('./harness');
@@ -21,8 +23,8 @@ const TIMEOUT_MS = 30000;
 const HOSTILE = ['<!--<script>', '</script>', '<script>', 'line\u2028sep\u2029end', '<!--', 'still here'];
 
 const [baseUrlArg, mode] = process.argv.slice(2);
-if (!baseUrlArg || mode !== 'htmlfile') {
-  out(`fail ${mode || '?'}: usage: v09-htmlfile-peer.js <baseUrl> htmlfile`);
+if (!baseUrlArg || !['htmlfile', 'jsonp-polling'].includes(mode)) {
+  out(`fail ${mode || '?'}: usage: v09-htmlfile-peer.js <baseUrl> htmlfile|jsonp-polling`);
   process.exit(1);
 }
 const baseUrl = baseUrlArg.replace(/\/+$/, '');
@@ -37,14 +39,15 @@ function standIn() {
   return found[1];
 }
 
-// The victim's page: 0.9 over htmlfile, nickname `victim`, room `r`; every `msg_to_room`
-// line goes to the driver.
+// The victim's page: 0.9 over the mode's transport, nickname `victim`, room `r`; every
+// `msg_to_room` line goes to the driver.
 const PAGE_SCRIPT = `
 (function () {
   'use strict';
-  io.transports = ['htmlfile'];
+  var transport = new URLSearchParams(location.search).get('transport');
+  io.transports = [transport];
   var chat = io.connect(location.origin + '/chat', {
-    transports: ['htmlfile'], 'force new connection': true,
+    transports: [transport], 'force new connection': true,
     'try multiple transports': false, reconnect: false,
   });
   chat.on('msg_to_room', function (line) { window.__heard(line.text); });
@@ -52,7 +55,8 @@ const PAGE_SCRIPT = `
   chat.on('error', function (e) { window.__fatal('error: ' + e); });
   chat.on('connect', function () {
     var used = chat.socket.transport && chat.socket.transport.name;
-    if (used !== 'htmlfile' || !window.__htmlfileDocuments) return window.__fatal('transport ' + used);
+    if (used !== transport) return window.__fatal('transport ' + used);
+    if (used === 'htmlfile' && !window.__htmlfileDocuments) return window.__fatal('stand-in unused');
     chat.emit('nickname', 'victim', function (ok) {
       chat.emit('join', 'r', function () { window.__ready(used); });
     });
@@ -107,7 +111,7 @@ async function main() {
   page_.on('console', (m) => {
     if (m.type() === 'error') step(`console error: ${m.text()}`);
   });
-  await page_.goto(`${baseUrl}${PAGE_PATH}?transport=htmlfile`, { waitUntil: 'domcontentloaded', timeout: 10000 });
+  await page_.goto(`${baseUrl}${PAGE_PATH}?transport=${mode}`, { waitUntil: 'domcontentloaded', timeout: 10000 });
   const transport = await Promise.race([withTimeout(readyP, 10000, 'victim in room r'), fatalP]);
   step(`victim joined over ${transport}`);
 
