@@ -138,7 +138,7 @@ impl<'a, N: NamespaceEvents> Acl<'a, N> {
         self.socket.acl.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Allows every event from now on.
+    /// Allows every event and hook (the message hook included) from now on.
     pub fn lift(&self) {
         *self.state() = AclSet::ALL;
     }
@@ -153,7 +153,7 @@ impl<'a, N: NamespaceEvents> Acl<'a, N> {
         self.state().remove(event.index());
     }
 
-    /// Back to the namespace's initial ACL.
+    /// Back to the namespace's initial ACL (events and hooks).
     pub fn reset(&self) {
         *self.state() = self.socket.ns.handler.initial_acl();
     }
