@@ -172,6 +172,19 @@ fn generate(model: &Model) -> TokenStream {
         })
     });
 
+    let hook_acl = model
+        .on_message
+        .first()
+        .and_then(|hook| hook.acl)
+        .map(|(locked, span)| {
+            let bit = quote_spanned!(span=> #rt::__private::AclHook::Message.index());
+            if locked {
+                quote_spanned!(span=> set.remove(#bit);)
+            } else {
+                quote_spanned!(span=> set.insert(#bit);)
+            }
+        });
+
     let arms = model.handlers.iter().zip(&variants).map(|(h, variant)| {
         let method = &h.method;
         let wire = &h.wire;
@@ -268,6 +281,7 @@ fn generate(model: &Model) -> TokenStream {
                 #[allow(unused_mut)]
                 let mut set = #rt::__private::AclSet::#acl_base;
                 #(#acl_overrides)*
+                #hook_acl
                 set
             }
 

@@ -31,7 +31,12 @@ use proc_macro::TokenStream;
 ///   emitter (`socket.emit().name(..)`), their arguments `serde::Serialize`; a return type
 ///   there is the client's ack type (`serde::de::DeserializeOwned`);
 /// - `#[event("wire name")]` renames, `#[acl(locked)]`/`#[acl(open)]` sets an event's
-///   initial access, `#[on_connect]`, `#[on_disconnect]` and `#[on_message]` mark hooks;
+///   initial access (or the `#[on_message]` hook's), `#[on_connect]`, `#[on_disconnect]`
+///   and `#[on_message]` mark hooks;
+/// - `message` is not a client-to-server event name: what a client's `send()` sends reaches
+///   `#[on_message]` on both generations (0.9's message packets, and Socket.IO 4's
+///   one-argument `message` event), so a handler named `message` would be a dead end and is
+///   refused with an error on its name (server-to-client `message` is fine);
 /// - `#[server_event]` (or `#[server_event("wire name")]`) marks a handler of an event from
 ///   another *server* of the cluster (Node's `serverSideEmit`): `&self`, optionally
 ///   `io: &BroadcastOperator<Self>` (the namespace on every node; recognised by name, as the
@@ -47,7 +52,9 @@ use proc_macro::TokenStream;
 ///   without `#[server_event]` keeps the default `on_server_event` (server events ignored);
 ///   its server emitter has no methods. Server event names are their own set: one may equal
 ///   a client event's;
-/// - `#[namespace("/admin", acl = locked)]` starts every event locked;
+/// - `#[namespace("/admin", acl = locked)]` starts every event locked, and the message hook
+///   with them: until a handler calls `socket.acl().lift()` (or allows it), `send()` from the
+///   client is refused like a locked event (`method_access_denied`, `[null]` on its ack);
 /// - `#[namespace("/chat", crate = "my_facade::socketio")]` names the path at which the
 ///   generated code finds the runtime (default `::socketio_runtime`), for a crate that
 ///   re-exports it, as serde's `#[serde(crate = "…")]` does.

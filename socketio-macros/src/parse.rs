@@ -74,6 +74,8 @@ pub struct Hook {
     pub ret: Option<Type>,
     pub receiver_ok: bool,
     pub sig: Signature,
+    /// `#[acl(locked)]` / `#[acl(open)]` (only the message hook is gated).
+    pub acl: Option<(bool, Span)>,
 }
 
 /// `true` for `&self`.
@@ -203,7 +205,17 @@ pub fn model(cx: &mut Ctxt, args: NamespaceArgs, mut item: ItemImpl) -> Model {
                     ret: return_type(&f.sig),
                     receiver_ok,
                     sig: f.sig.clone(),
+                    acl: attrs.acl,
                 };
+                if let Some((_, span)) = attrs
+                    .acl
+                    .filter(|_| attrs.on_connect.is_some() || attrs.on_disconnect.is_some())
+                {
+                    cx.syn_error(syn::Error::new(
+                        span,
+                        "#[on_connect] and #[on_disconnect] are not gated by the ACL (a client logs in in on_connect); #[acl] goes on events and #[on_message]",
+                    ));
+                }
                 if let Some((_, name)) = attrs.server_event.clone() {
                     if attrs.hook_count() > 0 || attrs.acl.is_some() || attrs.event.is_some() {
                         cx.error_spanned_by(

@@ -18,6 +18,14 @@ pub const RESERVED: &[&str] = &[
     "removeListener",
 ];
 
+/// The client-to-server event name that belongs to the message hook. What a client sends
+/// with `send()` never reaches an event handler: 0.9's `send`/`json.send` are message
+/// packets, and Socket.IO 4's `send(x)` (the event `message` with one argument) is turned
+/// into the same message by the runtime, so both generations reach `#[on_message]`. A
+/// typed handler for `message` would see only Socket.IO 4 emits of some other arity (0.9
+/// reserves the name): a dead end, refused here.
+pub const MESSAGE_HOOK_EVENT: &str = "message";
+
 /// Server event names a Node server of the same cluster gives another meaning (Node's
 /// `serverSideEmit` refuses the first three; the last two are its `EventEmitter`'s own).
 pub const SERVER_RESERVED: &[&str] = &[
@@ -28,8 +36,9 @@ pub const SERVER_RESERVED: &[&str] = &[
     "removeListener",
 ];
 
-/// The most client-to-server events one namespace may have (the ACL is a 128-bit set).
-pub const MAX_EVENTS: usize = 128;
+/// The most client-to-server events one namespace may have: the ACL is a 128-bit set, and
+/// its top bit is the message hook's (the runtime's `AclSet::MAX_EVENTS`).
+pub const MAX_EVENTS: usize = 127;
 
 pub fn check(cx: &mut Ctxt, model: &Model) {
     check_path(cx, model);
@@ -85,6 +94,12 @@ fn check_names(cx: &mut Ctxt, model: &Model) {
                 cx.error_spanned_by(
                     lit,
                     format!("`{name}` is reserved by the Socket.IO clients; rename the method or use #[event(\"other name\")]"),
+                );
+            }
+            if direction == "client-to-server" && name == MESSAGE_HOOK_EVENT {
+                cx.error_spanned_by(
+                    lit,
+                    "`message` is what a client's `send()` sends, and it reaches the #[on_message] hook (0.9's `send`/`json.send` and Socket.IO 4's one-argument `message` alike), never an event handler; mark this method #[on_message], or give the event another name with #[event(\"other name\")]",
                 );
             }
             if seen.insert(name.clone(), ()).is_some() {

@@ -6,7 +6,7 @@
 //! (serde_derive's `__private` model), so the runtime's own modules can move without
 //! breaking the macro, and `#[namespace(crate = "…")]` needs one path only.
 
-pub use crate::acl::{AclEvent, AclSet, NamespaceEvents};
+pub use crate::acl::{AclEvent, AclHook, AclSet, NamespaceEvents};
 pub use crate::bounds::{ClientAck, EmitArg, EventArg, ServerEventAck, ServerEventArg};
 pub use crate::dispatch::{args_from_parts, finish, unknown_event, Call, RawArg};
 pub use crate::handler::{FromConnectRequest, IntoAck, IntoConnectResult};

@@ -3,7 +3,14 @@
 //! at run time. A refused event never reaches its handler; the client gets an `error`
 //! event `method_access_denied` (and `[null]` on the ack it asked for).
 //!
-//! The state is a bitset over the namespace's events, indexed by the generated event enum.
+//! The state is a bitset over the namespace's events, indexed by the generated event enum,
+//! and its hooks ([`AclHook`]: the message hook), which take bits from the top down. The
+//! ACL covers every way a client's packet reaches the namespace's code: events are checked
+//! per event by the generated dispatch (which knows their indexes); every other kind of
+//! inbound packet is checked by the runtime before its hook runs (`inbox.rs`: each kind
+//! names its gate, with no catch-all, so a kind added later is gated from the start). A
+//! locked namespace (`acl = locked`) refuses its hooks too until a handler lifts or allows
+//! them; `on_connect` (where a client logs in) and `on_disconnect` are not gated.
 
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
@@ -11,7 +18,8 @@ use std::sync::{Arc, Mutex};
 use crate::namespace::Namespace;
 use crate::socket::SocketInner;
 
-/// A set of events allowed, one bit per event (at most 128 per namespace).
+/// A set of events and hooks allowed, one bit each: events from bit 0 up (at most
+/// [`AclSet::MAX_EVENTS`] per namespace), hooks ([`AclHook`]) from bit 127 down.
 ///
 /// ```
 /// use socketio_runtime::acl::AclSet;
@@ -28,6 +36,8 @@ impl AclSet {
     pub const ALL: AclSet = AclSet(u128::MAX);
     /// No event allowed.
     pub const NONE: AclSet = AclSet(0);
+    /// The most events one namespace may have: the bits below the hooks'.
+    pub const MAX_EVENTS: u32 = 128 - AclHook::ALL.len() as u32;
 
     /// Allows event `index`.
     pub fn insert(&mut self, index: u32) {
@@ -49,9 +59,48 @@ impl AclSet {
     }
 }
 
+/// A way into a namespace's code other than its events, gated by the socket's ACL like an
+/// event. A locked namespace (`#[namespace(.., acl = locked)]`, or an
+/// [`initial_acl`](crate::Namespace::initial_acl) without its bit) refuses it until a handler
+/// calls [`Acl::lift`] or [`Acl::allow_hook`]; a refused message gets the `error` event
+/// `method_access_denied` (and `[null]` on the ack it asked for), as a refused event does.
+///
+/// ```
+/// use socketio_runtime::acl::{AclHook, AclSet};
+/// assert!(!AclSet::NONE.contains(AclHook::Message.index()));
+/// assert!(AclSet::ALL.contains(AclHook::Message.index()));
+/// assert_eq!(AclHook::Message.name(), "message");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AclHook {
+    /// [`Namespace::on_message`](crate::Namespace::on_message): 0.9's `send`/`json.send`
+    /// and Socket.IO 4's `send` (the one-argument `message` event).
+    Message,
+}
+
+impl AclHook {
+    /// Every hook, each with its bit.
+    pub const ALL: &'static [AclHook] = &[AclHook::Message];
+
+    /// The hook's bit in an [`AclSet`]: 127 for the first, then down.
+    pub const fn index(self) -> u32 {
+        match self {
+            AclHook::Message => 127,
+        }
+    }
+
+    /// The name a refusal gives it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            AclHook::Message => "message",
+        }
+    }
+}
+
 /// A client-to-server event of a namespace, as the generated `<Name>Event` enum names it.
 pub trait AclEvent: Copy {
-    /// Position of the event in the namespace (0..128).
+    /// Position of the event in the namespace (below [`AclSet::MAX_EVENTS`]).
     fn index(self) -> u32;
     /// The event's wire name.
     fn name(self) -> &'static str;
@@ -89,7 +138,7 @@ impl<'a, N: NamespaceEvents> Acl<'a, N> {
         self.socket.acl.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Allows every event from now on.
+    /// Allows every event and hook (the message hook included) from now on.
     pub fn lift(&self) {
         *self.state() = AclSet::ALL;
     }
@@ -104,7 +153,7 @@ impl<'a, N: NamespaceEvents> Acl<'a, N> {
         self.state().remove(event.index());
     }
 
-    /// Back to the namespace's initial ACL.
+    /// Back to the namespace's initial ACL (events and hooks).
     pub fn reset(&self) {
         *self.state() = self.socket.ns.handler.initial_acl();
     }
@@ -112,6 +161,39 @@ impl<'a, N: NamespaceEvents> Acl<'a, N> {
     /// Whether `event` is allowed now.
     pub fn allows(&self, event: N::Event) -> bool {
         self.state().contains(event.index())
+    }
+
+    /// Allows a hook (the message hook: `send()` from the client reaches `on_message`).
+    ///
+    /// ```no_run
+    /// # use socketio_runtime::acl::{AclHook, NamespaceEvents};
+    /// # fn f<N: NamespaceEvents>(socket: &socketio_runtime::Socket<N>) {
+    /// socket.acl().allow_hook(AclHook::Message);
+    /// assert!(socket.acl().allows_hook(AclHook::Message));
+    /// # }
+    /// ```
+    pub fn allow_hook(&self, hook: AclHook) {
+        self.state().insert(hook.index());
+    }
+
+    /// Refuses a hook.
+    pub fn deny_hook(&self, hook: AclHook) {
+        self.state().remove(hook.index());
+    }
+
+    /// Whether a hook is allowed now.
+    pub fn allows_hook(&self, hook: AclHook) -> bool {
+        self.state().contains(hook.index())
+    }
+}
+
+impl SocketInner {
+    /// Whether the socket's ACL lets `hook` run now (any namespace type: the runtime's gate).
+    pub(crate) fn acl_allows_hook(&self, hook: AclHook) -> bool {
+        self.acl
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(hook.index())
     }
 }
 

@@ -4,7 +4,7 @@
 //! connects and disconnects, acks, events and messages.
 //!
 //! What differs between protocol families is asked of the session's [`Wire`] descriptor
-//! (does the client join `/` on open? is a socket's id the session id?), never tested by
+//! (does the client join `/` on open? one socket id per connection?), never tested by
 //! generation. Connects are awaited in place, so packets that follow a connect in the same
 //! request or frame see the namespace joined. Events and messages go to their socket's
 //! inbox (`inbox.rs`): each socket's handlers run in arrival order, one at a time, in a task
@@ -57,6 +57,10 @@ pub(crate) struct Client {
     decoder: Mutex<Box<dyn PacketDecoder>>,
     /// Typed data shared by the connection's namespaces.
     data: Extensions,
+    /// The id every namespace socket of this connection shares, for a family with one
+    /// socket id per connection (0.9). Public, so never the session id: a peer that learns
+    /// it (broadcast, `fetch_sockets`) cannot present it as this connection's credential.
+    connection_socket_id: Option<Arc<str>>,
 }
 
 fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -133,6 +137,9 @@ impl Client {
             sockets: Mutex::new(Some(HashMap::new())),
             decoder: Mutex::new((wire.decoder)(max_payload)),
             data: Extensions::default(),
+            connection_socket_id: wire
+                .one_socket_id_per_connection
+                .then(|| crate::engine::sid::generate().into()),
         }
     }
 
@@ -141,12 +148,12 @@ impl Client {
         self.session.push((self.wire.encode)(&Packet::new(nsp, body)));
     }
 
-    /// A new namespace socket's id.
+    /// A new namespace socket's id: the connection's (0.9) or a fresh one; never the
+    /// session id.
     fn socket_id(&self) -> Arc<str> {
-        if self.wire.socket_id_is_session_id {
-            self.session.sid.clone()
-        } else {
-            crate::engine::sid::generate().into()
+        match &self.connection_socket_id {
+            Some(id) => id.clone(),
+            None => crate::engine::sid::generate().into(),
         }
     }
 

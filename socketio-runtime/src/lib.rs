@@ -28,6 +28,7 @@ mod dispatch;
 mod encode_once;
 mod engine;
 mod handler;
+mod inbound;
 mod inbox;
 mod local_sockets;
 pub mod namespace;

@@ -84,15 +84,20 @@ pub trait Namespace: Send + Sync + Sized + 'static {
     /// handled (see [Order](Namespace#order)).
     fn on_event(&self, socket: &Socket<Self>, event: Event) -> impl Future<Output = ()> + Send;
 
-    /// A 0.9 client sent a plain or JSON message (`send`, `json.send`). In order with the
-    /// socket's events (see [Order](Namespace#order)).
+    /// A client sent a message: 0.9's `send`/`json.send`, or Socket.IO 4's `send(x)` (the
+    /// event `message` with one argument). In order with the socket's events (see
+    /// [Order](Namespace#order)). Gated by the socket's ACL like an event: it runs only while
+    /// the ACL allows [`AclHook::Message`](crate::acl::AclHook::Message) (every namespace
+    /// does by default; a locked one, see [`initial_acl`](Namespace::initial_acl), does not
+    /// until a handler lifts or allows it); otherwise the client gets `method_access_denied`.
     fn on_message(&self, socket: &Socket<Self>, message: Message) -> impl Future<Output = ()> + Send {
         let _ = (socket, message);
         async {}
     }
 
-    /// The events allowed when a socket joins (default: all). `#[namespace]` derives it from
-    /// `acl = locked` and `#[acl(..)]` attributes.
+    /// The events and hooks allowed when a socket joins (default: all). `#[namespace]`
+    /// derives it from `acl = locked` and `#[acl(..)]` attributes; a set without the bit of
+    /// [`AclHook::Message`](crate::acl::AclHook::Message) keeps `on_message` from running.
     fn initial_acl() -> AclSet {
         AclSet::ALL
     }
@@ -243,12 +248,14 @@ pub struct Message {
     pub ack: Option<AckResponder>,
 }
 
-/// One packet for a socket's handlers, as its inbox (`inbox.rs`) queues it.
+/// One packet for a socket's handlers, as its inbox (`inbox.rs`) queues it; `inbound.rs`
+/// gates and runs it.
 #[derive(Debug)]
 pub(crate) enum Inbound {
     /// An event, for `on_event`.
     Event(Event),
-    /// A 0.9 message, for `on_message`.
+    /// A message (0.9's `send`/`json.send`, Socket.IO 4's one-argument `message`), for
+    /// `on_message`.
     Message(Message),
 }
 

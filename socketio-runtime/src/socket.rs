@@ -10,7 +10,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use futures_util::FutureExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -21,7 +20,7 @@ use crate::adapter::{BroadcastOptions, Handshake, SocketInfo};
 use crate::broadcast::BroadcastOperator;
 use crate::engine::session::Pushed;
 use crate::engine::{ConnectionInfo, DisconnectReason, Session};
-use crate::inbox::{Admitted, Inbox};
+use crate::inbox::Inbox;
 use crate::namespace::{Inbound, Namespace, NsCore};
 use crate::packet::{AckRequest, Args, ArgsError, Packet, PacketBody, RawJson, ROOT_NSP};
 use crate::rooms::Room;
@@ -72,7 +71,7 @@ pub(crate) struct SocketInner {
     acks: Mutex<PendingAcks>,
     /// Inbound events and messages waiting for the running handler (see `inbox.rs`).
     pub(crate) inbox: Inbox<Inbound>,
-    max_pending_events: usize,
+    pub(crate) max_pending_events: usize,
     state: Mutex<ConnState>,
     /// `state` is `Connected`: set and cleared under its lock, read without it, so that a
     /// delivery to a connected socket (a broadcast's, per recipient) takes the session's
@@ -325,53 +324,6 @@ impl SocketInner {
         self.on_closed(reason);
     }
 
-    /// Hands an inbound event or message to this socket's handlers, after those that
-    /// arrived before it (see `inbox.rs`). A socket that has `max_pending_events` waiting
-    /// already is flooding: its session is closed as a protocol error.
-    pub fn receive(self: &Arc<Self>, item: Inbound) {
-        match self.inbox.admit(item, self.max_pending_events) {
-            Admitted::RunNow(first) => {
-                tokio::spawn(self.clone().drain(first));
-            }
-            Admitted::Queued => {}
-            Admitted::Overflow => {
-                tracing::warn!(
-                    sid = %self.session.sid,
-                    nsp = %self.ns.path,
-                    limit = self.max_pending_events,
-                    "too many events waiting for this socket's handlers; session closed"
-                );
-                self.session.close(DisconnectReason::ProtocolError);
-            }
-        }
-    }
-
-    /// Runs `first`, then every packet that queued meanwhile, each after the previous one's
-    /// handler finished. A handler that panics is logged and the next one runs.
-    async fn drain(self: Arc<Self>, first: Inbound) {
-        let socket = self;
-        let mut next = first;
-        loop {
-            let handler = socket.ns.handler.clone();
-            let run = match next {
-                Inbound::Event(event) => handler.event(socket.clone(), event),
-                Inbound::Message(message) => handler.message(socket.clone(), message),
-            };
-            if let Err(panic) = std::panic::AssertUnwindSafe(run).catch_unwind().await {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                tracing::error!(sid = %socket.session.sid, nsp = %socket.ns.path, panic = %what, "handler panicked");
-            }
-            match socket.inbox.next() {
-                Some(queued) => next = queued,
-                None => return,
-            }
-        }
-    }
-
     pub fn resolve_ack(&self, id: u64, args: Args) -> bool {
         lock(&self.acks).resolve(&self.id, id, args)
     }
@@ -449,7 +401,9 @@ impl<N: Namespace> Socket<N> {
         }
     }
 
-    /// The socket id (the session id for 0.9 clients).
+    /// The socket id: public (a room of its own, what peers see in broadcasts and
+    /// `fetch_sockets`). It is never the session id that authorises the connection's
+    /// transport requests; a 0.9 connection's namespace sockets share one id.
     pub fn id(&self) -> &str {
         &self.inner.id
     }

@@ -212,7 +212,7 @@ pub enum Protocol {
 ///
 /// ```
 /// use socketio_runtime::codec::{SIO5, V09};
-/// assert!(V09.socket_id_is_session_id && !SIO5.socket_id_is_session_id);
+/// assert!(V09.one_socket_id_per_connection && !SIO5.one_socket_id_per_connection);
 /// assert_eq!((V09.transport_name)(socketio_runtime::TransportKind::XhrPolling), "xhr-polling");
 /// assert_eq!((SIO5.transport_name)(socketio_runtime::TransportKind::XhrPolling), "polling");
 /// ```
@@ -231,9 +231,12 @@ pub struct Wire {
     /// The client is in the global namespace from its first transport request on, without
     /// asking (0.9); otherwise it sends a connect for every namespace, `/` included.
     pub joins_root_on_open: bool,
-    /// A namespace socket's id is the session id (0.9: one id per connection); otherwise
-    /// each namespace socket gets a fresh one.
-    pub socket_id_is_session_id: bool,
+    /// Every namespace socket of a connection has the same id (0.9's model); otherwise each
+    /// gets a fresh one. Either way a socket id is public (it names a room, goes to peers in
+    /// broadcasts, `fetch_sockets` and the adapter) and is never the session id, which is
+    /// the credential of every transport request: a 0.9 connection gets a public id of its
+    /// own, distinct from its session id.
+    pub one_socket_id_per_connection: bool,
     /// The global namespace is the connection: a refused root connect or a root
     /// disconnect ends the session (0.9), rather than only that namespace socket.
     pub root_is_session: bool,

@@ -251,8 +251,9 @@ impl NodeClients {
     }
 
     /// Connects client `name` to namespace `nsp` of the server at `url`
-    /// (`http://127.0.0.1:PORT`) over the transport asked for (checked) and returns its
-    /// socket id (a 0.9 client's session id).
+    /// (`http://127.0.0.1:PORT`) over the transport asked for (checked) and returns the id
+    /// the client knows: its socket id, or for a 0.9 client its session id (not its socket
+    /// id, which the server keeps apart and never tells it).
     pub async fn connect(&mut self, name: &str, url: &str, nsp: &str, how: Connect) -> String {
         self.connect_on(name, url, nsp, how, None).await
     }
@@ -311,20 +312,33 @@ impl NodeClients {
 
     /// [`NodeClients::call`] waiting up to `within` for the ack.
     pub async fn call_within(&mut self, name: &str, event: &str, args: Value, within: Duration) -> Value {
+        self.acked(
+            name,
+            json!({ "op": "emit", "event": event, "args": args }),
+            event,
+            within,
+        )
+        .await
+    }
+
+    /// The client's own `send(message, ack)` (0.9: a message packet; v4: the event
+    /// `message` with one argument); returns the ack's arguments.
+    pub async fn send_message(&mut self, name: &str, message: Value) -> Value {
+        self.acked(name, json!({ "op": "send", "args": [message] }), "send()", WAIT)
+            .await
+    }
+
+    /// Runs `command` (an emit or a send) as emit number `seq` and waits for its ack.
+    async fn acked(&mut self, name: &str, mut command: Value, label: &str, within: Duration) -> Value {
         self.next_seq += 1;
         let seq = self.next_seq;
         let within_ms = u64::try_from(within.as_millis()).unwrap_or(u64::MAX);
-        self.command(json!({
-            "op": "emit",
-            "client": name,
-            "seq": seq,
-            "event": event,
-            "args": args,
-            "within_ms": within_ms,
-        }))
-        .await;
+        command["client"] = json!(name);
+        command["seq"] = json!(seq);
+        command["within_ms"] = json!(within_ms);
+        self.command(command).await;
         // The host's own timer reports a missing ack; ours is a little longer.
-        let what = format!("ack of {event} #{seq}");
+        let what = format!("ack of {label} #{seq}");
         let seen = self
             .take(name, within + Duration::from_secs(1), &what, |v| {
                 v.get("ack").and_then(Value::as_u64) == Some(seq)

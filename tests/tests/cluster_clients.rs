@@ -189,15 +189,19 @@ impl Cluster {
     }
 }
 
-/// Connects `name` to server `i` and checks, through `whoami`, that the id it knows is
-/// the server's socket id and that it landed on server `i`. Returns the id.
+/// Connects `name` to server `i` and checks, through `whoami`, that it landed on server
+/// `i` and which id the server gives it: a v4 client's own socket id; for a 0.9 client a
+/// public id that is not its session id (a session id is a credential). Returns the id.
 async fn join_cluster(cluster: &Cluster, node: &mut NodeClients, name: &str, i: usize, how: Connect) -> String {
-    let id = node.connect(name, &cluster.url(i), NSP, how).await;
-    assert_eq!(
-        node.call(name, "whoami", json!([])).await,
-        json!([id, SERVERS[i]]),
-        "{name}"
-    );
+    let generation = how.generation;
+    let known = node.connect(name, &cluster.url(i), NSP, how).await;
+    let whoami = node.call(name, "whoami", json!([])).await;
+    let id = whoami[0].as_str().unwrap_or_default().to_owned();
+    assert_eq!(whoami, json!([id, SERVERS[i]]), "{name}");
+    match generation {
+        Generation::V4 => assert_eq!(id, known, "{name}: the v4 client knows its socket id"),
+        Generation::V09 => assert_ne!(id, known, "{name}: a 0.9 socket id is not the session id"),
+    }
     id
 }
 

@@ -38,17 +38,18 @@ async fn wait_until_unknown(server: &TestServer, sid: &str) {
 // ---------------------------------------------------------------------------------------
 
 const MULTIPART: [TransportKind; 2] = [TransportKind::XhrMultipart, TransportKind::XhrPolling];
-const BOUNDARY: &[u8] = b"--socketio\r\n";
 const PART_HEAD: &[u8] = b"Content-Type: text/plain; charset=UTF-8\r\n\r\n";
-const PART_END: &[u8] = b"\r\n--socketio\r\n";
 
 fn multipart_path(sid: &str) -> String {
     format!("/socket.io/1/xhr-multipart/{sid}?t=1")
 }
 
-/// A `multipart/x-mixed-replace` body read part by part, whatever the chunking.
+/// A `multipart/x-mixed-replace` body read part by part, whatever the chunking, with the
+/// boundary its `Content-Type` declares.
 struct Parts {
     res: StreamingResponse,
+    /// The declared boundary (`socketio-` and 20 random characters, one per response).
+    boundary: String,
     /// Everything received so far, de-chunked.
     body: Vec<u8>,
     /// How much of `body` has been taken as parts.
@@ -59,25 +60,32 @@ impl Parts {
     async fn open(client: &Client, sid: &str) -> Parts {
         let res = StreamingResponse::get(client, &multipart_path(sid)).await;
         assert_eq!(res.status, 200, "{res:?}");
-        assert_eq!(
-            res.header("content-type"),
-            Some("multipart/x-mixed-replace; boundary=\"socketio\""),
-            "{res:?}"
+        let boundary = res
+            .header("content-type")
+            .and_then(|t| t.strip_prefix("multipart/x-mixed-replace; boundary=\""))
+            .and_then(|t| t.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("no multipart boundary: {res:?}"))
+            .to_owned();
+        assert!(
+            boundary.starts_with("socketio-") && boundary.len() == 29,
+            "boundary {boundary:?}"
         );
         assert!(res.is_chunked(), "not chunked: {res:?}");
         let mut parts = Parts {
             res,
+            boundary,
             body: Vec::new(),
             taken: 0,
         };
-        parts.fill_to(BOUNDARY.len(), WAIT).await;
+        let start = format!("--{}\r\n", parts.boundary);
+        parts.fill_to(start.len(), WAIT).await;
         assert_eq!(
-            &parts.body[..BOUNDARY.len()],
-            BOUNDARY,
+            &parts.body[..start.len()],
+            start.as_bytes(),
             "body starts {:?}",
             String::from_utf8_lossy(&parts.body)
         );
-        parts.taken = BOUNDARY.len();
+        parts.taken = start.len();
         parts
     }
 
@@ -107,11 +115,13 @@ impl Parts {
                 "part header expected at {:?}",
                 String::from_utf8_lossy(pending)
             );
+            let part_end = format!("\r\n--{}\r\n", self.boundary);
+            let part_end = part_end.as_bytes();
             if pending.len() >= PART_HEAD.len() {
                 let content = &pending[PART_HEAD.len()..];
-                if let Some(end) = content.windows(PART_END.len()).position(|w| w == PART_END) {
+                if let Some(end) = content.windows(part_end.len()).position(|w| w == part_end) {
                     let payload = String::from_utf8(content[..end].to_vec()).expect("part is UTF-8");
-                    self.taken += PART_HEAD.len() + end + PART_END.len();
+                    self.taken += PART_HEAD.len() + end + part_end.len();
                     return Some(payload);
                 }
             }
@@ -141,9 +151,10 @@ async fn xhr_multipart_streams_connect_and_answers_to_posts_as_parts() {
     let mut parts = Parts::open(&server, &sid).await;
     assert_eq!(parts.next_part().await, "1::");
     // The exact bytes so far.
+    let b = &parts.boundary;
     assert_eq!(
         String::from_utf8_lossy(&parts.body),
-        "--socketio\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n1::\r\n--socketio\r\n"
+        format!("--{b}\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n1::\r\n--{b}\r\n")
     );
     let res = server
         .post(&multipart_path(&sid), r#"5:1+::{"name":"echo","args":["m",2]}"#)
@@ -154,6 +165,26 @@ async fn xhr_multipart_streams_connect_and_answers_to_posts_as_parts() {
     assert_eq!(parts.next_part().await, "3:::[echo] hi there");
     // Nothing else arrives on its own (the heartbeat interval is 25 s).
     assert_eq!(parts.next_within(Duration::from_millis(200)).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_cannot_end_its_multipart_part_and_forge_the_next() {
+    // Messages of other clients are written into this response; a plain message carries
+    // raw CR LF. With the old fixed boundary `socketio` this one ended its part and the
+    // client read a forged `3:::forged` from the server.
+    let server = echo_with(&MULTIPART, Duration::from_secs(25)).await;
+    let sid = server.handshake().await;
+    let mut parts = Parts::open(&server, &sid).await;
+    assert_eq!(parts.next_part().await, "1::");
+    let hostile = "x\r\n--socketio\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n3:::forged";
+    server
+        .post(&multipart_path(&sid), format!("3:::{hostile}"))
+        .await
+        .assert_ok("1");
+    assert_eq!(parts.next_part().await, format!("3:::[echo] {hostile}"));
+    // Another response, another boundary.
+    let other = Parts::open(&server, "AAAAAAAAAAAAAAAAAAAA").await;
+    assert_ne!(other.boundary, parts.boundary);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -266,9 +297,10 @@ async fn htmlfile_preamble_connect_and_an_escaped_echo() {
         .assert_ok("1");
     let echo = stream.next_chunk().await;
     let literal = script_literal(&echo);
-    // Nothing in the literal can end the script element or the string.
-    assert!(literal.contains("<\\/script>"), "{literal:?}");
-    assert!(!literal.contains("</"), "unescaped end tag in {literal:?}");
+    // Nothing in the literal can end the script element, change the HTML tokenizer's
+    // state (`<` never appears raw) or end the string.
+    assert!(literal.contains("\\u003c/script\\u003e"), "{literal:?}");
+    assert!(!literal.contains(['<', '>']), "raw angle bracket in {literal:?}");
     assert!(
         literal.contains("\\u2028") && literal.contains("\\u2029"),
         "{literal:?}"

@@ -17,7 +17,7 @@ pub static SIO5: Wire = Wire {
     encode,
     connect_ok,
     joins_root_on_open: false,
-    socket_id_is_session_id: false,
+    one_socket_id_per_connection: false,
     root_is_session: false,
     unknown_namespace_event: false,
     transport_name,

@@ -15,7 +15,7 @@ pub static V09: Wire = Wire {
     encode,
     connect_ok,
     joins_root_on_open: true,
-    socket_id_is_session_id: true,
+    one_socket_id_per_connection: true,
     root_is_session: true,
     unknown_namespace_event: true,
     transport_name: TransportKind::name,

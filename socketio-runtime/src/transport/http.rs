@@ -87,35 +87,6 @@ where
     Ok(out)
 }
 
-/// `io.j[N]("…");`: a payload as a JavaScript string literal, with U+2028/U+2029 escaped
-/// (they end a string literal in pre-ES2019 JavaScript).
-pub(crate) fn jsonp_call(index: u32, payload: &str) -> String {
-    let mut out = format!("io.j[{index}](");
-    push_js_string(&mut out, payload);
-    out.push_str(");");
-    out
-}
-
-/// Appends `s` as a JSON string literal safe inside JavaScript source.
-pub(crate) fn push_js_string(out: &mut String, s: &str) {
-    let quoted = serde_json::to_string(s).unwrap_or_default();
-    for c in quoted.chars() {
-        match c {
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// `<script>_("…");</script>`: a payload for an htmlfile stream. Every `/` is written `\/`
-/// so that `</script>` in the data cannot end the tag (the 0.9 client undoes it).
-pub(crate) fn htmlfile_script(payload: &str) -> String {
-    let mut literal = String::with_capacity(payload.len() + 8);
-    push_js_string(&mut literal, payload);
-    format!("<script>_({});</script>", literal.replace('/', "\\/"))
-}
-
 /// The query string, empty when there is none.
 pub(crate) fn raw_query() -> impl warp::Filter<Extract = (String,), Error = std::convert::Infallible> + Clone {
     use warp::Filter;
@@ -137,23 +108,6 @@ pub(crate) fn jsonp_index(value: Option<&str>) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn jsonp_escapes_line_separators() {
-        assert_eq!(
-            jsonp_call(3, "a\u{2028}b\"</script>"),
-            "io.j[3](\"a\\u2028b\\\"</script>\");"
-        );
-    }
-
-    #[test]
-    fn htmlfile_script_cannot_close_its_tag() {
-        assert_eq!(
-            htmlfile_script("6:::1+[\"pong\",\"</script>\"]"),
-            r#"<script>_("6:::1+[\"pong\",\"<\/script>\"]");</script>"#
-        );
-        assert_eq!(htmlfile_script("\u{2028}"), r#"<script>_("\u2028");</script>"#);
-    }
 
     #[test]
     fn jsonp_index_is_digits_only() {

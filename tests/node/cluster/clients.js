@@ -18,14 +18,19 @@
 //       one shares (another namespace multiplexed on the same engine session).
 //   {"op":"emit","client":NAME,"seq":N,"event":E,"args":[...],"within_ms":MS}
 //       emits E with an ack callback.
+//   {"op":"send","client":NAME,"seq":N,"args":[X],"within_ms":MS}
+//       the client's own `send(X, ack)` (0.9: a message packet; v4: the event `message`),
+//       with an ack callback; reported as the ack of emit N.
 //   {"op":"pipeline","client":NAME,"seq":N,"emits":[[E,[...]],...],"within_ms":MS}
 //       emits every E back to back (in one tick, without waiting for any ack), each with an
 //       ack callback; reports the acks once all came, in the order they came.
 //   {"op":"close","client":NAME}
 //       disconnects the client (no `disconnect` observation).
 // Observations (stdout), each with the client's name:
-//   {"client":NAME,"connected":ID,"transport":T}  the socket id (0.9: the session id) and
-//                                             the transport it connected over
+//   {"client":NAME,"connected":ID,"transport":T}  the socket id (0.9: the session id, which
+//                                             is not the socket id: the server never
+//                                             tells a 0.9 client that one) and the
+//                                             transport it connected over
 //   {"client":NAME,"ack":N,"args":[...]}      the ack of emit N
 //   {"client":NAME,"ack":N,"timeout":MS}      no ack of emit N within MS
 //   {"client":NAME,"pipeline":N,"acks":[{"i":I,"args":[...]},...]}
@@ -98,6 +103,7 @@ function connectV4Client(c, cmd) {
   });
   socket.onAny((name, ...params) => onServerEvent(c, name, params));
   c.emit = (event, args, done) => socket.emit(event, ...args, (...acked) => done(acked));
+  c.send = (args, done) => socket.send(...args, (...acked) => done(acked));
   c.close = () => socket.disconnect();
 }
 
@@ -146,6 +152,7 @@ function connectV09Client(c, cmd) {
   ns.on('error', (e) => out({ client: c.name, error: `error: ${JSON.stringify(e)}` }));
   root.socket.on('error', (e) => out({ client: c.name, error: `socket error: ${JSON.stringify(e)}` }));
   c.emit = (event, args, done) => ns.emit(event, ...args, (...acked) => done(acked));
+  c.send = (args, done) => ns.send(args[0], (...acked) => done(acked));
   c.close = () => {
     const s = root.socket;
     if (s.connected || s.connecting) s.disconnect();
@@ -180,6 +187,16 @@ const commands = {
     const within = cmd.within_ms || DEFAULT_ACK_MS;
     const timer = setTimeout(() => out({ client: c.name, ack: cmd.seq, timeout: within }), within);
     c.emit(cmd.event, cmd.args || [], (acked) => {
+      clearTimeout(timer);
+      out({ client: c.name, ack: cmd.seq, args: acked });
+    });
+  },
+
+  send(cmd) {
+    const c = client(cmd.client);
+    const within = cmd.within_ms || DEFAULT_ACK_MS;
+    const timer = setTimeout(() => out({ client: c.name, ack: cmd.seq, timeout: within }), within);
+    c.send(cmd.args || [], (acked) => {
       clearTimeout(timer);
       out({ client: c.name, ack: cmd.seq, args: acked });
     });

@@ -17,8 +17,9 @@ use crate::codec::eio4::{self as engine_codec, EngineError};
 use crate::engine::{ConnectionInfo, Engine, OwnerFactory, Session};
 use crate::rfc6455::{self, Upgrade};
 use crate::serve::peer_addr;
-use crate::transport::http::{jsonp_index, parse_query, preflight, push_js_string, raw_query, text};
+use crate::transport::http::{jsonp_index, parse_query, preflight, raw_query, text};
 use crate::transport::path::{self, Route};
+use crate::transport::script::push_js_string;
 use crate::wire::TransportKind;
 
 /// What the query of an Engine.IO request says.

@@ -11,7 +11,8 @@ use warp::reply::Response;
 use super::transports::V09Session;
 use crate::config::Config;
 use crate::engine::{ConnectionInfo, Engine, OwnerFactory};
-use crate::transport::http::{jsonp_call, jsonp_index, text, JAVASCRIPT, TEXT_PLAIN};
+use crate::transport::http::{jsonp_index, text, JAVASCRIPT, TEXT_PLAIN};
+use crate::transport::script::jsonp_call;
 
 /// Seconds as the 0.9 client reads them (it multiplies by 1000): whole numbers print
 /// bare, shorter timeouts as decimals. Never empty and never zero: an empty heartbeat

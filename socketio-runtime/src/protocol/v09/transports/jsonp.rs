@@ -12,7 +12,8 @@ use warp::reply::Response;
 use super::polling::{poll_body, receive, NOT_HANDSHAKEN};
 use super::session_of;
 use crate::engine::Engine;
-use crate::transport::http::{jsonp_call, jsonp_index, text, TEXT_PLAIN};
+use crate::transport::http::{jsonp_index, text, TEXT_PLAIN};
+use crate::transport::script::jsonp_call;
 use crate::wire::TransportKind;
 
 const TEXT_JAVASCRIPT: &str = "text/javascript; charset=UTF-8";

@@ -2,6 +2,12 @@
 //! xhr-multipart (`multipart/x-mixed-replace` parts). Both hold one response open and
 //! write each batch of packets as one chunk; packets go up by POST, as for xhr-polling.
 //!
+//! Other clients' messages are written into these responses, so none may change how the
+//! client parses them: htmlfile writes data only as escaped JavaScript string literals
+//! (`transport/script.rs`), and each xhr-multipart response has a boundary of its own,
+//! `socketio-` and 20 random characters, which no peer can see (a fixed `socketio` let a
+//! plain message carrying `\r\n--socketio\r\n` end its part and forge the next one).
+//!
 //! Heartbeats follow the streaming rules: `2::` every `heartbeat_interval`, the session
 //! closed after `heartbeat_timeout` without inbound traffic, and at once when the client
 //! drops the response.
@@ -23,7 +29,8 @@ use crate::engine::session::Batch;
 use crate::engine::{DisconnectReason, Engine, Session};
 use crate::packet::{Packet, PacketBody, ROOT_NSP};
 use crate::transport::attach::open_session;
-use crate::transport::http::{add_cors, htmlfile_script};
+use crate::transport::http::add_cors;
+use crate::transport::script::htmlfile_script;
 use crate::wire::Frame;
 use crate::wire::TransportKind;
 
@@ -36,36 +43,44 @@ pub fn htmlfile_preamble() -> String {
     out
 }
 
-const MULTIPART_START: &str = "--socketio\r\n";
+fn multipart_part(boundary: &str, payload: &str) -> String {
+    format!("Content-Type: text/plain; charset=UTF-8\r\n\r\n{payload}\r\n--{boundary}\r\n")
+}
 
-fn multipart_part(payload: &str) -> String {
-    format!("Content-Type: text/plain; charset=UTF-8\r\n\r\n{payload}\r\n--socketio\r\n")
+/// A fresh multipart boundary: `socketio-` and a random session-id-like token (letters,
+/// digits, `-`, `_`: all allowed in a boundary).
+fn multipart_boundary() -> Arc<str> {
+    format!("socketio-{}", crate::engine::sid::generate()).into()
 }
 
 /// How one streaming transport frames its chunks.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Framing {
     Htmlfile,
-    Multipart,
+    /// With this response's boundary.
+    Multipart(Arc<str>),
 }
 
 impl Framing {
-    fn start(self) -> String {
+    fn start(&self) -> String {
         match self {
             Framing::Htmlfile => htmlfile_preamble(),
-            Framing::Multipart => MULTIPART_START.to_owned(),
+            Framing::Multipart(boundary) => format!("--{boundary}\r\n"),
         }
     }
-    fn chunk(self, payload: &str) -> String {
+    fn chunk(&self, payload: &str) -> String {
         match self {
             Framing::Htmlfile => htmlfile_script(payload),
-            Framing::Multipart => multipart_part(payload),
+            Framing::Multipart(boundary) => multipart_part(boundary, payload),
         }
     }
-    fn content_type(self) -> &'static str {
+    fn content_type(&self) -> HeaderValue {
         match self {
-            Framing::Htmlfile => "text/html; charset=UTF-8",
-            Framing::Multipart => "multipart/x-mixed-replace; boundary=\"socketio\"",
+            Framing::Htmlfile => HeaderValue::from_static("text/html; charset=UTF-8"),
+            Framing::Multipart(boundary) => {
+                HeaderValue::from_str(&format!("multipart/x-mixed-replace; boundary=\"{boundary}\""))
+                    .unwrap_or_else(|_| HeaderValue::from_static("multipart/x-mixed-replace"))
+            }
         }
     }
 }
@@ -156,11 +171,15 @@ async fn respond(
                 generation: attachment.generation,
             };
             open_session(&guard.session).await;
-            let chunks = batches(engine, guard).filter_map(move |frames| async move {
-                (!frames.is_empty()).then(|| {
-                    let packets: Vec<&str> = frames.iter().map(Frame::as_str).collect();
-                    Bytes::from(framing.chunk(&encode_payload(&packets)))
-                })
+            let framing_of_chunks = framing.clone();
+            let chunks = batches(engine, guard).filter_map(move |frames| {
+                let framing = framing_of_chunks.clone();
+                async move {
+                    (!frames.is_empty()).then(|| {
+                        let packets: Vec<&str> = frames.iter().map(Frame::as_str).collect();
+                        Bytes::from(framing.chunk(&encode_payload(&packets)))
+                    })
+                }
             });
             Box::new(Box::pin(stream::iter([start]).chain(chunks)))
         }
@@ -168,8 +187,7 @@ async fn respond(
     let body = body.map(Ok::<_, std::convert::Infallible>);
     let mut res = warp::reply::stream(body).into_response();
     *res.status_mut() = StatusCode::OK;
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(framing.content_type()));
+    res.headers_mut().insert(header::CONTENT_TYPE, framing.content_type());
     add_cors(res.headers_mut(), headers);
     res
 }
@@ -181,7 +199,8 @@ pub(crate) async fn htmlfile(engine: Arc<Engine>, sid: &str, headers: &HeaderMap
 
 /// `GET /socket.io/1/xhr-multipart/<sid>` (experimental).
 pub(crate) async fn multipart(engine: Arc<Engine>, sid: &str, headers: &HeaderMap) -> Response {
-    respond(engine, sid, TransportKind::XhrMultipart, Framing::Multipart, headers).await
+    let framing = Framing::Multipart(multipart_boundary());
+    respond(engine, sid, TransportKind::XhrMultipart, framing, headers).await
 }
 
 #[cfg(test)]
@@ -199,8 +218,15 @@ mod tests {
     #[test]
     fn multipart_parts() {
         assert_eq!(
-            multipart_part("1::"),
-            "Content-Type: text/plain; charset=UTF-8\r\n\r\n1::\r\n--socketio\r\n"
+            multipart_part("socketio-x", "1::"),
+            "Content-Type: text/plain; charset=UTF-8\r\n\r\n1::\r\n--socketio-x\r\n"
+        );
+        let (a, b) = (multipart_boundary(), multipart_boundary());
+        assert!(a.starts_with("socketio-") && a.len() == 29 && a != b, "{a} {b}");
+        let header = Framing::Multipart(a.clone()).content_type();
+        assert_eq!(
+            header.to_str().ok(),
+            Some(&*format!("multipart/x-mixed-replace; boundary=\"{a}\""))
         );
     }
 }
