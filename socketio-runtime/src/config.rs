@@ -67,8 +67,8 @@ pub struct Config {
     /// Largest request head (request line with its query, and headers) in bytes; a larger
     /// one is answered `431 Request Header Fields Too Large` and its connection closed.
     /// Default 16 KiB, Node's `maxHeaderSize`. Enforced by [`crate::SocketIo::serve`]'s
-    /// accept loop; under a user's own `warp::serve`, only the query is checked (431), as
-    /// that server sets its own head limit.
+    /// accept loop; under a user's own `warp::serve`, whose server sets its own head limit,
+    /// [`crate::SocketIo::routes`] still answers 431 to a path and query over it.
     pub max_head_bytes: usize,
     /// How long a request head may take to arrive, counted from the connection's accept
     /// or the end of its previous response: a connection that sends nothing (or a head a

@@ -32,6 +32,12 @@ pub struct ConnectionInfo {
 
 impl ConnectionInfo {
     /// The first value of query argument `key`, decoded.
+    ///
+    /// ```
+    /// use socketio_runtime::{ConnectionInfo, Query};
+    /// let info = ConnectionInfo { query: Query::new("token=abc"), ..Default::default() };
+    /// assert_eq!(info.query("token").as_deref(), Some("abc"));
+    /// ```
     pub fn query(&self, key: &str) -> Option<Cow<'_, str>> {
         self.query.get(key)
     }
@@ -58,26 +64,50 @@ pub struct Query(Box<str>);
 
 impl Query {
     /// A query from its raw text (after the `?`).
+    ///
+    /// ```
+    /// assert_eq!(socketio_runtime::Query::new("a=1").as_str(), "a=1");
+    /// ```
     pub fn new(raw: &str) -> Self {
         Query(raw.into())
     }
 
     /// The raw text, as sent.
+    ///
+    /// ```
+    /// assert_eq!(socketio_runtime::Query::new("a=%20").as_str(), "a=%20");
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     /// Whether the query is empty.
+    ///
+    /// ```
+    /// assert!(socketio_runtime::Query::new("").is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
     /// The first value of argument `key`, decoded.
+    ///
+    /// ```
+    /// let query = socketio_runtime::Query::new("t=1&name=J%C3%BCrg&t=2");
+    /// assert_eq!(query.get("name").as_deref(), Some("Jürg"));
+    /// assert_eq!(query.get("t").as_deref(), Some("1"));
+    /// ```
     pub fn get(&self, key: &str) -> Option<Cow<'_, str>> {
         self.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
     /// Every argument in order, decoded (keys may repeat).
+    ///
+    /// ```
+    /// let query = socketio_runtime::Query::new("a=1&a=2");
+    /// let values: Vec<_> = query.iter().map(|(_, v)| v.into_owned()).collect();
+    /// assert_eq!(values, ["1", "2"]);
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
         form_urlencoded::parse(self.0.as_bytes())
     }
