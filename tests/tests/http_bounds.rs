@@ -390,3 +390,34 @@ async fn the_connection_limit_is_answered_503_and_a_bystander_gets_in_once_other
     drop(silent);
     assert_no_server_panic();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_a_users_own_warp_server_a_query_over_the_limit_is_answered_431() {
+    let _one = SERIAL.lock().await;
+    let io = socketio_runtime::SocketIo::builder()
+        .config(Config {
+            max_head_bytes: 4 * 1024,
+            ..Config::default()
+        })
+        .namespace(socketio_examples::echo::Echo)
+        .build();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let client = socketio_tests::Client {
+        addr: listener.local_addr().expect("listener address"),
+    };
+    let task = tokio::spawn(warp::serve(io.routes()).incoming(listener).run());
+    let pairs = "=&".repeat(3_000); // 6 kB: under warp's own limit, over ours
+    for path in [
+        format!("{}&{pairs}", polling_path(None)),
+        format!("/socket.io/1/?{pairs}"),
+    ] {
+        let res = client.get(&path).await;
+        assert_eq!(res.status, 431, "{res:?}");
+    }
+    assert_eq!(io.session_count(), 0);
+    // Elsewhere, or under the limit, requests go on to their routes.
+    assert_eq!(client.get(&format!("/elsewhere?{pairs}")).await.status, 404);
+    assert_eq!(client.get(&polling_path(None)).await.status, 200);
+    task.abort();
+    assert_no_server_panic();
+}
