@@ -82,8 +82,15 @@ impl AsyncWrite for Replay {
 const AT_CAPACITY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\n\
 Content-Length: 26\r\nRetry-After: 1\r\n\r\ntoo many open connections\n";
 
-/// How long the 503 of a connection over the limit may take to be written.
-const AT_CAPACITY_WRITE: Duration = Duration::from_secs(1);
+/// How long the 503 of a connection over the limit may take to be written (and the
+/// client's request, if it sent one, to be read and dropped: closing with unread bytes
+/// would reset the connection and could lose the answer).
+const AT_CAPACITY_LINGER: Duration = Duration::from_secs(1);
+
+/// Connections over the limit answered at once; more are closed unanswered, so that a
+/// flood of them never holds more than these descriptors (the automatic limit keeps an
+/// eighth of the process's descriptors free, 128 of 1,024).
+const REFUSALS_AT_ONCE: usize = 64;
 
 /// The connection limit in force: the configured one, else derived from the process's
 /// open-file limit (an eighth of it kept for everything else), else 10,000.
@@ -104,12 +111,15 @@ fn open_files_limit(limits: &str) -> Option<usize> {
 }
 
 /// Answers a connection over the limit with a 503 and closes it; never waits long.
-async fn refuse_at_capacity(mut stream: TcpStream) {
-    let write = async {
-        let _ = stream.write_all(AT_CAPACITY).await;
-        let _ = stream.shutdown().await;
+async fn refuse_at_capacity(mut stream: TcpStream, _refusal: OwnedSemaphorePermit) {
+    let answer = async {
+        stream.write_all(AT_CAPACITY).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 1024];
+        while stream.read(&mut sink).await? > 0 {}
+        io::Result::Ok(())
     };
-    let _ = tokio::time::timeout(AT_CAPACITY_WRITE, write).await;
+    let _ = tokio::time::timeout(AT_CAPACITY_LINGER, answer).await;
 }
 
 /// What a connection turned out to be.
@@ -167,6 +177,7 @@ pub(crate) async fn accept_loop(
     let policy: Arc<str> = config.policy_xml().into();
     let limit = connection_limit(config.max_connections);
     let slots = Arc::new(Semaphore::new(limit.min(Semaphore::MAX_PERMITS)));
+    let refusals = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
     tracing::debug!(max_connections = limit, "accepting");
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(hyper_util::rt::TokioTimer::new())
@@ -183,8 +194,13 @@ pub(crate) async fn accept_loop(
             }
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tracing::debug!(%peer, max_connections = limit, "connection over the limit: 503");
-            tokio::spawn(refuse_at_capacity(stream));
+            match refusals.clone().try_acquire_owned() {
+                Ok(refusal) => {
+                    tracing::debug!(%peer, max_connections = limit, "connection over the limit: 503");
+                    tokio::spawn(refuse_at_capacity(stream, refusal));
+                }
+                Err(_) => tracing::debug!(%peer, max_connections = limit, "connection over the limit: closed"),
+            }
             continue;
         };
         let _ = stream.set_nodelay(true);
