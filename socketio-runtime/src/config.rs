@@ -73,22 +73,24 @@ pub struct Config {
     /// How long a request head may take to arrive, counted from the connection's accept
     /// or the end of its previous response: a connection that sends nothing (or a head a
     /// byte at a time) is closed when it runs out, and so is an idle keep-alive connection.
+    /// With flashsocket enabled, a hixie-76 handshake's head and its 8-byte key share one
+    /// such deadline from the accept.
     /// Default 20 s: Node's `headersTimeout` is 60 s and its `keepAliveTimeout` 5 s;
     /// this one timer is both here (hyper runs one), and a real client sends its head in
     /// one packet at once, so 20 s is generous while silent connections holding
     /// descriptors are released three times sooner than under Node's.
     pub head_timeout: Duration,
     /// How long a request body (a polling POST) may take to arrive in full; then it is
-    /// answered `408 Request Timeout` and the connection closed. Also the time a hixie-76
-    /// handshake may take for its head and key. Default 60 s: Node's `requestTimeout`
+    /// answered `408 Request Timeout`, its session closed (a protocol error) and the
+    /// connection closed. Default 60 s: Node's `requestTimeout`
     /// (300 s) bounds unlimited uploads, while a body here is at most `max_payload`
     /// (1 MB: 60 s is 17 KB/s) and an Engine.IO client that cannot send its pong within
     /// `ping_interval + ping_timeout` (45 s) is gone anyway.
     pub body_timeout: Duration,
     /// Open TCP connections [`crate::SocketIo::serve`] keeps at once (WebSockets and
     /// hixie-76 included); one more is answered a plain `503 Service Unavailable` and closed
-    /// at once, so the server never runs out of file descriptors and a newcomer gets in as
-    /// soon as another leaves. Node's `server.maxConnections` (unlimited there, and excess
+    /// at once (64 such answers at a time; past them, closed unanswered), so the server
+    /// never runs out of file descriptors and a newcomer gets in as soon as another leaves. Node's `server.maxConnections` (unlimited there, and excess
     /// sockets are dropped unanswered). `None` (the default): the process's open-file limit
     /// (`RLIMIT_NOFILE`, read from `/proc/self/limits`) less an eighth kept for everything
     /// else (files, adapters, the listener), or 10,000 where that limit cannot be read.
