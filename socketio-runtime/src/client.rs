@@ -178,7 +178,7 @@ impl Client {
                 .query
                 .iter()
                 .filter(|(k, _)| k != "t" && k != "jsonp")
-                .cloned()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
                 .collect::<Vec<_>>(),
         });
         let auth = if pairs.is_empty() {

@@ -62,6 +62,50 @@ pub struct Config {
     pub flash_policy_port: u16,
     /// The policy document served to Flash; built from `origins` when unset.
     pub flash_policy: Option<String>,
+
+    // --- HTTP bounds: request heads, bodies, connections, pending sessions (issue 18) ---
+    /// Largest request head (request line with its query, and headers) in bytes; a larger
+    /// one is answered `431 Request Header Fields Too Large` and its connection closed.
+    /// Default 16 KiB, Node's `maxHeaderSize`. Enforced by [`crate::SocketIo::serve`]'s
+    /// accept loop; under a user's own `warp::serve`, whose server sets its own head limit,
+    /// [`crate::SocketIo::routes`] still answers 431 to a path and query over it.
+    pub max_head_bytes: usize,
+    /// How long a request head may take to arrive, counted from the connection's accept
+    /// or the end of its previous response: a connection that sends nothing (or a head a
+    /// byte at a time) is closed when it runs out, and so is an idle keep-alive connection.
+    /// With flashsocket enabled, a hixie-76 handshake's head and its 8-byte key share one
+    /// such deadline from the accept.
+    /// Default 20 s: Node's `headersTimeout` is 60 s and its `keepAliveTimeout` 5 s;
+    /// this one timer is both here (hyper runs one), and a real client sends its head in
+    /// one packet at once, so 20 s is generous while silent connections holding
+    /// descriptors are released three times sooner than under Node's.
+    pub head_timeout: Duration,
+    /// How long a request body (a polling POST) may take to arrive in full; then it is
+    /// answered `408 Request Timeout`, its session closed (a protocol error) and the
+    /// connection closed. Default 60 s: Node's `requestTimeout`
+    /// (300 s) bounds unlimited uploads, while a body here is at most `max_payload`
+    /// (1 MB: 60 s is 17 KB/s) and an Engine.IO client that cannot send its pong within
+    /// `ping_interval + ping_timeout` (45 s) is gone anyway.
+    pub body_timeout: Duration,
+    /// Open TCP connections [`crate::SocketIo::serve`] keeps at once (WebSockets and
+    /// hixie-76 included); one more is answered a plain `503 Service Unavailable` and closed
+    /// at once (64 such answers at a time; past them, closed unanswered), so the server
+    /// never runs out of file descriptors and a newcomer gets in as soon as another leaves. Node's `server.maxConnections` (unlimited there, and excess
+    /// sockets are dropped unanswered). `None` (the default): the process's open-file limit
+    /// (`RLIMIT_NOFILE`, read from `/proc/self/limits`) less an eighth kept for everything
+    /// else (files, adapters, the listener), or 10,000 where that limit cannot be read.
+    pub max_connections: Option<usize>,
+    /// Handshaken sessions still pending at once: a 0.9 session no transport opened yet, a
+    /// Socket.IO 4 session that joined no namespace yet (what `handshake_expiry` and
+    /// `connect_timeout` let live). One more handshake is answered the family's error with
+    /// status 503 (Engine.IO 4: `{"code":3,"message":"Too many pending sessions"}`; 0.9:
+    /// `handshake error`). A session stops counting when it closes, or at the engine's next
+    /// sweep (at most a second) once it is opened and joined. Default 10,000: pending
+    /// sessions normally live one round trip, so this is some 10,000 handshakes a second,
+    /// more than one node serves; and it bounds what they keep (each under `max_head_bytes`
+    /// plus its session). Node has no such limit.
+    pub max_pending_sessions: usize,
+    // --- end of HTTP bounds ---
 }
 
 impl Config {
@@ -101,6 +145,12 @@ impl Default for Config {
             origins: vec!["*:*".to_owned()],
             flash_policy_port: 10843,
             flash_policy: None,
+            // HTTP bounds (issue 18).
+            max_head_bytes: 16 * 1024,
+            head_timeout: Duration::from_secs(20),
+            body_timeout: Duration::from_secs(60),
+            max_connections: None,
+            max_pending_sessions: 10_000,
         }
     }
 }

@@ -59,7 +59,7 @@ pub use ack::{AckError, AckFuture, AckResponder};
 pub use adapter_task::AdapterTask;
 pub use broadcast::{AckReply, BroadcastAckFuture, BroadcastOperator};
 pub use config::{Config, TransportKind};
-pub use engine::{ConnectionInfo, DisconnectReason};
+pub use engine::{ConnectionInfo, DisconnectReason, Query};
 pub use handler::{FromArgs, FromConnectRequest, IntoAck, IntoConnectResult};
 pub use namespace::{ConnectError, ConnectRequest, Event, Message, MessageData, Namespace};
 pub use packet::{Args, Binary};

@@ -3,6 +3,12 @@
 //! connection's first bytes are read first, so that a Flash policy request or a hixie-76
 //! upgrade (neither of which hyper can serve) is answered here, and everything else is
 //! replayed to hyper unchanged.
+//!
+//! Bounds (issue 18): each connection holds one of `max_connections` slots for its whole
+//! life, upgraded or not (the slot lives in the stream hyper hands to the upgrade); one
+//! more is answered a plain 503 and closed. Heads are limited to `max_head_bytes` (431)
+//! and must arrive within `head_timeout`, which hyper also applies to idle keep-alive
+//! connections (its timer runs from the end of a response to the end of the next head).
 
 use std::io;
 use std::net::SocketAddr;
@@ -13,8 +19,11 @@ use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
 use hyper_util::rt::TokioIo;
+use tokio::io::AsyncWriteExt;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 use tower_service::Service;
 use warp::reply::Response;
 
@@ -36,10 +45,13 @@ pub(crate) fn peer_addr() -> impl warp::Filter<Extract = (Option<SocketAddr>,), 
         .map(|ours: Option<PeerAddr>, warps: Option<SocketAddr>| ours.map(|p| p.0).or(warps))
 }
 
-/// A stream that first replays bytes already read from it.
+/// A stream that first replays bytes already read from it. It holds its connection's
+/// slot: hyper keeps the stream until the connection ends, and hands it to the upgrade of
+/// a WebSocket, so the slot is released exactly when the socket is closed.
 struct Replay {
     prefix: Bytes,
     inner: TcpStream,
+    _slot: OwnedSemaphorePermit,
 }
 
 impl AsyncRead for Replay {
@@ -66,10 +78,50 @@ impl AsyncWrite for Replay {
     }
 }
 
-/// How long a new connection may take to send its first request head.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
-/// A head larger than this is left to hyper (which refuses it).
-const HEAD_LIMIT: usize = 16 * 1024;
+/// What a connection over `max_connections` is answered before it is closed.
+const AT_CAPACITY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\n\
+Content-Length: 26\r\nRetry-After: 1\r\n\r\ntoo many open connections\n";
+
+/// How long the 503 of a connection over the limit may take to be written (and the
+/// client's request, if it sent one, to be read and dropped: closing with unread bytes
+/// would reset the connection and could lose the answer). Short, as a silent client holds
+/// its refusal this long: 64 refusals at once answer 256 connections a second.
+const AT_CAPACITY_LINGER: Duration = Duration::from_millis(250);
+
+/// Connections over the limit answered at once; more are closed unanswered, so that a
+/// flood of them never holds more than these descriptors (the automatic limit keeps an
+/// eighth of the process's descriptors free, 128 of 1,024).
+const REFUSALS_AT_ONCE: usize = 64;
+
+/// The connection limit in force: the configured one, else derived from the process's
+/// open-file limit (an eighth of it kept for everything else), else 10,000.
+pub(crate) fn connection_limit(configured: Option<usize>) -> usize {
+    configured
+        .or_else(|| {
+            let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+            open_files_limit(&limits).map(|n| n - n / 8)
+        })
+        .unwrap_or(10_000)
+        .max(1)
+}
+
+/// The soft `Max open files` of a `/proc/<pid>/limits` text (`None` when unlimited).
+fn open_files_limit(limits: &str) -> Option<usize> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line["Max open files".len()..].split_whitespace().next()?.parse().ok()
+}
+
+/// Answers a connection over the limit with a 503 and closes it; never waits long.
+async fn refuse_at_capacity(mut stream: TcpStream, _refusal: OwnedSemaphorePermit) {
+    let answer = async {
+        stream.write_all(AT_CAPACITY).await?;
+        stream.shutdown().await?;
+        let mut sink = [0u8; 1024];
+        while stream.read(&mut sink).await? > 0 {}
+        io::Result::Ok(())
+    };
+    let _ = tokio::time::timeout(AT_CAPACITY_LINGER, answer).await;
+}
 
 /// What a connection turned out to be.
 enum First {
@@ -79,7 +131,11 @@ enum First {
     Http(TcpStream, Bytes),
 }
 
-async fn first_request(mut stream: TcpStream, engine: &Arc<Engine>, policy: &str) -> First {
+/// Reads a new connection's first head (until `deadline`, at most `head_limit` bytes) and
+/// answers it here if hyper cannot: a policy request, a hixie-76 upgrade (whose key must
+/// arrive by the same deadline).
+async fn first_request(mut stream: TcpStream, engine: &Arc<Engine>, policy: &str, deadline: Instant) -> First {
+    let head_limit = engine.config.max_head_bytes;
     let mut buf = BytesMut::with_capacity(1024);
     loop {
         if buf.first() == Some(&b'<') {
@@ -92,16 +148,18 @@ async fn first_request(mut stream: TcpStream, engine: &Arc<Engine>, policy: &str
             return match request {
                 Some(request) => {
                     let after_head = buf.split_off(end + 4);
-                    hixie::serve(engine.clone(), stream, request, after_head).await;
+                    hixie::serve(engine.clone(), stream, request, after_head, deadline).await;
                     First::Done
                 }
                 None => First::Http(stream, buf.freeze()),
             };
         }
-        if buf.len() > HEAD_LIMIT {
+        if buf.len() > head_limit {
+            // hyper answers it 431.
             return First::Http(stream, buf.freeze());
         }
-        match tokio::time::timeout(HEAD_TIMEOUT, stream.read_buf(&mut buf)).await {
+        // One deadline for the whole head: a head trickled a byte at a time runs out too.
+        match tokio::time::timeout_at(deadline, stream.read_buf(&mut buf)).await {
             Ok(Ok(n)) if n > 0 => {}
             _ => return First::Done,
         }
@@ -115,8 +173,17 @@ pub(crate) async fn accept_loop(
     filter: warp::filters::BoxedFilter<(Response,)>,
 ) {
     let service = warp::service(filter);
-    let sniff = engine.config.transports.contains(&TransportKind::Flashsocket);
-    let policy: Arc<str> = engine.config.policy_xml().into();
+    let config = engine.config.clone();
+    let sniff = config.transports.contains(&TransportKind::Flashsocket);
+    let policy: Arc<str> = config.policy_xml().into();
+    let limit = connection_limit(config.max_connections);
+    let slots = Arc::new(Semaphore::new(limit.min(Semaphore::MAX_PERMITS)));
+    let refusals = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
+    tracing::debug!(max_connections = limit, "accepting");
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(config.head_timeout)
+        .max_header_size(config.max_head_bytes.max(1));
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -127,29 +194,71 @@ pub(crate) async fn accept_loop(
                 continue;
             }
         };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            match refusals.clone().try_acquire_owned() {
+                Ok(refusal) => {
+                    tracing::debug!(%peer, max_connections = limit, "connection over the limit: 503");
+                    tokio::spawn(refuse_at_capacity(stream, refusal));
+                }
+                Err(_) => tracing::debug!(%peer, max_connections = limit, "connection over the limit: closed"),
+            }
+            continue;
+        };
         let _ = stream.set_nodelay(true);
-        let (service, engine, policy) = (service.clone(), engine.clone(), policy.clone());
+        let (service, engine, policy, http) = (service.clone(), engine.clone(), policy.clone(), http.clone());
         tokio::spawn(async move {
+            let deadline = Instant::now() + engine.config.head_timeout;
             let (stream, prefix) = if sniff {
-                match first_request(stream, &engine, &policy).await {
+                match first_request(stream, &engine, &policy, deadline).await {
                     First::Done => return,
                     First::Http(stream, prefix) => (stream, prefix),
                 }
             } else {
                 (stream, Bytes::new())
             };
-            let io = TokioIo::new(Replay { prefix, inner: stream });
+            // Not needed past this point: the connection's future does not keep it.
+            drop(engine);
+            let io = TokioIo::new(Replay {
+                prefix,
+                inner: stream,
+                _slot: slot,
+            });
             let handler = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(PeerAddr(peer));
                 let mut service = service.clone();
                 service.call(request)
             });
-            let connection = hyper::server::conn::http1::Builder::new()
-                .serve_connection(io, handler)
-                .with_upgrades();
+            let connection = http.serve_connection(io, handler).with_upgrades();
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, %peer, "connection ended with an error");
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_files_limit_is_the_soft_one() {
+        let limits = "Limit                     Soft Limit           Hard Limit           Units     \n\
+                      Max processes             63704                63704                processes \n\
+                      Max open files            1024                 524288               files     \n";
+        assert_eq!(open_files_limit(limits), Some(1024));
+        assert_eq!(
+            open_files_limit("Max open files            unlimited            unlimited            files"),
+            None
+        );
+        assert_eq!(connection_limit(Some(5)), 5);
+        assert_eq!(connection_limit(Some(0)), 1);
+    }
+
+    #[test]
+    fn the_capacity_answer_is_well_formed() {
+        let text = std::str::from_utf8(AT_CAPACITY).unwrap_or_default();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or_default();
+        assert!(head.starts_with("HTTP/1.1 503 "));
+        assert!(head.contains(&format!("Content-Length: {}", body.len())));
     }
 }

@@ -153,16 +153,18 @@ impl SocketIo {
     /// The warp filter that serves every Socket.IO request under the resource path and
     /// rejects the rest, so it combines with `.or(other_routes)`.
     pub fn routes(&self) -> warp::filters::BoxedFilter<(Response,)> {
+        // First: a query over `max_head_bytes` is refused before any family parses it.
+        let guard = crate::transport::http::head_guard(self.engine.config.clone());
         let eio4 = crate::protocol::eio4::routes::filter(Endpoint {
             engine: self.engine.clone(),
             owners: self.eio4_owners.clone(),
         });
         let Some(v09_owners) = &self.v09_owners else {
             // A plain Engine.IO server has no Socket.IO, so no 0.9 either.
-            return eio4;
+            return guard.or(eio4).unify().boxed();
         };
         let v09 = crate::protocol::v09::routes::filter(self.engine.clone(), v09_owners.clone());
-        eio4.or(v09).unify().boxed()
+        guard.or(eio4).unify().or(v09).unify().boxed()
     }
 
     /// Initialises the adapters ([`SocketIo::init`]), binds `addr` and serves until the

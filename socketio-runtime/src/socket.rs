@@ -154,14 +154,14 @@ impl SocketInner {
                 .or_insert_with(|| value.into_owned());
         }
         let mut query = std::collections::BTreeMap::new();
-        for (key, value) in &info.query {
-            query.entry(key.clone()).or_insert_with(|| value.clone());
+        for (key, value) in info.query.iter() {
+            query.entry(key.into_owned()).or_insert_with(|| value.into_owned());
         }
         let url = if info.query.is_empty() {
             info.path.clone()
         } else {
             let encoded = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(&info.query)
+                .extend_pairs(info.query.iter())
                 .finish();
             format!("{}?{encoded}", info.path)
         };

@@ -11,12 +11,12 @@ pub(crate) mod sid;
 pub(crate) mod writer;
 
 use std::any::Any;
-use std::collections::HashMap;
-use std::sync::{Arc, Once, RwLock, Weak};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, Once, RwLock, Weak};
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
-pub use info::ConnectionInfo;
+pub use info::{ConnectionInfo, Query};
 pub(crate) use owner::{OwnerFactory, SessionOwner};
 pub use session::DisconnectReason;
 pub(crate) use session::Session;
@@ -25,6 +25,10 @@ pub(crate) use session::Session;
 pub(crate) struct Engine {
     pub config: Arc<Config>,
     sessions: RwLock<HashMap<Arc<str>, Arc<Session>>>,
+    /// Sids of sessions that may still be pending (not yet opened and engaged), at most
+    /// `max_pending_sessions`: added at the handshake, removed when the session ends, and
+    /// by the reaper's sweep once the session is opened and engaged.
+    pending: Mutex<HashSet<Arc<str>>>,
     reaper: Once,
 }
 
@@ -33,26 +37,40 @@ impl Engine {
         Engine {
             config,
             sessions: RwLock::new(HashMap::new()),
+            pending: Mutex::new(HashSet::new()),
             reaper: Once::new(),
         }
     }
 
     /// Registers a new session for a client that just handshook. `family` is the protocol
     /// family's own per-session state ([`Session::family`]); `owner` makes the session's
-    /// owner, which receives what the client sends.
+    /// owner, which receives what the client sends. `None` when `max_pending_sessions`
+    /// sessions are pending already (the family answers with its error).
     pub fn create_session(
         self: &Arc<Self>,
         info: ConnectionInfo,
         family: Box<dyn Any + Send + Sync>,
         owner: &OwnerFactory,
-    ) -> Arc<Session> {
+    ) -> Option<Arc<Session>> {
         self.reaper.call_once(|| spawn_reaper(Arc::downgrade(self)));
+        let sid: Arc<str> = sid::generate().into();
+        {
+            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            if pending.len() >= self.config.max_pending_sessions {
+                tracing::debug!(
+                    max_pending_sessions = self.config.max_pending_sessions,
+                    "handshake refused: too many pending sessions"
+                );
+                return None;
+            }
+            pending.insert(sid.clone());
+        }
         let info = ConnectionInfo {
             headers: info::detached(&info.headers),
             ..info
         };
         let session = Arc::new(Session::new(
-            sid::generate().into(),
+            sid,
             Arc::new(info),
             Arc::downgrade(self),
             self.config.max_outbox,
@@ -63,7 +81,13 @@ impl Engine {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(session.sid.clone(), session.clone());
-        session
+        Some(session)
+    }
+
+    /// Whether a handshake now would find room among the pending sessions (a check made
+    /// before a WebSocket handshake is accepted; [`Engine::create_session`] decides).
+    pub fn has_pending_room(&self) -> bool {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner()).len() < self.config.max_pending_sessions
     }
 
     /// The live session with this id.
@@ -77,6 +101,31 @@ impl Engine {
 
     pub fn remove_session(&self, sid: &str) {
         self.sessions.write().unwrap_or_else(|e| e.into_inner()).remove(sid);
+        self.pending.lock().unwrap_or_else(|e| e.into_inner()).remove(sid);
+    }
+
+    /// Forgets the pending sessions that are no longer pending (opened and engaged); ended
+    /// ones left already ([`Engine::remove_session`]).
+    fn sweep_pending(&self) {
+        // Checked with no lock of the engine held (an owner's check takes its own locks).
+        let candidates: Vec<Arc<str>> = self
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect();
+        let settled: Vec<Arc<str>> = candidates
+            .into_iter()
+            .filter(|sid| self.session(sid).is_some_and(|s| !is_pending(&s)))
+            .collect();
+        if settled.is_empty() {
+            return;
+        }
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        for sid in &settled {
+            pending.remove(sid);
+        }
     }
 
     /// How many sessions are live.
@@ -111,8 +160,14 @@ impl Drop for Engine {
     }
 }
 
-/// Ends sessions whose client stopped polling or never opened a transport. One task per
-/// server; it stops when the server is dropped.
+/// A live session no transport opened yet, or whose owner holds nothing yet (a Socket.IO
+/// 4 client that joined no namespace).
+fn is_pending(session: &Session) -> bool {
+    !session.is_closed() && (!session.is_opened() || !session.owner().is_some_and(|owner| owner.is_engaged()))
+}
+
+/// Ends sessions whose client stopped polling or never opened a transport, and sweeps the
+/// pending set. One task per server; it stops when the server is dropped.
 fn spawn_reaper(engine: Weak<Engine>) {
     let period = match engine.upgrade() {
         Some(e) => {
@@ -130,6 +185,7 @@ fn spawn_reaper(engine: Weak<Engine>) {
                 return;
             };
             let now = Instant::now();
+            engine.sweep_pending();
             for session in engine.sessions_snapshot() {
                 match session.expired(now, engine.config.close_timeout, engine.config.handshake_expiry) {
                     Some(session::Expiry::Close(reason)) => session.close(reason),

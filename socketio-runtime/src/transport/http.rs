@@ -1,6 +1,8 @@
 //! HTTP helpers shared by the 0.9 endpoints: responses with CORS, JSONP wrapping, bodies
 //! read under a size limit.
 
+use std::time::Duration;
+
 use bytes::{Buf, BytesMut};
 use futures_util::{Stream, StreamExt};
 use warp::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -59,10 +61,18 @@ pub(crate) enum BodyError {
     TooLarge(usize),
     #[error("request body could not be read: {0}")]
     Read(String),
+    #[error("request body not received within {0:?}")]
+    TimedOut(Duration),
 }
 
-/// Reads a whole body, refusing it as soon as it grows past `limit` bytes.
-pub(crate) async fn read_body<S, B>(body: S, declared_len: Option<u64>, limit: usize) -> Result<BytesMut, BodyError>
+/// Reads a whole body, refusing it as soon as it grows past `limit` bytes, or when it has
+/// not arrived in full within `timeout` (a body trickled a byte at a time).
+pub(crate) async fn read_body<S, B>(
+    body: S,
+    declared_len: Option<u64>,
+    limit: usize,
+    timeout: Duration,
+) -> Result<BytesMut, BodyError>
 where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
@@ -70,9 +80,15 @@ where
     if declared_len.is_some_and(|n| n > limit as u64) {
         return Err(BodyError::TooLarge(limit));
     }
+    let deadline = tokio::time::Instant::now() + timeout;
     let mut out = BytesMut::new();
     tokio::pin!(body);
-    while let Some(chunk) = body.next().await {
+    loop {
+        let chunk = match tokio::time::timeout_at(deadline, body.next()).await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => return Ok(out),
+            Err(_) => return Err(BodyError::TimedOut(timeout)),
+        };
         let mut chunk = chunk.map_err(|e| BodyError::Read(e.to_string()))?;
         if out.len() + chunk.remaining() > limit {
             return Err(BodyError::TooLarge(limit));
@@ -84,7 +100,13 @@ where
             chunk.advance(n);
         }
     }
-    Ok(out)
+}
+
+/// Marks an answer as the connection's last (a refused body was left unread).
+pub(crate) fn closing(mut res: WarpResponse) -> WarpResponse {
+    res.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    res
 }
 
 /// The query string, empty when there is none.
@@ -93,9 +115,29 @@ pub(crate) fn raw_query() -> impl warp::Filter<Extract = (String,), Error = std:
     warp::query::raw().or(warp::any().map(String::new)).unify()
 }
 
-/// Decoded query arguments.
-pub(crate) fn parse_query(raw: &str) -> Vec<(String, String)> {
-    form_urlencoded::parse(raw.as_bytes()).into_owned().collect()
+/// `431` for a request under the resource whose path and query together exceed
+/// `max_head_bytes`; rejects every other request (it goes on to the next filter). Our
+/// accept loop refuses such heads before they reach a filter; this guard is for
+/// `io.routes()` inside a user's own warp server, so that a session never keeps a query
+/// larger than the limit whatever serves it.
+pub(crate) fn head_guard(
+    config: std::sync::Arc<crate::config::Config>,
+) -> impl warp::Filter<Extract = (WarpResponse,), Error = warp::Rejection> + Clone {
+    use warp::Filter;
+    warp::path::full()
+        .and(raw_query())
+        .and_then(move |full: warp::filters::path::FullPath, query: String| {
+            let config = config.clone();
+            async move {
+                let size = full.as_str().len() + query.len();
+                if size <= config.max_head_bytes || super::path::parse(&config.resource, full.as_str()).is_none() {
+                    return Err(warp::reject::not_found());
+                }
+                let mut res = WarpResponse::new("request head too large".into());
+                *res.status_mut() = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
+                Ok(closing(res))
+            }
+        })
 }
 
 /// An all-digit JSONP index, as the reference server accepts it.

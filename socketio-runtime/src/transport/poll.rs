@@ -12,6 +12,7 @@ use warp::http::{HeaderMap, StatusCode};
 
 use super::attach::{open_session, AttachGuard};
 use super::http::{read_body, BodyError};
+use crate::config::Config;
 use crate::engine::session::Batch;
 use crate::engine::{DisconnectReason, Session};
 use crate::wire::{Frame, TransportKind};
@@ -78,20 +79,21 @@ impl Drop for AbortedPoll<'_> {
 /// Why an upstream body was refused; the session has been closed.
 #[derive(Debug)]
 pub(crate) struct Refused {
-    /// The HTTP status the family may answer with (413 or 400).
+    /// The HTTP status the family may answer with (413, 408 or 400).
     pub status: StatusCode,
     /// Why, for the answer and the logs.
     pub why: String,
 }
 
-/// Reads a POSTed body under `max_payload` and returns its text, after `decode` (a form's
-/// field, or the body itself). A body too large, unreadable, not UTF-8 or not decodable
-/// closes the session (a protocol error) and is refused.
+/// Reads a POSTed body under `max_payload`, within `body_timeout`, and returns its text,
+/// after `decode` (a form's field, or the body itself). A body too large, too slow,
+/// unreadable, not UTF-8 or not decodable closes the session (a protocol error) and is
+/// refused.
 pub(crate) async fn receive_text<S, B>(
     session: &Arc<Session>,
     body: S,
     headers: &HeaderMap,
-    max_payload: usize,
+    config: &Config,
     decode: fn(&str) -> Option<String>,
 ) -> Result<String, Refused>
 where
@@ -107,8 +109,9 @@ where
         session.close(DisconnectReason::ProtocolError);
         Refused { status, why }
     };
-    let bytes = match read_body(body, declared, max_payload).await {
+    let bytes = match read_body(body, declared, config.max_payload, config.body_timeout).await {
         Ok(b) => b,
+        Err(e @ BodyError::TimedOut(_)) => return Err(refuse(StatusCode::REQUEST_TIMEOUT, e.to_string())),
         Err(e @ BodyError::TooLarge(_)) => return Err(refuse(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())),
         Err(e @ BodyError::Read(_)) => return Err(refuse(StatusCode::BAD_REQUEST, e.to_string())),
     };

@@ -80,6 +80,17 @@ pub(crate) fn spawn_heartbeat(
         // Deadlines follow the schedule, not the moment this task happens to wake up.
         let mut next_ping = tokio::time::Instant::now() + interval;
         let connect_deadline = tokio::time::Instant::now() + connect_timeout;
+        // A connect deadline before the first pings is kept on time, not at the next ping
+        // after it (a pending session keeps its handshake until then).
+        if connect_deadline < next_ping {
+            tokio::time::sleep_until(connect_deadline).await;
+            let Some(alive) = weak.upgrade() else { return };
+            if alive.owner().is_some_and(|owner| !owner.is_engaged()) {
+                tracing::debug!(sid = %alive.sid, "no namespace joined in time: session closed");
+                alive.close(DisconnectReason::HandshakeExpired);
+                return;
+            }
+        }
         loop {
             tokio::time::sleep_until(next_ping).await;
             let Some(alive) = weak.upgrade() else { return };

@@ -1,6 +1,7 @@
 //! The warp filter for Engine.IO 4 requests: `/<resource>/?EIO=4&transport=…[&sid=…]`.
 //! Requests without `EIO` are left to the 0.9 filter.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -14,10 +15,10 @@ use warp::{Filter, Rejection};
 use super::heartbeat::{self, Eio4Session};
 use super::transports;
 use crate::codec::eio4::{self as engine_codec, EngineError};
-use crate::engine::{ConnectionInfo, Engine, OwnerFactory, Session};
+use crate::engine::{ConnectionInfo, Engine, OwnerFactory, Query, Session};
 use crate::rfc6455::{self, Upgrade};
 use crate::serve::peer_addr;
-use crate::transport::http::{jsonp_index, parse_query, preflight, raw_query, text};
+use crate::transport::http::{jsonp_index, preflight, raw_query, text};
 use crate::transport::path::{self, Route};
 use crate::transport::script::push_js_string;
 use crate::wire::TransportKind;
@@ -29,7 +30,8 @@ struct EngineQuery {
     transport: String,
     sid: Option<String>,
     jsonp: Option<u32>,
-    all: Vec<(String, String)>,
+    /// The whole query, kept as sent (a session keeps it).
+    all: Query,
 }
 
 /// Who serves an Engine.IO endpoint: the engine, and who owns its new sessions.
@@ -58,8 +60,8 @@ fn engine_target(endpoint: Endpoint) -> impl Filter<Extract = (Target,), Error =
                 let Some((Route::Welcome, captures)) = parsed else {
                     return Err(warp::reject::not_found());
                 };
-                let all = parse_query(&raw);
-                let get = |k: &str| all.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+                let all = Query::new(&raw);
+                let get = |k: &str| all.get(k).map(Cow::into_owned);
                 // No EIO: a 0.9 request, unless it names an Engine.IO transport (then it is an
                 // Engine.IO request of an unsupported version).
                 let eio = match (get("EIO"), get("transport")) {
@@ -72,7 +74,7 @@ fn engine_target(endpoint: Endpoint) -> impl Filter<Extract = (Target,), Error =
                     transport: get("transport").unwrap_or_default(),
                     sid: get("sid"),
                     jsonp: jsonp_index(get("j").as_deref()),
-                    all: all.clone(),
+                    all,
                 };
                 let captures = captures
                     .iter()
@@ -149,6 +151,7 @@ fn upgrade(target: Target, ws: Upgrade, headers: HeaderMap, remote: Option<Socke
             Some(session) => Ok(session),
             None => return transports::error(EngineError::UnknownSid, &headers),
         },
+        None if !engine.has_pending_room() => return transports::at_capacity(&headers),
         None => Err(ConnectionInfo {
             remote_addr: remote,
             headers,
@@ -231,11 +234,13 @@ where
         let info = ConnectionInfo {
             remote_addr: remote,
             headers: headers.clone(),
-            query: query.all.clone(),
+            query: query.all,
             path,
             captures,
         };
-        let session = transports::new_session(&engine, &owners, info);
+        let Some(session) = transports::new_session(&engine, &owners, info) else {
+            return transports::at_capacity(&headers);
+        };
         tracing::debug!(sid = %session.sid, "Engine.IO 4 handshake");
         return wrap(engine_codec::encode_text(&transports::open_packet(
             &engine, &session, true,

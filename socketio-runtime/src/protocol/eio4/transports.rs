@@ -16,7 +16,7 @@ use crate::codec::eio4::{self as engine_codec, EngineError, EnginePacket, Handsh
 use crate::engine::{ConnectionInfo, DisconnectReason, Engine, OwnerFactory, Session};
 use crate::rfc6455::WebSocket;
 use crate::transport::connection::{self, Ended, NoTimers, ReceiveFuture, Receiver};
-use crate::transport::http::{text, TEXT_PLAIN};
+use crate::transport::http::{closing, text, TEXT_PLAIN};
 use crate::transport::message::Inbound;
 use crate::transport::poll::{long_poll, receive_text, Polled, Refused};
 use crate::transport::ws::WsConn;
@@ -28,9 +28,20 @@ pub(crate) fn error(e: EngineError, headers: &HeaderMap) -> Response {
     text(status, "application/json", e.json(), headers)
 }
 
-/// A new Engine.IO session, with its heartbeat running.
-pub(crate) fn new_session(engine: &Arc<Engine>, owners: &OwnerFactory, info: ConnectionInfo) -> Arc<Session> {
-    let session = engine.create_session(info, Box::<Eio4Session>::default(), owners);
+/// What a handshake is answered when `max_pending_sessions` sessions are pending: 503,
+/// with an Engine.IO error body (code 3, as the reference server sends with a message of
+/// the application's own when it refuses a request).
+pub(crate) fn at_capacity(headers: &HeaderMap) -> Response {
+    let body = format!(
+        r#"{{"code":{},"message":"Too many pending sessions"}}"#,
+        EngineError::BadRequest.code()
+    );
+    text(StatusCode::SERVICE_UNAVAILABLE, "application/json", body, headers)
+}
+
+/// A new Engine.IO session, with its heartbeat running (`None`: too many pending).
+pub(crate) fn new_session(engine: &Arc<Engine>, owners: &OwnerFactory, info: ConnectionInfo) -> Option<Arc<Session>> {
+    let session = engine.create_session(info, Box::<Eio4Session>::default(), owners)?;
     // Engine.IO 4 sessions are open from the handshake on.
     session.open_once();
     let config = &engine.config;
@@ -40,7 +51,7 @@ pub(crate) fn new_session(engine: &Arc<Engine>, owners: &OwnerFactory, info: Con
         config.ping_timeout,
         config.connect_timeout,
     );
-    session
+    Some(session)
 }
 
 /// The `open` packet for a session.
@@ -146,10 +157,13 @@ where
     S: Stream<Item = Result<B, warp::Error>>,
     B: Buf,
 {
-    let raw = match receive_text(session, body, headers, engine.config.max_payload, decode).await {
+    let raw = match receive_text(session, body, headers, &engine.config, decode).await {
         Ok(raw) => raw,
         Err(Refused { status, why }) if status == StatusCode::PAYLOAD_TOO_LARGE => {
             return text(status, TEXT_PLAIN, why, headers);
+        }
+        Err(Refused { status, why }) if status == StatusCode::REQUEST_TIMEOUT => {
+            return closing(text(status, TEXT_PLAIN, why, headers));
         }
         Err(_) => return error(EngineError::BadRequest, headers),
     };
@@ -206,10 +220,16 @@ pub(crate) fn websocket(
     run_websocket(conn, engine, target)
 }
 
-/// [`websocket`], once the session exists: `Err` holds a fresh one, `Ok` one to upgrade.
-async fn run_websocket(mut conn: WsConn, engine: Arc<Engine>, target: Result<Arc<Session>, Arc<Session>>) {
+/// [`websocket`], once the session exists: `Err` holds a fresh one (`None`: refused, too
+/// many pending), `Ok` one to upgrade.
+async fn run_websocket(mut conn: WsConn, engine: Arc<Engine>, target: Result<Arc<Session>, Option<Arc<Session>>>) {
     let session = match target {
-        Err(session) => {
+        Err(None) => {
+            // The room checked before the upgrade was taken meanwhile.
+            conn.close().await;
+            return;
+        }
+        Err(Some(session)) => {
             let open = engine_codec::encode_text(&open_packet(&engine, &session, false));
             if !conn.send_text(open).await {
                 session.close(DisconnectReason::TransportClose);

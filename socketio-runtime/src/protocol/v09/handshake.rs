@@ -50,7 +50,7 @@ pub(crate) fn respond(
     info: ConnectionInfo,
     request_headers: &HeaderMap,
 ) -> Response {
-    let jsonp = jsonp_index(info.query("jsonp"));
+    let jsonp = jsonp_index(info.query("jsonp").as_deref());
     if !crate::origin::is_allowed(&engine.config.origins, request_headers) {
         tracing::debug!(origin = ?request_headers.get("origin"), "handshake from an origin not allowed");
         // No CORS headers: a browser must not let the page read this.
@@ -63,7 +63,22 @@ pub(crate) fn respond(
             None => text(StatusCode::FORBIDDEN, TEXT_PLAIN, "handshake bad origin", &no_cors),
         };
     }
-    let session = engine.create_session(info, Box::new(V09Session), owners);
+    let Some(session) = engine.create_session(info, Box::new(V09Session), owners) else {
+        // Too many pending sessions: the reference server's answer to a handshake that
+        // failed, with 503 (the client reports it and tries again later).
+        return match jsonp {
+            Some(n) => {
+                let body = format!("io.j[{n}](new Error(\"handshake error\"));");
+                text(StatusCode::OK, JAVASCRIPT, body, request_headers)
+            }
+            None => text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                TEXT_PLAIN,
+                "handshake error",
+                request_headers,
+            ),
+        };
+    };
     tracing::debug!(sid = %session.sid, "0.9 handshake");
     let body = handshake_body(&session.sid, &engine.config);
     match jsonp {

@@ -17,11 +17,11 @@ use super::transports::{jsonp, polling, session_of, streaming, websocket};
 use crate::codec::v09 as codec;
 use crate::codec::V09;
 use crate::config::TransportKind;
-use crate::engine::{ConnectionInfo, DisconnectReason, Engine, OwnerFactory};
+use crate::engine::{ConnectionInfo, DisconnectReason, Engine, OwnerFactory, Query};
 use crate::packet::{ErrorReason, Packet, PacketBody, ROOT_NSP};
 use crate::rfc6455::{self, Upgrade};
 use crate::serve::peer_addr;
-use crate::transport::http::{parse_query, preflight, raw_query, text, TEXT_PLAIN};
+use crate::transport::http::{preflight, raw_query, text, TEXT_PLAIN};
 use crate::transport::path::{self, Route};
 
 /// A WebSocket transport request: `(engine, sid, transport)`.
@@ -113,7 +113,7 @@ where
         Route::Handshake => {
             let info = ConnectionInfo {
                 remote_addr: remote,
-                query: parse_query(&query),
+                query: Query::new(&query),
                 path: full.as_str().to_owned(),
                 headers: headers.clone(),
                 captures: captures
@@ -124,8 +124,8 @@ where
             handshake::respond(&engine, &owners, info, &headers)
         }
         Route::Transport { transport, sid } => {
-            let query = parse_query(&query);
-            if query.iter().any(|(k, _)| k == "disconnect") {
+            let query = Query::new(&query);
+            if query.get("disconnect").is_some() {
                 if let Some(session) = session_of(&engine, sid) {
                     let bye = (V09.encode)(&Packet::new(ROOT_NSP, PacketBody::Disconnect));
                     session.close_with_farewell(bye, DisconnectReason::ClientDisconnect);
@@ -144,7 +144,7 @@ async fn transport_request<S, B>(
     transport: Option<TransportKind>,
     method: &Method,
     sid: &str,
-    query: &[(String, String)],
+    query: &Query,
     body: S,
     headers: &HeaderMap,
 ) -> Response
@@ -174,8 +174,8 @@ where
         (_, &Method::POST) => polling::post(engine, sid, body, headers).await,
         (XhrPolling, &Method::GET) => polling::get(engine, sid, headers).await,
         (JsonpPolling, &Method::GET) => {
-            let index = query.iter().find(|(k, _)| k == "i").map(|(_, v)| v.as_str());
-            jsonp::get(engine, sid, index, headers).await
+            let index = query.get("i");
+            jsonp::get(engine, sid, index.as_deref(), headers).await
         }
         (Htmlfile, &Method::GET) => streaming::htmlfile(engine, sid, headers).await,
         (XhrMultipart, &Method::GET) => streaming::multipart(engine, sid, headers).await,

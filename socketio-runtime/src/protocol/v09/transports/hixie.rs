@@ -186,9 +186,15 @@ impl MessageWriter for HixieWriter {
     }
 }
 
-/// Serves a hixie-76 upgrade whose head (`head_len` bytes, blank line included) starts
-/// `buffered`; key3 follows the head.
-pub(crate) async fn serve(engine: Arc<Engine>, mut stream: TcpStream, request: HixieRequest, mut buffered: BytesMut) {
+/// Serves a hixie-76 upgrade; `buffered` holds what followed its head (key3 first, which
+/// must arrive by `deadline`, the head's own).
+pub(crate) async fn serve(
+    engine: Arc<Engine>,
+    mut stream: TcpStream,
+    request: HixieRequest,
+    mut buffered: BytesMut,
+    deadline: tokio::time::Instant,
+) {
     let path = request.target.split('?').next().unwrap_or_default();
     let target = match path::parse(&engine.config.resource, path) {
         Some(Route::Transport { transport, sid }) => TransportKind::from_name(transport)
@@ -204,7 +210,7 @@ pub(crate) async fn serve(engine: Arc<Engine>, mut stream: TcpStream, request: H
         return;
     };
     while buffered.len() < 8 {
-        let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_buf(&mut buffered)).await;
+        let read = tokio::time::timeout_at(deadline, stream.read_buf(&mut buffered)).await;
         if !matches!(read, Ok(Ok(n)) if n > 0) {
             return;
         }

@@ -12,7 +12,7 @@ use super::dispatch_text;
 use super::session_of;
 use crate::codec::v09_payload::encode_payload;
 use crate::engine::{DisconnectReason, Engine, Session};
-use crate::transport::http::{text, TEXT_PLAIN};
+use crate::transport::http::{closing, text, TEXT_PLAIN};
 use crate::transport::poll::{long_poll, receive_text, Polled, Refused};
 use crate::wire::Frame;
 use crate::wire::TransportKind;
@@ -64,7 +64,7 @@ where
     let Some(session) = session else {
         return (StatusCode::OK, "1".to_owned());
     };
-    let payload = match receive_text(&session, body, headers, engine.config.max_payload, decode).await {
+    let payload = match receive_text(&session, body, headers, &engine.config, decode).await {
         Ok(payload) => payload,
         Err(Refused { status, why }) => return (status, why),
     };
@@ -87,6 +87,9 @@ where
     })
     .await;
     let mut res = text(status, TEXT_PLAIN, answer, headers);
+    if status == StatusCode::REQUEST_TIMEOUT {
+        res = closing(res);
+    }
     res.headers_mut()
         .insert("x-xss-protection", warp::http::HeaderValue::from_static("0"));
     res
