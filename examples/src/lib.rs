@@ -39,6 +39,36 @@ pub fn chat_typings() -> socketio_client_gen::TypeScript {
     chat_namespaces(socketio_client_gen::TypeScript::new(), "").regenerate_with("cargo xtask gen-ts")
 }
 
+/// How much of a client's text a log line keeps, in characters.
+pub const LOGGED_CHARS: usize = 64;
+
+/// Client-sent text as a log line shows it: at most [`LOGGED_CHARS`] characters, then
+/// `…` and the full length in bytes. Clients choose event names and messages; logs must
+/// not grow with them.
+///
+/// ```
+/// use socketio_examples::Clipped;
+/// assert_eq!(Clipped("echo").to_string(), "echo");
+/// let long = "x".repeat(900_000);
+/// assert_eq!(Clipped(&long).to_string(), format!("{}… (900000 bytes)", "x".repeat(64)));
+/// ```
+pub struct Clipped<'a>(pub &'a str);
+
+impl std::fmt::Display for Clipped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.char_indices().nth(LOGGED_CHARS) {
+            None => f.write_str(self.0),
+            Some((cut, _)) => write!(f, "{}… ({} bytes)", &self.0[..cut], self.0.len()),
+        }
+    }
+}
+
+impl std::fmt::Debug for Clipped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.to_string())
+    }
+}
+
 /// Starts logging (`RUST_LOG` overrides the `info` default).
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
