@@ -150,7 +150,11 @@ fn escape(text: &str) -> String {
 }
 
 fn client_bundle() -> Asset {
-    Asset::read(client_bundle_path(), "the socket.io-client 0.9 browser bundle", NPM_COMMAND)
+    Asset::read(
+        client_bundle_path(),
+        "the socket.io-client 0.9 browser bundle",
+        NPM_COMMAND,
+    )
 }
 
 /// `GET /socket.io.js` -> the 0.9 client bundle, read now; when it is missing (no
@@ -175,7 +179,11 @@ pub fn client() -> BoxedFilter<(Response,)> {
 /// # let _ = files;
 /// ```
 pub fn chat_files(index: &'static str, legacy: &'static str) -> BoxedFilter<(Response,)> {
-    let bundle = Asset::read(chat_bundle_path(), "the chat's bundled TypeScript client", BUNDLE_COMMAND);
+    let bundle = Asset::read(
+        chat_bundle_path(),
+        "the chat's bundled TypeScript client",
+        BUNDLE_COMMAND,
+    );
     let client = client_bundle();
     let missing = |asset: &Asset| match asset {
         Asset::Found(_) => None,

@@ -79,7 +79,9 @@ socket.on('connect', () => {
 fn client_call(url: &str, event: &str, arg: &str) -> String {
     require_node_modules("socket.io-client");
     let mut client = node_eval(CLIENT, &[("URL", url), ("EVENT", event), ("ARG", arg)]);
-    client.wait_for(Duration::from_secs(20), |l| l.starts_with("ok ") || l.starts_with("fail"))
+    client.wait_for(Duration::from_secs(20), |l| {
+        l.starts_with("ok ") || l.starts_with("fail")
+    })
 }
 
 /// The warning the server printed before `listening on`, which must name `command`.

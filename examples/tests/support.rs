@@ -195,7 +195,11 @@ pub fn node(script: &str, args: &[&str]) -> Lines {
 /// `env` added.
 pub fn node_eval(code: &str, env: &[(&str, &str)]) -> Lines {
     let mut command = Command::new("node");
-    command.current_dir(repo_root()).arg("-e").arg(code).envs(env.iter().copied());
+    command
+        .current_dir(repo_root())
+        .arg("-e")
+        .arg(code)
+        .envs(env.iter().copied());
     Lines::spawn(command)
 }
 
