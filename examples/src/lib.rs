@@ -1,6 +1,8 @@
 //! Example servers, as libraries so that tests can start them, plus what every example
 //! binary shares: logging and binding `127.0.0.1:$PORT`.
 
+#![warn(missing_docs)]
+
 pub mod admin;
 pub mod bench;
 pub mod chat;
