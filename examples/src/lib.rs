@@ -91,3 +91,24 @@ pub async fn bind_from_env() -> std::io::Result<TcpListener> {
     println!("listening on http://{}", listener.local_addr()?);
     Ok(listener)
 }
+
+/// The guide's pages (`docs/guide/`), compiled as doctests so that their code stays true.
+#[cfg(doctest)]
+pub mod guide {
+    #[doc = include_str!("../../docs/guide/01-getting-started.md")]
+    pub struct GettingStarted;
+    #[doc = include_str!("../../docs/guide/02-namespaces.md")]
+    pub struct Namespaces;
+    #[doc = include_str!("../../docs/guide/03-typescript.md")]
+    pub struct TypeScriptClient;
+    #[doc = include_str!("../../docs/guide/04-rooms-and-acl.md")]
+    pub struct RoomsAndAcl;
+    #[doc = include_str!("../../docs/guide/05-authentication.md")]
+    pub struct Authentication;
+    #[doc = include_str!("../../docs/guide/06-configuration.md")]
+    pub struct Configuration;
+    #[doc = include_str!("../../docs/guide/07-legacy-clients.md")]
+    pub struct LegacyClients;
+    #[doc = include_str!("../../docs/guide/08-migrating.md")]
+    pub struct Migrating;
+}
