@@ -55,6 +55,8 @@ const ui = {
   msg: element("msg", HTMLInputElement),
   online: element("online", HTMLUListElement),
   onlineCount: element("online-count", HTMLElement),
+  renameForm: element("rename-form", HTMLFormElement),
+  rename: element("rename", HTMLInputElement),
   check: element("check", HTMLButtonElement),
   adminLogin: element("admin-login", HTMLFormElement),
   adminPassword: element("admin-password", HTMLInputElement),
@@ -280,8 +282,32 @@ ui.nickForm.addEventListener("submit", (event) => {
     if (!ok) return;
     ui.nickForm.hidden = true;
     ui.roomView.hidden = false;
+    ui.renameForm.hidden = false;
     ui.msg.focus();
   });
+});
+
+// A socket has one nickname: asking for another renames it (the old one is free again, and
+// everyone sees one `user_renamed`).
+ui.renameForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const nick = ui.rename.value.trim();
+  if (!nick || nick === state.nick) return;
+  chat
+    .timeout(TIMEOUT_MS)
+    .emitWithAck("nickname", nick)
+    .then(([ok, answer]) => {
+      if (!ok) {
+        status(`${answer}: pick another nickname`, "error");
+        return;
+      }
+      state.nick = answer;
+      ui.me.textContent = answer;
+      ui.rename.value = "";
+      showOnline();
+      status(`you are now ${answer}`, "ok");
+    })
+    .catch((e: unknown) => status(`no answer to nickname: ${String(e)}`, "error"));
 });
 
 ui.roomForm.addEventListener("submit", (event) => {
