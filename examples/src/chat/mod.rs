@@ -127,10 +127,13 @@ impl Chat {
             presence.leave(socket.id());
             return false;
         }
-        if let Some(old) = previous {
-            socket.leave(&old);
-        }
-        if let Some(room) = presence.room(socket.id()) {
+        let Some(room) = presence.room(socket.id()) else {
+            return false;
+        };
+        if previous.as_deref() != Some(room) {
+            if let Some(old) = previous {
+                socket.leave(&old);
+            }
             socket.join(room.to_owned());
         }
         true
