@@ -60,7 +60,7 @@ impl Namespace for Main {
             "message" => {
                 let _ = socket.emit_raw("message-back", &event.args);
             }
-            other => tracing::debug!(sid = socket.id(), event = other, "event ignored"),
+            other => tracing::debug!(sid = socket.id(), event = %crate::Clipped(other), "event ignored"),
         }
     }
 
@@ -87,7 +87,7 @@ impl Namespace for Custom {
     }
 
     async fn on_event(&self, socket: &Socket<Self>, event: Event) {
-        tracing::debug!(sid = socket.id(), event = event.name, "event ignored on /custom");
+        tracing::debug!(sid = socket.id(), event = %crate::Clipped(&event.name), "event ignored on /custom");
     }
 }
 

@@ -10,7 +10,8 @@
 //!   `auth`, or 0.9 query arguments) carries `token: "s3cret"`; others get the connect
 //!   error `bad token`, whose data (`err.data` for a Socket.IO 4 client) says
 //!   `{"reason":"wrong token"}` or `{"reason":"no token"}`;
-//! - connects and disconnects are logged.
+//! - connects and disconnects are logged; what clients choose (event names) is logged
+//!   clipped ([`crate::Clipped`]).
 
 use std::time::Duration;
 
@@ -34,7 +35,12 @@ async fn echo_event<N: Namespace>(socket: &Socket<N>, event: Event) {
             };
         }
         "kick" => socket.disconnect(),
-        other => tracing::info!(sid = socket.id(), nsp = socket.nsp(), event = other, "unhandled event"),
+        other => tracing::info!(
+            sid = socket.id(),
+            nsp = socket.nsp(),
+            event = %crate::Clipped(other),
+            "unhandled event"
+        ),
     }
 }
 

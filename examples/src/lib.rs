@@ -1,6 +1,8 @@
 //! Example servers, as libraries so that tests can start them, plus what every example
 //! binary shares: logging and binding `127.0.0.1:$PORT`.
 
+#![warn(missing_docs)]
+
 pub mod admin;
 pub mod bench;
 pub mod chat;
@@ -39,6 +41,36 @@ pub fn chat_typings() -> socketio_client_gen::TypeScript {
     chat_namespaces(socketio_client_gen::TypeScript::new(), "").regenerate_with("cargo xtask gen-ts")
 }
 
+/// How much of a client's text a log line keeps, in characters.
+pub const LOGGED_CHARS: usize = 64;
+
+/// Client-sent text as a log line shows it: at most [`LOGGED_CHARS`] characters, then
+/// `…` and the full length in bytes. Clients choose event names and messages; logs must
+/// not grow with them.
+///
+/// ```
+/// use socketio_examples::Clipped;
+/// assert_eq!(Clipped("echo").to_string(), "echo");
+/// let long = "x".repeat(900_000);
+/// assert_eq!(Clipped(&long).to_string(), format!("{}… (900000 bytes)", "x".repeat(64)));
+/// ```
+pub struct Clipped<'a>(pub &'a str);
+
+impl std::fmt::Display for Clipped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.char_indices().nth(LOGGED_CHARS) {
+            None => f.write_str(self.0),
+            Some((cut, _)) => write!(f, "{}… ({} bytes)", &self.0[..cut], self.0.len()),
+        }
+    }
+}
+
+impl std::fmt::Debug for Clipped<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.to_string())
+    }
+}
+
 /// Starts logging (`RUST_LOG` overrides the `info` default).
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -58,4 +90,25 @@ pub async fn bind_from_env() -> std::io::Result<TcpListener> {
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
     println!("listening on http://{}", listener.local_addr()?);
     Ok(listener)
+}
+
+/// The guide's pages (`docs/guide/`), compiled as doctests so that their code stays true.
+#[cfg(doctest)]
+pub mod guide {
+    #[doc = include_str!("../../docs/guide/01-getting-started.md")]
+    pub struct GettingStarted;
+    #[doc = include_str!("../../docs/guide/02-namespaces.md")]
+    pub struct Namespaces;
+    #[doc = include_str!("../../docs/guide/03-typescript.md")]
+    pub struct TypeScriptClient;
+    #[doc = include_str!("../../docs/guide/04-rooms-and-acl.md")]
+    pub struct RoomsAndAcl;
+    #[doc = include_str!("../../docs/guide/05-authentication.md")]
+    pub struct Authentication;
+    #[doc = include_str!("../../docs/guide/06-configuration.md")]
+    pub struct Configuration;
+    #[doc = include_str!("../../docs/guide/07-legacy-clients.md")]
+    pub struct LegacyClients;
+    #[doc = include_str!("../../docs/guide/08-migrating.md")]
+    pub struct Migrating;
 }

@@ -88,19 +88,26 @@ impl Drop for Lines {
 /// An example server process on 127.0.0.1.
 pub struct Server {
     binary: &'static str,
+    env: Vec<(String, String)>,
     pub port: u16,
     process: Option<Lines>,
 }
 
 impl Server {
-    /// Starts `binary` with `PORT=0` and reads the port it chose. The chat binary refuses to
-    /// start without its client's bundle: for it, the bundle is made first.
+    /// Starts `binary` with `PORT=0` and reads the port it chose. For the chat binary the
+    /// client's bundle is made first, so that it serves the client in the work tree.
     pub fn start(binary: &'static str) -> Server {
         if std::path::Path::new(binary).file_stem().is_some_and(|s| s == "chat") {
             chat_bundle();
         }
+        Server::start_with(binary, &[])
+    }
+
+    /// Starts `binary` as it is, with `env` added to its environment.
+    pub fn start_with(binary: &'static str, env: &[(&str, &str)]) -> Server {
         let mut server = Server {
             binary,
+            env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
             port: 0,
             process: None,
         };
@@ -108,9 +115,15 @@ impl Server {
         server
     }
 
+    /// What the server printed so far (its log lines before `listening on` included).
+    pub fn output(&self) -> &[String] {
+        self.process.as_ref().map_or(&[], |p| &p.seen)
+    }
+
     fn launch(&mut self) {
         let mut command = Command::new(self.binary);
         command.env("PORT", self.port.to_string()).env("RUST_LOG", "warn");
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
         let mut lines = Lines::spawn(command);
         let line = lines.wait_for(Duration::from_secs(30), |l| l.starts_with("listening on "));
         let port = line.rsplit(':').next().and_then(|p| p.trim().parse().ok());
@@ -139,10 +152,54 @@ impl Server {
     }
 }
 
+/// A plain HTTP/1.1 GET: the status code, the content type and the body.
+pub fn get(server: &Server, path: &str) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect to the server");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("set a read timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send the request");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read the response");
+    let raw = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head:?}"));
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-type")
+                .then(|| value.trim().to_owned())
+        })
+        .unwrap_or_default();
+    (status, content_type, body.to_owned())
+}
+
 /// `node <script> <args..>` from the repository root.
 pub fn node(script: &str, args: &[&str]) -> Lines {
     let mut command = Command::new("node");
     command.current_dir(repo_root()).arg(script).args(args);
+    Lines::spawn(command)
+}
+
+/// `node -e <code>` from the repository root (so `require` finds its `node_modules`), with
+/// `env` added.
+pub fn node_eval(code: &str, env: &[(&str, &str)]) -> Lines {
+    let mut command = Command::new("node");
+    command
+        .current_dir(repo_root())
+        .arg("-e")
+        .arg(code)
+        .envs(env.iter().copied());
     Lines::spawn(command)
 }
 

@@ -12,6 +12,8 @@
 //! namespaces on the server, then [`write`](TypeScript::write) from a small binary or xtask,
 //! and [`check`](TypeScript::check) from a test so a stale committed file fails the build.
 
+#![warn(missing_docs)]
+
 mod error;
 mod legacy;
 mod render;

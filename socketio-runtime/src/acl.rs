@@ -74,7 +74,7 @@ impl AclSet {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AclHook {
-    /// [`Namespace::on_message`](crate::Namespace::on_message): 0.9's `send`/`json.send`
+    /// [`Namespace::on_message`]: 0.9's `send`/`json.send`
     /// and Socket.IO 4's `send` (the one-argument `message` event).
     Message,
 }

@@ -14,8 +14,9 @@
 // Scenario (websocket, polling, upgrade), pages A (alice) and B (bob) in one Chromium: both pick a nickname and join the
 // room `rust`; both online lists show both; A's message shows in B's log (and, as its own,
 // in A's); B answers; A's round-trip check (the server pings the page) answers `ok`; both
-// log in to the admin panel, A's notice reaches B, `whoami` names the transport; B's page
-// is closed and A's online list drops bob.
+// log in to the admin panel, A's notice reaches B, `whoami` names the transport; A renames
+// itself `alicia` and both online lists follow; B's page is closed and A's online list
+// drops bob.
 //
 // `legacy`: A on this client (default transports), B on the old 0.9 page at /legacy (its
 // default transport, websocket): they see each other online and each other's messages, and
@@ -270,9 +271,21 @@ async function scenario(context) {
 
   for (const u of [a, b]) await onTransport(u);
 
+  // A second nickname renames: both lists follow the one `user_renamed` event.
+  await act(a, 'rename to alicia', async (f) => {
+    await f.fill('#rename', 'alicia');
+    await f.click('#rename-submit');
+  });
+  await until(a, 'the new nickname', () => document.getElementById('me').textContent === 'alicia');
+  await online(a, ['alicia', 'bob']);
+  await online(b, ['alicia', 'bob']);
+  await until(b, "alice's rename", () =>
+    Array.from(document.querySelectorAll('#log li.announcement')).some((li) => li.textContent === 'alice is now alicia'),
+  );
+
   step('bob: close the page');
   await b.page.close();
-  await online(a, ['alice']);
+  await online(a, ['alicia']);
   await until(a, "bob's departure", () =>
     Array.from(document.querySelectorAll('#log li.announcement')).some((li) => li.textContent === 'bob has disconnected'),
   );

@@ -12,6 +12,8 @@ async fn chat_client(server: &socketio_tests::TestServer) -> socketio_tests::Ws 
     let (_, mut ws) = server.client().open_ws().await;
     ws.send_text("1::/chat").await;
     assert_eq!(ws.recv_text().await, "1::/chat");
+    // The chat sends a newcomer who is online, once.
+    assert_eq!(ws.recv_text().await, r#"5::/chat:{"name":"nicknames","args":[[]]}"#);
     ws
 }
 

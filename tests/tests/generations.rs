@@ -20,7 +20,16 @@ async fn v5_client(addr: &str) -> V5 {
     ws.send(Message::text("40/chat,")).await.expect("send");
     let connected = next_text(&mut ws).await;
     assert!(connected.starts_with("40/chat,{\"sid\":"), "{connected}");
+    // The chat sends a newcomer who is online, once.
+    let online = next_text(&mut ws).await;
+    assert!(online.starts_with(r#"42/chat,["nicknames",["#), "{online}");
     ws
+}
+
+/// What a 0.9 client's first poll after joining `/chat` holds: the confirmation, then the
+/// chat's list of who is online (sent once to a newcomer; nobody has a nickname here).
+fn chat_joined_09() -> String {
+    socketio_tests::framed(&["1::/chat", r#"5::/chat:{"name":"nicknames","args":[[]]}"#])
 }
 
 /// The next text frame that is not a ping.
@@ -62,7 +71,7 @@ async fn a_09_client_and_a_v4_client_talk_in_one_room() {
     let sid = client.open_polling().await;
     let path = format!("/socket.io/1/xhr-polling/{sid}");
     client.post(&path, "1::/chat").await.assert_ok("1");
-    assert_eq!(client.poll(&sid).await, "1::/chat");
+    assert_eq!(client.poll(&sid).await, chat_joined_09());
     client
         .post(&path, r#"5:1+:/chat:{"name":"nickname","args":["old"]}"#)
         .await
@@ -129,7 +138,7 @@ async fn a_broadcast_is_encoded_once_per_generation() {
             .post(&format!("/socket.io/1/xhr-polling/{sid}"), "1::/chat")
             .await
             .assert_ok("1");
-        assert_eq!(client.poll(&sid).await, "1::/chat");
+        assert_eq!(client.poll(&sid).await, chat_joined_09());
         sids.push(sid);
     }
     let mut v5s = Vec::new();
@@ -168,7 +177,7 @@ async fn a_session_id_is_known_only_to_its_own_family() {
     socketio_tests::eio4::assert_engine_error(&res, 400, 1, "Session ID unknown");
     // The 0.9 session is still alive for its own family.
     client.send(&v09_sid, "1::/chat").await;
-    assert_eq!(client.poll(&v09_sid).await, "1::/chat");
+    assert_eq!(client.poll(&v09_sid).await, chat_joined_09());
 }
 
 /// A connect that follows the packet ending the session (`0::` then `1::/chat` in one

@@ -3,8 +3,10 @@
 //! - `cargo xtask demo`: installs the npm packages if needed and serves the chat demo at
 //!   http://127.0.0.1:3000 (`PORT` overrides);
 //! - `cargo xtask test`: installs the npm packages if needed, then checks formatting,
-//!   runs clippy, every test of the workspace (real-client tests included; among them the
-//!   check that the committed TypeScript typings are fresh) and builds the fuzz targets;
+//!   runs clippy, builds the API docs with warnings as errors, runs every test of the
+//!   workspace (real-client tests included; among them the check that the committed
+//!   TypeScript typings are fresh), packages the library crates as `cargo publish` would
+//!   (and builds what it packaged) and builds the fuzz targets;
 //! - `cargo xtask gen-ts`: rewrites the chat demo's TypeScript typings from its namespaces.
 
 use std::path::{Path, PathBuf};
@@ -77,6 +79,9 @@ fn demo() -> Result<(), String> {
     )
 }
 
+/// The crates published to crates.io, dependencies first.
+const LIBRARY_CRATES: [&str; 3] = ["socketio-macros", "socketio-runtime", "socketio-client-gen"];
+
 fn test() -> Result<(), String> {
     npm_packages()?;
     run("cargo fmt --check", cargo().args(["fmt", "--all", "--", "--check"]))?;
@@ -84,7 +89,23 @@ fn test() -> Result<(), String> {
         "cargo clippy",
         cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
     )?;
+    run(
+        "cargo doc (warnings are errors)",
+        cargo()
+            .args(["doc", "--no-deps", "--workspace"])
+            .env("RUSTDOCFLAGS", "-D warnings"),
+    )?;
     run("cargo test", cargo().args(["test", "--workspace"]))?;
+    // Packaged together, so that each crate's verification build finds its unpublished
+    // siblings (cargo puts them in a temporary local registry); one alone would look for
+    // them on crates.io. `--allow-dirty`: this checks what would be packaged, it publishes
+    // nothing.
+    let mut package = cargo();
+    package.arg("package").arg("--allow-dirty");
+    for name in LIBRARY_CRATES {
+        package.args(["--package", name]);
+    }
+    run("cargo package (the library crates)", &mut package)?;
     if root().join("fuzz/Cargo.toml").is_file() {
         run(
             "build the fuzz targets",

@@ -55,6 +55,8 @@ const ui = {
   msg: element("msg", HTMLInputElement),
   online: element("online", HTMLUListElement),
   onlineCount: element("online-count", HTMLElement),
+  renameForm: element("rename-form", HTMLFormElement),
+  rename: element("rename", HTMLInputElement),
   check: element("check", HTMLButtonElement),
   adminLogin: element("admin-login", HTMLFormElement),
   adminPassword: element("admin-password", HTMLInputElement),
@@ -123,7 +125,8 @@ function logMessage(line: ChatLine, mine: boolean): void {
   append(item);
 }
 
-function showOnline(list: string[]): void {
+function showOnline(): void {
+  const list = Array.from(state.online).sort();
   ui.online.replaceChildren(
     ...list.map((nick) => {
       const li = el("li", nick === state.nick ? "me" : "");
@@ -158,10 +161,12 @@ function currentTransport(): string | undefined {
 
 window.chatDemo = { chat, admin, transport: currentTransport };
 
-const state: { nick: string | null; room: string; lastOnline: string[] } = {
+// Who is online: the whole list arrives once per connection (`nicknames`), then one
+// event per change (`user_joined`, `user_left`, `user_renamed`).
+const state: { nick: string | null; room: string; online: Set<string> } = {
   nick: null,
   room: "lobby",
-  lastOnline: [],
+  online: new Set(),
 };
 
 function showTransport(): void {
@@ -196,8 +201,24 @@ chat.on("connect_error", (err) => {
 chat.on("announcement", (text) => logNotice(text));
 
 chat.on("nicknames", (list) => {
-  state.lastOnline = list;
-  showOnline(list);
+  state.online = new Set(list);
+  showOnline();
+});
+
+chat.on("user_joined", (nick) => {
+  state.online.add(nick);
+  showOnline();
+});
+
+chat.on("user_left", (nick) => {
+  state.online.delete(nick);
+  showOnline();
+});
+
+chat.on("user_renamed", (from, to) => {
+  state.online.delete(from);
+  state.online.add(to);
+  showOnline();
 });
 
 chat.on("msg_to_room", (line) => logMessage(line, false));
@@ -214,14 +235,15 @@ const TIMEOUT_MS = 5000;
 
 async function claim(nick: string, again: boolean): Promise<boolean> {
   try {
-    const [ok, taken] = await chat.timeout(TIMEOUT_MS).emitWithAck("nickname", nick);
+    // `[true, nickname]`, or `[false, why]` (taken, empty, too long).
+    const [ok, answer] = await chat.timeout(TIMEOUT_MS).emitWithAck("nickname", nick);
     if (!ok) {
-      status(taken ? `“${taken}” is taken: pick another nickname` : "a nickname cannot be empty", "error");
+      status(`${answer}: pick another nickname`, "error");
       return false;
     }
-    state.nick = taken;
-    ui.me.textContent = taken;
-    showOnline(state.lastOnline);
+    state.nick = answer;
+    ui.me.textContent = answer;
+    showOnline();
     await join(state.room, again);
     return true;
   } catch (e) {
@@ -260,8 +282,32 @@ ui.nickForm.addEventListener("submit", (event) => {
     if (!ok) return;
     ui.nickForm.hidden = true;
     ui.roomView.hidden = false;
+    ui.renameForm.hidden = false;
     ui.msg.focus();
   });
+});
+
+// A socket has one nickname: asking for another renames it (the old one is free again, and
+// everyone sees one `user_renamed`).
+ui.renameForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const nick = ui.rename.value.trim();
+  if (!nick || nick === state.nick) return;
+  chat
+    .timeout(TIMEOUT_MS)
+    .emitWithAck("nickname", nick)
+    .then(([ok, answer]) => {
+      if (!ok) {
+        status(`${answer}: pick another nickname`, "error");
+        return;
+      }
+      state.nick = answer;
+      ui.me.textContent = answer;
+      ui.rename.value = "";
+      showOnline();
+      status(`you are now ${answer}`, "ok");
+    })
+    .catch((e: unknown) => status(`no answer to nickname: ${String(e)}`, "error"));
 });
 
 ui.roomForm.addEventListener("submit", (event) => {

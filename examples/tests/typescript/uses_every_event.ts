@@ -14,6 +14,9 @@ export async function v4(origin: string): Promise<void> {
 
   chat.on("announcement", (text: string) => console.log(text));
   chat.on("nicknames", (list: string[]) => console.log(list.join(", ")));
+  chat.on("user_joined", (nick: string) => console.log(nick));
+  chat.on("user_left", (nick: string) => console.log(nick));
+  chat.on("user_renamed", (from: string, to: string) => console.log(from, "->", to));
   chat.on("msg_to_room", (line: ChatLine) => console.log(line.from, line.text, line.room, line.at_ms + 1));
   chat.on("ping", (nonce, ack) => ack(nonce));
   chat.on("error", (kind, message) => console.warn(kind === "method_access_denied", message));

@@ -1,8 +1,8 @@
 //! The transport kit every protocol family shares, so that a family brings only its
-//! framing and routes: HTTP answers and bodies ([`http`]), request paths ([`path`]), the
-//! attach guard, long polling and POST receipt ([`poll`]), message connections and the loop
-//! they run ([`message`], [`connection`]), RFC 6455 WebSocket halves ([`ws`]), and client
-//! data written as JavaScript a browser runs ([`script`]: JSONP and htmlfile).
+//! framing and routes: HTTP answers and bodies (`http`), request paths ([`path`]), the
+//! attach guard, long polling and POST receipt (`poll`), message connections and the loop
+//! they run (`message`, `connection`), RFC 6455 WebSocket halves (`ws`), and client data
+//! written as JavaScript a browser runs (`script`: JSONP and htmlfile).
 
 pub(crate) mod attach;
 pub(crate) mod connection;

@@ -33,6 +33,9 @@ export const CHAT_PATH = "/chat";
 export interface ChatServerToClientEvents {
   announcement: (text: string) => void;
   nicknames: (list: Array<string>) => void;
+  user_joined: (nick: string) => void;
+  user_left: (nick: string) => void;
+  user_renamed: (from: string, to: string) => void;
   msg_to_room: (line: ChatLine) => void;
   ping: (nonce: number, ack: (value: number) => void) => void;
   /** The server refused a call (the ACL, arguments that do not decode, an unknown event); an ack it asked for receives `null`. */

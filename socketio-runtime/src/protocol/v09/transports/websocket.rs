@@ -1,5 +1,5 @@
 //! websocket and flashsocket over RFC 6455 (upgraded by the runtime's `rfc6455` module):
-//! the shared WebSocket halves ([`crate::transport::ws`]) on the 0.9 message loop.
+//! the shared WebSocket halves (`crate::transport::ws`) on the 0.9 message loop.
 
 use std::future::Future;
 use std::sync::Arc;
