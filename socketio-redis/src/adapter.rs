@@ -390,7 +390,8 @@ impl Adapter for RedisAdapter {
             return ready(Err(e));
         }
         let timeout = self.timeout_of(&opts.flags);
-        self.requests.remove_after(id.clone(), timeout);
+        // If this future is dropped before the stream is made, the entry goes at the cap.
+        self.requests.remove_after(id.clone(), timeout.saturating_mul(4));
         let (local_sink, mut local) = ack_channel(1);
         self.local.broadcast_with_ack(&packet, &opts, local_sink);
         Box::pin(async move {
@@ -413,6 +414,7 @@ impl Adapter for RedisAdapter {
                 })
                 .await;
             });
+            self.requests.remove_when_unread(id.clone(), sink.clone(), timeout);
             self.requests.attach(&id, sink);
             Ok(stream)
         })
@@ -514,9 +516,9 @@ impl Adapter for RedisAdapter {
             let id = uid6();
             let payload = message::server_side_emit_request(self.node.uid(), Some(&id), &event, &args)
                 .map_err(AdapterError::encoding)?;
-            self.requests.server_side(&id, sink);
+            self.requests.server_side(&id, sink.clone());
             self.requests
-                .remove_after(id.clone(), self.node.options().requests_timeout);
+                .remove_when_unread(id.clone(), sink, self.node.options().requests_timeout);
             if let Err(e) = self.publish_request(payload) {
                 self.requests.remove(&id);
                 return Err(e);

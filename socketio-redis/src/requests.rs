@@ -90,6 +90,24 @@ impl Requests {
         });
     }
 
+    /// Forgets request `id` once nobody reads its answers any more: from `timeout` on, as
+    /// soon as `sink`'s stream is dropped, and after four times `timeout` at the latest.
+    /// (Dropping the entry at `timeout` sharp would end a stream whose reader waits a
+    /// little longer as if this node had gone away.)
+    pub(crate) fn remove_when_unread(&self, id: String, sink: AckSink, timeout: Duration) {
+        let map = Arc::downgrade(&self.0);
+        tokio::spawn(async move {
+            tokio::time::sleep(timeout).await;
+            let cap = tokio::time::Instant::now() + timeout.saturating_mul(3);
+            while !sink.is_closed() && tokio::time::Instant::now() < cap {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            if let Some(map) = map.upgrade() {
+                map.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
+            }
+        });
+    }
+
     /// Routes one answer; answers to no request of ours (another node's) are ignored.
     pub(crate) fn deliver(&self, response: Response) {
         let mut map = self.map();
@@ -98,18 +116,13 @@ impl Requests {
                 let _ = tx.try_send(response.body);
             }
             Some(Waiter::Broadcast { sink: Some(sink), .. }) => feed_broadcast(sink, &response.body),
-            Some(Waiter::Broadcast { sink: None, early }) => {
-                if early.len() < MAX_EARLY {
-                    early.push(response.body);
-                }
+            Some(Waiter::Broadcast { sink: None, early }) if early.len() < MAX_EARLY => early.push(response.body),
+            // Node's wire: one answer per node, no count first.
+            Some(Waiter::ServerSide(sink)) if response.kind() == Some(6) => {
+                sink.report_count(1);
+                sink.reply(reply(get(&response.body, "data")));
             }
-            Some(Waiter::ServerSide(sink)) => {
-                if response.kind() == Some(6) {
-                    // Node's wire: one answer per node, no count first.
-                    sink.report_count(1);
-                    sink.reply(reply(get(&response.body, "data")));
-                }
-            }
+            Some(_) => tracing::debug!(request = %response.request_id, "redis adapter: answer ignored"),
             None => {}
         }
     }

@@ -19,7 +19,8 @@ use socketio_tests::redis::{NodePeer, RedisServer, RustNode};
 
 /// Redis, a Rust node "rust" and the Node peer, both counted by `PUBSUB NUMSUB`.
 struct Pair {
-    redis: RedisServer,
+    /// Kept running for the test's length.
+    _redis: RedisServer,
     rust: RustNode,
     node: NodePeer,
 }
@@ -35,7 +36,11 @@ impl Pair {
         let rust = RustNode::start("rust", options).await;
         let node = NodePeer::start(&redis.url(), "socket.io", specific).await;
         redis.wait_subscribers("socket.io-request#/#", 2, 1).await;
-        Pair { redis, rust, node }
+        Pair {
+            _redis: redis,
+            rust,
+            node,
+        }
     }
 
     /// A marker from the Rust node to everyone; each of `clients` must see it next.
