@@ -209,3 +209,45 @@ impl socketio_runtime::Namespace for Root {
     const PATH: &'static str = "/";
     async fn on_event(&self, _: &socketio_runtime::Socket<Self>, _: socketio_runtime::Event) {}
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_restart_under_traffic_reconnects_and_resubscribes() {
+    let mut two = Two::start().await;
+    let mut clients = NodeClients::start();
+    clients.connect("b", &two.two.url(), "/", v4("b", None)).await;
+    two.one.io().emit_raw("before", &()).unwrap();
+    clients.expect_next("b", Seen::event("before", json!([])), "").await;
+
+    two.redis.stop().await;
+    // Traffic during the outage: queued, then published late or lost (pub/sub keeps
+    // nothing); either way counted.
+    for i in 0..20 {
+        two.one.io().emit_raw("during", &(i,)).unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    two.redis.restart().await;
+    // Both nodes subscribe again by themselves.
+    two.redis.wait_subscribers("socket.io-request#/#", 2, 1).await;
+    two.one.io().emit_raw("after", &()).unwrap();
+    let mut during = 0;
+    loop {
+        match clients.next("b").await {
+            Seen::Event { name, .. } if name == "during" => during += 1,
+            Seen::Event { name, .. } if name == "after" => break,
+            other => panic!("b saw {other:?}"),
+        }
+    }
+    let one = two.one.node.stats();
+    let two_stats = two.two.node.stats();
+    eprintln!("outage: b got {during} of 20 'during' broadcasts; node one {one:?}; node two {two_stats:?}");
+    assert!(
+        one.disconnections >= 1 && two_stats.disconnections >= 1,
+        "{one:?} {two_stats:?}"
+    );
+    // before + 20 during + after: each was published (late) or counted as lost.
+    assert_eq!(one.published + one.publish_failed, 22, "{one:?}");
+    assert!(during <= 20);
+    // Requests work again too.
+    assert_eq!(two.one.io().fetch_sockets().await.unwrap().len(), 1);
+    assert_no_server_panic();
+}
