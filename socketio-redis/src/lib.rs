@@ -21,11 +21,13 @@
 //! Modules: [`options`] (settings), [`channels`] (names), [`msgpack`] (notepack-compatible
 //! msgpack and the argument conversion), [`message`] (the messages), `requests` (answers
 //! awaited), [`node`] (the connection, the ordered publisher, the dispatcher), [`adapter`]
-//! (the `Adapter`), [`uid`], [`date`].
+//! (the `Adapter`), [`emitter`] (emitting without a server, as `@socket.io/redis-emitter`),
+//! [`uid`], [`date`].
 
 pub mod adapter;
 pub mod channels;
 pub mod date;
+pub mod emitter;
 pub mod message;
 pub mod msgpack;
 pub mod node;
@@ -34,5 +36,6 @@ mod requests;
 pub mod uid;
 
 pub use adapter::RedisAdapter;
+pub use emitter::{Emitter, EmitterOperator};
 pub use node::{ConnectError, RedisNode, RedisStats};
 pub use options::RedisOptions;
