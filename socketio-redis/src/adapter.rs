@@ -29,7 +29,21 @@ use crate::node::{Kind, RedisNode};
 use crate::requests::Requests;
 use crate::uid::uid6;
 
-/// One namespace's adapter on one node. Made by [`RedisNode::factory`].
+/// One namespace's adapter on one node. Made by [`RedisNode::factory`]; reached with
+/// [`RedisNode::adapter`].
+///
+/// ```
+/// use socketio_redis::{RedisNode, RedisOptions};
+/// # struct Root;
+/// # impl socketio_runtime::Namespace for Root { const PATH: &'static str = "/";
+/// #   async fn on_event(&self, _: &socketio_runtime::Socket<Self>, _: socketio_runtime::Event) {} }
+/// let node = RedisNode::new(RedisOptions::new("redis://127.0.0.1:6379").key("app")).unwrap();
+/// let io = socketio_runtime::SocketIo::builder().namespace(Root).adapter(node.factory()).build();
+/// let adapter = node.adapter("/").unwrap();
+/// assert_eq!(adapter.nsp(), "/");
+/// assert_eq!(adapter.channels().pattern, "app#/#*");
+/// # drop(io);
+/// ```
 pub struct RedisAdapter {
     me: Weak<RedisAdapter>,
     local: LocalHandle,

@@ -20,6 +20,10 @@ use crate::node::ConnectError;
 use crate::options::RedisOptions;
 
 /// The uid an emitter's messages carry.
+///
+/// ```
+/// assert_eq!(socketio_redis::emitter::EMITTER_UID, "emitter");
+/// ```
 pub const EMITTER_UID: &str = "emitter";
 
 /// A connection to the cluster's Redis for emitting only.
@@ -40,7 +44,15 @@ pub struct Emitter {
 
 impl Emitter {
     /// Connects to the Redis at `options.url` (only `url`, `key` and `connect_timeout` are
-    /// used).
+    /// used); fails with a [`ConnectError`] naming the URL.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let options = socketio_redis::RedisOptions::new("redis://127.0.0.1:1");
+    /// let err = socketio_redis::Emitter::connect(options).await.err().unwrap();
+    /// assert!(err.to_string().contains("redis://127.0.0.1:1"));
+    /// # });
+    /// ```
     pub async fn connect(options: RedisOptions) -> Result<Emitter, ConnectError> {
         let fail = |cause: String| ConnectError {
             url: options.url.clone(),
@@ -58,6 +70,12 @@ impl Emitter {
     }
 
     /// The namespace at `nsp` (a leading `/` is added if missing, as Node's emitter does).
+    ///
+    /// ```no_run
+    /// # async fn f(emitter: socketio_redis::Emitter) {
+    /// let chat = emitter.of("chat"); // "/chat"
+    /// # drop(chat); }
+    /// ```
     pub fn of(&self, nsp: &str) -> EmitterOperator {
         let nsp = if nsp.starts_with('/') {
             nsp.to_owned()
@@ -73,7 +91,13 @@ impl Emitter {
     }
 }
 
-/// A selection of one namespace's sockets, across the cluster.
+/// A selection of one namespace's sockets, across the cluster (from [`Emitter::of`]).
+///
+/// ```no_run
+/// # async fn f(emitter: socketio_redis::Emitter) -> Result<(), socketio_runtime::adapter::AdapterError> {
+/// emitter.of("/").to("a").to("b").except("muted").volatile().emit("tick", &(1,)).await?;
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct EmitterOperator {
     conn: MultiplexedConnection,
@@ -84,18 +108,36 @@ pub struct EmitterOperator {
 
 impl EmitterOperator {
     /// Only sockets in `room` (or in another room named before).
+    ///
+    /// ```no_run
+    /// # async fn f(op: socketio_redis::EmitterOperator) -> Result<(), socketio_runtime::adapter::AdapterError> {
+    /// op.to("lobby").emit("hi", &()).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn to(mut self, room: impl Into<Room>) -> Self {
         self.opts.rooms.push(room.into());
         self
     }
 
     /// Minus sockets in `room`.
+    ///
+    /// ```no_run
+    /// # async fn f(op: socketio_redis::EmitterOperator) -> Result<(), socketio_runtime::adapter::AdapterError> {
+    /// op.except("banned").emit("hi", &()).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn except(mut self, room: impl Into<Room>) -> Self {
         self.opts.except.push(room.into());
         self
     }
 
     /// The packet may be lost for clients not ready for it.
+    ///
+    /// ```no_run
+    /// # async fn f(op: socketio_redis::EmitterOperator) -> Result<(), socketio_runtime::adapter::AdapterError> {
+    /// op.volatile().emit("position", &(1.5, 2.5)).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn volatile(mut self) -> Self {
         self.opts.flags = BroadcastFlags {
             volatile: true,
@@ -117,6 +159,12 @@ impl EmitterOperator {
 
     /// Emits `event` with `args` (a tuple or a `Vec`; `Binary` values go as binary) to the
     /// selected sockets.
+    ///
+    /// ```no_run
+    /// # async fn f(op: socketio_redis::EmitterOperator) -> Result<(), socketio_runtime::adapter::AdapterError> {
+    /// op.emit("file", &("a.bin", socketio_runtime::Binary::from(vec![1u8, 2]))).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn emit<A: Serialize + ?Sized>(&self, event: &str, args: &A) -> Result<(), AdapterError> {
         let args = Args::from_serialize(args).map_err(AdapterError::encoding)?;
         let packet = Packet::new(
@@ -148,18 +196,36 @@ impl EmitterOperator {
     }
 
     /// Makes the selected sockets join `rooms`, on every node.
+    ///
+    /// ```no_run
+    /// # async fn f(op: socketio_redis::EmitterOperator) -> Result<(), socketio_runtime::adapter::AdapterError> {
+    /// op.to("lobby").sockets_join(&["game-1"]).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn sockets_join(&self, rooms: &[&str]) -> Result<(), AdapterError> {
         let payload = self.request(2, ("rooms", Self::rooms(rooms)));
         self.publish(self.channels.request.clone(), payload).await
     }
 
     /// Makes the selected sockets leave `rooms`, on every node.
+    ///
+    /// ```no_run
+    /// # async fn f(op: socketio_redis::EmitterOperator) -> Result<(), socketio_runtime::adapter::AdapterError> {
+    /// op.sockets_leave(&["game-1"]).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn sockets_leave(&self, rooms: &[&str]) -> Result<(), AdapterError> {
         let payload = self.request(3, ("rooms", Self::rooms(rooms)));
         self.publish(self.channels.request.clone(), payload).await
     }
 
     /// Disconnects the selected sockets (with `close`, their whole connections).
+    ///
+    /// ```no_run
+    /// # async fn f(op: socketio_redis::EmitterOperator) -> Result<(), socketio_runtime::adapter::AdapterError> {
+    /// op.to("game-1").disconnect_sockets(false).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn disconnect_sockets(&self, close: bool) -> Result<(), AdapterError> {
         let payload = self.request(4, ("close", Value::Boolean(close)));
         self.publish(self.channels.request.clone(), payload).await
@@ -167,6 +233,12 @@ impl EmitterOperator {
 
     /// A server-side emit to every node's namespace (no acks: an emitter cannot receive
     /// them).
+    ///
+    /// ```no_run
+    /// # async fn f(op: socketio_redis::EmitterOperator) -> Result<(), socketio_runtime::adapter::AdapterError> {
+    /// op.server_side_emit("reload-config", &("v2",)).await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn server_side_emit<A: Serialize + ?Sized>(&self, event: &str, args: &A) -> Result<(), AdapterError> {
         let args = Args::from_serialize(args).map_err(AdapterError::encoding)?;
         let payload =

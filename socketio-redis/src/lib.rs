@@ -19,16 +19,18 @@
 //! ```
 //!
 //! Modules: [`options`] (settings), [`channels`] (names), [`msgpack`] (notepack-compatible
-//! msgpack and the argument conversion), [`message`] (the messages), `requests` (answers
+//! msgpack and the argument conversion), `message` (the messages, encoded and decoded), `requests` (answers
 //! awaited), [`node`] (the connection, the ordered publisher, the dispatcher), [`adapter`]
 //! (the `Adapter`), [`emitter`] (emitting without a server, as `@socket.io/redis-emitter`),
 //! [`uid`], [`date`].
+
+#![warn(missing_docs)]
 
 pub mod adapter;
 pub mod channels;
 pub mod date;
 pub mod emitter;
-pub mod message;
+mod message;
 pub mod msgpack;
 pub mod node;
 pub mod options;

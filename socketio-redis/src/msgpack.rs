@@ -20,9 +20,18 @@ use socketio_runtime::args::placeholders::write_placeholder;
 use socketio_runtime::{packet::ArgsError, Args};
 
 /// How deep a received message may nest (JSON's `serde_json` limit is the same).
+///
+/// ```
+/// assert_eq!(socketio_redis::msgpack::MAX_DEPTH, 128);
+/// ```
 pub const MAX_DEPTH: usize = 128;
 
 /// A message that is not one msgpack value.
+///
+/// ```
+/// let err = socketio_redis::msgpack::decode(&[0x01, 0x02]).unwrap_err();
+/// assert!(matches!(err, socketio_redis::msgpack::DecodeError::Trailing(1)));
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
     /// Not msgpack, truncated, or nested too deep.
@@ -112,6 +121,12 @@ pub fn get<'a>(value: &'a Value, key: &str) -> Option<&'a Value> {
 }
 
 /// Whether a `bin` (or extension) is anywhere inside `value`.
+///
+/// ```
+/// use rmpv::Value;
+/// assert!(socketio_redis::msgpack::has_binary(&Value::Array(vec![Value::Binary(vec![1])])));
+/// assert!(!socketio_redis::msgpack::has_binary(&Value::from("x")));
+/// ```
 pub fn has_binary(value: &Value) -> bool {
     match value {
         Value::Binary(_) | Value::Ext(..) => true,
@@ -175,11 +190,21 @@ pub fn to_json(value: &Value) -> String {
 }
 
 /// `value` as a `serde_json::Value` (see [`to_json`]).
+///
+/// ```
+/// let v = socketio_redis::msgpack::to_json_value(&rmpv::Value::from(3));
+/// assert_eq!(v, serde_json::json!(3));
+/// ```
 pub fn to_json_value(value: &Value) -> serde_json::Value {
     serde_json::from_str(&to_json(value)).unwrap_or(serde_json::Value::Null)
 }
 
 /// A `serde_json::Value` as msgpack (integral numbers as integers).
+///
+/// ```
+/// let v = socketio_redis::msgpack::from_json_value(&serde_json::json!({"n": 2.0}));
+/// assert_eq!(socketio_redis::msgpack::encode(&v), vec![0x81, 0xa1, b'n', 0x02]);
+/// ```
 pub fn from_json_value(value: &serde_json::Value) -> Value {
     let mut out = serde_json::from_value::<Value>(value.clone()).unwrap_or(Value::Nil);
     integral_floats(&mut out);

@@ -32,6 +32,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Redis could not be reached, or the URL is not a Redis URL.
+///
+/// ```
+/// let err = socketio_redis::ConnectError { url: "redis://h:1".into(), cause: "refused".into() };
+/// assert_eq!(err.to_string(), "cannot use Redis at redis://h:1: refused");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error("cannot use Redis at {url}: {cause}")]
 pub struct ConnectError {
@@ -114,6 +119,16 @@ pub struct RedisNode {
 impl RedisNode {
     /// A node for the Redis at `options.url` (parsed now; connected when the server
     /// initialises its adapters). Its uid is fresh (six characters, as Node's).
+    ///
+    /// ```
+    /// use socketio_redis::{RedisNode, RedisOptions, RedisStats};
+    /// let node = RedisNode::new(RedisOptions::new("redis://127.0.0.1:6379")).unwrap();
+    /// assert_eq!(node.uid().len(), 6);
+    /// assert_eq!(node.options().key, "socket.io");
+    /// assert_eq!(node.stats(), RedisStats::default()); // nothing sent or received yet
+    /// assert!(node.adapter("/").is_none()); // no server built on it yet
+    /// assert!(RedisNode::new(RedisOptions::new("not a url")).is_err());
+    /// ```
     pub fn new(options: RedisOptions) -> Result<Arc<Self>, ConnectError> {
         let safe_url = redact(&options.url);
         let fail = |cause: String| ConnectError {
@@ -145,6 +160,17 @@ impl RedisNode {
 
     /// The factory to give to `SocketIoBuilder::adapter`: one [`RedisAdapter`] per
     /// namespace.
+    ///
+    /// ```
+    /// use socketio_redis::{RedisNode, RedisOptions};
+    /// # struct Chat;
+    /// # impl socketio_runtime::Namespace for Chat { const PATH: &'static str = "/chat";
+    /// #   async fn on_event(&self, _: &socketio_runtime::Socket<Self>, _: socketio_runtime::Event) {} }
+    /// let node = RedisNode::new(RedisOptions::new("redis://127.0.0.1:6379")).unwrap();
+    /// let io = socketio_runtime::SocketIo::builder().namespace(Chat).adapter(node.factory()).build();
+    /// assert_eq!(node.adapter("/chat").unwrap().channels().request, "socket.io-request#/chat#");
+    /// # drop(io);
+    /// ```
     pub fn factory(self: &Arc<Self>) -> AdapterFactory {
         let node = self.clone();
         Arc::new(move |local: LocalHandle| {
