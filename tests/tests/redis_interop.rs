@@ -523,3 +523,40 @@ async fn broadcast_acks_collect_clients_of_both_nodes() {
 async fn broadcast_acks_with_node_answering_on_specific_channels() {
     broadcast_acks(true).await;
 }
+
+/// The Rust node answering on requesters' own channels (`publish_on_specific_response_channel`):
+/// Node's fetch, allRooms, broadcast acks and server-side emit acks still complete (the
+/// server-side emit answer goes to the common channel, where Node reads it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_answering_on_specific_response_channels() {
+    let redis = RedisServer::start().await;
+    let options = RedisOptions::new(redis.url()).publish_on_specific_response_channel(true);
+    let rust = RustNode::start("rust", options).await;
+    let mut node = NodePeer::start(&redis.url(), "socket.io", false).await;
+    redis.wait_subscribers("socket.io-request#/#", 2, 1).await;
+    let mut clients = NodeClients::start();
+    let a = clients
+        .connect("a", &rust.url(), "/", v4("a", Some("r1")).answering(json!(["a-ok"])))
+        .await;
+
+    let fetched = node.call(json!({"op": "fetch"})).await;
+    assert_eq!(fetched["sockets"][0]["id"], json!(a), "{fetched}");
+    let rooms = node.call(json!({"op": "rooms"})).await;
+    assert!(
+        rooms["rooms"].as_array().is_some_and(|r| r.contains(&json!("r1"))),
+        "{rooms}"
+    );
+    let acked = node
+        .call(json!({"op": "emit_ack", "event": "poll", "args": [], "timeout": 3000}))
+        .await;
+    assert_eq!(acked["err"], Value::Null, "{acked}");
+    assert_eq!(acked["responses"], json!(["a-ok"]));
+    let answered = node
+        .call(json!({"op": "sse", "event": "srv", "args": ["z"], "ack": true}))
+        .await;
+    assert_eq!(answered["responses"], json!(["rust:z"]), "{answered}");
+    let count = node.call(json!({"op": "count"})).await;
+    assert_eq!(count["count"], json!(2));
+    assert_eq!(rust.node.stats().malformed, 0);
+    assert_no_server_panic();
+}
