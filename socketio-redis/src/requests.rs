@@ -42,7 +42,7 @@ impl Requests {
 
     /// Waits for at most `expected` answers to request `id` (read them from the receiver).
     pub(crate) fn collect(&self, id: &str, expected: usize) -> mpsc::Receiver<Value> {
-        let (tx, rx) = mpsc::channel(expected.max(1));
+        let (tx, rx) = mpsc::channel(expected.clamp(1, 65_536));
         self.map().insert(id.to_owned(), Waiter::Collect(tx));
         rx
     }
