@@ -161,14 +161,11 @@ impl RedisAdapter {
                 }
             }
             RequestKind::LegacyRoom { join, sid, room } => {
-                let opts = self.one_socket(&sid);
-                if opts.is_some() {
-                    if let Some(opts) = opts {
-                        if join {
-                            self.local.add_sockets(&opts, &[room]);
-                        } else {
-                            self.local.del_sockets(&opts, &[room]);
-                        }
+                if let Some(opts) = self.one_socket(&sid) {
+                    if join {
+                        self.local.add_sockets(&opts, &[room]);
+                    } else {
+                        self.local.del_sockets(&opts, &[room]);
                     }
                     if let Some(id) = id {
                         self.respond(uid, message::done_response(id));

@@ -58,6 +58,10 @@ async fn two_rust_nodes_share_rooms_fetches_and_acks() {
     let all = ["a", "b", "c"];
     assert_eq!(two.one.io().server_count().await.unwrap(), 2);
 
+    // `local` stays on its node.
+    two.one.io().local().emit_raw("local-only", &()).unwrap();
+    clients.expect_next("a", Seen::event("local-only", json!([])), "").await;
+    two.marker(&mut clients, &all).await;
     two.two.io().to("r").emit_raw("room", &("x",)).unwrap();
     clients.expect_next("a", Seen::event("room", json!(["x"])), "").await;
     clients.expect_next("b", Seen::event("room", json!(["x"])), "").await;
