@@ -374,7 +374,7 @@ fn timestamp_ms(data: &[u8]) -> Option<i64> {
         12 => {
             let nanos = i64::from(u32::from_be_bytes(data[..4].try_into().ok()?));
             let secs = i64::from_be_bytes(data[4..].try_into().ok()?);
-            Some(secs.checked_mul(1000)? + nanos / 1_000_000)
+            secs.checked_mul(1000)?.checked_add(nanos / 1_000_000)
         }
         _ => None,
     }
@@ -475,6 +475,17 @@ mod tests {
             args.placeholder_json(),
             r#"[{"1":"one","null":true},null,"2025-12-02T05:50:56.000Z",[3,{"_placeholder":true,"num":0}],"�a"]"#
         );
+    }
+
+    #[test]
+    fn extreme_timestamps_do_not_overflow() {
+        let mut data = vec![0x3b, 0x9a, 0xc9, 0xff]; // 999,999,999 ns
+        data.extend_from_slice(&i64::MAX.to_be_bytes());
+        assert_eq!(to_json(&Value::Ext(-1, data)), "null");
+        let mut data = vec![0, 0, 0, 0];
+        data.extend_from_slice(&i64::MIN.to_be_bytes());
+        assert_eq!(to_json(&Value::Ext(-1, data)), "null");
+        assert_eq!(to_json(&Value::Ext(-1, vec![1, 2, 3])), "null");
     }
 
     #[test]
