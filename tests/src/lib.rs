@@ -23,6 +23,7 @@ pub mod bus;
 pub mod eio4;
 pub mod legacy;
 pub mod node_clients;
+pub mod redis;
 
 /// The longest any single expected answer may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(5);

@@ -79,6 +79,8 @@ pub struct Connect {
     pub transport: &'static str,
     /// The ack arguments (a JSON array) for server events that ask for an ack.
     pub answer: Option<Value>,
+    /// The auth payload a Socket.IO 4 client connects with (`socket.handshake.auth`).
+    pub auth: Option<Value>,
 }
 
 impl Connect {
@@ -88,7 +90,20 @@ impl Connect {
             generation,
             transport,
             answer: None,
+            auth: None,
         }
+    }
+
+    /// The same client, connecting with `auth` (a JSON object; Socket.IO 4 only).
+    ///
+    /// ```
+    /// use socketio_tests::node_clients::{Connect, Generation};
+    /// let c = Connect::new(Generation::V4, "websocket").with_auth(serde_json::json!({"label": "a"}));
+    /// assert!(c.auth.is_some());
+    /// ```
+    pub fn with_auth(mut self, auth: Value) -> Self {
+        self.auth = Some(auth);
+        self
     }
 
     /// The same client, answering every server ack with `args` (a JSON array).
@@ -275,6 +290,9 @@ impl NodeClients {
         });
         if let Some(answer) = how.answer {
             command["answer"] = answer;
+        }
+        if let Some(auth) = how.auth {
+            command["auth"] = auth;
         }
         if let Some(with) = with {
             command["with"] = json!(with);

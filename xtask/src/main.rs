@@ -80,7 +80,12 @@ fn demo() -> Result<(), String> {
 }
 
 /// The crates published to crates.io, dependencies first.
-const LIBRARY_CRATES: [&str; 3] = ["socketio-macros", "socketio-runtime", "socketio-client-gen"];
+const LIBRARY_CRATES: [&str; 4] = [
+    "socketio-macros",
+    "socketio-runtime",
+    "socketio-client-gen",
+    "socketio-redis",
+];
 
 fn test() -> Result<(), String> {
     npm_packages()?;

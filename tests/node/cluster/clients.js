@@ -14,6 +14,7 @@
 //       for v09: "websocket" or "xhr-polling" (the two the 0.9 client runs under Node).
 //       `answer`: the ack arguments the client gives every server event that asks for an
 //       ack; without it the client stays silent.
+//       `auth`: (v4) the auth payload to connect with.
 //       `with`: the name of an earlier client of the same generation whose connection this
 //       one shares (another namespace multiplexed on the same engine session).
 //   {"op":"emit","client":NAME,"seq":N,"event":E,"args":[...],"within_ms":MS}
@@ -94,6 +95,7 @@ function onServerEvent(c, name, params) {
 function connectV4Client(c, cmd) {
   const options = { forceNew: true, reconnection: false, timeout: 5000 };
   if (cmd.transport !== 'upgrade') options.transports = [cmd.transport];
+  if (cmd.auth) options.auth = cmd.auth;
   const socket = cmd.with ? client(cmd.with).manager.socket(cmd.nsp) : connectV4(cmd.url + cmd.nsp, options);
   c.manager = socket.io;
   socket.on('connect', () => out({ client: c.name, connected: socket.id, transport: socket.io.engine.transport.name }));

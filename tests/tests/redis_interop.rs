@@ -1,0 +1,562 @@
+//! A Rust node and a Node node (socket.io 4.8 + `@socket.io/redis-adapter` 8.3, node-redis
+//! 4) on one private `redis-server`, with real `socket.io-client` 4 clients on both: the
+//! Rust adapter speaks Node's classic wire in both directions.
+//!
+//! Negative checks ("this client did not get it") use a marker: a broadcast sent after the
+//! emit under test, from the same node, reaches every client; a node applies what it reads
+//! from Redis in order (one pattern subscription), so a client whose next event is the
+//! marker did not get the earlier one.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use socketio_redis::RedisOptions;
+use socketio_runtime::Binary;
+use socketio_tests::assert_no_server_panic;
+use socketio_tests::node_clients::{Connect, Generation, NodeClients, Seen};
+use socketio_tests::redis::{NodePeer, RedisServer, RustNode};
+
+/// Redis, a Rust node "rust" and the Node peer, both counted by `PUBSUB NUMSUB`.
+struct Pair {
+    /// Kept running for the test's length.
+    _redis: RedisServer,
+    rust: RustNode,
+    node: NodePeer,
+}
+
+impl Pair {
+    async fn start() -> Pair {
+        Pair::start_with(false).await
+    }
+
+    async fn start_with(specific: bool) -> Pair {
+        let redis = RedisServer::start().await;
+        let options = RedisOptions::new(redis.url()).requests_timeout(Duration::from_secs(2));
+        let rust = RustNode::start("rust", options).await;
+        let node = NodePeer::start(&redis.url(), "socket.io", specific).await;
+        redis.wait_subscribers("socket.io-request#/#", 2, 1).await;
+        Pair {
+            _redis: redis,
+            rust,
+            node,
+        }
+    }
+
+    /// A marker from the Rust node to everyone; each of `clients` must see it next.
+    async fn marker(&self, clients: &mut NodeClients, names: &[&str]) {
+        static MARKERS: AtomicU64 = AtomicU64::new(0);
+        let n = MARKERS.fetch_add(1, Ordering::Relaxed);
+        self.rust.io().emit_raw("marker", &(n,)).expect("marker");
+        for name in names {
+            clients
+                .expect_next(name, Seen::event("marker", json!([n])), "(the marker)")
+                .await;
+        }
+    }
+}
+
+fn v4(label: &str, room: Option<&str>) -> Connect {
+    Connect::new(Generation::V4, "websocket").with_auth(json!({ "label": label, "room": room }))
+}
+
+/// How `JSON.stringify` shows a Buffer the client received.
+fn buffer(bytes: &[u8]) -> Value {
+    json!({ "type": "Buffer", "data": bytes })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcasts_cross_both_ways() {
+    let mut pair = Pair::start().await;
+    let mut clients = NodeClients::start();
+    let a = clients.connect("a", &pair.rust.url(), "/", v4("a", Some("r1"))).await;
+    let b = clients.connect("b", &pair.node.url(), "/", v4("b", Some("r1"))).await;
+    let c = clients.connect("c", &pair.node.url(), "/", v4("c", None)).await;
+    assert_eq!(clients.call("a", "whoami", json!([])).await, json!([a, "rust"]));
+    assert_eq!(clients.call("b", "whoami", json!([])).await, json!([b, "node"]));
+    let all = ["a", "b", "c"];
+
+    // Rust -> everyone, one room, a room but one socket, binary.
+    pair.rust
+        .io()
+        .emit_raw("all", &(1, "two", json!({"three": 3.5}), json!([true, null])))
+        .unwrap();
+    for name in all {
+        clients
+            .expect_next(
+                name,
+                Seen::event("all", json!([1, "two", {"three": 3.5}, [true, null]])),
+                "",
+            )
+            .await;
+    }
+    pair.rust.io().to("r1").emit_raw("room", &(42,)).unwrap();
+    clients.expect_next("a", Seen::event("room", json!([42])), "").await;
+    clients.expect_next("b", Seen::event("room", json!([42])), "").await;
+    pair.marker(&mut clients, &all).await;
+    pair.rust
+        .io()
+        .to("r1")
+        .except(b.clone())
+        .emit_raw("ex", &("x",))
+        .unwrap();
+    clients.expect_next("a", Seen::event("ex", json!(["x"])), "").await;
+    pair.marker(&mut clients, &all).await;
+    let bin = (Binary::from(vec![1u8, 2, 3]), json!({"k": 1}));
+    pair.rust.io().to("r1").to(c.clone()).emit_raw("bin", &bin).unwrap();
+    for name in all {
+        clients
+            .expect_next(
+                name,
+                Seen::event("bin", json!([buffer(&[1, 2, 3]), {"k": 1}])),
+                "binary from Rust",
+            )
+            .await;
+    }
+    pair.rust.io().volatile().emit_raw("volatile", &()).unwrap();
+    for name in all {
+        clients.expect_next(name, Seen::event("volatile", json!([])), "").await;
+    }
+
+    // Node -> everyone, one room, except, binary.
+    let node = &mut pair.node;
+    node.call(json!({"op": "emit", "event": "all", "args": [1.5, "n", {"o": [null]}]}))
+        .await;
+    for name in all {
+        clients
+            .expect_next(name, Seen::event("all", json!([1.5, "n", {"o": [null]}])), "")
+            .await;
+    }
+    node.call(json!({"op": "emit", "to": ["r1"], "event": "room", "args": [7]}))
+        .await;
+    clients.expect_next("a", Seen::event("room", json!([7])), "").await;
+    clients.expect_next("b", Seen::event("room", json!([7])), "").await;
+    node.call(json!({"op": "emit", "except": [a.clone()], "event": "not-a", "args": []}))
+        .await;
+    clients.expect_next("b", Seen::event("not-a", json!([])), "").await;
+    clients.expect_next("c", Seen::event("not-a", json!([])), "").await;
+    let nested = json!({"op": "emit", "to": [a.clone()], "event": "bin", "args": [{"$bin": [222, 173]}, {"nested": {"$bin": [9]}}]});
+    node.call(nested).await;
+    clients
+        .expect_next(
+            "a",
+            Seen::event("bin", json!([buffer(&[222, 173]), {"nested": buffer(&[9])}])),
+            "binary from Node",
+        )
+        .await;
+    pair.marker(&mut clients, &all).await;
+
+    // to(socket id) of a socket on the other node, and `socket.broadcast` from each side.
+    assert_eq!(clients.call("a", "tell", json!([c, "hi c"])).await, json!([true]));
+    clients
+        .expect_next("c", Seen::event("told", json!([a, "hi c"])), "")
+        .await;
+    assert_eq!(clients.call("c", "tell", json!([a, "hi a"])).await, json!([true]));
+    clients
+        .expect_next("a", Seen::event("told", json!([c, "hi a"])), "")
+        .await;
+    assert_eq!(clients.call("b", "shout", json!(["from b"])).await, json!([true]));
+    clients
+        .expect_next("a", Seen::event("shouted", json!([b, "from b"])), "")
+        .await;
+    clients
+        .expect_next("c", Seen::event("shouted", json!([b, "from b"])), "")
+        .await;
+    assert_eq!(clients.call("a", "shout", json!(["from a"])).await, json!([true]));
+    clients
+        .expect_next("b", Seen::event("shouted", json!([a, "from a"])), "")
+        .await;
+    clients
+        .expect_next("c", Seen::event("shouted", json!([a, "from a"])), "")
+        .await;
+    pair.marker(&mut clients, &all).await;
+    assert_eq!(pair.rust.node.stats().malformed, 0);
+    assert_no_server_panic();
+}
+
+/// The ids, rooms and data of fetched sockets, sorted by id.
+fn summary(sockets: &[Value]) -> Vec<Value> {
+    let mut out: Vec<Value> = sockets
+        .iter()
+        .map(|s| {
+            let mut rooms: Vec<String> = serde_json::from_value(s["rooms"].clone()).unwrap_or_default();
+            rooms.sort();
+            json!({"id": s["id"], "rooms": rooms, "data": s["data"]})
+        })
+        .collect();
+    out.sort_by(|x, y| x["id"].as_str().cmp(&y["id"].as_str()));
+    out
+}
+
+async fn local_sockets(pair: &Pair) -> Vec<socketio_runtime::adapter::SocketInfo> {
+    pair.rust.io().local().fetch_sockets().await.expect("local fetch")
+}
+
+fn sorted(mut rooms: Vec<&str>) -> Vec<String> {
+    rooms.sort();
+    rooms.into_iter().map(str::to_owned).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_join_leave_disconnect_both_ways() {
+    let mut pair = Pair::start().await;
+    let mut clients = NodeClients::start();
+    let a = clients.connect("a", &pair.rust.url(), "/", v4("a", Some("r1"))).await;
+    let b = clients.connect("b", &pair.node.url(), "/", v4("b", Some("r1"))).await;
+    let c = clients.connect("c", &pair.node.url(), "/", v4("c", None)).await;
+
+    // fetchSockets from Node lists the Rust node's socket with a handshake Node can use.
+    let fetched = pair.node.call(json!({"op": "fetch"})).await;
+    let sockets = fetched["sockets"].as_array().cloned().unwrap_or_default();
+    let mut expected = vec![
+        json!({"id": a, "rooms": sorted(vec![&a, "r1"]), "data": {"label": "a"}}),
+        json!({"id": b, "rooms": sorted(vec![&b, "r1"]), "data": {"label": "b"}}),
+        json!({"id": c, "rooms": sorted(vec![&c]), "data": {"label": "c"}}),
+    ];
+    expected.sort_by(|x, y| x["id"].as_str().cmp(&y["id"].as_str()));
+    assert_eq!(summary(&sockets), expected, "{fetched}");
+    let from_rust = sockets.iter().find(|s| s["id"] == json!(a)).expect("a listed");
+    let handshake = &from_rust["handshake"];
+    assert_eq!(handshake["query"]["EIO"], json!("4"), "{handshake}");
+    assert_eq!(
+        handshake["address"].as_str().map(|s| s.contains("127.0.0.1")),
+        Some(true),
+        "{handshake}"
+    );
+    assert!(
+        handshake["issued"].as_u64().unwrap_or(0) > 1_600_000_000_000,
+        "{handshake}"
+    );
+    assert!(
+        handshake["time"].as_str().unwrap_or("").contains("GMT+0000"),
+        "{handshake}"
+    );
+    assert_eq!(handshake["auth"], json!({"label": "a", "room": "r1"}), "{handshake}");
+    // ... and a selection by room.
+    let in_r1 = pair.node.call(json!({"op": "fetch", "to": ["r1"]})).await;
+    assert_eq!(in_r1["sockets"].as_array().map(Vec::len), Some(2), "{in_r1}");
+
+    // fetch_sockets from Rust lists the Node node's sockets.
+    let mut listed = pair.rust.io().fetch_sockets().await.expect("fetch from Rust");
+    listed.sort_by(|x, y| x.id.cmp(&y.id));
+    let as_json: Vec<Value> = listed
+        .iter()
+        .map(|s| {
+            let mut rooms: Vec<String> = s.rooms.iter().map(|r| r.to_string()).collect();
+            rooms.sort();
+            json!({"id": s.id, "rooms": rooms, "data": s.data})
+        })
+        .collect();
+    assert_eq!(as_json, expected);
+    let node_socket = listed.iter().find(|s| *s.id == *b).expect("b listed");
+    assert_eq!(node_socket.handshake.query.get("EIO").map(String::as_str), Some("4"));
+    assert_eq!(node_socket.handshake.auth, json!({"label": "b", "room": "r1"}));
+    assert!(node_socket.handshake.headers.contains_key("host"));
+
+    // socketsJoin / socketsLeave from Rust reach Node's sockets, and the reverse.
+    pair.rust
+        .io()
+        .to("r1")
+        .sockets_join("j1")
+        .await
+        .expect("join from Rust");
+    let deadline = tokio::time::Instant::now() + socketio_tests::WAIT;
+    loop {
+        let local = pair.node.call(json!({"op": "local"})).await;
+        let b_rooms = local["sockets"]
+            .as_array()
+            .and_then(|l| l.iter().find(|s| s["id"] == json!(b)).cloned());
+        if b_rooms.is_some_and(|s| s["rooms"].as_array().is_some_and(|r| r.contains(&json!("j1")))) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "b never joined j1: {local}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let local_a = local_sockets(&pair).await;
+    assert!(
+        local_a[0].rooms.iter().any(|r| &**r == "j1"),
+        "the Rust side applied its own join at once"
+    );
+    pair.node
+        .call(json!({"op": "join", "to": ["r1"], "rooms": ["j2"]}))
+        .await;
+    pair.node
+        .call(json!({"op": "leave", "to": ["j1"], "rooms": ["j1"]}))
+        .await;
+    // Node's requests are applied in order: once a has left j1, it is in j2.
+    let deadline = tokio::time::Instant::now() + socketio_tests::WAIT;
+    loop {
+        let rooms: Vec<String> = local_sockets(&pair).await[0]
+            .rooms
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        if !rooms.contains(&"j1".to_owned()) {
+            assert!(rooms.contains(&"j2".to_owned()), "{rooms:?}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "a never left j1: {rooms:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // allRooms from each side.
+    let mut all = pair.rust.io().all_rooms().await.expect("all rooms from Rust");
+    all.sort();
+    let all: Vec<String> = all.iter().map(|r| r.to_string()).collect();
+    assert_eq!(all, sorted(vec![&a, &b, &c, "r1", "j2"]));
+    let from_node = pair.node.call(json!({"op": "rooms"})).await;
+    let mut node_rooms: Vec<String> = serde_json::from_value(from_node["rooms"].clone()).unwrap();
+    node_rooms.sort();
+    assert_eq!(node_rooms, all);
+
+    // disconnectSockets from Rust closes a Node socket, and the reverse.
+    pair.rust
+        .io()
+        .to(c.clone())
+        .disconnect_sockets(false)
+        .await
+        .expect("disconnect from Rust");
+    clients
+        .expect_next(
+            "c",
+            Seen::Disconnect(Some("io server disconnect".into())),
+            "kicked from Rust",
+        )
+        .await;
+    pair.node
+        .call(json!({"op": "disconnect", "to": [a.clone()], "close": true}))
+        .await;
+    // The runtime sends its DISCONNECT before closing (Node closes without one, which its
+    // client reports as "transport close"); what matters here: the whole session ended.
+    clients
+        .expect_next(
+            "a",
+            Seen::Disconnect(Some("io server disconnect".into())),
+            "closed from Node",
+        )
+        .await;
+    pair.rust.server.wait_session_count(0).await;
+    assert_eq!(pair.rust.node.stats().malformed, 0);
+    assert_no_server_panic();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_side_emits_with_and_without_acks_both_ways() {
+    let mut pair = Pair::start().await;
+
+    // Rust -> Node, no ack; then with a binary argument (msgpack on the wire).
+    pair.rust
+        .io()
+        .server_side_emit_raw("srv", &("plain", 1))
+        .unwrap()
+        .await
+        .unwrap();
+    assert_eq!(pair.node.next_server_event().await, json!(["plain", 1]));
+    let bin = ("bin", Binary::from(vec![1u8, 2]));
+    pair.rust.io().server_side_emit_raw("srv", &bin).unwrap().await.unwrap();
+    assert_eq!(pair.node.next_server_event().await, json!(["bin", {"$bin": [1, 2]}]));
+
+    // Rust -> Node with an ack: one answer from the one other node.
+    let replies = pair
+        .rust
+        .io()
+        .server_side_emit_raw_with_ack("srv", &("x",))
+        .unwrap()
+        .await
+        .unwrap();
+    assert_eq!(pair.node.next_server_event().await, json!(["x"]));
+    let answers: Vec<String> = replies
+        .iter()
+        .map(|r| {
+            r.result
+                .as_ref()
+                .map(|a| a.as_str().to_owned())
+                .unwrap_or_else(|e| e.to_string())
+        })
+        .collect();
+    assert_eq!(answers, vec![r#"["node:x"]"#.to_owned()]);
+
+    // Node -> Rust, without and with an ack.
+    pair.node
+        .call(json!({"op": "sse", "event": "srv", "args": ["hello", {"$bin": [7]}]}))
+        .await;
+    let event = pair.rust.next_server_event().await;
+    assert_eq!(event["name"], json!("srv"));
+    assert_eq!(
+        event["args"],
+        json!(["hello", {"type": "Buffer", "data": [7]}]),
+        "JSON mangles Node's Buffer: as in Node"
+    );
+    let answered = pair
+        .node
+        .call(json!({"op": "sse", "event": "srv", "args": ["y"], "ack": true}))
+        .await;
+    assert_eq!(answered["err"], Value::Null, "{answered}");
+    assert_eq!(answered["responses"], json!(["rust:y"]));
+    assert_eq!(pair.rust.next_server_event().await["args"], json!(["y"]));
+    assert_no_server_panic();
+}
+
+/// `a` on Rust and `b` on Node answer; `c` on Node stays silent.
+async fn poll_clients(pair: &Pair, clients: &mut NodeClients) -> (String, String, String) {
+    let a_how = v4("a", Some("r1")).answering(json!(["a-ok"]));
+    let a = clients.connect("a", &pair.rust.url(), "/", a_how).await;
+    let b_how = v4("b", Some("r1")).answering(json!(["b-ok", "ignored"]));
+    let b = clients.connect("b", &pair.node.url(), "/", b_how).await;
+    let c = clients.connect("c", &pair.node.url(), "/", v4("c", None)).await;
+    (a, b, c)
+}
+
+fn outcomes(replies: &[socketio_runtime::AckReply]) -> Vec<String> {
+    let mut out: Vec<String> = replies
+        .iter()
+        .map(|r| match &r.result {
+            Ok(args) => args.as_str().to_owned(),
+            Err(e) => format!("error: {e}"),
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+async fn broadcast_acks(specific: bool) {
+    let mut pair = Pair::start_with(specific).await;
+    let mut clients = NodeClients::start();
+    let (a, _b, _c) = poll_clients(&pair, &mut clients).await;
+
+    // From Rust to a room on both nodes: complete before the timeout.
+    let started = tokio::time::Instant::now();
+    let replies = pair
+        .rust
+        .io()
+        .to("r1")
+        .timeout(Duration::from_secs(3))
+        .emit_raw_with_ack("poll", &("q1",))
+        .unwrap()
+        .await
+        .unwrap();
+    assert_eq!(outcomes(&replies), vec![r#"["a-ok"]"#, r#"["b-ok"]"#]);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "complete, not timed out: {:?}",
+        started.elapsed()
+    );
+    let a_reply = replies
+        .iter()
+        .find(|r| r.result.as_ref().is_ok_and(|x| x.as_str().contains("a-ok")));
+    assert_eq!(
+        a_reply.and_then(|r| r.socket.as_deref()),
+        Some(a.as_str()),
+        "the local socket is named"
+    );
+
+    // From Rust to everyone: the silent client on Node times out.
+    let replies = pair
+        .rust
+        .io()
+        .timeout(Duration::from_millis(800))
+        .emit_raw_with_ack("poll", &("q2",))
+        .unwrap()
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes(&replies),
+        vec![r#"["a-ok"]"#, r#"["b-ok"]"#, "error: ack timed out"]
+    );
+    for name in ["a", "b", "c"] {
+        for q in ["q1", "q2"] {
+            if name == "c" && q == "q1" {
+                continue;
+            }
+            let seen = clients.next(name).await;
+            assert_eq!(
+                seen,
+                Seen::Event {
+                    name: "poll".into(),
+                    args: json!([q]),
+                    ack_asked: true
+                },
+                "{name}"
+            );
+        }
+    }
+
+    // From Node: the Rust node reports its count and forwards its client's ack.
+    let done = pair
+        .node
+        .call(json!({"op": "emit_ack", "to": ["r1"], "event": "poll", "args": ["q3"], "timeout": 3000}))
+        .await;
+    assert_eq!(done["err"], Value::Null, "{done}");
+    let mut responses: Vec<String> = serde_json::from_value(done["responses"].clone()).unwrap();
+    responses.sort();
+    assert_eq!(responses, vec!["a-ok", "b-ok"]);
+    let partial = pair
+        .node
+        .call(json!({"op": "emit_ack", "event": "poll", "args": ["q4"], "timeout": 800}))
+        .await;
+    assert_eq!(partial["err"], json!("operation has timed out"), "{partial}");
+    let mut responses: Vec<String> = serde_json::from_value(partial["responses"].clone()).unwrap();
+    responses.sort();
+    assert_eq!(responses, vec!["a-ok", "b-ok"]);
+    // A room with no socket on the Rust node: it still reports 0, so Node completes at once.
+    let none_here = pair
+        .node
+        .call(json!({"op": "emit_ack", "to": ["nobody"], "event": "poll", "args": [], "timeout": 3000}))
+        .await;
+    assert_eq!(
+        none_here,
+        json!({"seq": none_here["seq"], "err": null, "responses": []})
+    );
+
+    // fetch and allRooms through the response channel the Node side answers on.
+    assert_eq!(pair.rust.io().fetch_sockets().await.unwrap().len(), 3);
+    assert!(pair.rust.io().all_rooms().await.unwrap().iter().any(|r| &**r == "r1"));
+    assert_no_server_panic();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcast_acks_collect_clients_of_both_nodes() {
+    broadcast_acks(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcast_acks_with_node_answering_on_specific_channels() {
+    broadcast_acks(true).await;
+}
+
+/// The Rust node answering on requesters' own channels (`publish_on_specific_response_channel`):
+/// Node's fetch, allRooms, broadcast acks and server-side emit acks still complete (the
+/// server-side emit answer goes to the common channel, where Node reads it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_answering_on_specific_response_channels() {
+    let redis = RedisServer::start().await;
+    let options = RedisOptions::new(redis.url()).publish_on_specific_response_channel(true);
+    let rust = RustNode::start("rust", options).await;
+    let mut node = NodePeer::start(&redis.url(), "socket.io", false).await;
+    redis.wait_subscribers("socket.io-request#/#", 2, 1).await;
+    let mut clients = NodeClients::start();
+    let a = clients
+        .connect("a", &rust.url(), "/", v4("a", Some("r1")).answering(json!(["a-ok"])))
+        .await;
+
+    let fetched = node.call(json!({"op": "fetch"})).await;
+    assert_eq!(fetched["sockets"][0]["id"], json!(a), "{fetched}");
+    let rooms = node.call(json!({"op": "rooms"})).await;
+    assert!(
+        rooms["rooms"].as_array().is_some_and(|r| r.contains(&json!("r1"))),
+        "{rooms}"
+    );
+    let acked = node
+        .call(json!({"op": "emit_ack", "event": "poll", "args": [], "timeout": 3000}))
+        .await;
+    assert_eq!(acked["err"], Value::Null, "{acked}");
+    assert_eq!(acked["responses"], json!(["a-ok"]));
+    let answered = node
+        .call(json!({"op": "sse", "event": "srv", "args": ["z"], "ack": true}))
+        .await;
+    assert_eq!(answered["responses"], json!(["rust:z"]), "{answered}");
+    let count = node.call(json!({"op": "count"})).await;
+    assert_eq!(count["count"], json!(2));
+    assert_eq!(rust.node.stats().malformed, 0);
+    assert_no_server_panic();
+}
