@@ -11,6 +11,7 @@ pub use crate::wire::TransportKind;
 /// let config = Config::default();
 /// assert_eq!(config.resource, "socket.io");
 /// assert_eq!(config.heartbeat_interval.as_secs(), 25);
+/// assert_eq!((config.max_outbox_bytes, config.attachment_timeout.as_secs()), (8_000_000, 30));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -62,6 +63,17 @@ pub struct Config {
     pub flash_policy_port: u16,
     /// The policy document served to Flash; built from `origins` when unset.
     pub flash_policy: Option<String>,
+
+    // --- Memory bounds (issue #18): what one client can make the server hold. ---
+    /// Bytes queued for one session (besides the batch its writer is writing) before it
+    /// is closed as a slow consumer, like `max_outbox` in frames. Default 8 MB (eight
+    /// default `max_payload`s). A single frame larger than this is still queued when
+    /// nothing else is, so a large emit does not close a client that reads.
+    pub max_outbox_bytes: usize,
+    /// Socket.IO 4: how long the attachments of a binary packet may take to arrive after
+    /// its text; when they are late, the packet is dropped and the session closed as a
+    /// protocol error. Default 30 s.
+    pub attachment_timeout: Duration,
 }
 
 impl Config {
@@ -101,6 +113,10 @@ impl Default for Config {
             origins: vec!["*:*".to_owned()],
             flash_policy_port: 10843,
             flash_policy: None,
+
+            // Memory bounds (issue #18).
+            max_outbox_bytes: 8_000_000,
+            attachment_timeout: Duration::from_secs(30),
         }
     }
 }
