@@ -27,6 +27,8 @@
 //! [`Args::with_attachments`] are the application's own, and cost what they name.
 
 mod attached;
+#[cfg(test)]
+mod attached_tests;
 pub mod placeholders;
 #[cfg(test)]
 mod placeholders_tests;
