@@ -470,3 +470,46 @@ async fn assert_bystander_fine_conformance(bystander: &mut Ws4) {
     assert_eq!(answer, r#"42["message-back","ok"]"#);
     assert_no_server_panic();
 }
+
+/// `/slow`: `on_connect` takes 3 s.
+struct SlowToJoin;
+
+impl socketio_runtime::Namespace for SlowToJoin {
+    const PATH: &'static str = "/slow";
+    async fn on_connect(
+        &self,
+        _socket: &Socket<Self>,
+        _request: socketio_runtime::ConnectRequest,
+    ) -> Result<(), socketio_runtime::ConnectError> {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        Ok(())
+    }
+    async fn on_event(&self, _socket: &Socket<Self>, _event: socketio_runtime::Event) {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_held_during_a_slow_connect_are_bounded_in_bytes() {
+    let _turn = MEASURE.lock().await;
+    let io = SocketIo::builder()
+        .config(Config {
+            max_outbox_bytes: 1_000_000,
+            ..Config::default()
+        })
+        .namespace(SlowToJoin)
+        .build();
+    let server = serve(io.clone()).await;
+    let (mut ws, _) = server.eio().open_ws().await;
+    ws.send_text("40/slow,").await;
+    // The socket is in the namespace, its `on_connect` sleeping.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let slow = io.of::<SlowToJoin>().expect("mounted");
+    let news = "n".repeat(200_000);
+    for _ in 0..10 {
+        slow.emit_raw("news", &(&news,)).expect("a broadcast");
+    }
+    // Closed at the sixth broadcast (over 1 MB held), long before `on_connect` returns.
+    tokio::time::timeout(Duration::from_millis(1500), server.wait_session_count(0))
+        .await
+        .expect("the session closed while its socket was still connecting");
+    assert_no_server_panic();
+}

@@ -288,6 +288,11 @@ impl Session {
         first
     }
 
+    /// Bytes the outbox holds at most before the session is closed as a slow consumer.
+    pub fn max_outbox_bytes(&self) -> usize {
+        self.max_outbox_bytes
+    }
+
     /// Frames the outbox holds at most before the session is closed as a slow consumer.
     pub fn max_outbox(&self) -> usize {
         self.max_outbox
@@ -513,7 +518,7 @@ impl Session {
 const IDLE_OUTBOX_FRAMES: usize = 64;
 
 /// What a frame holds, in bytes (a binary packet: all its parts).
-fn frame_bytes(frame: &Frame) -> usize {
+pub(crate) fn frame_bytes(frame: &Frame) -> usize {
     match frame {
         Frame::Text(text) => text.len(),
         Frame::Binary(data) => data.len(),
