@@ -161,12 +161,13 @@ impl Client {
                 let deadline = {
                     let Some(client) = me.upgrade() else { return };
                     let decoder = lock(&client.decoder);
-                    match decoder.waiting_since() {
+                    // No packet waits, or a timeout too long to count to: nothing to watch.
+                    match decoder.waiting_since().and_then(|since| since.checked_add(timeout)) {
                         None => {
                             client.watching.store(false, Ordering::Release);
                             return;
                         }
-                        Some(since) => since + timeout,
+                        Some(deadline) => deadline,
                     }
                 };
                 if std::time::Instant::now() >= deadline {
