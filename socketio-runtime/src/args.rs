@@ -11,21 +11,31 @@
 //! Placeholders are found by one walker, [`placeholders`], shared with the Socket.IO 5
 //! codec.
 //!
-//! Memory: the byte-array view costs at most 4 bytes of text per attachment byte *per
-//! placeholder naming it*, and it is built once per `Args` (on first read). So every producer
-//! of `Args` with attachments names each attachment at most once: [`Binary`] writes one
-//! placeholder per value, renumbering keeps nums distinct, and the Socket.IO 5 assembler
-//! refuses a packet that names one attachment twice (Node's encoder never does: each buffer
-//! it meets becomes an attachment of its own), as well as one holding more than the
-//! server's `max_payload`. A received packet's view is thus bounded by about four times
-//! `max_payload`. `Args` built by hand with [`Args::with_attachments`] are the application's
-//! own, and cost what they name.
+//! Memory: typed reading never expands a placeholder. Handlers' parameters,
+//! [`Args::deserialize_at`] and [`crate::FromArgs`] read the JSON as the client wrote it,
+//! with each placeholder served from the received buffer (`attached.rs`): a [`Binary`]
+//! parameter shares that buffer (reference-counted), whatever names it. The argument count
+//! (the handler's arity check) is read from the same text. Only the byte-array view
+//! ([`Args::as_str`], [`Args::items`], forwarding to 0.9 clients) writes the bytes out as
+//! numbers: up to 4 bytes of text per attachment byte *per placeholder naming it*, built
+//! once per `Args`. So every producer of `Args` with attachments names each attachment at
+//! most once: [`Binary`] writes one placeholder per value, renumbering keeps nums distinct,
+//! and the Socket.IO 5 assembler refuses a packet that names one attachment twice (Node's
+//! encoder never does: each buffer it meets becomes an attachment of its own), as well as
+//! one holding more than the server's `max_payload`. A received packet's view is thus
+//! bounded by about four times `max_payload`. `Args` built by hand with
+//! [`Args::with_attachments`] are the application's own, and cost what they name.
 
+mod attached;
+#[cfg(test)]
+mod attached_tests;
 pub mod placeholders;
 #[cfg(test)]
 mod placeholders_tests;
 
 use std::cell::RefCell;
+use std::marker::PhantomData;
+use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
@@ -254,14 +264,44 @@ impl Args {
         self.view()
     }
 
-    /// The arguments one by one, still as raw JSON.
+    /// The arguments one by one, still as raw JSON (attachments as arrays of bytes).
     pub fn items(&self) -> Result<Vec<&RawValue>, ArgsError> {
         Ok(serde_json::from_str(self.view().get())?)
     }
 
-    /// How many arguments there are.
+    /// The arguments one by one as written, placeholders and all (nothing expanded).
+    fn raw_items(&self) -> Result<Vec<&RawValue>, ArgsError> {
+        Ok(serde_json::from_str(self.raw.get())?)
+    }
+
+    /// The arguments as written, for typed reading: while the returned items live, typed
+    /// reads on this thread (`handler::decode_arg`) serve their placeholders from these
+    /// attachments (see `attached.rs`). Not `Send`: it cannot be held across an await.
+    ///
+    /// ```
+    /// use bytes::Bytes;
+    /// use socketio_runtime::{Args, Binary, FromArgs};
+    /// let args = Args::from_json(r#"["up",{"_placeholder":true,"num":0}]"#)
+    ///     .unwrap()
+    ///     .with_attachments(vec![Bytes::from(vec![7u8; 4])]);
+    /// // FromArgs reads through the typed items: the buffer is shared, not copied.
+    /// let (name, data) = <(String, Binary)>::from_args(&args).unwrap();
+    /// assert_eq!((name.as_str(), data.0.as_ptr()), ("up", args.attachments()[0].as_ptr()));
+    /// ```
+    pub fn typed_items(&self) -> Result<TypedItems<'_>, ArgsError> {
+        let items = self.raw_items()?;
+        let previous =
+            (!self.attachments.is_empty()).then(|| CURRENT.with(|c| c.replace(Some(self.attachments.clone()))));
+        Ok(TypedItems {
+            items,
+            previous,
+            _not_send: PhantomData,
+        })
+    }
+
+    /// How many arguments there are (counted on the text as written: nothing expanded).
     pub fn len(&self) -> Result<usize, ArgsError> {
-        Ok(self.items()?.len())
+        Ok(self.raw_items()?.len())
     }
 
     /// `Ok` when there are at most `arity` arguments (a handler taking `arity` parameters
@@ -288,11 +328,61 @@ impl Args {
         self.raw.get()[1..].trim_start().starts_with(']')
     }
 
-    /// Deserialises argument `index`.
+    /// Deserialises argument `index`. A placeholder reads as its attachment's bytes,
+    /// without expanding it: a [`Binary`] shares the received buffer.
     pub fn deserialize_at<'a, T: serde::Deserialize<'a>>(&'a self, index: usize) -> Result<T, ArgsError> {
-        let items = self.items()?;
+        let items = self.raw_items()?;
         let raw = items.get(index).copied().ok_or(ArgsError::Missing(index))?;
-        Ok(serde_json::from_str(raw.get())?)
+        if self.attachments.is_empty() {
+            return Ok(serde_json::from_str(raw.get())?);
+        }
+        Ok(attached::from_value(raw.get(), &self.attachments)?)
+    }
+}
+
+thread_local! {
+    /// The attachments of the [`TypedItems`] alive on this thread, if they have any.
+    static CURRENT: RefCell<Option<Arc<[Bytes]>>> = const { RefCell::new(None) };
+}
+
+/// The items of [`Args::typed_items`]: a slice of raw arguments; while it lives, typed
+/// reads on this thread resolve placeholders against its arguments' attachments.
+///
+/// ```
+/// use socketio_runtime::Args;
+/// let args = Args::from_json(r#"[1,"two"]"#).unwrap();
+/// let items = args.typed_items().unwrap();
+/// assert_eq!(items.len(), 2);
+/// assert_eq!(items[1].get(), r#""two""#);
+/// ```
+pub struct TypedItems<'a> {
+    items: Vec<&'a RawValue>,
+    /// What `CURRENT` held before (restored on drop); `None` when it was left alone.
+    previous: Option<Option<Arc<[Bytes]>>>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl<'a> Deref for TypedItems<'a> {
+    type Target = [&'a RawValue];
+    fn deref(&self) -> &Self::Target {
+        &self.items
+    }
+}
+
+impl Drop for TypedItems<'_> {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            CURRENT.with(|c| *c.borrow_mut() = previous);
+        }
+    }
+}
+
+/// Deserialises one raw argument, serving placeholders from the attachments of the
+/// [`TypedItems`] alive on this thread (none: plain `serde_json`).
+pub(crate) fn decode_item<T: serde::de::DeserializeOwned>(raw: &RawValue) -> Result<T, serde_json::Error> {
+    match CURRENT.with(|c| c.borrow().clone()) {
+        Some(attachments) => attached::from_value(raw.get(), &attachments),
+        None => serde_json::from_str(raw.get()),
     }
 }
 
@@ -355,8 +445,33 @@ impl Serialize for Binary {
 }
 
 impl<'de> Deserialize<'de> for Binary {
+    /// An array of numbers, bytes, or (in received arguments) a placeholder, whose buffer
+    /// it then shares.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Binary(Bytes::from(Vec::<u8>::deserialize(deserializer)?)))
+        struct BinaryVisitor;
+        impl<'de> serde::de::Visitor<'de> for BinaryVisitor {
+            type Value = Binary;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("binary data or an array of bytes")
+            }
+            fn visit_newtype_struct<D: serde::Deserializer<'de>>(self, d: D) -> Result<Binary, D::Error> {
+                match attached::take_shared() {
+                    Some(shared) => Ok(Binary(shared)),
+                    None => Ok(Binary::from(Vec::<u8>::deserialize(d)?)),
+                }
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<Binary, A::Error> {
+                let bytes = Vec::<u8>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(Binary::from(bytes))
+            }
+            fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Binary, E> {
+                Ok(Binary::from(v))
+            }
+            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Binary, E> {
+                Ok(Binary::from(v))
+            }
+        }
+        deserializer.deserialize_newtype_struct(attached::BINARY_TOKEN, BinaryVisitor)
     }
 }
 

@@ -11,6 +11,7 @@
 //! of their own, while acks the server awaits are resolved here as they arrive.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use bytes::Bytes;
@@ -32,6 +33,8 @@ pub(crate) struct SocketIoCore {
     pub max_pending_events: usize,
     /// Bytes a binary packet and its attachments may hold while they arrive.
     pub max_payload: usize,
+    /// How long a binary packet may wait for its attachments.
+    pub attachment_timeout: std::time::Duration,
 }
 
 impl SocketIoCore {
@@ -55,6 +58,8 @@ pub(crate) struct Client {
     /// (a connect that comes later adds nothing, so no socket outlives its session).
     sockets: Mutex<Option<HashMap<Arc<str>, Arc<SocketInner>>>>,
     decoder: Mutex<Box<dyn PacketDecoder>>,
+    /// A task watches the decoder's waiting packet (set and cleared under `decoder`'s lock).
+    watching: AtomicBool,
     /// Typed data shared by the connection's namespaces.
     data: Extensions,
     /// The id every namespace socket of this connection shares, for a family with one
@@ -79,7 +84,14 @@ impl SessionOwner for Client {
 
     fn on_text<'a>(&'a self, text: &'a str) -> OwnerFuture<'a, Result<(), InboundError>> {
         Box::pin(async move {
-            let decoded = lock(&self.decoder).text(text)?;
+            let decoded = {
+                let mut decoder = lock(&self.decoder);
+                let decoded = decoder.text(text)?;
+                if decoder.waiting_since().is_some() && !self.watching.swap(true, Ordering::AcqRel) {
+                    self.watch_attachments();
+                }
+                decoded
+            };
             if let Some(packet) = decoded {
                 self.handle_packet(packet).await;
             }
@@ -136,11 +148,43 @@ impl Client {
             io,
             sockets: Mutex::new(Some(HashMap::new())),
             decoder: Mutex::new((wire.decoder)(max_payload)),
+            watching: AtomicBool::new(false),
             data: Extensions::default(),
             connection_socket_id: wire
                 .one_socket_id_per_connection
                 .then(|| crate::engine::sid::generate().into()),
         }
+    }
+
+    /// Closes the session when a binary packet's attachments are late: a packet that
+    /// never completes must not hold what it received for the connection's life. One task
+    /// per client at most, while packets wait; it ends when none does.
+    fn watch_attachments(&self) {
+        let me = self.me.clone();
+        let timeout = self.io.attachment_timeout;
+        tokio::spawn(async move {
+            loop {
+                let deadline = {
+                    let Some(client) = me.upgrade() else { return };
+                    let decoder = lock(&client.decoder);
+                    // No packet waits, or a timeout too long to count to: nothing to watch.
+                    match decoder.waiting_since().and_then(|since| since.checked_add(timeout)) {
+                        None => {
+                            client.watching.store(false, Ordering::Release);
+                            return;
+                        }
+                        Some(deadline) => deadline,
+                    }
+                };
+                if std::time::Instant::now() >= deadline {
+                    let Some(client) = me.upgrade() else { return };
+                    tracing::debug!(sid = %client.session.sid, "binary attachments late: closing the session");
+                    client.session.close(DisconnectReason::ProtocolError);
+                    return;
+                }
+                tokio::time::sleep_until(deadline.into()).await;
+            }
+        });
     }
 
     /// Encodes and queues a packet for the client.

@@ -11,6 +11,7 @@ pub use crate::wire::TransportKind;
 /// let config = Config::default();
 /// assert_eq!(config.resource, "socket.io");
 /// assert_eq!(config.heartbeat_interval.as_secs(), 25);
+/// assert_eq!((config.max_outbox_bytes, config.attachment_timeout.as_secs()), (8_000_000, 30));
 /// ```
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -106,6 +107,16 @@ pub struct Config {
     /// plus its session). Node has no such limit.
     pub max_pending_sessions: usize,
     // --- end of HTTP bounds ---
+    // --- Memory bounds (issue #18): what one client can make the server hold. ---
+    /// Bytes queued for one session (besides the batch its writer is writing) before it
+    /// is closed as a slow consumer, like `max_outbox` in frames. Default 8 MB (eight
+    /// default `max_payload`s). A single frame larger than this is still queued when
+    /// nothing else is, so a large emit does not close a client that reads.
+    pub max_outbox_bytes: usize,
+    /// Socket.IO 4: how long the attachments of a binary packet may take to arrive after
+    /// its text; when they are late, the packet is dropped and the session closed as a
+    /// protocol error. Default 30 s.
+    pub attachment_timeout: Duration,
 }
 
 impl Config {
@@ -151,6 +162,9 @@ impl Default for Config {
             body_timeout: Duration::from_secs(60),
             max_connections: None,
             max_pending_sessions: 10_000,
+            // Memory bounds (issue #18).
+            max_outbox_bytes: 8_000_000,
+            attachment_timeout: Duration::from_secs(30),
         }
     }
 }

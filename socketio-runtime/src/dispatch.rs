@@ -61,9 +61,10 @@ impl<'s, N: NamespaceEvents> Call<'s, N> {
 }
 
 impl<N: Namespace> Call<'_, N> {
-    /// The raw arguments.
-    pub fn items(&self) -> Result<Vec<&RawValue>, ArgsError> {
-        self.args.items()
+    /// The raw arguments as written (placeholders kept: typed reads while the items
+    /// live serve them from the attachments, see [`Args::typed_items`]).
+    pub fn items(&self) -> Result<crate::args::TypedItems<'_>, ArgsError> {
+        self.args.typed_items()
     }
 
     /// The arguments did not fit: the client gets `invalid_method_args`.

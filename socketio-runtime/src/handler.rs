@@ -41,7 +41,7 @@ macro_rules! tuple_from_args {
         impl<$($t: DeserializeOwned),*> FromArgs for ($($t,)*) {
             #[allow(unused_variables)]
             fn from_args(args: &Args) -> Result<Self, ArgsError> {
-                let items = args.items()?;
+                let items = args.typed_items()?;
                 if items.len() > $count {
                     return Err(ArgsError::Arity { expected: $count, got: items.len() });
                 }
@@ -67,8 +67,11 @@ tuple_from_args!(12; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 1
 
 /// Argument `index` decoded as `T`; a missing argument reads as `null`.
 pub(crate) fn decode_arg<T: DeserializeOwned>(items: &[&RawValue], index: usize) -> Result<T, ArgsError> {
-    let text = items.get(index).map_or("null", |raw| raw.get());
-    serde_json::from_str(text).map_err(|e| {
+    let decoded = match items.get(index) {
+        Some(raw) => crate::args::decode_item(raw),
+        None => serde_json::from_str("null"),
+    };
+    decoded.map_err(|e| {
         if items.get(index).is_none() {
             ArgsError::Missing(index)
         } else {

@@ -346,6 +346,7 @@ impl SocketIoBuilder {
             max_pending_acks: self.config.max_pending_acks,
             max_pending_events: self.config.max_pending_events,
             max_payload: self.config.max_payload,
+            attachment_timeout: self.config.attachment_timeout,
         });
         let (eio4_owners, v09_owners) = match self.raw {
             Some(handler) => (crate::raw_engine::owners(handler), None),

@@ -10,8 +10,6 @@
 //!
 //! Not public: generated code reaches these through [`crate::__private`].
 
-use serde_json::value::RawValue;
-
 use crate::dispatch::AckEncoder;
 use crate::packet::{Args, ArgsError};
 use crate::server_event::{ServerAck, ServerEvent};
@@ -64,9 +62,10 @@ impl ServerCall {
         }
     }
 
-    /// The raw arguments.
-    pub fn items(&self) -> Result<Vec<&RawValue>, ArgsError> {
-        self.args.items()
+    /// The raw arguments as written (placeholders kept: typed reads while the items
+    /// live serve them from the attachments, see [`Args::typed_items`]).
+    pub fn items(&self) -> Result<crate::args::TypedItems<'_>, ArgsError> {
+        self.args.typed_items()
     }
 
     /// The arguments did not fit the handler: logged at debug level, answered `[null]` if

@@ -18,7 +18,7 @@ use crate::ack::{AckFuture, AckSlot, PendingAcks, Refused};
 use crate::acl::{Acl, AclState, NamespaceEvents};
 use crate::adapter::{BroadcastOptions, Handshake, SocketInfo};
 use crate::broadcast::BroadcastOperator;
-use crate::engine::session::Pushed;
+use crate::engine::session::{frame_bytes, Pushed};
 use crate::engine::{ConnectionInfo, DisconnectReason, Session};
 use crate::inbox::Inbox;
 use crate::namespace::{Inbound, Namespace, NsCore};
@@ -53,7 +53,8 @@ pub(crate) trait Connection: Send + Sync + 'static {
 }
 
 enum ConnState {
-    Connecting(Vec<Frame>),
+    /// Frames held until `on_connect` accepts, and their bytes.
+    Connecting(Vec<Frame>, usize),
     Connected,
     Gone,
 }
@@ -120,7 +121,7 @@ impl SocketInner {
             acks: Mutex::new(PendingAcks::default()),
             inbox: Inbox::default(),
             max_pending_events,
-            state: Mutex::new(ConnState::Connecting(Vec::new())),
+            state: Mutex::new(ConnState::Connecting(Vec::new(), 0)),
             connected: AtomicBool::new(false),
             data: Mutex::new(None),
             auth: OnceLock::new(),
@@ -251,8 +252,14 @@ impl SocketInner {
         match &mut *state {
             // What waits for the confirmation counts against the outbox's bound: a slow
             // `on_connect` under a stream of broadcasts must not hold frames without limit.
-            ConnState::Connecting(held) if held.len() >= self.session.max_outbox() => Pushed::Full,
-            ConnState::Connecting(held) => {
+            ConnState::Connecting(held, bytes) => {
+                let size = frame_bytes(&frame);
+                if held.len() >= self.session.max_outbox()
+                    || (!held.is_empty() && bytes.saturating_add(size) > self.session.max_outbox_bytes())
+                {
+                    return Pushed::Full;
+                }
+                *bytes = bytes.saturating_add(size);
                 held.push(frame);
                 Pushed::Queued
             }
@@ -273,7 +280,7 @@ impl SocketInner {
     pub fn confirm_connect(&self, confirmation: Frame) {
         let full = {
             let mut state = lock(&self.state);
-            let ConnState::Connecting(held) = &mut *state else {
+            let ConnState::Connecting(held, _) = &mut *state else {
                 return;
             };
             let held = std::mem::take(held);

@@ -259,6 +259,11 @@ pub trait PacketDecoder: Send {
     fn text(&mut self, text: &str) -> Result<Option<Packet>, InboundError>;
     /// A binary message.
     fn binary(&mut self, data: Bytes) -> Result<Option<Packet>, InboundError>;
+    /// Since when a packet has been waiting for binary attachments, if one is (its owner
+    /// closes the session when they are late). Families without attachments: never.
+    fn waiting_since(&self) -> Option<std::time::Instant> {
+        None
+    }
 }
 
 /// Inbound data the protocol forbids: the session that sent it ends.

@@ -107,6 +107,7 @@ fn decoder(max_payload: usize) -> Box<dyn PacketDecoder> {
     Box::new(Sio5Decoder {
         max_bytes: max_payload,
         waiting: None,
+        since: None,
     })
 }
 
@@ -117,6 +118,8 @@ struct Sio5Decoder {
     /// The assembler while a binary packet waits for attachments; boxed and only then
     /// allocated: rare, and every connection carries the slot.
     waiting: Option<Box<BinaryAssembler>>,
+    /// When the waiting packet's text arrived.
+    since: Option<std::time::Instant>,
 }
 
 impl Sio5Decoder {
@@ -129,6 +132,8 @@ impl Sio5Decoder {
         let complete = step(&mut assembler).map_err(|e| InboundError::new(e.to_string()))?;
         if assembler.is_waiting() {
             self.waiting = Some(assembler);
+        } else {
+            self.since = None;
         }
         match complete {
             Some(complete) => neutral(complete),
@@ -141,11 +146,20 @@ impl PacketDecoder for Sio5Decoder {
     fn text(&mut self, text: &str) -> Result<Option<Packet>, InboundError> {
         let sio = sio5::decode(text).map_err(|e| InboundError::new(e.to_string()))?;
         let max_bytes = self.max_bytes;
-        self.assemble(|assembler| assembler.packet(sio, max_bytes))
+        let decoded = self.assemble(|assembler| assembler.packet(sio, max_bytes));
+        if self.waiting.is_some() {
+            // A text never continues a waiting packet: this one starts to wait now.
+            self.since = Some(std::time::Instant::now());
+        }
+        decoded
     }
 
     fn binary(&mut self, data: Bytes) -> Result<Option<Packet>, InboundError> {
         self.assemble(|assembler| assembler.attachment(data))
+    }
+
+    fn waiting_since(&self) -> Option<std::time::Instant> {
+        self.waiting.as_ref().and(self.since)
     }
 }
 

@@ -74,6 +74,7 @@ impl Engine {
             Arc::new(info),
             Arc::downgrade(self),
             self.config.max_outbox,
+            self.config.max_outbox_bytes,
             family,
         ));
         session.set_owner(owner(&session));

@@ -4,7 +4,9 @@
 //! A transport attaches with [`Session::attach`] and gets a generation number; a later
 //! attach supersedes it (a held long poll is then answered with a noop). Writers wait for
 //! packets with [`Session::next_batch`]. Everything sent to the client goes through
-//! [`Session::push`], which closes the session instead of growing past `max_outbox`.
+//! [`Session::push`], which closes the session instead of growing past `max_outbox`
+//! frames or `max_outbox_bytes` bytes (one frame larger than that is still queued when the
+//! outbox is empty, so a large message does not close a client that reads).
 //!
 //! Only the attached transport's writer waits for packets (a stale one finds itself
 //! superseded without waiting), so the session keeps one waker, in its state: a push
@@ -109,6 +111,8 @@ pub struct Attachment {
 struct State {
     last_inbound: Instant,
     outbox: VecDeque<Frame>,
+    /// The bytes of the frames in `outbox`.
+    outbox_bytes: usize,
     opened: bool,
     generation: u64,
     transport: Option<(TransportKind, u64)>,
@@ -132,6 +136,7 @@ pub struct Session {
     pub info: Arc<ConnectionInfo>,
     pub(crate) engine: Weak<Engine>,
     max_outbox: usize,
+    max_outbox_bytes: usize,
     state: Mutex<State>,
     /// Serialises inbound processing so that packets are handled in arrival order.
     pub(crate) inbound: tokio::sync::Mutex<()>,
@@ -156,6 +161,7 @@ impl Session {
         info: Arc<ConnectionInfo>,
         engine: Weak<Engine>,
         max_outbox: usize,
+        max_outbox_bytes: usize,
         family: Box<dyn Any + Send + Sync>,
     ) -> Self {
         let now = Instant::now();
@@ -164,9 +170,11 @@ impl Session {
             info,
             engine,
             max_outbox,
+            max_outbox_bytes,
             state: Mutex::new(State {
                 last_inbound: now,
                 outbox: VecDeque::new(),
+                outbox_bytes: 0,
                 opened: false,
                 generation: 0,
                 transport: None,
@@ -239,9 +247,13 @@ impl Session {
             if st.closed.is_some() {
                 return Pushed::Closed;
             }
-            if st.outbox.len() >= self.max_outbox {
+            let size = frame_bytes(&frame);
+            if st.outbox.len() >= self.max_outbox
+                || (!st.outbox.is_empty() && st.outbox_bytes.saturating_add(size) > self.max_outbox_bytes)
+            {
                 return Pushed::Full;
             }
+            st.outbox_bytes = st.outbox_bytes.saturating_add(size);
             st.outbox.push_back(frame);
             st.broadcast_queued |= broadcast;
             st.waiter.take()
@@ -274,6 +286,11 @@ impl Session {
         let first = !st.opened && st.closed.is_none();
         st.opened = true;
         first
+    }
+
+    /// Bytes the outbox holds at most before the session is closed as a slow consumer.
+    pub fn max_outbox_bytes(&self) -> usize {
+        self.max_outbox_bytes
     }
 
     /// Frames the outbox holds at most before the session is closed as a slow consumer.
@@ -384,12 +401,17 @@ impl Session {
                         return Poll::Ready(None);
                     }
                     std::mem::swap(&mut st.outbox, batch);
+                    st.outbox_bytes = 0;
                     return Poll::Ready(Some(Wait::Frames));
                 }
                 if st.outbox.capacity() < batch.capacity() {
                     std::mem::swap(&mut st.outbox, batch);
                 }
                 *batch = VecDeque::new();
+                // After a burst, the outbox goes back to its idle size.
+                if st.outbox.capacity() > IDLE_OUTBOX_FRAMES {
+                    st.outbox = VecDeque::new();
+                }
                 match &mut st.waiter {
                     Some(waiter) => waiter.clone_from(cx.waker()),
                     slot @ None => *slot = Some(cx.waker().clone()),
@@ -469,13 +491,14 @@ impl Session {
             st.closed = Some(reason);
             match last {
                 Some(frame) => {
-                    let mut farewell: Vec<Frame> = st.outbox.drain(..).collect();
+                    let mut farewell: Vec<Frame> = std::mem::take(&mut st.outbox).into();
                     farewell.push(frame);
                     st.farewell = farewell;
                     st.closed_at = Some(Instant::now());
                 }
-                None => st.outbox.clear(),
+                None => st.outbox = VecDeque::new(),
             }
+            st.outbox_bytes = 0;
             st.waiter.take()
         };
         tracing::debug!(sid = %self.sid, reason = reason.as_str(), "session closed");
@@ -488,6 +511,18 @@ impl Session {
             owner.on_close(reason);
         }
         true
+    }
+}
+
+/// Frames an idle outbox keeps room for; a larger buffer left by a burst is dropped.
+const IDLE_OUTBOX_FRAMES: usize = 64;
+
+/// What a frame holds, in bytes (a binary packet: all its parts).
+pub(crate) fn frame_bytes(frame: &Frame) -> usize {
+    match frame {
+        Frame::Text(text) => text.len(),
+        Frame::Binary(data) => data.len(),
+        Frame::Parts(parts) => parts.iter().map(frame_bytes).sum(),
     }
 }
 

@@ -4,9 +4,11 @@
 
 use std::collections::VecDeque;
 
+use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame as WsFrame;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
 
@@ -87,20 +89,69 @@ impl FrameSink for WsWriter {
     /// parts in order). The frames' bytes go to the connection as they are (a broadcast's
     /// are shared by every recipient).
     async fn write_frames(&mut self, frames: &mut VecDeque<Frame>) -> bool {
-        // `feed`, taken apart so that no message waits across an await point: this future
-        // is part of every connection's writer task, for the connection's life.
-        while !frames.is_empty() {
-            if std::future::poll_fn(|cx| self.tx.poll_ready_unpin(cx)).await.is_err() {
-                return false;
-            }
-            let Some(message) = next_message(frames) else {
-                break;
-            };
-            if self.tx.start_send_unpin(message).is_err() {
-                return false;
+        // `feed`, taken apart. A message longer than `FRAGMENT` goes out as fragments of
+        // that size: tungstenite copies each frame whole into its write buffer, which keeps
+        // its largest size for the connection's life.
+        while let Some(message) = next_message(frames) {
+            for piece in fragments(message) {
+                if std::future::poll_fn(|cx| self.tx.poll_ready_unpin(cx)).await.is_err() {
+                    return false;
+                }
+                if self.tx.start_send_unpin(piece).is_err() {
+                    return false;
+                }
             }
         }
         self.tx.flush().await.is_ok()
+    }
+}
+
+/// The largest frame the server writes: longer messages are sent in fragments (RFC 6455
+/// §5.4), which every client reassembles, so that no connection's write buffer grows past
+/// [`crate::rfc6455::WRITE_BUFFER`] plus this.
+pub(crate) const FRAGMENT: usize = 16 * 1024;
+
+/// `message` as it goes out: itself, or its fragments (the bytes shared, not copied).
+fn fragments(message: Message) -> Fragments {
+    match message {
+        Message::Text(text) if text.len() > FRAGMENT => Fragments::split(text.into(), Data::Text),
+        Message::Binary(data) if data.len() > FRAGMENT => Fragments::split(data, Data::Binary),
+        other => Fragments::Whole(Some(other)),
+    }
+}
+
+/// The pieces of one outgoing message (no allocation for the usual, unsplit one).
+enum Fragments {
+    Whole(Option<Message>),
+    Split { data: Bytes, first: Data, next: usize },
+}
+
+impl Fragments {
+    fn split(data: Bytes, first: Data) -> Self {
+        Fragments::Split { data, first, next: 0 }
+    }
+}
+
+impl Iterator for Fragments {
+    type Item = Message;
+    fn next(&mut self) -> Option<Message> {
+        match self {
+            Fragments::Whole(message) => message.take(),
+            Fragments::Split { data, first, next } => {
+                let start = *next;
+                if start >= data.len() {
+                    return None;
+                }
+                let end = (start + FRAGMENT).min(data.len());
+                *next = end;
+                let opcode = OpCode::Data(if start == 0 { *first } else { Data::Continue });
+                Some(Message::Frame(WsFrame::message(
+                    data.slice(start..end),
+                    opcode,
+                    end == data.len(),
+                )))
+            }
+        }
     }
 }
 

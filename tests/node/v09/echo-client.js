@@ -279,6 +279,8 @@ const scenarios = {
     await echoAck(root, '/', ['x', 2, { k: true }]);
     await askAnswer(root, '/', 'q?', 'yes');
     await messageEcho(root, '/', 'héllo € 😀');
+    // Over 16 KiB: sent back in WebSocket fragments, cut inside 2-byte characters.
+    await messageEcho(root, '/', 'é'.repeat(20000) + 'end');
   },
 
   async namespace() {

@@ -32,7 +32,8 @@
 //               come back (reconnection is on); `/` still echoes; /chat joined again by hand
 //               on the same connection (welcome again)
 //   binary      `echo` of a Buffer, then of an object holding Buffers (member and array item):
-//               the ack's arguments are Buffers with the same bytes
+//               the ack's arguments are Buffers with the same bytes; then a 200 kB Buffer
+//               and a 100 kB string (sent back in fragments over websocket)
 //   reconnect   echo, then `ready`; the harness restarts the server on the same port; the
 //               client must reconnect on its own (new engine sid, new socket id) and echo
 //   many        20 callback acks on `/` and 20 emitWithAck on `/chat` in flight at once
@@ -513,6 +514,15 @@ const scenarios = {
     expectEqual([acked[1].list[0], acked[1].list[2]], [1, 'x'], 'nested list around the binary');
     sameBytes(acked[1].list[1], second, 'nested binary (array item)');
     step('nested binary ack');
+    // Large messages: the server writes any WebSocket message over 16 KiB in fragments
+    // (the string's are cut inside 2-byte characters).
+    const big = Buffer.alloc(200000);
+    for (let i = 0; i < big.length; i++) big[i] = i % 251;
+    const [bigBack] = await emitWithCallback(root, 'echo', [big]);
+    sameBytes(bigBack, big, 'ack of "echo" with a 200 kB Buffer');
+    const long = '\u00e9'.repeat(50000) + 'end';
+    expectEqual(await emitWithCallback(root, 'echo', [long]), [long], 'ack of "echo" with a 100 kB string');
+    step('large messages');
     // Text traffic still fine after binary attachments.
     await echoAck(root, '/', ['after', 'binary']);
   },

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Soak: hundreds of real clients of both generations churning against the chat namespaces
+# (bench-soak-server), and the server's memory and descriptors before, during and after.
+#
+#   bench/soak.sh [SECONDS=60] [CLIENTS_PER_KIND=100] [ALLOCATOR=system|mimalloc]
+#
+# Four Node processes (bench/soak/clients.js), one per kind: socket.io-client 4 over
+# websocket and over polling, socket.io-client 0.9.16 over websocket and over xhr-polling.
+# Half of each kind's clients stay, half churn (connect, nickname, room, three acked
+# messages, vanish without a goodbye). Prints the server's /soak-stats every 5 s, each
+# kind's summary, and fails if a client that stayed lost an ack. "after" is read once the
+# server's timeouts (10 s) have reaped the vanished clients.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUN_SECONDS=${1:-60}
+PER_KIND=${2:-100}
+ALLOCATOR=${3:-system}
+PORT=${PORT:-3917}
+TARGET=${CARGO_TARGET_DIR:-target}
+FEATURES=()
+[ "$ALLOCATOR" = mimalloc ] && FEATURES=(--features mimalloc)
+
+cargo build --release -q -p socketio-bench --bin bench-soak-server "${FEATURES[@]}"
+work=$(mktemp -d)
+PORT=$PORT "$TARGET/release/bench-soak-server" >/dev/null 2>"$work/server.err" &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+
+stats() { curl -sf "http://127.0.0.1:$PORT/soak-stats"; }
+for _ in $(seq 50); do stats >/dev/null 2>&1 && break; sleep 0.1; done
+echo "allocator=$ALLOCATOR seconds=$RUN_SECONDS clients_per_kind=$PER_KIND"
+echo "before  $(stats)"
+
+nodes=()
+for kind in v4-websocket v4-polling v09-websocket v09-xhr-polling; do
+  node bench/soak/clients.js "$kind" "http://127.0.0.1:$PORT" "$PER_KIND" "$RUN_SECONDS" \
+    >"$work/$kind.out" 2>"$work/$kind.err" &
+  nodes+=($!)
+done
+elapsed=0
+while [ "$elapsed" -lt "$RUN_SECONDS" ]; do
+  sleep 5
+  elapsed=$((elapsed + 5))
+  echo "during  t=${elapsed}s $(stats)"
+done
+failed=0
+for n in "${nodes[@]}"; do wait "$n" || failed=1; done
+echo "ended   $(stats)"
+sleep 15
+echo "after   $(stats)"
+echo "server  $(grep -c 'outbox full' "$work/server.err" || true) sessions closed as slow consumers"
+for kind in v4-websocket v4-polling v09-websocket v09-xhr-polling; do
+  line=$(tail -n 1 "$work/$kind.out")
+  echo "clients $line"
+  head -n 3 "$work/$kind.err" | sed "s/^/  $kind stderr: /"
+  case "$line" in
+    *'"lost":0,'*) ;;
+    *) failed=1 ;;
+  esac
+done
+if [ "$failed" -ne 0 ]; then
+  echo "soak: FAILED (a client that stayed lost an ack, or a client process failed)"
+  exit 1
+fi
+echo "soak: ok (no ack lost by a client that stayed)"
