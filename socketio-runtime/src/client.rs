@@ -32,6 +32,8 @@ pub(crate) struct SocketIoCore {
     pub max_pending_events: usize,
     /// Bytes a binary packet and its attachments may hold while they arrive.
     pub max_payload: usize,
+    /// Connection state recovery, when on.
+    pub recovery: Option<crate::config::Recovery>,
 }
 
 impl SocketIoCore {
@@ -199,7 +201,7 @@ impl Client {
         let Some(ns) = self.io.namespaces.get(nsp).cloned() else {
             if nsp == ROOT_NSP {
                 // The wire always has a global namespace, even with no handler behind it.
-                session.push((self.wire.connect_ok)(ROOT_NSP, &self.socket_id()));
+                session.push((self.wire.connect_ok)(ROOT_NSP, &self.socket_id(), None));
             } else {
                 tracing::debug!(sid = %session.sid, nsp, "connect to an unknown namespace refused");
                 let message = "Invalid namespace".into();
@@ -210,19 +212,31 @@ impl Client {
         if let Some(existing) = self.socket_of(nsp) {
             // A family whose clients are in `/` from the start does not re-confirm it.
             if existing.is_connected() && (nsp != ROOT_NSP || !self.wire.joins_root_on_open) {
-                session.push((self.wire.connect_ok)(nsp, &existing.id));
+                session.push((self.wire.connect_ok)(nsp, &existing.id, existing.pid.as_deref()));
             }
             return;
         }
         let Some(this) = self.me.upgrade() else { return };
-        let socket = Arc::new(SocketInner::new(
-            self.socket_id(),
+        let recovering = self.io.recovery.as_ref().filter(|_| self.wire.recovers);
+        let restored = match recovering {
+            Some(_) => self.restore(&ns, request.auth.as_ref()).await,
+            None => None,
+        };
+        let mut socket = SocketInner::new(
+            restored.as_ref().map_or_else(|| self.socket_id(), |s| s.socket_id.clone()),
             ns.clone(),
             this,
             self.session.clone(),
             self.io.max_pending_acks,
             self.io.max_pending_events,
-        ));
+        );
+        if recovering.is_some() {
+            socket = match &restored {
+                Some(kept) => socket.with_recovery(kept.pid.as_str().into(), true),
+                None => socket.with_recovery(crate::engine::sid::generate().into(), false),
+            };
+        }
+        let socket = Arc::new(socket);
         {
             // Both maps under the client's lock: a session that ends meanwhile either finds
             // the socket here (and takes it out of both) or refuses it.
@@ -231,8 +245,29 @@ impl Client {
             map.insert(ns.path.clone(), socket.clone());
             ns.add_socket(socket.clone());
         }
-        match ns.handler.clone().connect(socket.clone(), request).await {
-            Ok(()) => socket.confirm_connect((self.wire.connect_ok)(nsp, &socket.id)),
+        let skip_hooks = match restored {
+            Some(kept) => {
+                // Node's order: rooms and data back, the missed events written, then (after
+                // the hooks, unless skipped) the confirmation.
+                socket.restore_data(&kept.data);
+                for room in kept.rooms.into_iter().filter(|room| *room != socket.id) {
+                    ns.join(&socket.id, room);
+                }
+                for packet in &kept.missed {
+                    session.push((self.wire.encode)(packet));
+                }
+                recovering.is_some_and(|r| r.skip_connect_hooks)
+            }
+            None => false,
+        };
+        let connected = if skip_hooks {
+            socket.set_auth(request.auth);
+            Ok(())
+        } else {
+            ns.handler.clone().connect(socket.clone(), request).await
+        };
+        match connected {
+            Ok(()) => socket.confirm_connect((self.wire.connect_ok)(nsp, &socket.id, socket.pid.as_deref())),
             Err(refusal) => {
                 tracing::debug!(sid = %session.sid, nsp, reason = %refusal, "connect refused");
                 self.forget_socket(nsp);
@@ -249,10 +284,35 @@ impl Client {
         }
     }
 
+    /// Connection state recovery: the kept session the client's auth asks for
+    /// (`{"pid": …, "offset": …}`, both strings), if the adapter still has it and no socket
+    /// of the namespace has its id. Any adapter error means a fresh session.
+    async fn restore(&self, ns: &Arc<NsCore>, auth: Option<&RawJson>) -> Option<crate::adapter::SessionSnapshot> {
+        let (pid, offset) = crate::recovery::requested(auth)?;
+        let kept = match ns.adapter.restore_session(pid, offset).await {
+            Ok(kept) => kept?,
+            Err(error) => {
+                tracing::debug!(sid = %self.session.sid, nsp = %ns.path, %error, "session restore failed: fresh session");
+                return None;
+            }
+        };
+        let taken = ns
+            .sockets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&kept.socket_id);
+        if taken {
+            tracing::debug!(sid = %self.session.sid, nsp = %ns.path, "recovered socket id still in use: fresh session");
+            return None;
+        }
+        tracing::debug!(sid = %self.session.sid, nsp = %ns.path, socket = %kept.socket_id, missed = kept.missed.len(), "connection state recovered");
+        Some(kept)
+    }
+
     /// Handles one decoded inbound packet.
     async fn handle_packet(&self, packet: Packet) {
         let session = &self.session;
-        let Packet { nsp, body } = packet;
+        let Packet { nsp, body, .. } = packet;
         match body {
             PacketBody::Heartbeat | PacketBody::Noop | PacketBody::ConnectError { .. } => {}
             PacketBody::Error { reason, advice } => {

@@ -62,6 +62,11 @@ pub struct Config {
     pub flash_policy_port: u16,
     /// The policy document served to Flash; built from `origins` when unset.
     pub flash_policy: Option<String>,
+
+    // --- Connection state recovery (issue #13) -------------------------------------------
+    /// Connection state recovery (Socket.IO 4.6's `connectionStateRecovery`): `None` (the
+    /// default) leaves it off. See [`Recovery`].
+    pub recovery: Option<Recovery>,
 }
 
 impl Config {
@@ -101,6 +106,57 @@ impl Default for Config {
             origins: vec!["*:*".to_owned()],
             flash_policy_port: 10843,
             flash_policy: None,
+            // Connection state recovery: off unless asked for.
+            recovery: None,
+        }
+    }
+}
+
+// --- Connection state recovery (issue #13) -----------------------------------------------
+
+/// Connection state recovery settings (Node's `connectionStateRecovery`), for Socket.IO 4
+/// clients only: a socket whose transport dropped keeps its id, rooms and data, and the
+/// events it missed are replayed when its client comes back within
+/// `max_disconnection_duration`. 0.9 clients have no recovery in their protocol and are
+/// served as before.
+///
+/// What is kept is bounded: per namespace, the last `max_kept_packets` eligible events
+/// emitted within `max_disconnection_duration`; a session whose backlog (the events sent to
+/// it since the last one its client processed) is longer than `max_missed_packets`, or
+/// reaches back past what is kept, is not recovered (its client gets a fresh session).
+///
+/// ```
+/// use std::time::Duration;
+/// use socketio_runtime::config::Recovery;
+/// let recovery = Recovery::default();
+/// assert_eq!(recovery.max_disconnection_duration, Duration::from_secs(120));
+/// assert!(recovery.skip_connect_hooks);
+/// let io = socketio_runtime::SocketIo::builder().connection_state_recovery(recovery).build();
+/// assert!(io.config().recovery.is_some());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovery {
+    /// How long a disconnected socket's state and its missed events are kept (Node's
+    /// default: 2 minutes).
+    pub max_disconnection_duration: Duration,
+    /// `true` (Node's `skipMiddlewares`, the default): a recovered socket does not run the
+    /// namespace's `on_connect` again. `false`: it does, and may be refused.
+    pub skip_connect_hooks: bool,
+    /// The longest backlog one session may need: more missed events than this and it is
+    /// not recovered.
+    pub max_missed_packets: usize,
+    /// Eligible events kept per namespace (the shared backlog every session reads from);
+    /// the oldest go first.
+    pub max_kept_packets: usize,
+}
+
+impl Default for Recovery {
+    fn default() -> Self {
+        Recovery {
+            max_disconnection_duration: Duration::from_secs(120),
+            skip_connect_hooks: true,
+            max_missed_packets: 1_000,
+            max_kept_packets: 10_000,
         }
     }
 }
