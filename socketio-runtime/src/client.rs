@@ -223,7 +223,9 @@ impl Client {
             None => None,
         };
         let mut socket = SocketInner::new(
-            restored.as_ref().map_or_else(|| self.socket_id(), |s| s.socket_id.clone()),
+            restored
+                .as_ref()
+                .map_or_else(|| self.socket_id(), |s| s.socket_id.clone()),
             ns.clone(),
             this,
             self.session.clone(),

@@ -42,7 +42,9 @@ mod tests {
     use super::*;
 
     fn auth(json: &str) -> Option<RawJson> {
-        Some(RawJson(serde_json::value::RawValue::from_string(json.to_owned()).unwrap()))
+        Some(RawJson(
+            serde_json::value::RawValue::from_string(json.to_owned()).unwrap(),
+        ))
     }
 
     #[test]

@@ -130,11 +130,17 @@ impl Setup {
         eio.push(&engine, "40").await;
         let answer = connect_body(&eio.poll_packets(&engine, 1).await[0]);
         let sid = answer["sid"].as_str().expect("sid").to_owned();
-        let pid = answer["pid"].as_str().expect("with recovery on, the CONNECT answer has a pid").to_owned();
+        let pid = answer["pid"]
+            .as_str()
+            .expect("with recovery on, the CONNECT answer has a pid")
+            .to_owned();
         self.io().emit_raw("hello", &()).unwrap();
         let hello = event_data(&eio.poll_packets(&engine, 1).await[0]);
         assert_eq!(hello[0], "hello");
-        let offset = hello[1].as_str().expect("the offset, a string, as the last argument").to_owned();
+        let offset = hello[1]
+            .as_str()
+            .expect("the offset, a string, as the last argument")
+            .to_owned();
         eio.push(&engine, "1").await;
         (sid, pid, offset)
     }
@@ -208,7 +214,11 @@ async fn does_not_run_connect_hooks_on_recovery_by_default() {
     let state = s.state(&engine, 1).await;
     assert_eq!(state["recovered"], true);
     assert_eq!(state["data"].get("middlewareWasCalled"), None);
-    assert_eq!(s.connects.load(Ordering::SeqCst), 1, "on_connect ran once, for the fresh socket");
+    assert_eq!(
+        s.connects.load(Ordering::SeqCst),
+        1,
+        "on_connect ran once, for the fresh socket"
+    );
 }
 
 #[tokio::test]
@@ -333,7 +343,10 @@ async fn volatile_and_acked_events_carry_no_offset_and_are_not_replayed() {
     s.io().volatile().emit_raw("vol", &(3,)).unwrap();
     s.io().emit_raw("plain", &(4,)).unwrap();
     let packets = eio.poll_packets(&engine, 3).await;
-    assert!(packets[0].starts_with("42") && packets[0].ends_with(r#"["withack",2]"#), "{packets:?}");
+    assert!(
+        packets[0].starts_with("42") && packets[0].ends_with(r#"["withack",2]"#),
+        "{packets:?}"
+    );
     assert_eq!(packets[1], r#"42["vol",3]"#);
     let plain = event_data(&packets[2]);
     assert_eq!(plain.len(), 3, "{plain:?}");
@@ -356,7 +369,10 @@ async fn volatile_and_acked_events_carry_no_offset_and_are_not_replayed() {
 async fn until_connect(eio: &Eio, engine: &str) -> Vec<String> {
     let mut got = Vec::new();
     let deadline = tokio::time::Instant::now() + socketio_tests::WAIT;
-    while !got.last().is_some_and(|p: &String| p.starts_with("40") || p.starts_with("44")) {
+    while !got
+        .last()
+        .is_some_and(|p: &String| p.starts_with("40") || p.starts_with("44"))
+    {
         assert!(tokio::time::Instant::now() < deadline, "no CONNECT answer in {got:?}");
         let payload = eio.poll(engine).await;
         got.extend(payload.split(SEP).filter(|p| *p != "6").map(str::to_owned));
@@ -430,6 +446,10 @@ async fn a_09_client_is_served_as_before() {
     s.io().emit_raw("hello", &("x",)).unwrap();
     let got = s.server.get(&poll).await;
     let packets = legacy::unframe(got.text());
-    let packets = if packets.is_empty() { vec![got.text().to_owned()] } else { packets };
+    let packets = if packets.is_empty() {
+        vec![got.text().to_owned()]
+    } else {
+        packets
+    };
     assert_eq!(packets, [r#"5:::{"name":"hello","args":["x"]}"#], "no offset for 0.9");
 }

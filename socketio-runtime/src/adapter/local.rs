@@ -91,6 +91,9 @@ impl Adapter for LocalAdapter {
         pid: String,
         offset: String,
     ) -> AdapterFuture<'_, Result<Option<SessionSnapshot>, AdapterError>> {
-        ready(Ok(self.recovery.as_ref().and_then(|store| store.restore(&pid, &offset))))
+        ready(Ok(self
+            .recovery
+            .as_ref()
+            .and_then(|store| store.restore(&pid, &offset))))
     }
 }

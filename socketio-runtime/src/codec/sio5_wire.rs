@@ -73,9 +73,12 @@ fn sent_args<'a>(packet: &Packet, args: &'a Args) -> std::borrow::Cow<'a, Args> 
 /// one binary frame per attachment. `None` for everything else.
 fn encode_binary(packet: &Packet) -> Option<Frame> {
     let (kind, name, args, id) = match &packet.body {
-        PacketBody::Event { name, args, ack } => {
-            (BinaryKind::Event, Some(name), sent_args(packet, args), ack.map(|a| a.id))
-        }
+        PacketBody::Event { name, args, ack } => (
+            BinaryKind::Event,
+            Some(name),
+            sent_args(packet, args),
+            ack.map(|a| a.id),
+        ),
         PacketBody::Ack { id, args } => (BinaryKind::Ack, None, std::borrow::Cow::Borrowed(args), Some(*id)),
         _ => return None,
     };

@@ -26,7 +26,10 @@ fn sio5_events_acks_and_connects() {
     let ack = Packet::new("/chat", PacketBody::Ack { id: 7, args });
     assert_eq!(text(&(SIO5.encode)(&ack)), r#"43/chat,7["x",1]"#);
     assert_eq!(text(&(SIO5.connect_ok)("/", "abc", None)), r#"40{"sid":"abc"}"#);
-    assert_eq!(text(&(SIO5.connect_ok)("/", "abc", Some("p"))), r#"40{"sid":"abc","pid":"p"}"#);
+    assert_eq!(
+        text(&(SIO5.connect_ok)("/", "abc", Some("p"))),
+        r#"40{"sid":"abc","pid":"p"}"#
+    );
     assert_eq!(text(&(V09.connect_ok)("/chat", "abc", None)), "1::/chat");
     assert_eq!(text(&(V09.connect_ok)("/chat", "abc", Some("p"))), "1::/chat");
     let refused = Packet::new(
