@@ -125,6 +125,15 @@ impl Default for Config {
 /// it since the last one its client processed) is longer than `max_missed_packets`, or
 /// reaches back past what is kept, is not recovered (its client gets a fresh session).
 ///
+/// What comes back: the socket id, its rooms and its data (`Socket::set_data`). What does
+/// not: the connection's `Socket::session()` values (typed Rust data shared by the
+/// connection's namespaces) and the socket's ACL, which starts from the namespace's
+/// initial one as for any new socket (with `skip_connect_hooks: false`, `on_connect` can
+/// lift it again from the restored data). Only events are kept (not a 0.9-style
+/// `Socket::send`). socket.io-client records as its offset the last string argument of any
+/// event, so a volatile or acked event whose last argument is a string makes its next
+/// recovery fail (Node's behaviour too).
+///
 /// ```
 /// use std::time::Duration;
 /// use socketio_runtime::config::Recovery;
