@@ -4,7 +4,8 @@
 //! connect hooks skipped or run as configured, an unknown session, off by default, the
 //! adapter never asked when off), plus volatile and acked events never replayed, the
 //! bounds (a backlog over the per-session bound, an offset out of the namespace's log, an
-//! expired session) and a 0.9 client untouched on a recovering server.
+//! expired session), a silent client recovered after its ping timeout, a namespace
+//! disconnect not recoverable, and a 0.9 client untouched on a recovering server.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -452,4 +453,49 @@ async fn a_09_client_is_served_as_before() {
         packets
     };
     assert_eq!(packets, [r#"5:::{"name":"hello","args":["x"]}"#], "no offset for 0.9");
+}
+
+/// Connects, reads the CONNECT answer and one event's offset; returns (engine, sid, pid,
+/// offset), the session left open.
+async fn connected(s: &Setup) -> (String, String, String, String) {
+    let eio = s.eio();
+    let (engine, _) = eio.open_polling().await;
+    eio.push(&engine, "40").await;
+    let answer = connect_body(&eio.poll_packets(&engine, 1).await[0]);
+    s.io().emit_raw("hello", &()).unwrap();
+    let hello = event_data(&eio.poll_packets(&engine, 1).await[0]);
+    let sid = answer["sid"].as_str().unwrap().to_owned();
+    let pid = answer["pid"].as_str().unwrap().to_owned();
+    (engine, sid, pid, hello[1].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn a_silent_client_recovers_after_its_ping_timeout() {
+    let config = Config {
+        ping_interval: Duration::from_millis(100),
+        ping_timeout: Duration::from_millis(100),
+        recovery: Some(Recovery::default()),
+        ..Config::default()
+    };
+    let s = setup_with(config, None).await;
+    let (_, sid, pid, offset) = connected(&s).await;
+    // The client goes silent (a phone in a tunnel): no poll, no pong.
+    s.server.wait_session_count(0).await;
+    s.io().to("room1").emit_raw("missed", &(1,)).unwrap();
+    let engine = s.reconnect(&json!({"pid": pid, "offset": offset})).await;
+    let packets = until_connect(&s.eio(), &engine).await;
+    assert_eq!(packets.len(), 2, "{packets:?}");
+    assert_eq!(event_data(&packets[0])[..2], [json!("missed"), json!(1)]);
+    assert_eq!(connect_body(&packets[1])["sid"], sid.as_str());
+}
+
+#[tokio::test]
+async fn a_namespace_disconnect_is_not_recoverable() {
+    let s = setup(Some(Recovery::default())).await;
+    let (engine, sid, pid, offset) = connected(&s).await;
+    s.eio().push(&engine, "41").await;
+    let fresh = s.reconnect(&json!({"pid": pid, "offset": offset})).await;
+    let packets = until_connect(&s.eio(), &fresh).await;
+    assert_eq!(packets.len(), 1, "{packets:?}");
+    assert_ne!(connect_body(&packets[0])["sid"], sid.as_str());
 }
