@@ -184,7 +184,7 @@ impl RecoveryStore {
         let first = state.log.front().map_or(state.next_seq, |l| l.seq);
         // The offset's own event must still be kept: events after it may have been dropped.
         if seq < first || seq >= state.next_seq {
-            tracing::debug!(pid, offset, "recovery: offset not in the kept log");
+            tracing::debug!(offset, "recovery: offset not in the kept log");
             return None;
         }
         let start = usize::try_from(seq - first + 1).ok()?;
@@ -193,7 +193,7 @@ impl RecoveryStore {
         for logged in state.log.iter().skip(start) {
             if is_for(rooms, &logged.opts) {
                 if missed.len() == self.limits.max_missed_packets {
-                    tracing::debug!(pid, "recovery: backlog over max_missed_packets");
+                    tracing::debug!("recovery: backlog over max_missed_packets");
                     return None;
                 }
                 missed.push(logged.packet.clone());
