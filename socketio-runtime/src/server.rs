@@ -357,7 +357,13 @@ impl SocketIoBuilder {
                 !path.contains(':'),
                 "socketio: namespace path {path:?} must not contain ':'"
             );
-            let ns = NsCore::new(path, handler, &adapter, self.config.ack_timeout);
+            let ns = NsCore::new(
+                path,
+                handler,
+                &adapter,
+                self.config.ack_timeout,
+                self.config.recovery.is_some(),
+            );
             assert!(
                 by_path.insert(path.to_owned(), ns.clone()).is_none(),
                 "socketio: two namespaces share the path {path:?}"

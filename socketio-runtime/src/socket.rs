@@ -176,10 +176,12 @@ impl SocketInner {
             ..Default::default()
         };
         let adapter = self.ns.adapter.clone();
-        drop(crate::adapter_task::AdapterTask::start_logged(
-            Box::pin(async move { adapter.broadcast(packet, opts).await }),
-            "emit",
-        ));
+        self.ns.gated(|| {
+            drop(crate::adapter_task::AdapterTask::start_logged(
+                Box::pin(async move { adapter.broadcast(packet, opts).await }),
+                "emit",
+            ))
+        });
         Ok(())
     }
 
