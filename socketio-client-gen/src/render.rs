@@ -45,7 +45,10 @@ pub(crate) fn namespace_file(schema: &NamespaceSchema, regenerate_hint: &str) ->
 
     let _ = writeln!(
         out,
-        "\n/** What the server emits on `{path}` (listen with `socket.on`). */\n\
+        "\n/**\n * What the server emits on `{path}` (listen with `socket.on`).\n *\n\
+         \x20* With connection state recovery on, each event the server keeps for replay (no ack,\n\
+         \x20* not volatile) carries its offset, a string, as one more last argument: the\n\
+         \x20* listener receives it after the arguments declared here, and may ignore it.\n */\n\
          export interface {name}ServerToClientEvents {{",
         path = schema.path
     );

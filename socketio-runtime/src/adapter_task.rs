@@ -56,6 +56,14 @@ impl<T: Send + 'static> AdapterTask<T> {
     pub fn is_done(&self) -> bool {
         matches!(self.stage, Stage::Done(_))
     }
+
+    /// The outcome, if the operation completed during its first poll; else the task back.
+    pub(crate) fn try_take(self) -> Result<Result<T, AdapterError>, Self> {
+        match self.stage {
+            Stage::Done(result) => Ok(result),
+            running => Err(AdapterTask { stage: running }),
+        }
+    }
 }
 
 impl<T: Send + 'static> IntoFuture for AdapterTask<T> {

@@ -111,10 +111,12 @@ impl<N> BroadcastOperator<N> {
         let packet = self.event(event, args)?;
         let adapter = self.ns.adapter.clone();
         let opts = self.opts.clone();
-        drop(AdapterTask::start_logged(
-            Box::pin(async move { adapter.broadcast(packet, opts).await }),
-            "broadcast",
-        ));
+        self.ns.gated(|| {
+            drop(AdapterTask::start_logged(
+                Box::pin(async move { adapter.broadcast(packet, opts).await }),
+                "broadcast",
+            ))
+        });
         Ok(())
     }
 

@@ -17,6 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use bytes::Bytes;
 
 use crate::ack::AckResponder;
+use crate::adapter::{AdapterError, SessionSnapshot};
+use crate::adapter_task::AdapterTask;
 use crate::engine::owner::OwnerFuture;
 use crate::engine::{DisconnectReason, OwnerFactory, Session, SessionOwner};
 use crate::namespace::{ConnectRequest, Event, Inbound, Message, MessageData, NsCore};
@@ -35,6 +37,8 @@ pub(crate) struct SocketIoCore {
     pub max_payload: usize,
     /// How long a binary packet may wait for its attachments.
     pub attachment_timeout: std::time::Duration,
+    /// Connection state recovery, when on.
+    pub recovery: Option<crate::config::Recovery>,
 }
 
 impl SocketIoCore {
@@ -243,7 +247,7 @@ impl Client {
         let Some(ns) = self.io.namespaces.get(nsp).cloned() else {
             if nsp == ROOT_NSP {
                 // The wire always has a global namespace, even with no handler behind it.
-                session.push((self.wire.connect_ok)(ROOT_NSP, &self.socket_id()));
+                session.push((self.wire.connect_ok)(ROOT_NSP, &self.socket_id(), None));
             } else {
                 tracing::debug!(sid = %session.sid, nsp, "connect to an unknown namespace refused");
                 let message = "Invalid namespace".into();
@@ -254,29 +258,50 @@ impl Client {
         if let Some(existing) = self.socket_of(nsp) {
             // A family whose clients are in `/` from the start does not re-confirm it.
             if existing.is_connected() && (nsp != ROOT_NSP || !self.wire.joins_root_on_open) {
-                session.push((self.wire.connect_ok)(nsp, &existing.id));
+                session.push((self.wire.connect_ok)(nsp, &existing.id, existing.pid.as_deref()));
             }
             return;
         }
         let Some(this) = self.me.upgrade() else { return };
-        let socket = Arc::new(SocketInner::new(
-            self.socket_id(),
-            ns.clone(),
-            this,
-            self.session.clone(),
-            self.io.max_pending_acks,
-            self.io.max_pending_events,
-        ));
-        {
-            // Both maps under the client's lock: a session that ends meanwhile either finds
-            // the socket here (and takes it out of both) or refuses it.
-            let mut sockets = lock(&self.sockets);
-            let Some(map) = sockets.as_mut() else { return };
-            map.insert(ns.path.clone(), socket.clone());
-            ns.add_socket(socket.clone());
-        }
-        match ns.handler.clone().connect(socket.clone(), request).await {
-            Ok(()) => socket.confirm_connect((self.wire.connect_ok)(nsp, &socket.id)),
+        let recovering = self.io.recovery.as_ref().filter(|_| self.wire.recovers);
+        let asked = recovering.and_then(|_| crate::recovery::requested(request.auth.as_ref()));
+        // An adapter that restores in place (the in-memory one) does so with the namespace's
+        // recovery gate closed, until the socket is back in its rooms with its missed events
+        // written: no kept event is then both replayed and delivered live, or neither. One
+        // that must wait (another node) restores outside the gate.
+        let first = {
+            let _exclusive = asked
+                .as_ref()
+                .and(ns.recovery_gate.as_ref())
+                .map(|gate| gate.write().unwrap_or_else(|e| e.into_inner()));
+            match asked {
+                None => Ok(self.install(&ns, this.clone(), recovering, None)),
+                Some((pid, offset)) => {
+                    let adapter = ns.adapter.clone();
+                    let task = AdapterTask::start(Box::pin(async move { adapter.restore_session(pid, offset).await }));
+                    match task.try_take() {
+                        Ok(result) => Ok(self.install(&ns, this.clone(), recovering, self.restored(&ns, result))),
+                        Err(task) => Err(task),
+                    }
+                }
+            }
+        };
+        let installed = match first {
+            Ok(installed) => installed,
+            Err(task) => {
+                let result = task.await;
+                self.install(&ns, this, recovering, self.restored(&ns, result))
+            }
+        };
+        let Some((socket, skip_hooks)) = installed else { return };
+        let connected = if skip_hooks {
+            socket.set_auth(request.auth);
+            Ok(())
+        } else {
+            ns.handler.clone().connect(socket.clone(), request).await
+        };
+        match connected {
+            Ok(()) => socket.confirm_connect((self.wire.connect_ok)(nsp, &socket.id, socket.pid.as_deref())),
             Err(refusal) => {
                 tracing::debug!(sid = %session.sid, nsp, reason = %refusal, "connect refused");
                 self.forget_socket(nsp);
@@ -293,10 +318,85 @@ impl Client {
         }
     }
 
+    /// Creates the namespace socket (with a restored session's id, rooms and data, its
+    /// missed events written to the client), and puts it in the client's and the
+    /// namespace's maps; `None` once the session has ended. Also says whether its connect
+    /// hooks are skipped (a recovered socket, unless configured otherwise).
+    fn install(
+        &self,
+        ns: &Arc<NsCore>,
+        this: Arc<Client>,
+        recovering: Option<&crate::config::Recovery>,
+        restored: Option<SessionSnapshot>,
+    ) -> Option<(Arc<SocketInner>, bool)> {
+        let id = restored
+            .as_ref()
+            .map_or_else(|| self.socket_id(), |s| s.socket_id.clone());
+        let mut socket = SocketInner::new(
+            id,
+            ns.clone(),
+            this,
+            self.session.clone(),
+            self.io.max_pending_acks,
+            self.io.max_pending_events,
+        );
+        if recovering.is_some() {
+            socket = match &restored {
+                Some(kept) => socket.with_recovery(kept.pid.as_str().into(), true),
+                None => socket.with_recovery(crate::engine::sid::generate().into(), false),
+            };
+        }
+        let socket = Arc::new(socket);
+        {
+            // Both maps under the client's lock: a session that ends meanwhile either finds
+            // the socket here (and takes it out of both) or refuses it.
+            let mut sockets = lock(&self.sockets);
+            let map = sockets.as_mut()?;
+            map.insert(ns.path.clone(), socket.clone());
+            ns.add_socket(socket.clone());
+        }
+        let Some(kept) = restored else {
+            return Some((socket, false));
+        };
+        // Node's order: rooms and data back, the missed events written, then (after the
+        // hooks, unless skipped) the confirmation.
+        socket.restore_data(&kept.data);
+        for room in kept.rooms.into_iter().filter(|room| *room != socket.id) {
+            ns.join(&socket.id, room);
+        }
+        for packet in &kept.missed {
+            self.session.push((self.wire.encode)(packet));
+        }
+        Some((socket, recovering.is_some_and(|r| r.skip_connect_hooks)))
+    }
+
+    /// The kept session the adapter gave back, if any and if no socket of the namespace
+    /// has its id; an adapter error means a fresh session.
+    fn restored(&self, ns: &NsCore, result: Result<Option<SessionSnapshot>, AdapterError>) -> Option<SessionSnapshot> {
+        let kept = match result {
+            Ok(kept) => kept?,
+            Err(error) => {
+                tracing::debug!(sid = %self.session.sid, nsp = %ns.path, %error, "session restore failed: fresh session");
+                return None;
+            }
+        };
+        let taken = ns
+            .sockets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains_key(&kept.socket_id);
+        if taken {
+            tracing::debug!(sid = %self.session.sid, nsp = %ns.path, "recovered socket id still in use: fresh session");
+            return None;
+        }
+        tracing::debug!(sid = %self.session.sid, nsp = %ns.path, socket = %kept.socket_id, missed = kept.missed.len(), "connection state recovered");
+        Some(kept)
+    }
+
     /// Handles one decoded inbound packet.
     async fn handle_packet(&self, packet: Packet) {
         let session = &self.session;
-        let Packet { nsp, body } = packet;
+        let Packet { nsp, body, .. } = packet;
         match body {
             PacketBody::Heartbeat | PacketBody::Noop | PacketBody::ConnectError { .. } => {}
             PacketBody::Error { reason, advice } => {

@@ -117,6 +117,10 @@ pub struct Config {
     /// its text; when they are late, the packet is dropped and the session closed as a
     /// protocol error. Default 30 s.
     pub attachment_timeout: Duration,
+    // --- Connection state recovery (issue #13) -------------------------------------------
+    /// Connection state recovery (Socket.IO 4.6's `connectionStateRecovery`): `None` (the
+    /// default) leaves it off. See [`Recovery`].
+    pub recovery: Option<Recovery>,
 }
 
 impl Config {
@@ -165,6 +169,66 @@ impl Default for Config {
             // Memory bounds (issue #18).
             max_outbox_bytes: 8_000_000,
             attachment_timeout: Duration::from_secs(30),
+            // Connection state recovery: off unless asked for.
+            recovery: None,
+        }
+    }
+}
+
+// --- Connection state recovery (issue #13) -----------------------------------------------
+
+/// Connection state recovery settings (Node's `connectionStateRecovery`), for Socket.IO 4
+/// clients only: a socket whose transport dropped keeps its id, rooms and data, and the
+/// events it missed are replayed when its client comes back within
+/// `max_disconnection_duration`. 0.9 clients have no recovery in their protocol and are
+/// served as before.
+///
+/// What is kept is bounded: per namespace, the last `max_kept_packets` eligible events
+/// emitted within `max_disconnection_duration`; a session whose backlog (the events sent to
+/// it since the last one its client processed) is longer than `max_missed_packets`, or
+/// reaches back past what is kept, is not recovered (its client gets a fresh session).
+///
+/// What comes back: the socket id, its rooms and its data (`Socket::set_data`). What does
+/// not: the connection's `Socket::session()` values (typed Rust data shared by the
+/// connection's namespaces) and the socket's ACL, which starts from the namespace's
+/// initial one as for any new socket (with `skip_connect_hooks: false`, `on_connect` can
+/// lift it again from the restored data). Only events are kept (not a 0.9-style
+/// `Socket::send`). socket.io-client records as its offset the last string argument of any
+/// event, so a volatile or acked event whose last argument is a string makes its next
+/// recovery fail (Node's behaviour too).
+///
+/// ```
+/// use std::time::Duration;
+/// use socketio_runtime::config::Recovery;
+/// let recovery = Recovery::default();
+/// assert_eq!(recovery.max_disconnection_duration, Duration::from_secs(120));
+/// assert!(recovery.skip_connect_hooks);
+/// let io = socketio_runtime::SocketIo::builder().connection_state_recovery(recovery).build();
+/// assert!(io.config().recovery.is_some());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovery {
+    /// How long a disconnected socket's state and its missed events are kept (Node's
+    /// default: 2 minutes).
+    pub max_disconnection_duration: Duration,
+    /// `true` (Node's `skipMiddlewares`, the default): a recovered socket does not run the
+    /// namespace's `on_connect` again. `false`: it does, and may be refused.
+    pub skip_connect_hooks: bool,
+    /// The longest backlog one session may need: more missed events than this and it is
+    /// not recovered.
+    pub max_missed_packets: usize,
+    /// Eligible events kept per namespace (the shared backlog every session reads from);
+    /// the oldest go first.
+    pub max_kept_packets: usize,
+}
+
+impl Default for Recovery {
+    fn default() -> Self {
+        Recovery {
+            max_disconnection_duration: Duration::from_secs(120),
+            skip_connect_hooks: true,
+            max_missed_packets: 1_000,
+            max_kept_packets: 10_000,
         }
     }
 }

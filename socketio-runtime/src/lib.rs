@@ -101,6 +101,7 @@ pub mod packet;
 pub mod policy;
 pub mod protocol;
 pub mod raw_engine;
+mod recovery;
 pub mod refusal;
 mod rfc6455;
 pub mod rooms;

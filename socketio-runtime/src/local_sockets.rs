@@ -68,7 +68,9 @@ impl NsCore {
         if packet.nsp == *self.path {
             Cow::Borrowed(packet)
         } else {
-            Cow::Owned(Packet::new(&*self.path, packet.body.clone()))
+            let mut owned = Packet::new(&*self.path, packet.body.clone());
+            owned.offset = packet.offset.clone();
+            Cow::Owned(owned)
         }
     }
 }

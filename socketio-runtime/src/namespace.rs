@@ -321,6 +321,11 @@ pub(crate) struct NsCore {
     pub sockets: RwLock<HashMap<Arc<str>, Arc<SocketInner>>>,
     pub rooms: RoomIndex,
     pub adapter: Arc<dyn Adapter>,
+    /// With connection state recovery on: shared while an event is stamped and delivered on
+    /// this node (`NsCore::gated`), exclusive while a recovered socket is restored and
+    /// rejoins its rooms, so that every kept event reaches it exactly once (replayed, or
+    /// live), never both and never neither.
+    pub(crate) recovery_gate: Option<RwLock<()>>,
     /// This namespace, for handing out `Arc`s from `&self` (server events).
     pub(crate) me: Weak<NsCore>,
 }
@@ -331,6 +336,7 @@ impl NsCore {
         handler: Arc<dyn ErasedNamespace>,
         adapter: &AdapterFactory,
         ack_timeout: std::time::Duration,
+        recovery: bool,
     ) -> Arc<Self> {
         let path: Arc<str> = path.into();
         Arc::new_cyclic(|weak: &Weak<NsCore>| {
@@ -343,9 +349,20 @@ impl NsCore {
                 sockets: RwLock::new(HashMap::new()),
                 rooms: RoomIndex::default(),
                 adapter: adapter(LocalHandle::new(local, path)),
+                recovery_gate: recovery.then(|| RwLock::new(())),
                 me: weak.clone(),
             }
         })
+    }
+
+    /// Runs `f` (an emit through the adapter) with the recovery gate shared, when recovery
+    /// is on.
+    pub(crate) fn gated<T>(&self, f: impl FnOnce() -> T) -> T {
+        let _shared = self
+            .recovery_gate
+            .as_ref()
+            .map(|gate| gate.read().unwrap_or_else(|e| e.into_inner()));
+        f()
     }
 
     /// A fresh packet id for an emit that asks for acks: unique on this node and namespace,

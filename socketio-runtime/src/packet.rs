@@ -26,12 +26,33 @@ pub struct Packet {
     pub nsp: String,
     /// What the packet carries.
     pub body: PacketBody,
+    /// Connection state recovery: the offset an adapter gave this event when it kept it
+    /// (see [`crate::config::Recovery`]). Socket.IO 5 sends it as the event's last
+    /// argument; 0.9, whose protocol has no recovery, leaves it out.
+    pub offset: Option<std::sync::Arc<str>>,
 }
 
 impl Packet {
     /// A packet for namespace `nsp`.
     pub fn new(nsp: impl Into<String>, body: PacketBody) -> Self {
-        Packet { nsp: nsp.into(), body }
+        Packet {
+            nsp: nsp.into(),
+            body,
+            offset: None,
+        }
+    }
+
+    /// The packet with a recovery offset (see [`Packet::offset`]).
+    ///
+    /// ```
+    /// use socketio_runtime::packet::{Args, Packet, PacketBody};
+    /// let body = PacketBody::Event { name: "e".into(), args: Args::empty(), ack: None };
+    /// let p = Packet::new("/", body).with_offset("7");
+    /// assert_eq!(p.offset.as_deref(), Some("7"));
+    /// ```
+    pub fn with_offset(mut self, offset: impl Into<std::sync::Arc<str>>) -> Self {
+        self.offset = Some(offset.into());
+        self
     }
 }
 

@@ -17,7 +17,7 @@ use crate::adapter::{AdapterError, AdapterFactory, BroadcastOptions};
 use crate::broadcast::BroadcastOperator;
 use crate::client::SocketIoCore;
 use crate::codec::{SIO5, V09};
-use crate::config::{Config, TransportKind};
+use crate::config::{Config, Recovery, TransportKind};
 use crate::engine::{Engine, OwnerFactory};
 use crate::namespace::{ErasedNamespace, Holder, Namespace, NsCore};
 use crate::protocol::eio4::routes::Endpoint;
@@ -79,7 +79,7 @@ impl SocketIo {
         SocketIoBuilder {
             config: Config::default(),
             namespaces: Vec::new(),
-            adapter: LocalAdapter::factory(),
+            adapter: None,
             raw: None,
         }
     }
@@ -214,7 +214,8 @@ impl SocketIo {
 pub struct SocketIoBuilder {
     config: Config,
     namespaces: Vec<(TypeId, &'static str, Arc<dyn ErasedNamespace>)>,
-    adapter: AdapterFactory,
+    /// `None`: the in-memory adapter (recovering when recovery is on).
+    adapter: Option<AdapterFactory>,
     raw: Option<Arc<dyn crate::raw_engine::EngineHandler>>,
 }
 
@@ -308,7 +309,23 @@ impl SocketIoBuilder {
     /// The adapter carrying each namespace's operations across nodes (default: in memory,
     /// one node). The factory is called once per namespace while the server is built.
     pub fn adapter(mut self, factory: AdapterFactory) -> Self {
-        self.adapter = factory;
+        self.adapter = Some(factory);
+        self
+    }
+
+    /// Turns connection state recovery on (default: off; see [`Recovery`]). The default
+    /// in-memory adapter then keeps disconnected sessions and the events they miss; a
+    /// custom adapter must implement `persist_session`/`restore_session` itself.
+    ///
+    /// ```
+    /// use socketio_runtime::config::Recovery;
+    /// let io = socketio_runtime::SocketIo::builder()
+    ///     .connection_state_recovery(Recovery { skip_connect_hooks: false, ..Recovery::default() })
+    ///     .build();
+    /// assert_eq!(io.config().recovery.as_ref().map(|r| r.skip_connect_hooks), Some(false));
+    /// ```
+    pub fn connection_state_recovery(mut self, recovery: Recovery) -> Self {
+        self.config.recovery = Some(recovery);
         self
     }
 
@@ -323,6 +340,14 @@ impl SocketIoBuilder {
             !self.config.transports.is_empty(),
             "socketio: enable at least one transport"
         );
+        let adapter = self.adapter.unwrap_or_else(|| match &self.config.recovery {
+            Some(recovery) => LocalAdapter::recovering_factory(crate::adapter::RecoveryLimits {
+                max_disconnection_duration: recovery.max_disconnection_duration,
+                max_missed_packets: recovery.max_missed_packets,
+                max_kept_packets: recovery.max_kept_packets,
+            }),
+            None => LocalAdapter::factory(),
+        });
         let mut by_path = HashMap::new();
         let mut by_type = HashMap::new();
         for (type_id, path, handler) in self.namespaces {
@@ -334,7 +359,13 @@ impl SocketIoBuilder {
                 !path.contains(':'),
                 "socketio: namespace path {path:?} must not contain ':'"
             );
-            let ns = NsCore::new(path, handler, &self.adapter, self.config.ack_timeout);
+            let ns = NsCore::new(
+                path,
+                handler,
+                &adapter,
+                self.config.ack_timeout,
+                self.config.recovery.is_some(),
+            );
             assert!(
                 by_path.insert(path.to_owned(), ns.clone()).is_none(),
                 "socketio: two namespaces share the path {path:?}"
@@ -347,6 +378,7 @@ impl SocketIoBuilder {
             max_pending_events: self.config.max_pending_events,
             max_payload: self.config.max_payload,
             attachment_timeout: self.config.attachment_timeout,
+            recovery: self.config.recovery.clone(),
         });
         let (eio4_owners, v09_owners) = match self.raw {
             Some(handler) => (crate::raw_engine::owners(handler), None),

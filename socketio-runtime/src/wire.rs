@@ -226,8 +226,14 @@ pub struct Wire {
     pub slot: usize,
     /// Encodes a packet as one outbox frame.
     pub encode: fn(&Packet) -> Frame,
-    /// The confirmation of a namespace connect for socket `socket_id`.
-    pub connect_ok: fn(nsp: &str, socket_id: &str) -> Frame,
+    /// The confirmation of a namespace connect for socket `socket_id`, with the private
+    /// session id of connection state recovery when it is on (a family without recovery
+    /// ignores it).
+    pub connect_ok: fn(nsp: &str, socket_id: &str, pid: Option<&str>) -> Frame,
+    /// The family's protocol has connection state recovery (Socket.IO 5: a `pid` in the
+    /// connect confirmation, an offset after each event): only its sockets are kept for
+    /// recovery.
+    pub recovers: bool,
     /// The client is in the global namespace from its first transport request on, without
     /// asking (0.9); otherwise it sends a connect for every namespace, `/` included.
     pub joins_root_on_open: bool,

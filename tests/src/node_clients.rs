@@ -81,6 +81,8 @@ pub struct Connect {
     pub answer: Option<Value>,
     /// The auth payload a Socket.IO 4 client connects with (`socket.handshake.auth`).
     pub auth: Option<Value>,
+    /// The client reconnects by itself after a lost connection ([`Generation::V4`] only).
+    pub reconnect: bool,
 }
 
 impl Connect {
@@ -91,7 +93,20 @@ impl Connect {
             transport,
             answer: None,
             auth: None,
+            reconnect: false,
         }
+    }
+
+    /// The same client, reconnecting by itself after a lost connection (socket.io-client
+    /// 4's `reconnection`, 200-400 ms apart).
+    ///
+    /// ```
+    /// use socketio_tests::node_clients::{Connect, Generation};
+    /// assert!(Connect::new(Generation::V4, "websocket").reconnecting().reconnect);
+    /// ```
+    pub fn reconnecting(mut self) -> Self {
+        self.reconnect = true;
+        self
     }
 
     /// The same client, connecting with `auth` (a JSON object; Socket.IO 4 only).
@@ -297,6 +312,9 @@ impl NodeClients {
         if let Some(with) = with {
             command["with"] = json!(with);
         }
+        if how.reconnect {
+            command["reconnect"] = json!(true);
+        }
         self.command(command).await;
         let seen = self
             .take(name, WAIT, "connection", |v| {
@@ -421,6 +439,23 @@ impl NodeClients {
     pub async fn pipeline(&mut self, name: &str, emits: &[(&str, Value)], within: Duration) -> Vec<(usize, Value)> {
         let seq = self.pipeline_start(name, emits, within).await;
         self.pipeline_acks(name, seq, within).await
+    }
+
+    /// Closes client `name`'s engine connection (`socket.io.engine.close()`), as a network
+    /// switch would: its `disconnect` is reported, and a reconnecting client comes back.
+    pub async fn drop_transport(&mut self, name: &str) {
+        self.command(json!({"op": "drop_transport", "client": name})).await;
+    }
+
+    /// Waits (up to `within`) for client `name`'s next connection, and returns its socket
+    /// id and `socket.recovered`.
+    pub async fn reconnected(&mut self, name: &str, within: Duration) -> (String, bool) {
+        let seen = self
+            .take(name, within, "reconnection", |v| v.get("connected").is_some())
+            .await;
+        let id = seen.get("connected").and_then(Value::as_str).unwrap_or_default();
+        let recovered = seen.get("recovered").and_then(Value::as_bool).unwrap_or(false);
+        (id.to_owned(), recovered)
     }
 
     /// Disconnects client `name` (its disconnect is not reported).

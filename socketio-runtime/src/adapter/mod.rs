@@ -34,6 +34,7 @@ pub mod error;
 pub mod local;
 pub mod options;
 pub mod recovery;
+pub mod recovery_store;
 pub mod socket_info;
 
 use std::future::Future;
@@ -48,6 +49,7 @@ pub use ack_stream::{ack_channel, AckReply, AckSink, AckStream};
 pub use error::{AckError, AdapterError, BoxError};
 pub use options::{BroadcastFlags, BroadcastOptions};
 pub use recovery::SessionSnapshot;
+pub use recovery_store::{RecoveryLimits, RecoveryStore};
 pub use socket_info::{Handshake, SocketInfo};
 
 /// The future an adapter returns.

@@ -445,10 +445,26 @@ fn push_json_str(out: &mut String, s: &str) {
 /// assert_eq!(connect_ok("/admin", "oSO0OpakMV_3jnilAAAA"), r#"0/admin,{"sid":"oSO0OpakMV_3jnilAAAA"}"#);
 /// ```
 pub fn connect_ok(nsp: &str, socket_id: &str) -> String {
-    let mut out = String::with_capacity(16 + nsp.len() + socket_id.len());
+    connect_ok_with_pid(nsp, socket_id, None)
+}
+
+/// [`connect_ok`] with connection state recovery's private session id, when it is on:
+/// `0{"sid":"…","pid":"…"}` (Node's order).
+///
+/// ```
+/// use socketio_runtime::codec::sio5::connect_ok_with_pid;
+/// assert_eq!(connect_ok_with_pid("/", "s1", Some("p1")), r#"0{"sid":"s1","pid":"p1"}"#);
+/// assert_eq!(connect_ok_with_pid("/", "s1", None), r#"0{"sid":"s1"}"#);
+/// ```
+pub fn connect_ok_with_pid(nsp: &str, socket_id: &str, pid: Option<&str>) -> String {
+    let mut out = String::with_capacity(32 + nsp.len() + socket_id.len());
     write_header(&mut out, SioKind::Connect, None, nsp, None);
     out.push_str("{\"sid\":");
     push_json_str(&mut out, socket_id);
+    if let Some(pid) = pid {
+        out.push_str(",\"pid\":");
+        push_json_str(&mut out, pid);
+    }
     out.push('}');
     out
 }

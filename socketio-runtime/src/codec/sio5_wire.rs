@@ -16,6 +16,7 @@ pub static SIO5: Wire = Wire {
     slot: 1,
     encode,
     connect_ok,
+    recovers: true,
     joins_root_on_open: false,
     one_socket_id_per_connection: false,
     root_is_session: false,
@@ -39,17 +40,46 @@ fn encode(packet: &Packet) -> Frame {
     encode_binary(packet).unwrap_or_else(|| Frame::Text(encode_text(packet).into()))
 }
 
-/// `40{"sid":"…"}`: the socket's id goes with the confirmation.
-fn connect_ok(nsp: &str, socket_id: &str) -> Frame {
-    Frame::Text(format!("4{}", sio5::connect_ok(nsp, socket_id)).into())
+/// `40{"sid":"…"}`: the socket's id goes with the confirmation, and with recovery on its
+/// private session id (`40{"sid":"…","pid":"…"}`).
+fn connect_ok(nsp: &str, socket_id: &str, pid: Option<&str>) -> Frame {
+    Frame::Text(format!("4{}", sio5::connect_ok_with_pid(nsp, socket_id, pid)).into())
+}
+
+/// An event's arguments with the recovery offset appended as one more (last) argument, as
+/// Node's session-aware adapter sends it; placeholders keep their numbers.
+fn with_offset(args: &Args, offset: &str) -> Option<Args> {
+    let json = args.placeholder_json().trim_end();
+    let inner = json.strip_suffix(']')?;
+    let quoted = serde_json::to_string(offset).ok()?;
+    let joined = if inner.trim_end() == "[" {
+        format!("[{quoted}]")
+    } else {
+        format!("{inner},{quoted}]")
+    };
+    let appended = Args::from_json(&joined).ok()?;
+    Some(appended.with_attachments(args.attachments().to_vec()))
+}
+
+/// The packet's event arguments as sent: with its recovery offset, if it has one.
+fn sent_args<'a>(packet: &Packet, args: &'a Args) -> std::borrow::Cow<'a, Args> {
+    match packet.offset.as_deref().and_then(|offset| with_offset(args, offset)) {
+        Some(appended) => std::borrow::Cow::Owned(appended),
+        None => std::borrow::Cow::Borrowed(args),
+    }
 }
 
 /// An event or ack whose arguments carry attachments: a BINARY_EVENT/BINARY_ACK followed by
 /// one binary frame per attachment. `None` for everything else.
 fn encode_binary(packet: &Packet) -> Option<Frame> {
     let (kind, name, args, id) = match &packet.body {
-        PacketBody::Event { name, args, ack } => (BinaryKind::Event, Some(name), args, ack.map(|a| a.id)),
-        PacketBody::Ack { id, args } => (BinaryKind::Ack, None, args, Some(*id)),
+        PacketBody::Event { name, args, ack } => (
+            BinaryKind::Event,
+            Some(name),
+            sent_args(packet, args),
+            ack.map(|a| a.id),
+        ),
+        PacketBody::Ack { id, args } => (BinaryKind::Ack, None, std::borrow::Cow::Borrowed(args), Some(*id)),
         _ => return None,
     };
     if args.attachments().is_empty() {
@@ -81,7 +111,7 @@ fn encode_binary(packet: &Packet) -> Option<Frame> {
 fn encode_text(packet: &Packet) -> String {
     let nsp = packet.nsp.as_str();
     let socketio = match &packet.body {
-        PacketBody::Event { name, args, ack } => sio5::event(nsp, name, args, ack.map(|a| a.id)),
+        PacketBody::Event { name, args, ack } => sio5::event(nsp, name, &sent_args(packet, args), ack.map(|a| a.id)),
         PacketBody::Ack { id, args } => sio5::ack(nsp, *id, args),
         PacketBody::Disconnect => sio5::disconnect(nsp),
         PacketBody::ConnectError { message, data: None } => sio5::connect_error(nsp, message),

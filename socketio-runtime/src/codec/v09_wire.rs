@@ -14,6 +14,7 @@ pub static V09: Wire = Wire {
     slot: 0,
     encode,
     connect_ok,
+    recovers: false,
     joins_root_on_open: true,
     one_socket_id_per_connection: true,
     root_is_session: true,
@@ -27,8 +28,8 @@ fn encode(packet: &Packet) -> Frame {
     Frame::Text(v09::encode(packet).into())
 }
 
-/// 0.9 echoes the connect (`1::/nsp`); it has no socket id to tell.
-fn connect_ok(nsp: &str, _socket_id: &str) -> Frame {
+/// 0.9 echoes the connect (`1::/nsp`); it has no socket id to tell, and no recovery.
+fn connect_ok(nsp: &str, _socket_id: &str, _pid: Option<&str>) -> Frame {
     encode(&Packet::new(
         nsp,
         PacketBody::Connect {

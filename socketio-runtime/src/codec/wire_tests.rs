@@ -25,8 +25,13 @@ fn sio5_events_acks_and_connects() {
     assert_eq!(text(&(SIO5.encode)(&event)), r#"423["e","x",1]"#);
     let ack = Packet::new("/chat", PacketBody::Ack { id: 7, args });
     assert_eq!(text(&(SIO5.encode)(&ack)), r#"43/chat,7["x",1]"#);
-    assert_eq!(text(&(SIO5.connect_ok)("/", "abc")), r#"40{"sid":"abc"}"#);
-    assert_eq!(text(&(V09.connect_ok)("/chat", "abc")), "1::/chat");
+    assert_eq!(text(&(SIO5.connect_ok)("/", "abc", None)), r#"40{"sid":"abc"}"#);
+    assert_eq!(
+        text(&(SIO5.connect_ok)("/", "abc", Some("p"))),
+        r#"40{"sid":"abc","pid":"p"}"#
+    );
+    assert_eq!(text(&(V09.connect_ok)("/chat", "abc", None)), "1::/chat");
+    assert_eq!(text(&(V09.connect_ok)("/chat", "abc", Some("p"))), "1::/chat");
     let refused = Packet::new(
         "/nope",
         PacketBody::ConnectError {
@@ -129,4 +134,33 @@ fn v09_decoder_drops_what_it_cannot_read() {
         }))
     ));
     assert!(decoder.binary(Bytes::new()).is_err());
+}
+
+#[test]
+fn recovery_offsets_go_last_on_sio5_only() {
+    let event = |args: Args| {
+        Packet::new(
+            "/chat",
+            PacketBody::Event {
+                name: "e".into(),
+                args,
+                ack: None,
+            },
+        )
+        .with_offset("12")
+    };
+    let plain = event(Args::from_serialize(&("x", 1)).unwrap());
+    assert_eq!(text(&(SIO5.encode)(&plain)), r#"42/chat,["e","x",1,"12"]"#);
+    assert_eq!(text(&(V09.encode)(&plain)), r#"5::/chat:{"name":"e","args":["x",1]}"#);
+    let bare = event(Args::empty());
+    assert_eq!(text(&(SIO5.encode)(&bare)), r#"42/chat,["e","12"]"#);
+    let binary = event(Args::from_serialize(&(Binary::from(vec![1u8]),)).unwrap());
+    let Frame::Parts(parts) = (SIO5.encode)(&binary) else {
+        panic!("a binary event is sent in parts");
+    };
+    assert_eq!(
+        parts[0].as_str(),
+        r#"451-/chat,["e",{"_placeholder":true,"num":0},"12"]"#
+    );
+    assert_eq!(parts[1], Frame::Binary(Bytes::from_static(&[1])));
 }

@@ -17,6 +17,8 @@
 //       `auth`: (v4) the auth payload to connect with.
 //       `with`: the name of an earlier client of the same generation whose connection this
 //       one shares (another namespace multiplexed on the same engine session).
+//       `reconnect` (v4 only): the client reconnects by itself (200-400 ms apart) after a
+//       lost connection, as a phone's client does; otherwise it stays disconnected.
 //   {"op":"emit","client":NAME,"seq":N,"event":E,"args":[...],"within_ms":MS}
 //       emits E with an ack callback.
 //   {"op":"send","client":NAME,"seq":N,"args":[X],"within_ms":MS}
@@ -27,8 +29,12 @@
 //       ack callback; reports the acks once all came, in the order they came.
 //   {"op":"close","client":NAME}
 //       disconnects the client (no `disconnect` observation).
+//   {"op":"drop_transport","client":NAME}
+//       v4: closes the client's engine connection (`socket.io.engine.close()`), as a network
+//       switch would; a `reconnect` client then reconnects (connection state recovery).
 // Observations (stdout), each with the client's name:
-//   {"client":NAME,"connected":ID,"transport":T}  the socket id (0.9: the session id, which
+//   {"client":NAME,"connected":ID,"transport":T,"recovered":B}
+//                                             B: v4's `socket.recovered`; ID: the socket id (0.9: the session id, which
 //                                             is not the socket id: the server never
 //                                             tells a 0.9 client that one) and the
 //                                             transport it connected over
@@ -94,11 +100,14 @@ function onServerEvent(c, name, params) {
 
 function connectV4Client(c, cmd) {
   const options = { forceNew: true, reconnection: false, timeout: 5000 };
+  if (cmd.reconnect) Object.assign(options, { reconnection: true, reconnectionDelay: 200, reconnectionDelayMax: 400 });
   if (cmd.transport !== 'upgrade') options.transports = [cmd.transport];
   if (cmd.auth) options.auth = cmd.auth;
   const socket = cmd.with ? client(cmd.with).manager.socket(cmd.nsp) : connectV4(cmd.url + cmd.nsp, options);
   c.manager = socket.io;
-  socket.on('connect', () => out({ client: c.name, connected: socket.id, transport: socket.io.engine.transport.name }));
+  socket.on('connect', () =>
+    out({ client: c.name, connected: socket.id, transport: socket.io.engine.transport.name, recovered: socket.recovered }),
+  );
   socket.on('connect_error', (e) => out({ client: c.name, error: `connect_error: ${e && e.message}` }));
   socket.on('disconnect', (reason) => {
     if (!c.closing) out({ client: c.name, disconnect: reason === undefined ? null : reason });
@@ -107,6 +116,7 @@ function connectV4Client(c, cmd) {
   c.emit = (event, args, done) => socket.emit(event, ...args, (...acked) => done(acked));
   c.send = (args, done) => socket.send(...args, (...acked) => done(acked));
   c.close = () => socket.disconnect();
+  c.dropTransport = () => socket.io.engine.close();
 }
 
 // ---------------------------------------------------------------------------
@@ -231,6 +241,12 @@ const commands = {
     const c = client(cmd.client);
     c.closing = true;
     c.close();
+  },
+
+  drop_transport(cmd) {
+    const c = client(cmd.client);
+    if (!c.dropTransport) throw new Error(`${cmd.client} cannot drop its transport`);
+    c.dropTransport();
   },
 };
 

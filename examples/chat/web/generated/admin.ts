@@ -22,7 +22,13 @@ export type WhoAmI = {
 /** The namespace's path. */
 export const ADMIN_PATH = "/admin";
 
-/** What the server emits on `/admin` (listen with `socket.on`). */
+/**
+ * What the server emits on `/admin` (listen with `socket.on`).
+ *
+ * With connection state recovery on, each event the server keeps for replay (no ack,
+ * not volatile) carries its offset, a string, as one more last argument: the
+ * listener receives it after the arguments declared here, and may ignore it.
+ */
 export interface AdminServerToClientEvents {
   notice: (text: string) => void;
   /** The server refused a call (the ACL, arguments that do not decode, an unknown event); an ack it asked for receives `null`. */

@@ -29,7 +29,13 @@ export type ChatLine = {
 /** The namespace's path. */
 export const CHAT_PATH = "/chat";
 
-/** What the server emits on `/chat` (listen with `socket.on`). */
+/**
+ * What the server emits on `/chat` (listen with `socket.on`).
+ *
+ * With connection state recovery on, each event the server keeps for replay (no ack,
+ * not volatile) carries its offset, a string, as one more last argument: the
+ * listener receives it after the arguments declared here, and may ignore it.
+ */
 export interface ChatServerToClientEvents {
   announcement: (text: string) => void;
   nicknames: (list: Array<string>) => void;
