@@ -22,7 +22,7 @@ use crate::namespace::{ConnectRequest, Event, Inbound, Message, MessageData, NsC
 use crate::packet::{AckRequest, Args, Packet, PacketBody, RawJson, ROOT_NSP};
 use crate::session_data::Extensions;
 use crate::socket::{Connection, SocketInner};
-use crate::wire::{InboundError, PacketDecoder, Wire};
+use crate::wire::{Frame, InboundError, PacketDecoder, Wire};
 
 /// What every connection of one server shares: the mounted namespaces and the limits.
 pub(crate) struct SocketIoCore {
@@ -109,6 +109,24 @@ impl SessionOwner for Client {
 
     fn is_engaged(&self) -> bool {
         lock(&self.sockets).as_ref().is_some_and(|map| !map.is_empty())
+    }
+
+    fn shutdown_frames(&self) -> Vec<Frame> {
+        let disconnect = |nsp: &str| (self.wire.encode)(&Packet::new(nsp, PacketBody::Disconnect));
+        if self.wire.root_is_session {
+            // 0.9: the global disconnect ends the connection, and the client tells each of
+            // its namespaces (as the 0.9 server's forced disconnect does).
+            return vec![disconnect(ROOT_NSP)];
+        }
+        let sockets = lock(&self.sockets);
+        let mut connected: Vec<&Arc<str>> = sockets
+            .iter()
+            .flat_map(|map| map.iter())
+            .filter(|(_, socket)| socket.is_connected())
+            .map(|(nsp, _)| nsp)
+            .collect();
+        connected.sort();
+        connected.into_iter().map(|nsp| disconnect(nsp)).collect()
     }
 }
 

@@ -106,6 +106,11 @@ pub struct Config {
     /// plus its session). Node has no such limit.
     pub max_pending_sessions: usize,
     // --- end of HTTP bounds ---
+    /// How long `serve_with_shutdown` gives a shutdown ([`crate::SocketIo::shutdown`]):
+    /// running handlers get up to half of it, then every client is told and what is queued
+    /// is delivered; what is left at the end is cut. Default 10 s (well inside the 30 s a
+    /// process manager such as Kubernetes waits after its SIGTERM).
+    pub shutdown_timeout: Duration,
 }
 
 impl Config {
@@ -151,6 +156,7 @@ impl Default for Config {
             body_timeout: Duration::from_secs(60),
             max_connections: None,
             max_pending_sessions: 10_000,
+            shutdown_timeout: Duration::from_secs(10),
         }
     }
 }

@@ -47,6 +47,7 @@ mod server_dispatch;
 mod server_emit;
 pub mod server_event;
 pub mod session_data;
+mod shutdown;
 pub mod socket;
 pub mod transport;
 mod typed;

@@ -46,6 +46,8 @@ pub enum DisconnectReason {
     OutboxOverflow,
     /// A namespace refused the connection.
     ConnectRefused,
+    /// The server is stopping ([`SocketIo::shutdown`](crate::SocketIo::shutdown)).
+    ServerShuttingDown,
 }
 
 impl DisconnectReason {
@@ -62,6 +64,7 @@ impl DisconnectReason {
             DisconnectReason::ProtocolError => "protocol error",
             DisconnectReason::OutboxOverflow => "outbox overflow",
             DisconnectReason::ConnectRefused => "connect refused",
+            DisconnectReason::ServerShuttingDown => "server shutting down",
         }
     }
 }
@@ -443,6 +446,12 @@ impl Session {
     /// the next poll gets it (then the sid is forgotten), or the reaper drops it after the
     /// close timeout.
     pub fn close_with_farewell(self: &Arc<Self>, last: Frame, reason: DisconnectReason) {
+        self.end(reason, Some(vec![last]));
+    }
+
+    /// [`Session::close_with_farewell`] with any number of last frames (none: only what
+    /// was queued). Used when the server shuts down.
+    pub(crate) fn close_with_farewells(self: &Arc<Self>, last: Vec<Frame>, reason: DisconnectReason) {
         self.end(reason, Some(last));
     }
 
@@ -460,7 +469,7 @@ impl Session {
     }
 
     /// Marks the session closed; `false` if it already was.
-    fn end(self: &Arc<Self>, reason: DisconnectReason, last: Option<Frame>) -> bool {
+    fn end(self: &Arc<Self>, reason: DisconnectReason, last: Option<Vec<Frame>>) -> bool {
         let waiter = {
             let mut st = self.state();
             if st.closed.is_some() {
@@ -468,9 +477,9 @@ impl Session {
             }
             st.closed = Some(reason);
             match last {
-                Some(frame) => {
+                Some(last) => {
                     let mut farewell: Vec<Frame> = st.outbox.drain(..).collect();
-                    farewell.push(frame);
+                    farewell.extend(last);
                     st.farewell = farewell;
                     st.closed_at = Some(Instant::now());
                 }
