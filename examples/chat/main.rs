@@ -20,5 +20,6 @@ async fn main() -> std::io::Result<()> {
         }
     };
     let listener = socketio_examples::bind_from_env().await?;
+    io.shutdown_on(tokio::signal::ctrl_c());
     io.serve_with(listener, files).await
 }

@@ -6,5 +6,7 @@ async fn main() -> std::io::Result<()> {
     socketio_examples::init_logging();
     let listener = socketio_examples::bind_from_env().await?;
     let client = socketio_examples::static_files::client()?;
-    socketio_examples::echo::server().serve_with(listener, client).await
+    let io = socketio_examples::echo::server();
+    io.shutdown_on(tokio::signal::ctrl_c());
+    io.serve_with(listener, client).await
 }

@@ -235,21 +235,39 @@ impl SocketIo {
     /// io.serve_with_shutdown(([127, 0, 0, 1], 3000).into(), ctrl_c).await
     /// # }
     /// ```
-    pub async fn serve_with_shutdown(
-        &self,
-        addr: SocketAddr,
-        signal: impl Future<Output = ()> + Send,
-    ) -> std::io::Result<()> {
+    pub async fn serve_with_shutdown<S: Future + Send>(&self, addr: SocketAddr, signal: S) -> std::io::Result<()> {
         let serving = self.serve(addr);
         tokio::pin!(serving);
         tokio::select! {
             // Failed to start (a port taken, an adapter not ready), or shut down by another
             // clone of the handle.
             served = &mut serving => return served,
-            () = signal => {}
+            _ = signal => {}
         }
         let (served, ()) = tokio::join!(serving, self.shutdown(self.config().shutdown_timeout));
         served
+    }
+
+    /// Shuts the server down ([`SocketIo::shutdown`], within [`Config::shutdown_timeout`])
+    /// when `signal` resolves, from a task of its own; any `serve*` then returns once the
+    /// shutdown is over. The one line a `main` needs for Ctrl-C, whichever `serve*` it uses.
+    ///
+    /// ```no_run
+    /// # async fn run(io: socketio_runtime::SocketIo) -> std::io::Result<()> {
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+    /// io.shutdown_on(tokio::signal::ctrl_c());
+    /// io.serve_listener(listener).await // returns after Ctrl-C, once every client was told
+    /// # }
+    /// ```
+    pub fn shutdown_on<S>(&self, signal: S)
+    where
+        S: Future + Send + 'static,
+    {
+        let io = self.clone();
+        tokio::spawn(async move {
+            signal.await;
+            io.shutdown(io.config().shutdown_timeout).await;
+        });
     }
 
     /// Stops the server cleanly, within `grace`, and returns when it is done; every `serve*`
