@@ -170,7 +170,7 @@ async fn clients_of_both_generations_under_load_see_a_clean_disconnect() {
         assert!(reports.insert(name, report).is_none(), "{line}");
     }
     // Late problems (a reconnection attempt after the disconnect) until the host exits.
-    while let Ok(Ok(Some(line))) = tokio::time::timeout(Duration::from_secs(5), lines.next_line()).await {
+    if let Ok(Ok(Some(line))) = tokio::time::timeout(Duration::from_secs(5), lines.next_line()).await {
         panic!("after the disconnect: {line}");
     }
     assert_eq!(reports.len(), total);
@@ -255,6 +255,49 @@ async fn a_held_poll_is_answered_with_the_disconnect() {
     assert_eq!(seen.hooks.lock().unwrap().len(), 2);
     assert_eq!(hooks.len(), 1, "{hooks:?}");
     assert_eq!(hooks[0].1, DisconnectReason::ServerShuttingDown);
+    assert_eq!(server.io.session_count(), 0);
+    assert_no_server_panic();
+}
+
+/// Plain Engine.IO sessions: a held poll is answered Engine.IO's close `1`, a WebSocket
+/// gets its close (after its queued echo), and `serve` returns.
+#[tokio::test]
+async fn plain_engine_sessions_are_closed() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let server = serve(socketio_examples::conformance::engine_echo()).await;
+    let client = server.client();
+    let open = client.get("/engine.io/?EIO=4&transport=polling").await;
+    assert_eq!(open.status, 200);
+    let sid = open.text().split('"').nth(3).unwrap_or_default().to_owned();
+    let path = format!("/engine.io/?EIO=4&transport=polling&sid={sid}");
+    let held = tokio::spawn(async move { client.get(&path).await });
+
+    let url = format!("ws://{}/engine.io/?EIO=4&transport=websocket", server.client().addr);
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("websocket");
+    let open = ws.next().await.expect("a frame").expect("a frame");
+    assert!(open.to_text().expect("text").starts_with("0{\"sid\":"));
+    ws.send(Message::text("4hello")).await.expect("send");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    server.io.shutdown(Duration::from_secs(2)).await;
+    let answer = tokio::time::timeout(Duration::from_secs(2), held)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((answer.status, answer.text()), (200, "1"));
+    let mut frames = Vec::new();
+    while let Ok(Some(Ok(frame))) = tokio::time::timeout(Duration::from_secs(2), ws.next()).await {
+        frames.push(frame);
+    }
+    assert_eq!(frames.first(), Some(&Message::text("4hello")), "{frames:?}");
+    assert!(
+        frames
+            .iter()
+            .any(|f| matches!(f, Message::Close(_)) || *f == Message::text("1")),
+        "{frames:?}"
+    );
     assert_eq!(server.io.session_count(), 0);
     assert_no_server_panic();
 }
