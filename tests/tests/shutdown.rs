@@ -301,3 +301,67 @@ async fn plain_engine_sessions_are_closed() {
     assert_eq!(server.io.session_count(), 0);
     assert_no_server_panic();
 }
+
+/// `serve_with_shutdown(addr, signal)` and `shutdown_on(signal)`: each `serve*` returns
+/// `Ok` soon after its signal, a session that joined nothing gets Engine.IO's close on its
+/// held poll, and a second `shutdown` call waits for the first.
+#[tokio::test]
+async fn the_signal_shapes_stop_their_servers() {
+    // serve_with_shutdown on an address.
+    let free = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = free.local_addr().unwrap();
+    drop(free);
+    let io = SocketIo::builder().namespace(Work(Arc::default())).build();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let served = io.clone();
+    let serving = tokio::spawn(async move { served.serve_with_shutdown(addr, rx).await });
+    let eio = eio4::Eio {
+        client: socketio_tests::Client { addr },
+    };
+    let mut opened = None;
+    for _ in 0..50 {
+        // The server binds in its task: try until it listens.
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            opened = Some(eio.open_polling().await);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (sid, _) = opened.expect("the server listens");
+    let held = tokio::spawn(async move { eio.poll(&sid).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let signalled = Instant::now();
+    tx.send(()).unwrap();
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(2), held)
+            .await
+            .unwrap()
+            .unwrap(),
+        "1"
+    );
+    let result = tokio::time::timeout(Duration::from_secs(2), serving)
+        .await
+        .unwrap()
+        .unwrap();
+    result.expect("serve_with_shutdown ends with Ok");
+    assert!(signalled.elapsed() < Duration::from_secs(2));
+
+    // shutdown_on beside serve_listener; a second shutdown waits for the first.
+    let io = SocketIo::builder().namespace(Work(Arc::default())).build();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    io.shutdown_on(rx);
+    let served = io.clone();
+    let serving = tokio::spawn(async move { served.serve_listener(listener).await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    tx.send(()).unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(2), serving)
+        .await
+        .unwrap()
+        .unwrap();
+    result.expect("serve_listener ends with Ok");
+    tokio::time::timeout(Duration::from_secs(1), io.shutdown(Duration::from_secs(30)))
+        .await
+        .expect("a second shutdown returns once the first is over");
+    assert_no_server_panic();
+}
