@@ -32,6 +32,8 @@ pub(crate) struct SocketIoCore {
     pub max_pending_events: usize,
     /// Bytes a binary packet and its attachments may hold while they arrive.
     pub max_payload: usize,
+    /// The server's counters (the engine's).
+    pub stats: Arc<crate::stats::Stats>,
 }
 
 impl SocketIoCore {
@@ -292,6 +294,7 @@ impl Client {
                 }
             }
             PacketBody::Ack { id, args } => {
+                self.io.stats.ack_in();
                 let resolved = self.socket_of(&nsp).is_some_and(|s| s.resolve_ack(id, args));
                 if !resolved {
                     tracing::debug!(sid = %session.sid, nsp, id, "ack for no pending emit ignored");
@@ -327,6 +330,7 @@ impl Client {
     /// Answers a simple (bare-id) ack on receipt, as the 0.9 reference server does, and
     /// finds the connected socket a message is for.
     fn receiving_socket(&self, nsp: &str, ack: Option<AckRequest>) -> Option<Arc<SocketInner>> {
+        self.io.stats.event_in();
         if let Some(AckRequest { id, with_data: false }) = ack {
             self.push(
                 nsp,

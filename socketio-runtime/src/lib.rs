@@ -49,6 +49,7 @@ pub mod server_event;
 pub mod session_data;
 mod shutdown;
 pub mod socket;
+pub mod stats;
 pub mod transport;
 mod typed;
 pub mod wire;

@@ -35,6 +35,7 @@ use warp::reply::Response;
 use crate::config::TransportKind;
 use crate::engine::Engine;
 use crate::protocol::v09::transports::hixie;
+use crate::stats::Stats;
 
 /// The peer's address, put on every request by this accept loop.
 #[derive(Debug, Clone, Copy)]
@@ -57,6 +58,23 @@ struct Replay {
     prefix: Bytes,
     inner: TcpStream,
     _slot: OwnedSemaphorePermit,
+    _counted: Counted,
+}
+
+/// One open connection in the statistics, for as long as it lives.
+struct Counted(Arc<Stats>);
+
+impl Counted {
+    fn new(stats: Arc<Stats>) -> Self {
+        stats.connection(1);
+        Counted(stats)
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.connection(-1);
+    }
 }
 
 impl AsyncRead for Replay {
@@ -225,6 +243,7 @@ pub(crate) async fn accept_loop(
             continue;
         };
         let _ = stream.set_nodelay(true);
+        let counted = Counted::new(engine.stats.clone());
         let (service, engine, policy, http) = (service.clone(), engine.clone(), policy.clone(), http.clone());
         let mut stop = stop.clone();
         connections.spawn(async move {
@@ -243,6 +262,7 @@ pub(crate) async fn accept_loop(
                 prefix,
                 inner: stream,
                 _slot: slot,
+                _counted: counted,
             });
             let handler = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(PeerAddr(peer));

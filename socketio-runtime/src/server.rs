@@ -150,6 +150,20 @@ impl SocketIo {
             .map(|ns| BroadcastOperator::new(ns.clone(), BroadcastOptions::default()))
     }
 
+    /// The server's statistics now: sessions by transport, connections, packets and bytes
+    /// each way, events and acks received, slow consumers and bad-input closes. Counted
+    /// with atomics as traffic flows; serialisable (JSON for a metrics endpoint).
+    ///
+    /// ```
+    /// let io = socketio_runtime::SocketIo::builder().build();
+    /// let stats = io.stats();
+    /// assert_eq!((stats.events_in, stats.slow_consumers), (0, 0));
+    /// ```
+    pub fn stats(&self) -> crate::stats::StatsSnapshot {
+        let sessions = self.engine.sessions_snapshot();
+        self.engine.stats.snapshot(sessions.iter().map(|s| s.transport()))
+    }
+
     /// How many client sessions are live.
     pub fn session_count(&self) -> usize {
         self.engine.session_count()
@@ -440,18 +454,20 @@ impl SocketIoBuilder {
             );
             by_type.insert(type_id, ns);
         }
+        let engine = Arc::new(Engine::new(Arc::new(self.config)));
         let io = Arc::new(SocketIoCore {
             namespaces: by_path,
-            max_pending_acks: self.config.max_pending_acks,
-            max_pending_events: self.config.max_pending_events,
-            max_payload: self.config.max_payload,
+            max_pending_acks: engine.config.max_pending_acks,
+            max_pending_events: engine.config.max_pending_events,
+            max_payload: engine.config.max_payload,
+            stats: engine.stats.clone(),
         });
         let (eio4_owners, v09_owners) = match self.raw {
             Some(handler) => (crate::raw_engine::owners(handler), None),
             None => (io.owners(&SIO5), Some(io.owners(&V09))),
         };
         SocketIo {
-            engine: Arc::new(Engine::new(Arc::new(self.config))),
+            engine,
             eio4_owners,
             v09_owners,
             by_type: Arc::new(by_type),

@@ -34,6 +34,8 @@ pub(crate) struct Engine {
     /// Set when the server shuts down: no session is created any more (a handshake gets
     /// its family's 503) and the reaper stops.
     closing: AtomicBool,
+    /// The server's counters.
+    pub stats: Arc<crate::stats::Stats>,
 }
 
 impl Engine {
@@ -44,6 +46,7 @@ impl Engine {
             pending: Mutex::new(HashSet::new()),
             reaper: Once::new(),
             closing: AtomicBool::new(false),
+            stats: Arc::default(),
         }
     }
 

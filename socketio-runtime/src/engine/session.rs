@@ -302,6 +302,11 @@ impl Session {
         };
         // The previous transport's writer, if it waits, finds itself superseded.
         self.wake(st);
+        if attachment.generation == 1 {
+            if let Some(engine) = self.engine.upgrade() {
+                engine.stats.session_opened(kind);
+            }
+        }
         Some(attachment)
     }
 
@@ -488,6 +493,13 @@ impl Session {
             st.waiter.take()
         };
         tracing::debug!(sid = %self.sid, reason = reason.as_str(), "session closed");
+        if let Some(engine) = self.engine.upgrade() {
+            match reason {
+                DisconnectReason::OutboxOverflow => engine.stats.slow_consumer(),
+                DisconnectReason::ProtocolError => engine.stats.bad_input(),
+                _ => {}
+            }
+        }
         // The writer, if it waits, finds the session closed.
         if let Some(waiter) = waiter {
             waiter.wake();
