@@ -4,11 +4,14 @@
 //! into it without climbing a floor.
 //!
 //! Where each counter is fed: sessions opened, by the transport of their first attach
-//! (`Session::attach`); packets and bytes in, per message of a message connection and per
-//! packet of a POST body (`transport/connection.rs`, `transport/poll.rs`); packets and
-//! bytes out, per batch a writer or a long poll takes (`engine/writer.rs`,
-//! `transport/poll.rs`); events and acks in (`client.rs`); slow consumers and bad-input
-//! closes, by the reason a session ends (`Session::end`); connections, by the accept loop.
+//! (`Session::attach`); packets and bytes in, where each family hands what arrived (a POST
+//! body or a WebSocket message) to its inbound handling (Engine.IO 4's `inbound.rs`, 0.9's
+//! `dispatch_text`; bytes as the packets came, separators aside); packets and
+//! bytes out, per batch a writer, a long poll or a 0.9 stream takes (`engine/writer.rs`,
+//! `transport/poll.rs`, 0.9's `streaming.rs`; handshakes, Engine.IO 4's open packet and
+//! probe answers, written before a session's writer runs, are not counted); events and
+//! acks in (`client.rs`); slow consumers and bad-input closes, by the reason a session
+//! ends (`Session::end`); connections, by the accept loop.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
