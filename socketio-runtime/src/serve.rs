@@ -196,8 +196,9 @@ pub(crate) async fn stopping(stop: &mut watch::Receiver<Option<Instant>>) {
 
 /// Accepts connections until `stop` holds a deadline ([`crate::SocketIo::shutdown`]):
 /// then the listener is closed, every HTTP connection is ended after its current exchange
-/// (hyper's graceful shutdown), and what is still open at the deadline is cut; returns when
-/// no connection of this loop is left (WebSockets included: each holds its slot).
+/// (hyper's graceful shutdown), and HTTP connections still open at the deadline are cut;
+/// returns when no connection of this loop is left (WebSockets included: each holds its
+/// slot) or at the deadline (a WebSocket task is not cut: it ends with its writer).
 pub(crate) async fn accept_loop(
     engine: Arc<Engine>,
     listener: TcpListener,

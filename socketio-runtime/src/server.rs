@@ -294,7 +294,8 @@ impl SocketIo {
     /// for it, held long polls answered and WebSocket writers drained; each socket's
     /// `on_disconnect` runs once with [`DisconnectReason::ServerShuttingDown`](crate::DisconnectReason::ServerShuttingDown);
     /// the adapters are closed ([`SocketIo::close_adapters`]); the listener closes, and
-    /// connections still open at the deadline are cut. Work a handler moved out with
+    /// HTTP connections still open at the deadline are cut (a WebSocket ends with its
+    /// writer, once the farewell is written). Work a handler moved out with
     /// `Socket::detach` is not waited for. A second call waits for the first.
     ///
     /// Under your own `warp::serve(io.routes())`, call it from warp's graceful-shutdown

@@ -16,7 +16,9 @@
 //!    then is dropped;
 //! 5. the namespaces' adapters are closed;
 //! 6. the accept loops stop: the listener is closed, keep-alive connections are ended after
-//!    their current exchange, and connections still open at the deadline are cut.
+//!    their current exchange, and HTTP connections still open at the deadline are cut
+//!    (upgraded ones, WebSockets, are not: each ends with its writer, after the farewell;
+//!    the loop waits for them until the deadline).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
