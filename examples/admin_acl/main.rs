@@ -10,5 +10,6 @@ async fn main() -> std::io::Result<()> {
     let password = std::env::var("ADMIN_PASSWORD").unwrap_or_else(|_| "secret".to_owned());
     let io = SocketIo::builder().namespace(Admin::new(password)).build();
     let listener = socketio_examples::bind_from_env().await?;
+    io.shutdown_on(tokio::signal::ctrl_c());
     io.serve_listener(listener).await
 }

@@ -8,5 +8,7 @@ async fn main() -> std::io::Result<()> {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
     let listener = socketio_examples::bind_from_env().await?;
-    socketio_examples::bench::server().serve_listener(listener).await
+    let io = socketio_examples::bench::server();
+    io.shutdown_on(tokio::signal::ctrl_c());
+    io.serve_listener(listener).await
 }

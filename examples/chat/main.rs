@@ -15,5 +15,6 @@ async fn main() -> std::io::Result<()> {
     let io = socketio_examples::chat_namespaces(SocketIo::builder(), &password).build();
     let files = static_files::chat_files(include_str!("web/index.html"), include_str!("legacy.html"));
     let listener = socketio_examples::bind_from_env().await?;
+    io.shutdown_on(tokio::signal::ctrl_c());
     io.serve_with(listener, files).await
 }

@@ -8,7 +8,8 @@ async fn main() -> std::io::Result<()> {
     socketio_examples::init_logging();
     let listener = socketio_examples::bind_from_env().await?;
     let engine = socketio_examples::conformance::engine_echo();
-    socketio_examples::conformance::server()
-        .serve_with(listener, engine.routes())
-        .await
+    let io = socketio_examples::conformance::server();
+    io.shutdown_on(tokio::signal::ctrl_c());
+    engine.shutdown_on(tokio::signal::ctrl_c());
+    io.serve_with(listener, engine.routes()).await
 }

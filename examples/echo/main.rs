@@ -7,5 +7,7 @@ async fn main() -> std::io::Result<()> {
     socketio_examples::init_logging();
     let client = socketio_examples::static_files::client();
     let listener = socketio_examples::bind_from_env().await?;
-    socketio_examples::echo::server().serve_with(listener, client).await
+    let io = socketio_examples::echo::server();
+    io.shutdown_on(tokio::signal::ctrl_c());
+    io.serve_with(listener, client).await
 }

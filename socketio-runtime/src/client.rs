@@ -25,7 +25,7 @@ use crate::namespace::{ConnectRequest, Event, Inbound, Message, MessageData, NsC
 use crate::packet::{AckRequest, Args, Packet, PacketBody, RawJson, ROOT_NSP};
 use crate::session_data::Extensions;
 use crate::socket::{Connection, SocketInner};
-use crate::wire::{InboundError, PacketDecoder, Wire};
+use crate::wire::{Frame, InboundError, PacketDecoder, Wire};
 
 /// What every connection of one server shares: the mounted namespaces and the limits.
 pub(crate) struct SocketIoCore {
@@ -39,6 +39,8 @@ pub(crate) struct SocketIoCore {
     pub attachment_timeout: std::time::Duration,
     /// Connection state recovery, when on.
     pub recovery: Option<crate::config::Recovery>,
+    /// The server's counters (the engine's).
+    pub stats: Arc<crate::stats::Stats>,
 }
 
 impl SocketIoCore {
@@ -125,6 +127,24 @@ impl SessionOwner for Client {
 
     fn is_engaged(&self) -> bool {
         lock(&self.sockets).as_ref().is_some_and(|map| !map.is_empty())
+    }
+
+    fn shutdown_frames(&self) -> Vec<Frame> {
+        let disconnect = |nsp: &str| (self.wire.encode)(&Packet::new(nsp, PacketBody::Disconnect));
+        if self.wire.root_is_session {
+            // 0.9: the global disconnect ends the connection, and the client tells each of
+            // its namespaces (as the 0.9 server's forced disconnect does).
+            return vec![disconnect(ROOT_NSP)];
+        }
+        let sockets = lock(&self.sockets);
+        let mut connected: Vec<&Arc<str>> = sockets
+            .iter()
+            .flat_map(|map| map.iter())
+            .filter(|(_, socket)| socket.is_connected())
+            .map(|(nsp, _)| nsp)
+            .collect();
+        connected.sort();
+        connected.into_iter().map(|nsp| disconnect(nsp)).collect()
     }
 }
 
@@ -418,6 +438,7 @@ impl Client {
                 }
             }
             PacketBody::Ack { id, args } => {
+                self.io.stats.ack_in();
                 let resolved = self.socket_of(&nsp).is_some_and(|s| s.resolve_ack(id, args));
                 if !resolved {
                     tracing::debug!(sid = %session.sid, nsp, id, "ack for no pending emit ignored");
@@ -453,6 +474,7 @@ impl Client {
     /// Answers a simple (bare-id) ack on receipt, as the 0.9 reference server does, and
     /// finds the connected socket a message is for.
     fn receiving_socket(&self, nsp: &str, ack: Option<AckRequest>) -> Option<Arc<SocketInner>> {
+        self.io.stats.event_in();
         if let Some(AckRequest { id, with_data: false }) = ack {
             self.push(
                 nsp,

@@ -121,6 +121,11 @@ pub struct Config {
     /// Connection state recovery (Socket.IO 4.6's `connectionStateRecovery`): `None` (the
     /// default) leaves it off. See [`Recovery`].
     pub recovery: Option<Recovery>,
+    /// How long `serve_with_shutdown` gives a shutdown ([`crate::SocketIo::shutdown`]):
+    /// running handlers get up to half of it, then every client is told and what is queued
+    /// is delivered; what is left at the end is cut. Default 10 s (well inside the 30 s a
+    /// process manager such as Kubernetes waits after its SIGTERM).
+    pub shutdown_timeout: Duration,
 }
 
 impl Config {
@@ -171,6 +176,7 @@ impl Default for Config {
             attachment_timeout: Duration::from_secs(30),
             // Connection state recovery: off unless asked for.
             recovery: None,
+            shutdown_timeout: Duration::from_secs(10),
         }
     }
 }

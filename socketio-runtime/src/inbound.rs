@@ -58,9 +58,14 @@ impl SocketInner {
     /// arrived before it. A socket that has `max_pending_events` waiting already is
     /// flooding: its session is closed as a protocol error.
     pub(crate) fn receive(self: &Arc<Self>, item: Inbound) {
+        if self.ns.is_closing() {
+            // The server is shutting down: what is admitted already runs, nothing more.
+            tracing::debug!(sid = %self.session.sid, nsp = %self.ns.path, "inbound packet dropped: shutting down");
+            return;
+        }
         match self.inbox.admit(item, self.max_pending_events) {
             Admitted::RunNow(first) => {
-                tokio::spawn(self.clone().drain(first));
+                self.ns.tasks.spawn(self.clone().drain(first));
             }
             Admitted::Queued => {}
             Admitted::Overflow => {

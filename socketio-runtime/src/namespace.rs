@@ -328,9 +328,24 @@ pub(crate) struct NsCore {
     pub(crate) recovery_gate: Option<RwLock<()>>,
     /// This namespace, for handing out `Arc`s from `&self` (server events).
     pub(crate) me: Weak<NsCore>,
+    /// The tasks running its handlers (each socket's drain task, disconnect hooks), which
+    /// a shutdown waits for.
+    pub(crate) tasks: tokio_util::task::TaskTracker,
+    /// Set when the server shuts down: inbound events and messages are no longer admitted.
+    closing: std::sync::atomic::AtomicBool,
 }
 
 impl NsCore {
+    /// Admits no more inbound events or messages (the server is shutting down).
+    pub(crate) fn start_closing(&self) {
+        self.closing.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Whether the server is shutting down.
+    pub(crate) fn is_closing(&self) -> bool {
+        self.closing.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub fn new(
         path: &str,
         handler: Arc<dyn ErasedNamespace>,
@@ -351,6 +366,8 @@ impl NsCore {
                 adapter: adapter(LocalHandle::new(local, path)),
                 recovery_gate: recovery.then(|| RwLock::new(())),
                 me: weak.clone(),
+                tasks: tokio_util::task::TaskTracker::new(),
+                closing: std::sync::atomic::AtomicBool::new(false),
             }
         })
     }

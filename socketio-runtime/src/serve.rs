@@ -9,6 +9,10 @@
 //! more is answered a plain 503 and closed. Heads are limited to `max_head_bytes` (431)
 //! and must arrive within `head_timeout`, which hyper also applies to idle keep-alive
 //! connections (its timer runs from the end of a response to the end of the next head).
+//!
+//! Shutdown ([`crate::SocketIo::shutdown`]): the loop keeps its connections in a `JoinSet`
+//! and stops when told, closing the listener, ending each HTTP connection after its
+//! current exchange and cutting what is left at the deadline.
 
 use std::io;
 use std::net::SocketAddr;
@@ -22,7 +26,8 @@ use hyper_util::rt::TokioIo;
 use tokio::io::AsyncWriteExt;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tower_service::Service;
 use warp::reply::Response;
@@ -30,6 +35,7 @@ use warp::reply::Response;
 use crate::config::TransportKind;
 use crate::engine::Engine;
 use crate::protocol::v09::transports::hixie;
+use crate::stats::Stats;
 
 /// The peer's address, put on every request by this accept loop.
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +58,23 @@ struct Replay {
     prefix: Bytes,
     inner: TcpStream,
     _slot: OwnedSemaphorePermit,
+    _counted: Counted,
+}
+
+/// One open connection in the statistics, for as long as it lives.
+struct Counted(Arc<Stats>);
+
+impl Counted {
+    fn new(stats: Arc<Stats>) -> Self {
+        stats.connection(1);
+        Counted(stats)
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.connection(-1);
+    }
 }
 
 impl AsyncRead for Replay {
@@ -166,26 +189,42 @@ async fn first_request(mut stream: TcpStream, engine: &Arc<Engine>, policy: &str
     }
 }
 
-/// Accepts connections until the process ends.
+/// Resolves once `stop` holds a shutdown deadline (or its sender is gone).
+pub(crate) async fn stopping(stop: &mut watch::Receiver<Option<Instant>>) {
+    let _ = stop.wait_for(Option::is_some).await;
+}
+
+/// Accepts connections until `stop` holds a deadline ([`crate::SocketIo::shutdown`]):
+/// then the listener is closed, every HTTP connection is ended after its current exchange
+/// (hyper's graceful shutdown), and HTTP connections still open at the deadline are cut;
+/// returns when no connection of this loop is left (WebSockets included: each holds its
+/// slot) or at the deadline (a WebSocket task is not cut: it ends with its writer).
 pub(crate) async fn accept_loop(
     engine: Arc<Engine>,
     listener: TcpListener,
     filter: warp::filters::BoxedFilter<(Response,)>,
+    mut stop: watch::Receiver<Option<Instant>>,
 ) {
     let service = warp::service(filter);
     let config = engine.config.clone();
     let sniff = config.transports.contains(&TransportKind::Flashsocket);
     let policy: Arc<str> = config.policy_xml().into();
-    let limit = connection_limit(config.max_connections);
-    let slots = Arc::new(Semaphore::new(limit.min(Semaphore::MAX_PERMITS)));
+    let limit = connection_limit(config.max_connections).min(Semaphore::MAX_PERMITS);
+    let slots = Arc::new(Semaphore::new(limit));
     let refusals = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
     tracing::debug!(max_connections = limit, "accepting");
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(config.head_timeout)
         .max_header_size(config.max_head_bytes.max(1));
+    let mut connections = JoinSet::new();
     loop {
-        let (stream, peer) = match listener.accept().await {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
+            () = stopping(&mut stop) => break,
+        };
+        let (stream, peer) = match accepted {
             Ok(accepted) => accepted,
             Err(e) => {
                 // Out of file descriptors and the like: do not spin.
@@ -198,15 +237,17 @@ pub(crate) async fn accept_loop(
             match refusals.clone().try_acquire_owned() {
                 Ok(refusal) => {
                     tracing::debug!(%peer, max_connections = limit, "connection over the limit: 503");
-                    tokio::spawn(refuse_at_capacity(stream, refusal));
+                    connections.spawn(refuse_at_capacity(stream, refusal));
                 }
                 Err(_) => tracing::debug!(%peer, max_connections = limit, "connection over the limit: closed"),
             }
             continue;
         };
         let _ = stream.set_nodelay(true);
+        let counted = Counted::new(engine.stats.clone());
         let (service, engine, policy, http) = (service.clone(), engine.clone(), policy.clone(), http.clone());
-        tokio::spawn(async move {
+        let mut stop = stop.clone();
+        connections.spawn(async move {
             let deadline = Instant::now() + engine.config.head_timeout;
             let (stream, prefix) = if sniff {
                 match first_request(stream, &engine, &policy, deadline).await {
@@ -222,6 +263,7 @@ pub(crate) async fn accept_loop(
                 prefix,
                 inner: stream,
                 _slot: slot,
+                _counted: counted,
             });
             let handler = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
                 request.extensions_mut().insert(PeerAddr(peer));
@@ -229,10 +271,37 @@ pub(crate) async fn accept_loop(
                 service.call(request)
             });
             let connection = http.serve_connection(io, handler).with_upgrades();
-            if let Err(e) = connection.await {
+            tokio::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                () = stopping(&mut stop) => {
+                    // Shutting down: the exchange under way ends, then the connection.
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(e) = ended {
                 tracing::debug!(error = %e, %peer, "connection ended with an error");
             }
         });
+    }
+    drop(listener);
+    let deadline = (*stop.borrow()).unwrap_or_else(Instant::now);
+    let drained = tokio::time::timeout_at(deadline, async {
+        while connections.join_next().await.is_some() {}
+        // Upgraded connections (WebSockets) run elsewhere but hold their slots.
+        while slots.available_permits() < limit {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!(
+            connections = connections.len(),
+            upgraded = limit - slots.available_permits(),
+            "connections left at the shutdown deadline: cut"
+        );
+        connections.shutdown().await;
     }
 }
 

@@ -1,9 +1,11 @@
 //! The [`SocketIo`] handle: built once with [`SocketIo::builder`], served as a warp filter
 //! ([`SocketIo::routes`], after [`SocketIo::init`]) or by [`SocketIo::serve`], which
-//! initialises the namespaces' adapters before it accepts connections.
+//! initialises the namespaces' adapters before it accepts connections, and stopped with
+//! [`SocketIo::shutdown`] (or served with [`SocketIo::serve_with_shutdown`]).
 
 use std::any::TypeId;
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +23,7 @@ use crate::config::{Config, Recovery, TransportKind};
 use crate::engine::{Engine, OwnerFactory};
 use crate::namespace::{ErasedNamespace, Holder, Namespace, NsCore};
 use crate::protocol::eio4::routes::Endpoint;
+use crate::shutdown::ShutdownSignal;
 
 /// A running Socket.IO server's handle. Cheap to clone.
 ///
@@ -50,6 +53,8 @@ pub struct SocketIo {
     by_type: Arc<HashMap<TypeId, Arc<NsCore>>>,
     /// Set once every adapter's `init` succeeded.
     initialised: Arc<tokio::sync::OnceCell<()>>,
+    /// Whether (and until when) the server is stopping.
+    stopping: Arc<ShutdownSignal>,
 }
 
 /// A namespace's adapter failed to get ready ([`SocketIo::init`]) or to close
@@ -145,6 +150,20 @@ impl SocketIo {
             .map(|ns| BroadcastOperator::new(ns.clone(), BroadcastOptions::default()))
     }
 
+    /// The server's statistics now: sessions by transport, connections, packets and bytes
+    /// each way, events and acks received, slow consumers and bad-input closes. Counted
+    /// with atomics as traffic flows; serialisable (JSON for a metrics endpoint).
+    ///
+    /// ```
+    /// let io = socketio_runtime::SocketIo::builder().build();
+    /// let stats = io.stats();
+    /// assert_eq!((stats.events_in, stats.slow_consumers), (0, 0));
+    /// ```
+    pub fn stats(&self) -> crate::stats::StatsSnapshot {
+        let sessions = self.engine.sessions_snapshot();
+        self.engine.stats.snapshot(sessions.iter().map(|s| s.transport()))
+    }
+
     /// How many client sessions are live.
     pub fn session_count(&self) -> usize {
         self.engine.session_count()
@@ -180,7 +199,14 @@ impl SocketIo {
             let policy_listener = TcpListener::bind(policy_addr)
                 .await
                 .map_err(|e| std::io::Error::new(e.kind(), format!("Flash policy port {policy_addr}: {e}")))?;
-            tokio::spawn(crate::policy::serve(policy_listener, self.config().policy_xml()));
+            let mut stop = self.stopping.stop_receiver();
+            let policy = crate::policy::serve(policy_listener, self.config().policy_xml());
+            tokio::spawn(async move {
+                tokio::select! {
+                    () = policy => {}
+                    () = crate::serve::stopping(&mut stop) => {}
+                }
+            });
         }
         self.serve_listener(listener).await
     }
@@ -205,8 +231,96 @@ impl SocketIo {
     ) -> std::io::Result<()> {
         self.init().await.map_err(std::io::Error::other)?;
         let filter = self.routes().or(other).unify().boxed();
-        crate::serve::accept_loop(self.engine.clone(), listener, filter).await;
+        let stop = self.stopping.stop_receiver();
+        crate::serve::accept_loop(self.engine.clone(), listener, filter, stop).await;
         Ok(())
+    }
+
+    /// [`SocketIo::serve`] until `signal` resolves, then [`SocketIo::shutdown`] within
+    /// [`Config::shutdown_timeout`]; returns when the shutdown is over. The shape of axum's
+    /// `with_graceful_shutdown` and warp's `bind_with_graceful_shutdown`: pass Ctrl-C (or
+    /// SIGTERM, or a channel).
+    ///
+    /// ```no_run
+    /// # async fn run(io: socketio_runtime::SocketIo) -> std::io::Result<()> {
+    /// let ctrl_c = async {
+    ///     let _ = tokio::signal::ctrl_c().await;
+    /// };
+    /// io.serve_with_shutdown(([127, 0, 0, 1], 3000).into(), ctrl_c).await
+    /// # }
+    /// ```
+    pub async fn serve_with_shutdown<S: Future + Send>(&self, addr: SocketAddr, signal: S) -> std::io::Result<()> {
+        let serving = self.serve(addr);
+        tokio::pin!(serving);
+        tokio::select! {
+            // Failed to start (a port taken, an adapter not ready), or shut down by another
+            // clone of the handle.
+            served = &mut serving => return served,
+            _ = signal => {}
+        }
+        let (served, ()) = tokio::join!(serving, self.shutdown(self.config().shutdown_timeout));
+        served
+    }
+
+    /// Shuts the server down ([`SocketIo::shutdown`], within [`Config::shutdown_timeout`])
+    /// when `signal` resolves, from a task of its own; any `serve*` then returns once the
+    /// shutdown is over. The one line a `main` needs for Ctrl-C, whichever `serve*` it uses.
+    ///
+    /// ```no_run
+    /// # async fn run(io: socketio_runtime::SocketIo) -> std::io::Result<()> {
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+    /// io.shutdown_on(tokio::signal::ctrl_c());
+    /// io.serve_listener(listener).await // returns after Ctrl-C, once every client was told
+    /// # }
+    /// ```
+    pub fn shutdown_on<S>(&self, signal: S)
+    where
+        S: Future + Send + 'static,
+    {
+        let io = self.clone();
+        tokio::spawn(async move {
+            signal.await;
+            io.shutdown(io.config().shutdown_timeout).await;
+        });
+    }
+
+    /// Stops the server cleanly, within `grace`, and returns when it is done; every `serve*`
+    /// of this server then returns `Ok(())`. In order: new handshakes are refused (503) and
+    /// no more inbound events are admitted; the handlers running finish (up to half of
+    /// `grace`), so that their acks are sent; every client is told in its own protocol
+    /// (Socket.IO 4: a DISCONNECT per namespace, which `socket.io-client` reports as
+    /// `"io server disconnect"` and does not reconnect from, then Engine.IO's close; 0.9: `0::`,
+    /// its `disconnect` with `"booted"`; plain Engine.IO: the close) after what is queued
+    /// for it, held long polls answered and WebSocket writers drained; each socket's
+    /// `on_disconnect` runs once with [`DisconnectReason::ServerShuttingDown`](crate::DisconnectReason::ServerShuttingDown);
+    /// the adapters are closed ([`SocketIo::close_adapters`]); the listener closes, and
+    /// HTTP connections still open at the deadline are cut (a WebSocket ends with its
+    /// writer, once the farewell is written). Work a handler moved out with
+    /// `Socket::detach` is not waited for. A second call waits for the first.
+    ///
+    /// Under your own `warp::serve(io.routes())`, call it from warp's graceful-shutdown
+    /// signal so that clients are told before warp stops:
+    ///
+    /// ```no_run
+    /// # async fn run(io: socketio_runtime::SocketIo) -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// io.init().await?;
+    /// let stopping = io.clone();
+    /// warp::serve(io.routes())
+    ///     .bind(([127, 0, 0, 1], 3000))
+    ///     .await
+    ///     .graceful(async move {
+    ///         let _ = tokio::signal::ctrl_c().await;
+    ///         stopping.shutdown(Duration::from_secs(10)).await;
+    ///     })
+    ///     .run()
+    ///     .await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn shutdown(&self, grace: Duration) {
+        let namespaces: Vec<Arc<NsCore>> = self.by_type.values().cloned().collect();
+        crate::shutdown::run(&self.engine, &namespaces, grace, &self.stopping).await;
     }
 }
 
@@ -372,24 +486,27 @@ impl SocketIoBuilder {
             );
             by_type.insert(type_id, ns);
         }
+        let engine = Arc::new(Engine::new(Arc::new(self.config)));
         let io = Arc::new(SocketIoCore {
             namespaces: by_path,
-            max_pending_acks: self.config.max_pending_acks,
-            max_pending_events: self.config.max_pending_events,
-            max_payload: self.config.max_payload,
-            attachment_timeout: self.config.attachment_timeout,
-            recovery: self.config.recovery.clone(),
+            max_pending_acks: engine.config.max_pending_acks,
+            max_pending_events: engine.config.max_pending_events,
+            max_payload: engine.config.max_payload,
+            attachment_timeout: engine.config.attachment_timeout,
+            recovery: engine.config.recovery.clone(),
+            stats: engine.stats.clone(),
         });
         let (eio4_owners, v09_owners) = match self.raw {
             Some(handler) => (crate::raw_engine::owners(handler), None),
             None => (io.owners(&SIO5), Some(io.owners(&V09))),
         };
         SocketIo {
-            engine: Arc::new(Engine::new(Arc::new(self.config))),
+            engine,
             eio4_owners,
             v09_owners,
             by_type: Arc::new(by_type),
             initialised: Arc::new(tokio::sync::OnceCell::new()),
+            stopping: Arc::new(ShutdownSignal::default()),
         }
     }
 }

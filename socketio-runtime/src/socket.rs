@@ -375,7 +375,9 @@ impl SocketInner {
         lock(&self.acks).clear(&self.id);
         if was_connected {
             tracing::debug!(sid = %self.session.sid, nsp = %self.ns.path, reason = reason.as_str(), "socket disconnected");
-            tokio::spawn(self.ns.handler.clone().disconnect(self.clone(), reason));
+            self.ns
+                .tasks
+                .spawn(self.ns.handler.clone().disconnect(self.clone(), reason));
         }
     }
 

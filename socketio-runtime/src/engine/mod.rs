@@ -12,6 +12,7 @@ pub(crate) mod writer;
 
 use std::any::Any;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Once, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -30,6 +31,11 @@ pub(crate) struct Engine {
     /// by the reaper's sweep once the session is opened and engaged.
     pending: Mutex<HashSet<Arc<str>>>,
     reaper: Once,
+    /// Set when the server shuts down: no session is created any more (a handshake gets
+    /// its family's 503) and the reaper stops.
+    closing: AtomicBool,
+    /// The server's counters.
+    pub stats: Arc<crate::stats::Stats>,
 }
 
 impl Engine {
@@ -39,6 +45,8 @@ impl Engine {
             sessions: RwLock::new(HashMap::new()),
             pending: Mutex::new(HashSet::new()),
             reaper: Once::new(),
+            closing: AtomicBool::new(false),
+            stats: Arc::default(),
         }
     }
 
@@ -52,6 +60,10 @@ impl Engine {
         family: Box<dyn Any + Send + Sync>,
         owner: &OwnerFactory,
     ) -> Option<Arc<Session>> {
+        if self.is_closing() {
+            tracing::debug!("handshake refused: the server is shutting down");
+            return None;
+        }
         self.reaper.call_once(|| spawn_reaper(Arc::downgrade(self)));
         let sid: Arc<str> = sid::generate().into();
         {
@@ -85,10 +97,21 @@ impl Engine {
         Some(session)
     }
 
+    /// Refuses new sessions from now on (the server is shutting down).
+    pub fn start_closing(&self) {
+        self.closing.store(true, Ordering::Release);
+    }
+
+    /// Whether the server is shutting down.
+    pub fn is_closing(&self) -> bool {
+        self.closing.load(Ordering::Acquire)
+    }
+
     /// Whether a handshake now would find room among the pending sessions (a check made
     /// before a WebSocket handshake is accepted; [`Engine::create_session`] decides).
     pub fn has_pending_room(&self) -> bool {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner()).len() < self.config.max_pending_sessions
+        !self.is_closing()
+            && self.pending.lock().unwrap_or_else(|e| e.into_inner()).len() < self.config.max_pending_sessions
     }
 
     /// The live session with this id.
@@ -134,7 +157,8 @@ impl Engine {
         self.sessions.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 
-    fn sessions_snapshot(&self) -> Vec<Arc<Session>> {
+    /// Every live session (closed ones whose farewell waits included).
+    pub(crate) fn sessions_snapshot(&self) -> Vec<Arc<Session>> {
         self.sessions
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -185,6 +209,10 @@ fn spawn_reaper(engine: Weak<Engine>) {
             let Some(engine) = engine.upgrade() else {
                 return;
             };
+            if engine.is_closing() {
+                // The shutdown ends every session itself.
+                return;
+            }
             let now = Instant::now();
             engine.sweep_pending();
             for session in engine.sessions_snapshot() {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::{DisconnectReason, Session};
-use crate::wire::InboundError;
+use crate::wire::{Frame, InboundError};
 
 /// A boxed future borrowing its owner.
 pub(crate) type OwnerFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -34,4 +34,10 @@ pub(crate) trait SessionOwner: Send + Sync + 'static {
     /// Whether the owner holds anything worth the session (Socket.IO: a namespace
     /// joined); a session whose owner holds nothing past the connect timeout is closed.
     fn is_engaged(&self) -> bool;
+    /// What the client is told, in its own protocol, when the server shuts down (Socket.IO:
+    /// the namespaces' disconnect packets); sent after what is queued, before the session
+    /// ends. Default: nothing.
+    fn shutdown_frames(&self) -> Vec<Frame> {
+        Vec::new()
+    }
 }

@@ -48,6 +48,8 @@ pub enum DisconnectReason {
     OutboxOverflow,
     /// A namespace refused the connection.
     ConnectRefused,
+    /// The server is stopping ([`SocketIo::shutdown`](crate::SocketIo::shutdown)).
+    ServerShuttingDown,
 }
 
 impl DisconnectReason {
@@ -64,6 +66,7 @@ impl DisconnectReason {
             DisconnectReason::ProtocolError => "protocol error",
             DisconnectReason::OutboxOverflow => "outbox overflow",
             DisconnectReason::ConnectRefused => "connect refused",
+            DisconnectReason::ServerShuttingDown => "server shutting down",
         }
     }
 }
@@ -316,6 +319,11 @@ impl Session {
         };
         // The previous transport's writer, if it waits, finds itself superseded.
         self.wake(st);
+        if attachment.generation == 1 {
+            if let Some(engine) = self.engine.upgrade() {
+                engine.stats.session_opened(kind);
+            }
+        }
         Some(attachment)
     }
 
@@ -465,6 +473,12 @@ impl Session {
     /// the next poll gets it (then the sid is forgotten), or the reaper drops it after the
     /// close timeout.
     pub fn close_with_farewell(self: &Arc<Self>, last: Frame, reason: DisconnectReason) {
+        self.end(reason, Some(vec![last]));
+    }
+
+    /// [`Session::close_with_farewell`] with any number of last frames (none: only what
+    /// was queued). Used when the server shuts down.
+    pub(crate) fn close_with_farewells(self: &Arc<Self>, last: Vec<Frame>, reason: DisconnectReason) {
         self.end(reason, Some(last));
     }
 
@@ -482,7 +496,7 @@ impl Session {
     }
 
     /// Marks the session closed; `false` if it already was.
-    fn end(self: &Arc<Self>, reason: DisconnectReason, last: Option<Frame>) -> bool {
+    fn end(self: &Arc<Self>, reason: DisconnectReason, last: Option<Vec<Frame>>) -> bool {
         let waiter = {
             let mut st = self.state();
             if st.closed.is_some() {
@@ -490,9 +504,9 @@ impl Session {
             }
             st.closed = Some(reason);
             match last {
-                Some(frame) => {
+                Some(last) => {
                     let mut farewell: Vec<Frame> = std::mem::take(&mut st.outbox).into();
-                    farewell.push(frame);
+                    farewell.extend(last);
                     st.farewell = farewell;
                     st.closed_at = Some(Instant::now());
                 }
@@ -502,6 +516,13 @@ impl Session {
             st.waiter.take()
         };
         tracing::debug!(sid = %self.sid, reason = reason.as_str(), "session closed");
+        if let Some(engine) = self.engine.upgrade() {
+            match reason {
+                DisconnectReason::OutboxOverflow => engine.stats.slow_consumer(),
+                DisconnectReason::ProtocolError => engine.stats.bad_input(),
+                _ => {}
+            }
+        }
         // The writer, if it waits, finds the session closed.
         if let Some(waiter) = waiter {
             waiter.wake();

@@ -26,6 +26,11 @@ pub(crate) async fn drain(session: &Session, generation: u64, sink: &mut impl Fr
     loop {
         match session.next_frames(generation, &mut batch).await {
             Wait::Frames => {
+                if let Some(engine) = session.engine.upgrade() {
+                    let (front, back) = batch.as_slices();
+                    engine.stats.sent(front);
+                    engine.stats.sent(back);
+                }
                 let written = sink.write_frames(&mut batch).await;
                 batch.clear();
                 if !written {
@@ -33,7 +38,11 @@ pub(crate) async fn drain(session: &Session, generation: u64, sink: &mut impl Fr
                 }
             }
             Wait::Closed => {
-                sink.write_frames(&mut session.take_farewell().into()).await;
+                let farewell = session.take_farewell();
+                if let Some(engine) = session.engine.upgrade() {
+                    engine.stats.sent(&farewell);
+                }
+                sink.write_frames(&mut farewell.into()).await;
                 return None;
             }
             Wait::Superseded => return None,

@@ -54,9 +54,15 @@ pub(crate) async fn long_poll(
     let batch = tokio::time::timeout(duration, session.next_batch(attachment.generation)).await;
     abort.armed = false;
     drop(guard);
+    let counted = |frames: Vec<Frame>| {
+        if let Some(engine) = session.engine.upgrade() {
+            engine.stats.sent(&frames);
+        }
+        frames
+    };
     match batch {
-        Ok(Batch::Frames(frames)) => Polled::Frames(frames),
-        Ok(Batch::Closed) => Polled::Closed(session.take_farewell()),
+        Ok(Batch::Frames(frames)) => Polled::Frames(counted(frames)),
+        Ok(Batch::Closed) => Polled::Closed(counted(session.take_farewell())),
         Ok(Batch::Superseded) | Err(_) => Polled::Noop,
     }
 }

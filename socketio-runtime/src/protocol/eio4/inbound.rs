@@ -44,8 +44,22 @@ async fn handle(session: &Arc<Session>, packet: EnginePacket) -> Result<(), Inbo
 
 /// Handles a sequence of packets in order under the session's inbound lock; ends the
 /// session on a protocol error or a client close.
+/// The length of a packet as it came (its type digit and its data), for the statistics.
+fn encoded_len(packet: &EnginePacket) -> usize {
+    match packet {
+        EnginePacket::Open(text) | EnginePacket::Message(text) => 1 + text.len(),
+        EnginePacket::Ping(text) | EnginePacket::Pong(text) => 1 + text.as_ref().map_or(0, String::len),
+        EnginePacket::Binary(data) => data.len(),
+        _ => 1,
+    }
+}
+
 pub(crate) async fn handle_all(session: &Arc<Session>, packets: Vec<EnginePacket>) -> Result<(), InboundError> {
     let _in_order = session.inbound.lock().await;
+    if let Some(engine) = session.engine.upgrade() {
+        let bytes = packets.iter().map(encoded_len).sum();
+        engine.stats.received(packets.len() as u64, bytes);
+    }
     for packet in packets {
         if let Err(e) = handle(session, packet).await {
             tracing::debug!(sid = %session.sid, error = %e, "session ends");

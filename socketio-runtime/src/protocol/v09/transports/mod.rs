@@ -34,6 +34,9 @@ pub(crate) async fn dispatch_text(
     text: &str,
 ) -> Result<(), InboundError> {
     let packets = payload::decode_payload(text, engine.config.max_packets_per_payload)?;
+    engine
+        .stats
+        .received(packets.len() as u64, packets.iter().map(|p| p.len()).sum());
     session.touch();
     let _in_order = session.inbound.lock().await;
     // Packets POSTed before the first poll still find the client connected; `1::` and the

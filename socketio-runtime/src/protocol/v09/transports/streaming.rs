@@ -128,10 +128,15 @@ fn batches(engine: Arc<Engine>, guard: StreamGuard) -> impl Stream<Item = Vec<Fr
                 let silence_deadline = Instant::from_std(session.last_inbound()) + st.engine.config.heartbeat_timeout;
                 tokio::select! {
                     batch = session.next_batch(st.guard.generation) => match batch {
-                        Batch::Frames(frames) => return Some((frames, st)),
+                        Batch::Frames(frames) => {
+                            st.engine.stats.sent(&frames);
+                            return Some((frames, st));
+                        }
                         Batch::Closed => {
                             st.finished = true;
-                            return Some((session.take_farewell(), st));
+                            let farewell = session.take_farewell();
+                            st.engine.stats.sent(&farewell);
+                            return Some((farewell, st));
                         }
                         Batch::Superseded => return None,
                     },
