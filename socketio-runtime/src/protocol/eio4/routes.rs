@@ -175,7 +175,7 @@ fn jsonp_wrap(index: u32, body: &str) -> String {
 }
 
 /// The payload in a JSONP form body `d=<payload>`.
-fn form_payload(body: &str) -> Option<String> {
+pub(crate) fn form_payload(body: &str) -> Option<String> {
     form_urlencoded::parse(body.as_bytes())
         .find(|(k, _)| k == "d")
         .map(|(_, v)| v.replace("\\n", "\n"))
