@@ -268,3 +268,21 @@ where
         _ => transports::error(EngineError::BadRequest, &headers),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::form_payload;
+
+    /// engine.io-client sends a payload's `\n` (backslash, `n`) as `\\n` and its newlines as
+    /// `\n`; Node's engine.io reads them back so. Found by the `jsonp_forms` fuzz target.
+    #[test]
+    fn jsonp_forms_undo_the_client_newline_escaping() {
+        // `a\nb` + newline + `\\n`, escaped by the client: `a\\nb\n\\\n`.
+        assert_eq!(
+            form_payload("d=a%5C%5Cnb%5Cn%5C%5C%5Cn").as_deref(),
+            Some("a\\nb\n\\\\n")
+        );
+        assert_eq!(form_payload("x=1&d=%5Cn+%5C&d=2").as_deref(), Some("\n \\"));
+        assert_eq!(form_payload("x=1"), None);
+    }
+}

@@ -256,6 +256,25 @@ mod tests {
     }
 
     #[test]
+    fn a_line_break_inside_a_line_is_refused() {
+        // Host, Origin, the protocol and the target are echoed into the 101 head: a lone CR or
+        // LF in any of them would add a header line of the client's choosing to the answer.
+        // Found by the `handshakes` fuzz target.
+        let good = "GET /socket.io/1/flashsocket/abc HTTP/1.1\r\nUpgrade: WebSocket\r\nHost: x\r\n\
+                    Sec-WebSocket-Key1: 1 2\r\nSec-WebSocket-Key2: 1 2";
+        assert!(parse_request(good).is_some());
+        for (from, to) in [
+            ("Host: x", "Host: x\nSet-Cookie: a=b"),
+            ("Host: x", "Host: x\rSet-Cookie: a=b"),
+            ("abc HTTP", "abc\nSet-Cookie: HTTP"),
+            ("Host: x", "Origin: o\n\n<html>"),
+        ] {
+            let bad = good.replacen(from, to, 1);
+            assert!(parse_request(&bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn keys_must_divide_by_their_spaces() {
         assert_eq!(key_number("1 2"), Some(12));
         assert_eq!(key_number("1  3"), None); // 13 is not a multiple of 2
