@@ -36,8 +36,12 @@ pub struct HixieRequest {
 }
 
 /// Parses a request head (without the blank line's bytes after it); `None` unless it is
-/// a hixie-76 upgrade (`Upgrade: WebSocket` with both `Sec-WebSocket-Key` headers).
+/// a hixie-76 upgrade (`Upgrade: WebSocket` with both `Sec-WebSocket-Key` headers) whose
+/// lines hold no CR or LF of their own (its fields are echoed into the 101 head).
 pub fn parse_request(head: &str) -> Option<HixieRequest> {
+    if head.split("\r\n").any(|line| line.contains(['\r', '\n'])) {
+        return None;
+    }
     let mut lines = head.split("\r\n");
     let mut request_line = lines.next()?.split(' ');
     if request_line.next()? != "GET" {
