@@ -33,7 +33,7 @@ fn hixie_reference(head: &str) -> Option<HixieRequest> {
     if words.len() < 2 || words[0] != "GET" {
         return None;
     }
-    let mut last = |name: &str| {
+    let last = |name: &str| {
         lines[1..]
             .iter()
             .filter_map(|l| l.split_once(':'))
