@@ -2,4 +2,5 @@
 //! independently of the runtime's code: slow, recursive, built on serde_json, and limited in
 //! depth (they answer `None` where they cannot decide).
 
+pub mod form_reference;
 pub mod placeholder_reference;

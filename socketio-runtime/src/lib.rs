@@ -122,6 +122,10 @@ pub mod wire;
 #[doc(hidden)]
 pub mod __private;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzz;
+
 pub use ack::{AckError, AckFuture, AckResponder};
 pub use adapter_task::AdapterTask;
 pub use broadcast::{AckReply, BroadcastAckFuture, BroadcastOperator};

@@ -72,7 +72,7 @@ pub(crate) fn upgrade() -> impl Filter<Extract = (Upgrade, HeaderMap), Error = R
 }
 
 /// The `Sec-WebSocket-Key` of a well-formed upgrade request (what warp's `ws()` checks).
-fn websocket_key(method: &Method, headers: &HeaderMap) -> Option<HeaderValue> {
+pub(crate) fn websocket_key(method: &Method, headers: &HeaderMap) -> Option<HeaderValue> {
     let has_token = |name, token: &str| {
         headers
             .get_all(name)

@@ -91,3 +91,53 @@ async fn a_long_poll_dropped_by_its_client_ends_only_that_session() {
     // That poll was dropped too: the bystander is gone now, as the rule says.
     server.wait_session_count(0).await;
 }
+
+/// engine.io-client's JSONP transport writes each `\n` (backslash, `n`) of a payload as `\\n`
+/// and each newline as `\n` before it form-encodes the payload into `d`; Node's engine.io
+/// undoes exactly that. A JSON string with an escaped newline (`"a\nb"`) must arrive as it
+/// was sent, not with its backslash-`n` turned into a raw newline (found by the `jsonp_forms`
+/// fuzz target).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jsonp_form_posts_keep_escaped_newlines() {
+    let mut config = config_with_pings(Duration::from_secs(5), Duration::from_secs(5));
+    config.transports.push(TransportKind::JsonpPolling);
+    let server = server_with(config).await;
+    let client = server.client();
+    let open = client.get("/socket.io/?EIO=4&transport=polling&j=0").await;
+    let body = open.text();
+    let sid = body
+        .split("\\\"sid\\\":\\\"")
+        .nth(1)
+        .and_then(|s| s.split("\\\"").next())
+        .expect("a sid");
+    let path = format!("/socket.io/?EIO=4&transport=polling&j=0&sid={sid}");
+    // The payload `40<RS>421["message-with-ack","a\nb\\n"]` (its JSON strings hold an
+    // escaped newline, and an escaped backslash before an `n`), escaped as the client does
+    // it (`replace(/\\n/g, "\\\n")`, then `replace(/\n/g, "\\n")`) and form-encoded.
+    let payload = "40\u{1e}421[\"message-with-ack\",\"a\\nb\\\\n\"]";
+    let escaped = payload.replace("\\n", "\\\n").replace('\n', "\\n");
+    assert_eq!(escaped, "40\u{1e}421[\"message-with-ack\",\"a\\\\nb\\\\\\n\"]");
+    let form: String = escaped
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => (b as char).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect();
+    let posted = client
+        .request(
+            "POST",
+            &path,
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            format!("d={form}").as_bytes(),
+        )
+        .await;
+    assert_eq!((posted.status, posted.text()), (200, "ok"));
+    let mut seen = String::new();
+    while !seen.contains("431[") {
+        seen.push_str(client.get(&path).await.text());
+    }
+    // The ack echoes the argument; inside the JS string literal each backslash is doubled.
+    assert!(seen.contains(r#"431[\"a\\nb\\\\n\"]"#), "{seen}");
+    socketio_tests::assert_no_server_panic();
+}

@@ -440,6 +440,31 @@ async fn hixie_bad_keys_are_refused() {
     assert_eq!(server.poll(&sid).await, "1::");
 }
 
+/// Origin, Host, the subprotocol and the target are echoed into the 101 head: a lone CR or
+/// LF inside one of them must not get through as a header line of the client's choosing
+/// (found by the `handshakes` fuzz target).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hixie_fields_with_a_line_break_are_refused() {
+    let server = default_flash_server().await;
+    let sid = server.handshake().await;
+    for (name, value) in [
+        ("Sec-WebSocket-Protocol", "x\nSet-Cookie: injected=1"),
+        ("Origin", "http://o\rSet-Cookie: injected=1"),
+    ] {
+        let mut stream = connect(&server).await;
+        let mut request = hixie_head(&server, &flash_path(&sid), KEY1, KEY2, &[(name, value)]).into_bytes();
+        request.extend_from_slice(KEY3);
+        send_raw(&mut stream, &request).await;
+        let answer = read_head(&mut stream, WAIT)
+            .await
+            .map(|(head, _)| head)
+            .unwrap_or_default();
+        assert!(!answer.starts_with("HTTP/1.1 101"), "{name}: accepted: {answer:?}");
+        assert!(!answer.contains("injected"), "{name}: {answer:?}");
+    }
+    assert_eq!(server.poll(&sid).await, "1::");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hixie_unknown_sid_gets_not_handshaken_then_close() {
     let server = default_flash_server().await;

@@ -174,11 +174,28 @@ fn jsonp_wrap(index: u32, body: &str) -> String {
     out
 }
 
-/// The payload in a JSONP form body `d=<payload>`.
-fn form_payload(body: &str) -> Option<String> {
-    form_urlencoded::parse(body.as_bytes())
-        .find(|(k, _)| k == "d")
-        .map(|(_, v)| v.replace("\\n", "\n"))
+/// The payload in a JSONP form body `d=<payload>`. engine.io-client writes a payload's
+/// newlines as `\n` and its backslash-`n`s as `\\n` (the form is read through a
+/// `<textarea>`); this reads them back as Node's engine.io does.
+pub(crate) fn form_payload(body: &str) -> Option<String> {
+    let d = form_urlencoded::parse(body.as_bytes()).find(|(k, _)| k == "d")?.1;
+    let mut out = String::with_capacity(d.len());
+    let mut rest = d.as_ref();
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let (text, len) = if rest.starts_with("\\\\n") {
+            ("\\n", 3)
+        } else if rest.starts_with("\\n") {
+            ("\n", 2)
+        } else {
+            ("\\", 1)
+        };
+        out.push_str(text);
+        rest = &rest[len..];
+    }
+    out.push_str(rest);
+    Some(out)
 }
 
 async fn handle<S, B>(
@@ -266,5 +283,23 @@ where
             transports::receive(&engine, &session, body, &headers, decode).await
         }
         _ => transports::error(EngineError::BadRequest, &headers),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_payload;
+
+    /// engine.io-client sends a payload's `\n` (backslash, `n`) as `\\n` and its newlines as
+    /// `\n`; Node's engine.io reads them back so. Found by the `jsonp_forms` fuzz target.
+    #[test]
+    fn jsonp_forms_undo_the_client_newline_escaping() {
+        // `a\nb` + newline + `\\n`, escaped by the client: `a\\nb\n\\\n`.
+        assert_eq!(
+            form_payload("d=a%5C%5Cnb%5Cn%5C%5C%5Cn").as_deref(),
+            Some("a\\nb\n\\\\n")
+        );
+        assert_eq!(form_payload("x=1&d=%5Cn+%5C&d=2").as_deref(), Some("\n \\"));
+        assert_eq!(form_payload("x=1"), None);
     }
 }

@@ -36,8 +36,12 @@ pub struct HixieRequest {
 }
 
 /// Parses a request head (without the blank line's bytes after it); `None` unless it is
-/// a hixie-76 upgrade (`Upgrade: WebSocket` with both `Sec-WebSocket-Key` headers).
+/// a hixie-76 upgrade (`Upgrade: WebSocket` with both `Sec-WebSocket-Key` headers) whose
+/// lines hold no CR or LF of their own (its fields are echoed into the 101 head).
 pub fn parse_request(head: &str) -> Option<HixieRequest> {
+    if head.split("\r\n").any(|line| line.contains(['\r', '\n'])) {
+        return None;
+    }
     let mut lines = head.split("\r\n");
     let mut request_line = lines.next()?.split(' ');
     if request_line.next()? != "GET" {
@@ -253,6 +257,25 @@ mod tests {
             response_head(&r).contains("Sec-WebSocket-Location: ws://example.com:80/socket.io/1/flashsocket/abc\r\n")
         );
         assert!(parse_request("GET / HTTP/1.1\r\nHost: x").is_none());
+    }
+
+    #[test]
+    fn a_line_break_inside_a_line_is_refused() {
+        // Host, Origin, the protocol and the target are echoed into the 101 head: a lone CR or
+        // LF in any of them would add a header line of the client's choosing to the answer.
+        // Found by the `handshakes` fuzz target.
+        let good = "GET /socket.io/1/flashsocket/abc HTTP/1.1\r\nUpgrade: WebSocket\r\nHost: x\r\n\
+                    Sec-WebSocket-Key1: 1 2\r\nSec-WebSocket-Key2: 1 2";
+        assert!(parse_request(good).is_some());
+        for (from, to) in [
+            ("Host: x", "Host: x\nSet-Cookie: a=b"),
+            ("Host: x", "Host: x\rSet-Cookie: a=b"),
+            ("abc HTTP", "abc\nSet-Cookie: HTTP"),
+            ("Host: x", "Origin: o\n\n<html>"),
+        ] {
+            let bad = good.replacen(from, to, 1);
+            assert!(parse_request(&bad).is_none(), "{bad:?}");
+        }
     }
 
     #[test]
