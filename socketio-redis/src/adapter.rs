@@ -1,8 +1,9 @@
 //! [`RedisAdapter`]: one namespace's [`Adapter`] over Redis, speaking the wire of Node's
 //! classic `@socket.io/redis-adapter` 8.3 (see `docs/ARCHITECTURE.md` and the wire spec).
 //!
-//! Each operation is "publish, then act locally": the message is queued on the node's
-//! ordered publish queue synchronously, during the future's first poll, so operations reach
+//! Each operation is "publish, then act locally": the message is queued on the ordered
+//! publish queue of the node's link to Redis (`link.rs`, the only part of the node this
+//! module uses) synchronously, during the future's first poll, so operations reach
 //! Redis in the order they were made. Joins, leaves and disconnects by selector are applied
 //! here at once and this node ignores its own echo (Node instead applies them when its own
 //! request comes back; the result is the same, and here a caller that awaited the operation
@@ -24,13 +25,13 @@ use socketio_runtime::rooms::Room;
 use socketio_runtime::Args;
 
 use crate::channels::Channels;
+use crate::link::{Kind, Link};
 use crate::message::{self, RequestKind};
-use crate::node::{Kind, RedisNode};
 use crate::requests::Requests;
 use crate::uid::uid6;
 
-/// One namespace's adapter on one node. Made by [`RedisNode::factory`]; reached with
-/// [`RedisNode::adapter`].
+/// One namespace's adapter on one node. Made by [`crate::RedisNode::factory`]; reached
+/// with [`crate::RedisNode::adapter`].
 ///
 /// ```
 /// use socketio_redis::{RedisNode, RedisOptions};
@@ -47,18 +48,18 @@ use crate::uid::uid6;
 pub struct RedisAdapter {
     me: Weak<RedisAdapter>,
     local: LocalHandle,
-    node: Arc<RedisNode>,
+    link: Arc<Link>,
     channels: Channels,
     requests: Requests,
 }
 
 impl RedisAdapter {
-    pub(crate) fn new(node: Arc<RedisNode>, local: LocalHandle) -> Arc<Self> {
-        let channels = Channels::new(&node.options().key, local.path(), node.uid());
+    pub(crate) fn new(link: Arc<Link>, local: LocalHandle) -> Arc<Self> {
+        let channels = Channels::new(&link.options().key, local.path(), link.uid());
         Arc::new_cyclic(|me| RedisAdapter {
             me: me.clone(),
             local,
-            node,
+            link,
             channels,
             requests: Requests::default(),
         })
@@ -75,24 +76,24 @@ impl RedisAdapter {
     }
 
     fn skip(&self, what: &str, error: impl std::fmt::Display) {
-        self.node.count_malformed();
+        self.link.count_malformed();
         tracing::warn!(nsp = %self.nsp(), %error, "redis adapter: malformed {what} skipped");
     }
 
     fn timeout_of(&self, flags: &BroadcastFlags) -> Duration {
-        flags.timeout.unwrap_or(self.node.options().requests_timeout)
+        flags.timeout.unwrap_or(self.link.options().requests_timeout)
     }
 
     /// Where this node answers a request of node `uid`.
     fn response_channel(&self, uid: Option<&str>) -> String {
         match uid {
-            Some(uid) if self.node.options().publish_on_specific_response_channel => self.channels.response_of(uid),
+            Some(uid) if self.link.options().publish_on_specific_response_channel => self.channels.response_of(uid),
             _ => self.channels.response.clone(),
         }
     }
 
     fn respond(&self, uid: Option<&str>, payload: Vec<u8>) {
-        if let Err(e) = self.node.publish(self.response_channel(uid), payload) {
+        if let Err(e) = self.link.publish(self.response_channel(uid), payload) {
             tracing::warn!(nsp = %self.nsp(), error = %e, "redis adapter: answer not sent");
         }
     }
@@ -107,7 +108,7 @@ impl RedisAdapter {
 
     /// Nodes subscribed to this namespace's request channel (this one included).
     async fn nodes(&self) -> Result<usize, AdapterError> {
-        self.node.numsub(&self.channels.request).await
+        self.link.numsub(&self.channels.request).await
     }
 
     /// A broadcast from another node or the emitter.
@@ -119,7 +120,7 @@ impl RedisAdapter {
             Ok(b) => b,
             Err(e) => return self.skip("broadcast", e),
         };
-        if broadcast.uid == self.node.uid() || broadcast.packet.nsp != self.nsp() {
+        if broadcast.uid == self.link.uid() || broadcast.packet.nsp != self.nsp() {
             return;
         }
         broadcast.opts.flags.local = false;
@@ -133,7 +134,7 @@ impl RedisAdapter {
             Err(e) => return self.skip("request", e),
         };
         let uid = request.uid.as_deref();
-        if uid == Some(self.node.uid()) {
+        if uid == Some(self.link.uid()) {
             return;
         }
         let id = request.request_id.as_deref();
@@ -219,7 +220,7 @@ impl RedisAdapter {
         if self.local.server_side_emit(event, args, Some(sink)) == 0 {
             return;
         }
-        let timeout = self.node.options().requests_timeout;
+        let timeout = self.link.options().requests_timeout;
         let me = self.me.clone();
         tokio::spawn(async move {
             let Ok(Some(reply)) = tokio::time::timeout(timeout, stream.next()).await else {
@@ -230,7 +231,7 @@ impl RedisAdapter {
             };
             match message::server_side_emit_response(&id, &answer) {
                 Ok(payload) => {
-                    if let Err(e) = me.node.publish(me.channels.response.clone(), payload) {
+                    if let Err(e) = me.link.publish(me.channels.response.clone(), payload) {
                         tracing::warn!(error = %e, "redis adapter: server-side emit answer not sent");
                     }
                 }
@@ -264,7 +265,7 @@ impl RedisAdapter {
                     };
                     match message::broadcast_ack_response(&id, &answer) {
                         Ok(payload) => {
-                            if let Err(e) = me.node.publish(channel.clone(), payload) {
+                            if let Err(e) = me.link.publish(channel.clone(), payload) {
                                 tracing::warn!(error = %e, "redis adapter: ack not forwarded");
                             }
                         }
@@ -293,7 +294,7 @@ impl RedisAdapter {
     ) -> Result<Vec<rmpv::Value>, AdapterError> {
         let id = uid6();
         let mut rx = self.requests.collect(&id, expected);
-        let sent = self.node.publish(self.channels.request.clone(), make(&id));
+        let sent = self.link.publish(self.channels.request.clone(), make(&id));
         let mut answers = Vec::new();
         if sent.is_ok() {
             let _ = tokio::time::timeout(timeout, async {
@@ -318,7 +319,7 @@ impl RedisAdapter {
     }
 
     fn publish_request(&self, payload: Vec<u8>) -> Result<(), AdapterError> {
-        self.node.publish(self.channels.request.clone(), payload)
+        self.link.publish(self.channels.request.clone(), payload)
     }
 }
 
@@ -329,13 +330,13 @@ impl Adapter for RedisAdapter {
 
     fn init(&self) -> AdapterFuture<'_, Result<(), AdapterError>> {
         Box::pin(async move {
-            let mut conn = self.node.connection().await?;
+            let mut conn = self.link.connection().await?;
             let ch = &self.channels;
             let nsp = self.nsp();
-            self.node.route(&ch.pattern, nsp, Kind::Broadcast);
-            self.node.route(&ch.request, nsp, Kind::Request);
-            self.node.route(&ch.response, nsp, Kind::Response);
-            self.node.route(&ch.own_response, nsp, Kind::Response);
+            self.link.route(&ch.pattern, nsp, Kind::Broadcast);
+            self.link.route(&ch.request, nsp, Kind::Request);
+            self.link.route(&ch.response, nsp, Kind::Response);
+            self.link.route(&ch.own_response, nsp, Kind::Response);
             conn.psubscribe(&ch.pattern).await.map_err(AdapterError::unavailable)?;
             conn.subscribe(&[&ch.request, &ch.response, &ch.own_response])
                 .await
@@ -348,9 +349,9 @@ impl Adapter for RedisAdapter {
         Box::pin(async move {
             let ch = &self.channels;
             for channel in [&ch.pattern, &ch.request, &ch.response, &ch.own_response] {
-                self.node.unroute(channel);
+                self.link.unroute(channel);
             }
-            let mut conn = self.node.connection().await?;
+            let mut conn = self.link.connection().await?;
             conn.punsubscribe(&ch.pattern)
                 .await
                 .map_err(AdapterError::unavailable)?;
@@ -369,9 +370,9 @@ impl Adapter for RedisAdapter {
         let published = if opts.flags.local {
             Ok(())
         } else {
-            message::encode_broadcast(self.node.uid(), &packet, &opts)
+            message::encode_broadcast(self.link.uid(), &packet, &opts)
                 .map_err(AdapterError::encoding)
-                .and_then(|payload| self.node.publish(self.broadcast_channel(&opts), payload))
+                .and_then(|payload| self.link.publish(self.broadcast_channel(&opts), payload))
         };
         self.local.broadcast(&packet, &opts);
         ready(published)
@@ -390,7 +391,7 @@ impl Adapter for RedisAdapter {
         // Before the first await: the request is queued and the local sockets are asked, in
         // the order of the caller's operations.
         let id = uid6();
-        let published = message::broadcast_request(self.node.uid(), &id, &packet, &opts)
+        let published = message::broadcast_request(self.link.uid(), &id, &packet, &opts)
             .map_err(AdapterError::encoding)
             .and_then(|payload| {
                 self.requests.broadcast(&id);
@@ -435,7 +436,7 @@ impl Adapter for RedisAdapter {
         let published = if opts.flags.local {
             Ok(())
         } else {
-            self.publish_request(message::rooms_request(self.node.uid(), true, &opts, &rooms))
+            self.publish_request(message::rooms_request(self.link.uid(), true, &opts, &rooms))
         };
         self.local.add_sockets(&opts, &rooms);
         ready(published)
@@ -445,7 +446,7 @@ impl Adapter for RedisAdapter {
         let published = if opts.flags.local {
             Ok(())
         } else {
-            self.publish_request(message::rooms_request(self.node.uid(), false, &opts, &rooms))
+            self.publish_request(message::rooms_request(self.link.uid(), false, &opts, &rooms))
         };
         self.local.del_sockets(&opts, &rooms);
         ready(published)
@@ -455,7 +456,7 @@ impl Adapter for RedisAdapter {
         let published = if opts.flags.local {
             Ok(())
         } else {
-            self.publish_request(message::disconnect_request(self.node.uid(), &opts, close))
+            self.publish_request(message::disconnect_request(self.link.uid(), &opts, close))
         };
         self.local.disconnect_sockets(&opts, close);
         ready(published)
@@ -471,7 +472,7 @@ impl Adapter for RedisAdapter {
             if others == 0 {
                 return Ok(sockets);
             }
-            let uid = self.node.uid();
+            let uid = self.link.uid();
             let answers = self
                 .collect(
                     |id| message::fetch_request(uid, id, &opts),
@@ -491,8 +492,8 @@ impl Adapter for RedisAdapter {
             let mut rooms = self.local.rooms();
             let others = self.nodes().await?.saturating_sub(1);
             if others > 0 {
-                let uid = self.node.uid();
-                let timeout = self.node.options().requests_timeout;
+                let uid = self.link.uid();
+                let timeout = self.link.options().requests_timeout;
                 let answers = self
                     .collect(|id| message::all_rooms_request(uid, id), others, timeout)
                     .await?;
@@ -507,7 +508,7 @@ impl Adapter for RedisAdapter {
     }
 
     fn server_side_emit(&self, event: String, args: Args) -> AdapterFuture<'_, Result<(), AdapterError>> {
-        let published = message::server_side_emit_request(self.node.uid(), None, &event, &args)
+        let published = message::server_side_emit_request(self.link.uid(), None, &event, &args)
             .map_err(AdapterError::encoding)
             .and_then(|payload| self.publish_request(payload));
         ready(published)
@@ -525,11 +526,11 @@ impl Adapter for RedisAdapter {
                 return Ok(stream);
             }
             let id = uid6();
-            let payload = message::server_side_emit_request(self.node.uid(), Some(&id), &event, &args)
+            let payload = message::server_side_emit_request(self.link.uid(), Some(&id), &event, &args)
                 .map_err(AdapterError::encoding)?;
             self.requests.server_side(&id, sink.clone());
             self.requests
-                .remove_when_unread(id.clone(), sink, self.node.options().requests_timeout);
+                .remove_when_unread(id.clone(), sink, self.link.options().requests_timeout);
             if let Err(e) = self.publish_request(payload) {
                 self.requests.remove(&id);
                 return Err(e);

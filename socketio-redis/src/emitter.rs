@@ -14,9 +14,9 @@ use socketio_runtime::rooms::Room;
 use socketio_runtime::Args;
 
 use crate::channels::Channels;
+use crate::link::ConnectError;
 use crate::message;
 use crate::msgpack::map;
-use crate::node::ConnectError;
 use crate::options::RedisOptions;
 
 /// The uid an emitter's messages carry.

@@ -20,8 +20,9 @@
 //!
 //! Modules: [`options`] (settings), [`channels`] (names), [`msgpack`] (notepack-compatible
 //! msgpack and the argument conversion), `message` (the messages, encoded and decoded), `requests` (answers
-//! awaited), [`node`] (the connection, the ordered publisher, the dispatcher), [`adapter`]
-//! (the `Adapter`), [`emitter`] (emitting without a server, as `@socket.io/redis-emitter`),
+//! awaited), `link` (the connection, the ordered publisher, the routes, the counters),
+//! [`adapter`] (the `Adapter`), [`node`] (the factory, the registry of adapters, the
+//! dispatcher), [`emitter`] (emitting without a server, as `@socket.io/redis-emitter`),
 //! [`uid`], [`date`].
 
 #![warn(missing_docs)]
@@ -30,6 +31,7 @@ pub mod adapter;
 pub mod channels;
 pub mod date;
 pub mod emitter;
+mod link;
 mod message;
 pub mod msgpack;
 pub mod node;
