@@ -679,27 +679,7 @@ mod tests {
     /// (REDIS-ADAPTER-WIRE §1.3), written by this encoder from the same arguments.
     #[test]
     fn our_broadcast_is_byte_identical_to_nodes() {
-        let mut node = vec![0x93, 0xa6];
-        node.extend_from_slice(b"9iwpL4");
-        node.extend_from_slice(&[0x83, 0xa4]);
-        node.extend_from_slice(b"type");
-        node.extend_from_slice(&[0x02, 0xa4]);
-        node.extend_from_slice(b"data");
-        node.extend_from_slice(&[0x95, 0xa5]);
-        node.extend_from_slice(b"hello");
-        node.extend_from_slice(&[0x01, 0xa3]);
-        node.extend_from_slice(b"two");
-        node.extend_from_slice(&[0x81, 0xa5]);
-        node.extend_from_slice(b"three");
-        node.extend_from_slice(&[0xcb, 0x40, 0x0c, 0, 0, 0, 0, 0, 0, 0x92, 0xc3, 0xc0, 0xa3]);
-        node.extend_from_slice(b"nsp");
-        node.extend_from_slice(&[0xa1, b'/', 0x83, 0xa5]);
-        node.extend_from_slice(b"rooms");
-        node.extend_from_slice(&[0x90, 0xa6]);
-        node.extend_from_slice(b"except");
-        node.extend_from_slice(&[0x90, 0xa5]);
-        node.extend_from_slice(b"flags");
-        node.push(0x80);
+        let node = crate::msgpack::captured_node_broadcast();
         let packet = Packet::new(
             "/",
             PacketBody::Event {

@@ -380,6 +380,35 @@ fn timestamp_ms(data: &[u8]) -> Option<i64> {
     }
 }
 
+/// Node's captured notepack bytes of `io.emit("hello", 1, "two", {three: 3.5}, [true, null])`
+/// on the broadcast channel (REDIS-ADAPTER-WIRE §1.3): the fixture the codec tests compare
+/// against.
+#[cfg(test)]
+pub(crate) fn captured_node_broadcast() -> Vec<u8> {
+    let mut bytes = vec![0x93, 0xa6];
+    bytes.extend_from_slice(b"9iwpL4");
+    bytes.extend_from_slice(&[0x83, 0xa4]);
+    bytes.extend_from_slice(b"type");
+    bytes.extend_from_slice(&[0x02, 0xa4]);
+    bytes.extend_from_slice(b"data");
+    bytes.extend_from_slice(&[0x95, 0xa5]);
+    bytes.extend_from_slice(b"hello");
+    bytes.extend_from_slice(&[0x01, 0xa3]);
+    bytes.extend_from_slice(b"two");
+    bytes.extend_from_slice(&[0x81, 0xa5]);
+    bytes.extend_from_slice(b"three");
+    bytes.extend_from_slice(&[0xcb, 0x40, 0x0c, 0, 0, 0, 0, 0, 0, 0x92, 0xc3, 0xc0, 0xa3]);
+    bytes.extend_from_slice(b"nsp");
+    bytes.extend_from_slice(&[0xa1, b'/', 0x83, 0xa5]);
+    bytes.extend_from_slice(b"rooms");
+    bytes.extend_from_slice(&[0x90, 0xa6]);
+    bytes.extend_from_slice(b"except");
+    bytes.extend_from_slice(&[0x90, 0xa5]);
+    bytes.extend_from_slice(b"flags");
+    bytes.push(0x80);
+    bytes
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -388,27 +417,7 @@ mod tests {
     /// (REDIS-ADAPTER-WIRE §1.3), decoded and re-encoded.
     #[test]
     fn captured_node_broadcast_round_trips_byte_for_byte() {
-        let mut bytes = vec![0x93, 0xa6];
-        bytes.extend_from_slice(b"9iwpL4");
-        bytes.extend_from_slice(&[0x83, 0xa4]);
-        bytes.extend_from_slice(b"type");
-        bytes.extend_from_slice(&[0x02, 0xa4]);
-        bytes.extend_from_slice(b"data");
-        bytes.extend_from_slice(&[0x95, 0xa5]);
-        bytes.extend_from_slice(b"hello");
-        bytes.extend_from_slice(&[0x01, 0xa3]);
-        bytes.extend_from_slice(b"two");
-        bytes.extend_from_slice(&[0x81, 0xa5]);
-        bytes.extend_from_slice(b"three");
-        bytes.extend_from_slice(&[0xcb, 0x40, 0x0c, 0, 0, 0, 0, 0, 0, 0x92, 0xc3, 0xc0, 0xa3]);
-        bytes.extend_from_slice(b"nsp");
-        bytes.extend_from_slice(&[0xa1, b'/', 0x83, 0xa5]);
-        bytes.extend_from_slice(b"rooms");
-        bytes.extend_from_slice(&[0x90, 0xa6]);
-        bytes.extend_from_slice(b"except");
-        bytes.extend_from_slice(&[0x90, 0xa5]);
-        bytes.extend_from_slice(b"flags");
-        bytes.push(0x80);
+        let bytes = captured_node_broadcast();
         let value = decode(&bytes).unwrap();
         assert_eq!(encode(&value), bytes);
         let data = get(&value[1], "data").unwrap().as_array().unwrap();
