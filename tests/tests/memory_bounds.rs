@@ -143,11 +143,21 @@ async fn uploads_server(config: Config) -> TestServer {
 
 /// `upload` with `n` attachments of `size` bytes each, as one binary packet.
 async fn send_upload(ws: &mut Ws4, id: u32, n: usize, size: usize) {
-    let placeholders: Vec<String> = (0..n)
+    let text = format!(r#"45{n}-{id}["upload",[{}]]"#, placeholders(n));
+    send_binary_packet(ws, &text, n, size).await;
+}
+
+/// `n` placeholders numbered 0 to n-1, comma-separated.
+fn placeholders(n: usize) -> String {
+    (0..n)
         .map(|i| format!(r#"{{"_placeholder":true,"num":{i}}}"#))
-        .collect();
-    ws.send_text(&format!(r#"45{n}-{id}["upload",[{}]]"#, placeholders.join(",")))
-        .await;
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A binary packet's text, then its `n` attachments of `size` bytes.
+async fn send_binary_packet(ws: &mut Ws4, text: &str, n: usize, size: usize) {
+    ws.send_text(text).await;
     for _ in 0..n {
         // 255 is the byte whose array text is longest ("255,").
         ws.send(Message::binary(vec![255u8; size])).await;
@@ -196,17 +206,11 @@ async fn the_arity_check_comes_before_any_decoding() {
     // `count` takes two arguments; ten binary ones are refused before being read.
     let n = 10;
     let size = 1_000_000;
-    let placeholders: Vec<String> = (0..n)
-        .map(|i| format!(r#"{{"_placeholder":true,"num":{i}}}"#))
-        .collect();
     let sent = (n * size) as u64;
     let before = rss();
     let peak = Peak::start();
-    ws.send_text(&format!(r#"45{n}-3["count",{}]"#, placeholders.join(",")))
-        .await;
-    for _ in 0..n {
-        ws.send(Message::binary(vec![255u8; size])).await;
-    }
+    let text = format!(r#"45{n}-3["count",{}]"#, placeholders(n));
+    send_binary_packet(&mut ws, &text, n, size).await;
     // The refusal: an `error` event and `[null]` on the ack.
     let error = ws.recv_packet().await;
     assert!(error.starts_with(r#"42["error","#), "{error}");
