@@ -111,6 +111,7 @@ mod server;
 mod server_dispatch;
 mod server_emit;
 pub mod server_event;
+pub mod service;
 pub mod session_data;
 mod shutdown;
 pub mod socket;
@@ -136,6 +137,7 @@ pub use namespace::{ConnectError, ConnectRequest, Event, Message, MessageData, N
 pub use packet::{Args, Binary};
 pub use server::{NamespaceAdapterError, SocketIo, SocketIoBuilder};
 pub use server_emit::NamespaceServerEmitter;
+pub use service::SocketIoService;
 pub use socket::{EmitError, Socket};
 pub use typed::{AckEmitTarget, EmitTarget, NamespaceEmitter, TypedAck, TypedBroadcastAcks};
 pub use wire::Protocol;

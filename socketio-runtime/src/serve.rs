@@ -35,11 +35,8 @@ use warp::reply::Response;
 use crate::config::TransportKind;
 use crate::engine::Engine;
 use crate::protocol::v09::transports::hixie;
+use crate::service::PeerAddr;
 use crate::stats::Stats;
-
-/// The peer's address, put on every request by this accept loop.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct PeerAddr(pub SocketAddr);
 
 /// The client's address as a filter: set by our own accept loop, or by warp's server when
 /// `io.routes()` runs inside the user's own.

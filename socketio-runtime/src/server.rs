@@ -186,6 +186,30 @@ impl SocketIo {
         guard.or(eio4).unify().or(v09).unify().boxed()
     }
 
+    /// The server as a tower `Service` (hyper 1 compatible), for axum, bare hyper and
+    /// other servers: everything [`SocketIo::routes`] serves, WebSocket upgrades included
+    /// (through hyper's upgrade mechanism), and 404 elsewhere. Call [`SocketIo::init`]
+    /// first. Not served this way: the inline Flash policy and hixie-76 flashsocket, which
+    /// only `serve*` can answer ([`SocketIoService`](crate::SocketIoService) says why).
+    ///
+    /// ```
+    /// use tower_service::Service;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let io = socketio_runtime::SocketIo::builder().build();
+    /// let handshake = hyper::Request::get("/socket.io/?EIO=4&transport=polling")
+    ///     .body(String::new())
+    ///     .unwrap();
+    /// let Ok(answer) = io.service().call(handshake).await;
+    /// assert_eq!(answer.status(), 200);
+    /// let Ok(elsewhere) = io.service().call(hyper::Request::get("/nope").body(String::new()).unwrap()).await;
+    /// assert_eq!(elsewhere.status(), 404);
+    /// # }
+    /// ```
+    pub fn service(&self) -> crate::SocketIoService {
+        crate::SocketIoService::new(self.routes())
+    }
+
     /// Initialises the adapters ([`SocketIo::init`]), binds `addr` and serves until the
     /// process ends. When flashsocket is enabled it also serves the Flash policy on
     /// `Config::flash_policy_port` (same address), like SocketTornad.IO's `SocketIOServer`;
