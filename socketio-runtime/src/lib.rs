@@ -116,6 +116,7 @@ pub mod session_data;
 mod shutdown;
 pub mod socket;
 pub mod stats;
+mod tls;
 pub mod transport;
 mod typed;
 pub mod wire;
@@ -141,6 +142,10 @@ pub use service::SocketIoService;
 pub use socket::{EmitError, Socket};
 pub use typed::{AckEmitTarget, EmitTarget, NamespaceEmitter, TypedAck, TypedBroadcastAcks};
 pub use wire::Protocol;
+
+/// The rustls that [`SocketIo::serve_tls`] takes its configuration from (feature `tls`).
+#[cfg(feature = "tls")]
+pub use tokio_rustls::rustls;
 
 /// Turns an `impl` block into a typed namespace; see the `socketio-macros` crate.
 pub use socketio_macros::namespace;
