@@ -55,7 +55,9 @@
 //! [`serve`](SocketIo::serve) / [`serve_listener`](SocketIo::serve_listener) (our accept
 //! loop, every transport), [`serve_with`](SocketIo::serve_with) (plus your own warp
 //! routes), or [`routes`](SocketIo::routes) inside your own `warp::serve` (every transport
-//! but the Flash ones). Clients connect at `/socket.io/` (the `resource` setting).
+//! but the Flash ones), or [`service`](SocketIo::service), a tower `Service` for axum or
+//! bare hyper (the same transports). With the `tls` feature, `serve_tls` and its siblings
+//! terminate TLS. Clients connect at `/socket.io/` (the `resource` setting).
 //!
 //! # Where to go next
 //!

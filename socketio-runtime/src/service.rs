@@ -1,8 +1,8 @@
 //! The server as a tower [`Service`]: what [`SocketIo::service`](crate::SocketIo::service)
 //! returns, to mount Socket.IO in axum, bare hyper 1 or anything else that takes a
-//! `Service<http::Request<B>>`. It runs the same warp filter as [`SocketIo::routes`]
-//! (crate::SocketIo::routes), so it serves what `routes()` serves in a user's own warp
-//! server: every transport of both families, WebSocket upgrades through hyper's upgrade
+//! `Service<http::Request<B>>`. It runs the same warp filter as
+//! [`SocketIo::routes`](crate::SocketIo::routes), so it serves what `routes()` serves in a
+//! user's own warp server: every transport of both families, WebSocket upgrades through hyper's upgrade
 //! mechanism (the `OnUpgrade` hyper puts in the request's extensions), and answers 404 to
 //! paths outside the resource. It does not serve what only the runtime's own accept loop
 //! can: the inline Flash policy (not HTTP) and hixie-76 flashsocket upgrades (their key
