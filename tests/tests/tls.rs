@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use socketio_runtime::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use socketio_runtime::rustls::ServerConfig;
-use socketio_runtime::SocketIo;
+use socketio_runtime::{Config, SocketIo};
 use socketio_tests::node_clients::{require_node_modules, workspace_root};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::net::TcpListener;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
 
 /// A self-signed certificate: the rustls configuration serving it, and its PEM file (the
 /// client's trust anchor), removed on drop.
@@ -64,7 +64,12 @@ impl Drop for SelfSigned {
 
 /// Serves the chat's namespaces over TLS on a fresh port; returns `https://127.0.0.1:<port>`.
 async fn serve_tls(config: Arc<ServerConfig>) -> String {
-    let io = socketio_examples::chat_namespaces(SocketIo::builder(), "secret").build();
+    serve_tls_with(Config::default(), config).await
+}
+
+/// [`serve_tls`] with these settings.
+async fn serve_tls_with(settings: Config, config: Arc<ServerConfig>) -> String {
+    let io = socketio_examples::chat_namespaces(SocketIo::builder().config(settings), "secret").build();
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
     let port = listener.local_addr().expect("listener address").port();
     tokio::spawn(async move {
@@ -148,4 +153,30 @@ async fn a_client_not_trusting_the_certificate_is_refused() {
             seen.join("\n")
         );
     }
+}
+
+/// A connection that never starts its TLS handshake holds a connection slot only until
+/// `head_timeout`, like a plain connection that sends no head.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_tls_connection_is_closed_at_head_timeout() {
+    let certificate = SelfSigned::new();
+    let settings = Config {
+        head_timeout: Duration::from_millis(500),
+        ..Config::default()
+    };
+    let base = serve_tls_with(settings, certificate.config.clone()).await;
+    let addr = base.trim_start_matches("https://");
+    let mut silent = TcpStream::connect(addr).await.expect("connect");
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(10), silent.read(&mut buf)).await;
+    let waited = started.elapsed();
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "closed without an answer, not {read:?}"
+    );
+    assert!(
+        waited >= Duration::from_millis(400) && waited < Duration::from_secs(5),
+        "closed after {waited:?}, head_timeout is 500 ms"
+    );
 }
