@@ -3,14 +3,15 @@
 //! over forced polling, forced websocket (upgraded through hyper inside axum) and the
 //! upgrade from polling, each acked on `nickname`, `join` and `user message`, one hearing
 //! the other; then an axum route of the same server answers, counting their two sessions
-//! (tests/node/v4/chat-ack.js).
+//! (tests/node/v4/chat-ack.js). The 0.9.16 client's typed-acks scenario of the chat
+//! (tests/node/v09/chat-client.js) runs through axum too, over websocket and xhr-polling.
 
 mod support;
 
 use std::process::Command;
 use std::time::Duration;
 
-use support::{get, repo_root, require_node_modules, Lines, Server};
+use support::{get, repo_root, require_node_modules, run_ok, Lines, Server};
 
 const AXUM_CHAT: &str = env!("CARGO_BIN_EXE_axum_chat");
 
@@ -46,6 +47,29 @@ fn socketio_client_4_over_websocket() {
 #[test]
 fn socketio_client_4_with_upgrade() {
     scenario("upgrade");
+}
+
+/// The chat's 0.9 scenario (several `socket.io-client@0.9.16` clients, typed acks) against
+/// the axum server.
+fn legacy(transport: &str) {
+    require_node_modules("sio-client-09");
+    let server = Server::start(AXUM_CHAT);
+    run_ok(
+        "tests/node/v09/chat-client.js",
+        "typed-acks",
+        &[&server.url(), transport],
+        Duration::from_secs(25),
+    );
+}
+
+#[test]
+fn socketio_client_09_over_websocket() {
+    legacy("websocket");
+}
+
+#[test]
+fn socketio_client_09_over_xhr_polling() {
+    legacy("xhr-polling");
 }
 
 #[test]
