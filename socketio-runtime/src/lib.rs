@@ -55,7 +55,9 @@
 //! [`serve`](SocketIo::serve) / [`serve_listener`](SocketIo::serve_listener) (our accept
 //! loop, every transport), [`serve_with`](SocketIo::serve_with) (plus your own warp
 //! routes), or [`routes`](SocketIo::routes) inside your own `warp::serve` (every transport
-//! but the Flash ones). Clients connect at `/socket.io/` (the `resource` setting).
+//! but the Flash ones), or [`service`](SocketIo::service), a tower `Service` for axum or
+//! bare hyper (the same transports). With the `tls` feature, `serve_tls` and its siblings
+//! terminate TLS. Clients connect at `/socket.io/` (the `resource` setting).
 //!
 //! # Where to go next
 //!
@@ -111,10 +113,12 @@ mod server;
 mod server_dispatch;
 mod server_emit;
 pub mod server_event;
+pub mod service;
 pub mod session_data;
 mod shutdown;
 pub mod socket;
 pub mod stats;
+mod tls;
 pub mod transport;
 mod typed;
 pub mod wire;
@@ -136,9 +140,14 @@ pub use namespace::{ConnectError, ConnectRequest, Event, Message, MessageData, N
 pub use packet::{Args, Binary};
 pub use server::{NamespaceAdapterError, SocketIo, SocketIoBuilder};
 pub use server_emit::NamespaceServerEmitter;
+pub use service::SocketIoService;
 pub use socket::{EmitError, Socket};
 pub use typed::{AckEmitTarget, EmitTarget, NamespaceEmitter, TypedAck, TypedBroadcastAcks};
 pub use wire::Protocol;
+
+/// The rustls that [`SocketIo::serve_tls`] takes its configuration from (feature `tls`).
+#[cfg(feature = "tls")]
+pub use tokio_rustls::rustls;
 
 /// Turns an `impl` block into a typed namespace; see the `socketio-macros` crate.
 pub use socketio_macros::namespace;

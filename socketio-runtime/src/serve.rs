@@ -2,7 +2,8 @@
 //! to hyper with the warp filter as the service; when flashsocket is enabled, each new
 //! connection's first bytes are read first, so that a Flash policy request or a hixie-76
 //! upgrade (neither of which hyper can serve) is answered here, and everything else is
-//! replayed to hyper unchanged.
+//! replayed to hyper unchanged. Over TLS (`tls.rs`), the handshake comes first and nothing
+//! is sniffed.
 //!
 //! Bounds (issue 18): each connection holds one of `max_connections` slots for its whole
 //! life, upgraded or not (the slot lives in the stream hyper hands to the upgrade); one
@@ -35,11 +36,9 @@ use warp::reply::Response;
 use crate::config::TransportKind;
 use crate::engine::Engine;
 use crate::protocol::v09::transports::hixie;
+use crate::service::PeerAddr;
 use crate::stats::Stats;
-
-/// The peer's address, put on every request by this accept loop.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct PeerAddr(pub SocketAddr);
+use crate::tls::Listening;
 
 /// The client's address as a filter: set by our own accept loop, or by warp's server when
 /// `io.routes()` runs inside the user's own.
@@ -56,9 +55,28 @@ pub(crate) fn peer_addr() -> impl warp::Filter<Extract = (Option<SocketAddr>,), 
 /// a WebSocket, so the slot is released exactly when the socket is closed.
 struct Replay {
     prefix: Bytes,
-    inner: TcpStream,
+    inner: Stream,
     _slot: OwnedSemaphorePermit,
     _counted: Counted,
+}
+
+/// A connection's byte stream: TCP, or TLS over TCP (boxed: a TLS session's state is
+/// large, and a plain connection should not carry room for it).
+enum Stream {
+    Tcp(TcpStream),
+    #[cfg(feature = "tls")]
+    Tls(Box<crate::tls::TlsStream>),
+}
+
+/// Forwards a poll to the stream inside, whichever it is.
+macro_rules! on_stream {
+    ($stream:expr, $s:ident => $call:expr) => {
+        match $stream {
+            Stream::Tcp($s) => $call,
+            #[cfg(feature = "tls")]
+            Stream::Tls($s) => $call,
+        }
+    };
 }
 
 /// One open connection in the statistics, for as long as it lives.
@@ -85,19 +103,19 @@ impl AsyncRead for Replay {
             self.prefix.advance(n);
             return Poll::Ready(Ok(()));
         }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        on_stream!(&mut self.inner, s => Pin::new(s).poll_read(cx, buf))
     }
 }
 
 impl AsyncWrite for Replay {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, data)
+        on_stream!(&mut self.inner, s => Pin::new(s).poll_write(cx, data))
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        on_stream!(&mut self.inner, s => Pin::new(s).poll_flush(cx))
     }
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        on_stream!(&mut self.inner, s => Pin::new(s).poll_shutdown(cx))
     }
 }
 
@@ -203,11 +221,13 @@ pub(crate) async fn accept_loop(
     engine: Arc<Engine>,
     listener: TcpListener,
     filter: warp::filters::BoxedFilter<(Response,)>,
+    listening: Listening,
     mut stop: watch::Receiver<Option<Instant>>,
 ) {
     let service = warp::service(filter);
     let config = engine.config.clone();
-    let sniff = config.transports.contains(&TransportKind::Flashsocket);
+    // Flash's policy request and hixie-76 come in the clear only (`tls.rs`).
+    let sniff = config.transports.contains(&TransportKind::Flashsocket) && matches!(listening, Listening::Plain);
     let policy: Arc<str> = config.policy_xml().into();
     let limit = connection_limit(config.max_connections).min(Semaphore::MAX_PERMITS);
     let slots = Arc::new(Semaphore::new(limit));
@@ -246,6 +266,7 @@ pub(crate) async fn accept_loop(
         let _ = stream.set_nodelay(true);
         let counted = Counted::new(engine.stats.clone());
         let (service, engine, policy, http) = (service.clone(), engine.clone(), policy.clone(), http.clone());
+        let listening = listening.clone();
         let mut stop = stop.clone();
         connections.spawn(async move {
             let deadline = Instant::now() + engine.config.head_timeout;
@@ -259,6 +280,17 @@ pub(crate) async fn accept_loop(
             };
             // Not needed past this point: the connection's future does not keep it.
             drop(engine);
+            let stream = match listening {
+                Listening::Plain => Stream::Tcp(stream),
+                #[cfg(feature = "tls")]
+                Listening::Tls(acceptor) => match crate::tls::handshake(&acceptor, stream, deadline).await {
+                    Ok(tls) => Stream::Tls(Box::new(tls)),
+                    Err(e) => {
+                        tracing::debug!(error = %e, %peer, "TLS handshake failed");
+                        return;
+                    }
+                },
+            };
             let io = TokioIo::new(Replay {
                 prefix,
                 inner: stream,

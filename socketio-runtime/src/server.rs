@@ -186,6 +186,30 @@ impl SocketIo {
         guard.or(eio4).unify().or(v09).unify().boxed()
     }
 
+    /// The server as a tower `Service` (hyper 1 compatible), for axum, bare hyper and
+    /// other servers: everything [`SocketIo::routes`] serves, WebSocket upgrades included
+    /// (through hyper's upgrade mechanism), and 404 elsewhere. Call [`SocketIo::init`]
+    /// first. Not served this way: the inline Flash policy and hixie-76 flashsocket, which
+    /// only `serve*` can answer ([`SocketIoService`](crate::SocketIoService) says why).
+    ///
+    /// ```
+    /// use tower_service::Service;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let io = socketio_runtime::SocketIo::builder().build();
+    /// let handshake = hyper::Request::get("/socket.io/?EIO=4&transport=polling")
+    ///     .body(String::new())
+    ///     .unwrap();
+    /// let Ok(answer) = io.service().call(handshake).await;
+    /// assert_eq!(answer.status(), 200);
+    /// let Ok(elsewhere) = io.service().call(hyper::Request::get("/nope").body(String::new()).unwrap()).await;
+    /// assert_eq!(elsewhere.status(), 404);
+    /// # }
+    /// ```
+    pub fn service(&self) -> crate::SocketIoService {
+        crate::SocketIoService::new(self.routes())
+    }
+
     /// Initialises the adapters ([`SocketIo::init`]), binds `addr` and serves until the
     /// process ends. When flashsocket is enabled it also serves the Flash policy on
     /// `Config::flash_policy_port` (same address), like SocketTornad.IO's `SocketIOServer`;
@@ -229,11 +253,75 @@ impl SocketIo {
         listener: TcpListener,
         other: warp::filters::BoxedFilter<(Response,)>,
     ) -> std::io::Result<()> {
+        self.accept(listener, other, crate::tls::Listening::Plain).await
+    }
+
+    /// The accept loop behind every `serve*`, after the adapters' `init`.
+    async fn accept(
+        &self,
+        listener: TcpListener,
+        other: warp::filters::BoxedFilter<(Response,)>,
+        listening: crate::tls::Listening,
+    ) -> std::io::Result<()> {
         self.init().await.map_err(std::io::Error::other)?;
         let filter = self.routes().or(other).unify().boxed();
         let stop = self.stopping.stop_receiver();
-        crate::serve::accept_loop(self.engine.clone(), listener, filter, stop).await;
+        crate::serve::accept_loop(self.engine.clone(), listener, filter, listening, stop).await;
         Ok(())
+    }
+
+    /// [`SocketIo::serve`] over TLS (feature `tls`): binds `addr` and serves `https://` and
+    /// `wss://` with `tls`, a rustls configuration you build with the crypto provider you
+    /// choose ([`rustls`](crate::rustls) is re-exported so the versions match). Its ALPN
+    /// list, if you set one, must offer `http/1.1`. The TLS handshake must finish within
+    /// `head_timeout`. Every transport is served except flashsocket (Flash's policy request
+    /// and hixie-76 come in the clear; no policy port is started).
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use socketio_runtime::rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
+    ///
+    /// # async fn run(io: socketio_runtime::SocketIo) -> Result<(), Box<dyn std::error::Error>> {
+    /// let chain = CertificateDer::pem_file_iter("cert.pem")?.collect::<Result<Vec<_>, _>>()?;
+    /// let key = PrivateKeyDer::from_pem_file("key.pem")?;
+    /// // With rustls's `ring` or `aws-lc-rs` feature on in your own Cargo.toml.
+    /// let tls = socketio_runtime::rustls::ServerConfig::builder()
+    ///     .with_no_client_auth()
+    ///     .with_single_cert(chain, key)?;
+    /// io.serve_tls(([0, 0, 0, 0], 443).into(), Arc::new(tls)).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "tls")]
+    pub async fn serve_tls(&self, addr: SocketAddr, tls: Arc<crate::rustls::ServerConfig>) -> std::io::Result<()> {
+        self.init().await.map_err(std::io::Error::other)?;
+        let listener = TcpListener::bind(addr).await?;
+        self.serve_listener_tls(listener, tls).await
+    }
+
+    /// [`SocketIo::serve_listener`] over TLS (feature `tls`; see [`SocketIo::serve_tls`]).
+    #[cfg(feature = "tls")]
+    pub async fn serve_listener_tls(
+        &self,
+        listener: TcpListener,
+        tls: Arc<crate::rustls::ServerConfig>,
+    ) -> std::io::Result<()> {
+        let nothing = warp::any()
+            .and_then(|| async { Err::<Response, _>(warp::reject::not_found()) })
+            .boxed();
+        self.serve_with_tls(listener, nothing, tls).await
+    }
+
+    /// [`SocketIo::serve_with`] over TLS (feature `tls`; see [`SocketIo::serve_tls`]):
+    /// Socket.IO plus `other` routes on one `https://` listener.
+    #[cfg(feature = "tls")]
+    pub async fn serve_with_tls(
+        &self,
+        listener: TcpListener,
+        other: warp::filters::BoxedFilter<(Response,)>,
+        tls: Arc<crate::rustls::ServerConfig>,
+    ) -> std::io::Result<()> {
+        self.accept(listener, other, crate::tls::Listening::tls(tls)).await
     }
 
     /// [`SocketIo::serve`] until `signal` resolves, then [`SocketIo::shutdown`] within
