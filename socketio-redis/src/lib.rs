@@ -37,6 +37,7 @@ pub mod msgpack;
 pub mod node;
 pub mod options;
 mod requests;
+pub mod streams;
 pub mod uid;
 
 pub use adapter::RedisAdapter;
