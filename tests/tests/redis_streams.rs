@@ -501,3 +501,44 @@ async fn requests_are_answered_across_nodes() {
     assert_eq!(answered["err"], Value::Null, "{answered}");
     assert_eq!(answered["responses"], json!(["rust:y", "rust:y"]));
 }
+
+/// Entries and messages that do not decode are counted and skipped; the nodes (Rust and
+/// Node) go on delivering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_entries_and_messages_are_skipped() {
+    let mut cluster = Cluster::start().await;
+    let mut clients = NodeClients::start();
+    let how = Connect::new(Generation::V4, "websocket").with_auth(json!({"room": "r"}));
+    clients.connect("ca", &cluster.url('a'), "/", how.clone()).await;
+    clients.connect("cn", &cluster.url('n'), "/", how).await;
+    // (An event without a name, `{"packet":{"type":2,"data":[]},…}`, is refused here too
+    // (a unit test of `wire`), but Node's adapter hands it to its clients as an event named
+    // by the offset it appends: not sent here.)
+    let bad_entries: [&[&str]; 4] = [
+        &["uid", "x", "nsp", "/", "type", "nope"],
+        &["uid", "x", "nsp", "/", "type", "3", "data", "!!not base64!!"],
+        &["uid", "x", "nsp", "/", "type", "3", "data", "{\"packet\":"],
+        &["uid", "x", "nsp", "/", "type", "4", "data", "{\"opts\":7}"],
+    ];
+    for fields in bad_entries {
+        let mut args = vec!["XADD", "socket.io", "*"];
+        args.extend_from_slice(fields);
+        cluster.redis.cli(&args).await;
+    }
+    cluster.redis.publish_raw("socket.io#/#", b"\xc1 not msgpack").await;
+    cluster
+        .redis
+        .publish_raw("socket.io#/#", &[0x81, 0xa4, b't', b'y', b'p', b'e', 0xa1, b'x'])
+        .await;
+    // Still delivering, both ways.
+    cluster.emit('n', &["r"], &[], "after", json!([1])).await;
+    cluster.emit('a', &["r"], &[], "after", json!([2])).await;
+    for client in ["ca", "cn"] {
+        for expected in [1, 2] {
+            let args = next_event(&mut clients, client, "after", &mut Vec::new()).await;
+            assert_eq!(args[0], json!(expected), "{client}");
+        }
+    }
+    let malformed = cluster._nodes[0].stats().malformed;
+    assert!(malformed >= 5, "counted as malformed: {malformed}");
+}

@@ -381,4 +381,27 @@ mod tests {
         }
         assert!(decode_session(b"!!").is_err());
     }
+
+    #[test]
+    fn malformed_data_is_an_error() {
+        for data in [
+            r#"{"packet":{"type":2,"data":[]},"opts":{}}"#,
+            r#"{"packet":{"type":2,"data":[1]},"opts":{}}"#,
+            r#"{"packet":{"type":2},"opts":{}}"#,
+            r#"{"packet":{"type":2,"data":["e"]},"opts":7}"#,
+        ] {
+            let value = msgpack::decode_json_or_msgpack(data.as_bytes()).unwrap();
+            assert!(broadcast_of("/", &value).is_err(), "{data}");
+        }
+        let fields = |kind: &str, data: &[u8]| {
+            vec![
+                (b"type".to_vec(), kind.as_bytes().to_vec()),
+                (b"data".to_vec(), data.to_vec()),
+            ]
+        };
+        assert!(entry_message(&fields("x", b"{}")).is_err());
+        assert!(entry_message(&fields("3", b"%%")).is_err());
+        assert!(entry_message(&fields("3", b"{")).is_err());
+        assert!(decode_envelope(&[0xc1]).is_err());
+    }
 }
