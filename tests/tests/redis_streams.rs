@@ -542,3 +542,43 @@ async fn malformed_entries_and_messages_are_skipped() {
     let malformed = cluster._nodes[0].stats().malformed;
     assert!(malformed >= 5, "counted as malformed: {malformed}");
 }
+
+/// Redis restarts (its stream and keys gone): the Rust nodes' reader and writer reconnect,
+/// and broadcasts flow again between them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_nodes_carry_on_after_a_redis_restart() {
+    let mut redis = RedisServer::start().await;
+    let (a, _na) = rust_node(&redis).await;
+    let (b, _nb) = rust_node(&redis).await;
+    let mut clients = NodeClients::start();
+    let how = Connect::new(Generation::V4, "websocket").reconnecting();
+    clients.connect("cb", &b.base(), "/", how).await;
+    let io = a.io.of::<Peer>().expect("mounted");
+    io.emit_raw("before", &(1,)).unwrap();
+    next_event(&mut clients, "cb", "before", &mut Vec::new()).await;
+    redis.restart().await;
+    // Until both nodes are back (the watchdog and the reader retry every second), an emit
+    // may be lost: emit until one arrives, then check the next ones all do.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let _ = io.emit_raw("probe", &(0,));
+        match tokio::time::timeout(Duration::from_millis(500), clients.next("cb")).await {
+            Ok(Seen::Event { name, .. }) if name == "probe" => break,
+            Ok(Seen::Event { .. }) | Err(_) => {}
+            Ok(other) => panic!("unexpected {other:?}"),
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no broadcast after the restart");
+    }
+    for i in 0..5 {
+        io.emit_raw("after", &(i,)).unwrap();
+    }
+    let mut got = Vec::new();
+    while got.len() < 5 {
+        match clients.next("cb").await {
+            Seen::Event { name, args, .. } if name == "after" => got.push(args[0].clone()),
+            Seen::Event { name, .. } if name == "probe" => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(got, (0..5).map(|i| json!(i)).collect::<Vec<_>>());
+}
