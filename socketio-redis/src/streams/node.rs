@@ -1,5 +1,5 @@
 //! One server's membership of a Streams cluster ([`StreamsNode`]) and what its adapters
-//! share (`Shared`): the crate's [`Link`] (one RESP3 connection for commands, pub/sub
+//! share (`Shared`): the crate's link (`link.rs`: one RESP3 connection for commands, pub/sub
 //! requests and answers, its ordered publish queue and routes), the ordered `XADD` queue,
 //! the stream reader, and the registry of adapters by namespace that both hand messages to.
 //!
