@@ -6,13 +6,22 @@
 //! missing file answer 404 saying which command provides it.
 
 use socketio_examples::static_files;
+use socketio_runtime::config::Recovery;
 use socketio_runtime::SocketIo;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     socketio_examples::init_logging();
     let password = std::env::var("ADMIN_PASSWORD").unwrap_or_else(|_| "secret".to_owned());
-    let io = socketio_examples::chat_namespaces(SocketIo::builder(), &password).build();
+    // Connection state recovery: a page that drops for a moment keeps its socket, room,
+    // nickname and the messages said meanwhile (the connect hook runs again, to put the
+    // nickname back).
+    let recovery = Recovery {
+        skip_connect_hooks: false,
+        ..Recovery::default()
+    };
+    let builder = SocketIo::builder().connection_state_recovery(recovery);
+    let io = socketio_examples::chat_namespaces(builder, &password).build();
     let files = static_files::chat_files(include_str!("web/index.html"), include_str!("legacy.html"));
     let listener = socketio_examples::bind_from_env().await?;
     io.shutdown_on(tokio::signal::ctrl_c());

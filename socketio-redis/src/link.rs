@@ -153,6 +153,11 @@ impl Link {
         &self.uid
     }
 
+    /// The Redis client (for connections of their own, such as a stream reader's).
+    pub(crate) fn client(&self) -> &redis::Client {
+        &self.client
+    }
+
     /// The settings.
     pub(crate) fn options(&self) -> &RedisOptions {
         &self.options

@@ -447,6 +447,13 @@ impl NodeClients {
         self.command(json!({"op": "drop_transport", "client": name})).await;
     }
 
+    /// [`NodeClients::drop_transport`], the client then reconnecting to the server at
+    /// `url` (another node of a cluster) instead of the one it was on.
+    pub async fn drop_transport_to(&mut self, name: &str, url: &str) {
+        self.command(json!({"op": "drop_transport", "client": name, "url": url}))
+            .await;
+    }
+
     /// Waits (up to `within`) for client `name`'s next connection, and returns its socket
     /// id and `socket.recovered`.
     pub async fn reconnected(&mut self, name: &str, within: Duration) -> (String, bool) {

@@ -209,6 +209,53 @@ impl NodePeer {
         peer
     }
 
+    /// Starts another peer script (from the workspace root) with `args`, after checking
+    /// that `packages` are installed; it speaks the same protocol (startup line, commands).
+    pub async fn start_script(script: &str, args: &[&str], packages: &[&str]) -> NodePeer {
+        for package in packages {
+            require_node_modules(package);
+        }
+        let mut child = Command::new("node")
+            .arg(script)
+            .args(args)
+            .current_dir(workspace_root())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start `node {script}`: {e}"));
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            panic!("the peer's stdin and stdout are piped");
+        };
+        let (tx, lines) = unbounded_channel();
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = reader.next_line().await {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut peer = NodePeer {
+            _child: child,
+            stdin,
+            lines,
+            unread: Vec::new(),
+            printed: Vec::new(),
+            next_seq: 0,
+            port: 0,
+            uid: String::new(),
+        };
+        let up = peer.take(WAIT, "listening", |v| v.get("listening").is_some()).await;
+        peer.port = up["listening"]
+            .as_u64()
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(0);
+        peer.uid = up["uid"].as_str().unwrap_or_default().to_owned();
+        peer
+    }
+
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

@@ -183,7 +183,10 @@ chat.io.on("open", () => {
 
 chat.on("connect", () => {
   showTransport();
-  status("connected", "ok");
+  // Connection state recovery: the same socket, its room, and what was said meanwhile
+  // (replayed before this event).
+  ui.connection.dataset["recovered"] = String(chat.recovered);
+  status(chat.recovered ? "reconnected: session recovered, nothing missed" : "connected", "ok");
   // The server forgets a nickname with its connection: claim it again after a reconnect.
   if (state.nick !== null) void claim(state.nick, true);
 });

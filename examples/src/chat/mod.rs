@@ -10,6 +10,9 @@
 //! - `user message` is locked until the socket has a nickname (gevent's ACL model); a
 //!   message is at most [`MAX_TEXT_CHARS`] characters. `check` and `census` demonstrate
 //!   server-to-client acks with a timeout (from one client, and from many).
+//! - With connection state recovery on (the demo binary turns it on), a page that drops
+//!   for a moment comes back with its nickname (kept in the socket's data), its room and
+//!   the messages said meanwhile.
 
 pub mod presence;
 
@@ -37,6 +40,44 @@ pub struct ChatLine {
     pub room: String,
     /// When the server received it, in milliseconds since the Unix epoch.
     pub at_ms: u64,
+}
+
+/// What a socket's data keeps of its presence, for connection state recovery (which gives
+/// a recovered socket its data back).
+#[derive(Default, Serialize, Deserialize)]
+struct Kept {
+    nick: Option<String>,
+    room: Option<String>,
+}
+
+/// Keeps the socket's nickname and room in its data.
+fn remember(socket: &Socket<Chat>, presence: &Presence) {
+    let kept = Kept {
+        nick: presence.nickname(socket.id()).map(str::to_owned),
+        room: presence.room(socket.id()).map(str::to_owned),
+    };
+    let _ = socket.set_data(&kept);
+}
+
+/// A recovered socket's nickname and room back in the presence table (its disconnect
+/// released them); everyone hears it is back.
+fn resume(presence: &mut Presence, socket: &Socket<Chat>) {
+    let Ok(Some(kept)) = socket.data::<Kept>() else { return };
+    if let Some(room) = &kept.room {
+        let _ = presence.enter_room(socket.id(), room);
+    }
+    let Some(nick) = &kept.nick else { return };
+    match presence.claim(socket.id(), nick) {
+        Ok(Claimed::Joined(nick)) => {
+            let everyone = socket.all();
+            let _ = everyone.emit().user_joined(nick.clone());
+            let _ = everyone.emit().announcement(format!("{nick} is back"));
+            socket.acl().allow(ChatEvent::UserMessage);
+        }
+        Ok(_) => socket.acl().allow(ChatEvent::UserMessage),
+        // Taken while it was away: the page asks again and is told.
+        Err(_) => {}
+    }
 }
 
 /// The `/chat` namespace. Shared state: who is online, and in which room.
@@ -79,10 +120,15 @@ impl Chat {
     /// Are you there? The client acks with the same number.
     fn ping(nonce: u32) -> u32;
 
-    /// Sends the newcomer the nicknames online now; changes follow as events.
+    /// Sends the newcomer the nicknames online now; changes follow as events. A socket
+    /// back by connection state recovery (its rooms and missed messages restored by the
+    /// server) gets its nickname back too, unless someone took it meanwhile.
     #[on_connect]
     async fn welcome(&self, socket: &Socket<Self>) {
-        let presence = self.presence();
+        let mut presence = self.presence();
+        if socket.recovered() {
+            resume(&mut presence, socket);
+        }
         let _ = socket.emit().nicknames(presence.nicknames());
     }
 
@@ -114,6 +160,7 @@ impl Chat {
             }
         };
         socket.acl().allow(ChatEvent::UserMessage);
+        remember(socket, &presence);
         (true, nick)
     }
 
@@ -136,6 +183,7 @@ impl Chat {
             }
             socket.join(room.to_owned());
         }
+        remember(socket, &presence);
         true
     }
 

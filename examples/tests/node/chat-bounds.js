@@ -44,7 +44,12 @@ function connect(label) {
   sockets.push(socket);
   socket.events = [];
   socket.bytes = 0;
-  socket.onAny((name, ...args) => socket.events.push([name, ...args]));
+  // The chat has connection state recovery on: every event it sends here carries its
+  // offset (decimal, the in-memory adapter's) as one more last argument, checked and put aside.
+  socket.onAny((name, ...args) => {
+    const offset = args.pop();
+    socket.events.push(/^[0-9]+$/.test(offset) ? [name, ...args] : [name, ...args, offset, 'no offset']);
+  });
   return new Promise((resolve, reject) => {
     socket.on('connect_error', (e) => reject(new Error(`${label}: connect_error ${e.message}`)));
     socket.on('connect', () => {

@@ -212,6 +212,14 @@ impl RecoveryStore {
             state.log.pop_front();
         }
         state.sessions.retain(|_, kept| !expired(kept.disconnected_at));
+        // Neither keeps the room a crowd left it (a map or a queue never shrinks by itself):
+        // what nobody came back for costs nothing once it expired.
+        if state.sessions.capacity() > 64 && state.sessions.len() * 4 < state.sessions.capacity() {
+            state.sessions.shrink_to(state.sessions.len() * 2);
+        }
+        if state.log.capacity() > 64 && state.log.len() * 4 < state.log.capacity() {
+            state.log.shrink_to(state.log.len() * 2);
+        }
     }
 
     /// Starts the sweeper if something is kept and none runs (and a runtime is at hand).

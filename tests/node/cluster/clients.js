@@ -31,7 +31,8 @@
 //       disconnects the client (no `disconnect` observation).
 //   {"op":"drop_transport","client":NAME}
 //       v4: closes the client's engine connection (`socket.io.engine.close()`), as a network
-//       switch would; a `reconnect` client then reconnects (connection state recovery).
+//       switch would; a `reconnect` client then reconnects (connection state recovery),
+//       to `url` (another server of the cluster) when the command names one.
 // Observations (stdout), each with the client's name:
 //   {"client":NAME,"connected":ID,"transport":T,"recovered":B}
 //                                             B: v4's `socket.recovered`; ID: the socket id (0.9: the session id, which
@@ -116,7 +117,11 @@ function connectV4Client(c, cmd) {
   c.emit = (event, args, done) => socket.emit(event, ...args, (...acked) => done(acked));
   c.send = (args, done) => socket.send(...args, (...acked) => done(acked));
   c.close = () => socket.disconnect();
-  c.dropTransport = () => socket.io.engine.close();
+  c.dropTransport = (url) => {
+    // Reconnect elsewhere: the manager makes its next engine from `uri`.
+    if (url) socket.io.uri = url;
+    socket.io.engine.close();
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -246,7 +251,7 @@ const commands = {
   drop_transport(cmd) {
     const c = client(cmd.client);
     if (!c.dropTransport) throw new Error(`${cmd.client} cannot drop its transport`);
-    c.dropTransport();
+    c.dropTransport(cmd.url);
   },
 };
 
