@@ -1,48 +1,55 @@
 #!/usr/bin/env bash
-# Issue 7: measures the project's server (examples' bench_server) against a bare
-# tokio-tungstenite server doing the same wire work (bench-baseline), and prints the
-# ratios project/baseline. The baseline runs twice: with tungstenite's default buffers
-# (128 KiB read, 128 KiB write) and with the project's ("small": the runtime's
-# rfc6455::READ_BUFFER and WRITE_BUFFER), each with its own ratio column. Then a Socket.IO
-# 0.9 xhr-polling echo (bench-load polling09) against bench_server only: the baseline
-# speaks Engine.IO 4 only, so those figures are printed as absolute numbers after the
-# ratio table.
+# Issues 7 and 17: measures the project's server (examples' bench_server, "ours") in one run
+# with
+#   bare   bench-baseline: a bare tokio-tungstenite server putting the same frames on the
+#          wire (Engine.IO 4 framing, tungstenite's default buffers), no Socket.IO logic;
+#   sx     socketioxide from crates.io (bench/peers/socketioxide, its own workspace and
+#          lock file, built here into $PEER_TARGET_DIR: the main workspace never compiles it);
+#   node   Node's socket.io 4.8 from package.json (bench/peers/node/server.js);
+# all serving the same events (echo, broadcast, join, room). Every scenario runs ROUNDS
+# times per server, the servers taking turns, each run on a fresh server process; the table
+# shows our median and its ratio to each other server's median (ours / theirs: below 1 is
+# better for CPU and memory, above 1 for rates).
 #
 #   bash bench/run.sh
+#   ROUNDS=5 PEERS="sx" bash bench/run.sh       # peers: any of "sx node" (default both)
 #
-# Each server runs pinned to core 0, the load generator to core 1, loopback only. Every
-# scenario gets a fresh server process (so RSS and CPU figures are its own). About a minute
-# and a half after the build; every step is under `timeout`, and the trap stops whatever
-# this script started.
+# Socket.IO 0.9 rows are ours only (no peer here speaks 0.9); the websocket ones are also
+# given as a ratio to the bare server's Engine.IO 4 figure of the same scenario (the same
+# wire work: one text frame each way). Polling rows have no bare column (it speaks
+# websocket only).
+#
+# Servers run pinned to core 0, the load generator (bench-load) to core 1, loopback only.
+# Every step is under `timeout`; the trap stops whatever this script started. About four
+# minutes per round after the builds (Node is the slowest).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-ECHO_CLIENTS=50
-ECHO_SECONDS=5
-FANOUT_RECEIVERS=1000
-FANOUT_ROUNDS=2000
-IDLE_COUNT=5000
-IDLE_HOLD=2
-CONNECT_COUNT=5000
-POLL09_CLIENTS=50
-POLL09_SECONDS=5
+ROUNDS="${ROUNDS:-3}"
+PEERS="${PEERS:-sx node}"
+ECHO="--clients 50 --seconds 5"
+FANOUT="--receivers 1000 --rounds 500"
+IDLE="--count 5000 --hold 2"
+CONNECT="--count 2000 --concurrency 50"
+ROOM="--sockets 10000 --members 1000 --rounds 300"
+# The same room alone in its namespace: the room scenario's cost should not exceed it by
+# much if the room index, not the socket map, bounds the walk.
+ROOM_ALONE="--sockets 1000 --members 1000 --rounds 300"
+POLL="--clients 50 --seconds 5"
+POLL_FANOUT="--receivers 200 --rounds 500"
 SERVER_CORE=0
 LOAD_CORE=1
-# The project's tungstenite buffers (socketio-runtime/src/rfc6455.rs), for the baseline's
-# second run.
-SMALL_READ_BUFFER=4096
-SMALL_WRITE_BUFFER=8192
 
 if [ "$(nproc)" -lt 2 ]; then
     echo "run.sh: needs two cores (server on $SERVER_CORE, load on $LOAD_CORE)" >&2
     exit 1
 fi
-# 5000 idle connections take 5000 descriptors on each side.
+# 10,000 connections (the room scenario) take as many descriptors on each side.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((IDLE_COUNT + 1000)) ]; then
-    echo "run.sh: ulimit -n is $(ulimit -n); need more than $((IDLE_COUNT + 1000))" >&2
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 11000 ]; then
+    echo "run.sh: ulimit -n is $(ulimit -n); need more than 11000" >&2
     exit 1
 fi
 
@@ -50,23 +57,44 @@ echo "== building (release)"
 cargo build --release --quiet -p socketio-examples --bin bench_server -p socketio-bench \
     --bin bench-load --bin bench-baseline
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+SERVERS="ours bare"
+for peer in $PEERS; do
+    case "$peer" in
+    sx)
+        PEER_TARGET_DIR="${PEER_TARGET_DIR:-${CARGO_TARGET_DIR:-$ROOT/target}/bench-peers}"
+        echo "== building the socketioxide peer (release, into $PEER_TARGET_DIR)"
+        CARGO_TARGET_DIR="$PEER_TARGET_DIR" cargo build --release --quiet --locked \
+            --manifest-path bench/peers/socketioxide/Cargo.toml
+        ;;
+    node)
+        if ! command -v node >/dev/null || [ ! -d node_modules/socket.io ]; then
+            echo "run.sh: node or node_modules/socket.io missing (npm ci --ignore-scripts)" >&2
+            exit 1
+        fi
+        ;;
+    *)
+        echo "run.sh: unknown peer $peer (sx, node)" >&2
+        exit 1
+        ;;
+    esac
+    SERVERS="$SERVERS $peer"
+done
 
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
 
-# start_server <server>: starts it on a free port (PORT=0), sets SERVER_PID and PORT.
-# <server> is a binary name, or bench-baseline-small (the baseline with the project's
-# buffers).
+# start_server <name>: starts it on a free port (PORT=0), sets SERVER_PID and PORT.
 start_server() {
-    local log="$WORK/server.log"
+    local log="$WORK/server.log" command
     : >"$log"
-    local binary="$1" buffers=()
-    if [ "$1" = bench-baseline-small ]; then
-        binary=bench-baseline
-        buffers=(READ_BUFFER="$SMALL_READ_BUFFER" WRITE_BUFFER="$SMALL_WRITE_BUFFER")
-    fi
+    case "$1" in
+    ours) command=("$BIN/bench_server") ;;
+    bare) command=("$BIN/bench-baseline") ;;
+    sx) command=("$PEER_TARGET_DIR/release/bench-peer-socketioxide") ;;
+    node) command=(node bench/peers/node/server.js) ;;
+    esac
     # env execs the server in place, so $! is the server's own pid.
-    PORT=0 taskset -c "$SERVER_CORE" env "${buffers[@]}" "$BIN/$binary" >"$log" 2>&1 &
+    PORT=0 taskset -c "$SERVER_CORE" env "${command[@]}" >"$log" 2>&1 &
     SERVER_PID=$!
     PORT="$(listening_port "$log")"
     [ -n "$PORT" ] && return 0
@@ -75,75 +103,111 @@ start_server() {
     exit 1
 }
 
-# load <server binary> <scenario> <args...>: a fresh server, one load run; prints and
-# keeps the load generator's output in $WORK/<server>.<scenario>.
+# load <server> <id> <bench-load arguments...>: a fresh server, one load run; appends the
+# load generator's output to $WORK/<server>.<id>.
 load() {
-    local server="$1" scenario="$2"
+    local server="$1" id="$2"
     shift 2
     start_server "$server"
-    local out="$WORK/$server.$scenario"
-    if ! timeout 120 taskset -c "$LOAD_CORE" "$BIN/bench-load" "$scenario" --port "$PORT" \
-        --pid "$SERVER_PID" "$@" >"$out"; then
-        echo "run.sh: $scenario against $server failed" >&2
-        cat "$out" "$WORK/server.log" >&2
+    if ! timeout 300 taskset -c "$LOAD_CORE" "$BIN/bench-load" "$@" --port "$PORT" \
+        --pid "$SERVER_PID" >"$WORK/last"; then
+        echo "run.sh: $id against $server failed" >&2
+        cat "$WORK/last" "$WORK/server.log" >&2
         exit 1
     fi
-    sed "s|^|  [$server] |" "$out"
     stop_server
+    cat "$WORK/last" >>"$WORK/$server.$id"
+    echo "   [$server] $(tail -n 1 "$WORK/last")"
 }
 
-# field <server> <scenario> <key> [line filter]: a key=value figure from a run's output.
-field() {
-    grep -e "${4:-}" "$WORK/$1.$2" | grep -o "$3=[0-9.]*" | tail -n 1 | cut -d= -f2
-}
+# The scenarios: id, which servers, bench-load arguments.
+SCENARIOS=(
+    "echo|ours bare sx node|echo $ECHO"
+    "fanout|ours bare sx node|fanout $FANOUT"
+    "idle|ours bare sx node|idle $IDLE"
+    "connect|ours bare sx node|connect $CONNECT"
+    "room|ours sx node|room $ROOM"
+    "roomalone|ours sx node|room $ROOM_ALONE"
+    "polling4|ours sx node|polling4 $POLL"
+    "echo09|ours|echo --proto v09 $ECHO"
+    "fanout09|ours|fanout --proto v09 $FANOUT"
+    "idle09|ours|idle --proto v09 $IDLE"
+    "polling09|ours|polling09 $POLL"
+    "polling09fanout|ours|polling09fanout $POLL_FANOUT"
+)
 
-for server in bench_server bench-baseline bench-baseline-small; do
-    echo "== $server"
-    load "$server" echo --clients "$ECHO_CLIENTS" --seconds "$ECHO_SECONDS"
-    load "$server" fanout --receivers "$FANOUT_RECEIVERS" --rounds "$FANOUT_ROUNDS"
-    load "$server" idle --count "$IDLE_COUNT" --hold "$IDLE_HOLD"
-    load "$server" connect --count "$CONNECT_COUNT"
+for round in $(seq 1 "$ROUNDS"); do
+    for scenario in "${SCENARIOS[@]}"; do
+        IFS='|' read -r id servers args <<<"$scenario"
+        echo "== round $round/$ROUNDS: $id"
+        for server in $SERVERS; do
+            case " $servers " in *" $server "*) ;; *) continue ;; esac
+            # shellcheck disable=SC2086 # the arguments are words
+            load "$server" "$id" $args
+        done
+    done
 done
-echo "== bench_server, Socket.IO 0.9 xhr-polling (no baseline)"
-load bench_server polling09 --clients "$POLL09_CLIENTS" --seconds "$POLL09_SECONDS"
 
-row() {
-    local label="$1" scenario="$2" key="$3" filter="${4:-}"
-    local p b s
-    p="$(field bench_server "$scenario" "$key" "$filter")"
-    b="$(field bench-baseline "$scenario" "$key" "$filter")"
-    s="$(field bench-baseline-small "$scenario" "$key" "$filter")"
-    awk -v l="$label" -v p="$p" -v b="$b" -v s="$s" 'BEGIN {
-        printf "%-44s %12s %12s %8s %12s %8s\n", l, p, b, (b > 0 ? sprintf("%.2f", p / b) : "n/a"),
-            s, (s > 0 ? sprintf("%.2f", p / s) : "n/a")
+# median <server> <id> <key> [line filter]: the median of a figure over the rounds.
+median() {
+    [ -f "$WORK/$1.$2" ] || {
+        echo ""
+        return
+    }
+    grep -e "${4:-}" "$WORK/$1.$2" | grep -o "$3=[0-9.]*" | cut -d= -f2 | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# cell <ours> <theirs>: "theirs (ratio)", or "-" when that server has no figure.
+cell() {
+    awk -v p="$1" -v t="$2" 'BEGIN {
+        if (t == "") printf "%-20s", "-";
+        else if (t > 0 && p != "") printf "%-20s", sprintf("%s (%.2f)", t, p / t);
+        else printf "%-20s", t
     }'
 }
 
-echo
-echo "== project (bench_server) / baseline (bare tokio-tungstenite); server on core $SERVER_CORE"
-echo "   baseline: tungstenite's default buffers; small: the baseline with the project's"
-echo "   (read $SMALL_READ_BUFFER, write $SMALL_WRITE_BUFFER bytes)"
-printf "%-44s %12s %12s %8s %12s %8s\n" "figure" "project" "baseline" "ratio" "small" "ratio"
-row "echo ($ECHO_CLIENTS clients): server CPU us per ack" echo cpu_us_per_ack
-row "echo ($ECHO_CLIENTS clients): acks/s" echo acks_per_s
-row "echo ($ECHO_CLIENTS clients): p99 latency us" echo p99_us
-row "fan-out ($FANOUT_RECEIVERS receivers): CPU us per message" fanout cpu_us_per_msg
-row "fan-out ($FANOUT_RECEIVERS receivers): messages/s" fanout msgs_per_s
-row "idle ($IDLE_COUNT connections): KB each" idle kb_per_conn
-row "connect, sequential: connects/s" connect connects_per_s mode=sequential
-row "connect, 64 concurrent: connects/s" connect connects_per_s mode=concurrent
-row "connect, concurrent: CPU us per connect" connect cpu_us_per_connect mode=concurrent
+HEADER_PEERS=""
+for peer in $PEERS; do HEADER_PEERS="$HEADER_PEERS $(printf '%-20s' "$peer (ratio)")"; done
 
-# absolute <label> <server> <scenario> <key>: one figure with no baseline to compare to.
-absolute() {
-    printf "%-44s %12s\n" "$1" "$(field "$2" "$3" "$4")"
+# row <label> <id> <key> [line filter] [bare id]: our median, then each other server's
+# median with the ratio ours / theirs. <bare id> compares with another scenario of the bare
+# server (0.9 rows against its Engine.IO 4 figures).
+row() {
+    local label="$1" id="$2" key="$3" filter="${4:-}" bare_id="${5:-$2}"
+    local ours line
+    ours="$(median ours "$id" "$key" "$filter")"
+    line="$(printf "%-48s %-10s " "$label" "${ours:--}")"
+    line="$line$(cell "$ours" "$(median bare "$bare_id" "$key" "$filter")")"
+    for peer in $PEERS; do
+        line="$line $(cell "$ours" "$(median "$peer" "$id" "$key" "$filter")")"
+    done
+    echo "$line"
 }
 
 echo
-echo "== Socket.IO 0.9 xhr-polling, bench_server only (no 0.9 baseline; absolute figures)"
-printf "%-44s %12s\n" "figure" "project"
-absolute "polling09, $POLL09_CLIENTS clients: server CPU us per ack" bench_server polling09 cpu_us_per_ack
-absolute "polling09, $POLL09_CLIENTS clients: acks/s" bench_server polling09 acks_per_s
-absolute "polling09, $POLL09_CLIENTS clients: p50 latency us" bench_server polling09 p50_us
-absolute "polling09, $POLL09_CLIENTS clients: p99 latency us" bench_server polling09 p99_us
-absolute "polling09, $POLL09_CLIENTS clients: polls per ack" bench_server polling09 polls_per_ack
+echo "== medians of $ROUNDS rounds; ours, then each server's figure (ours / theirs)"
+echo "   servers on core $SERVER_CORE, bench-load on core $LOAD_CORE; $(date -u '+%F %H:%M') UTC, load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-48s %-10s %-20s%s\n' "figure" "ours" "bare (ratio)" "$HEADER_PEERS"
+row "echo, 50 clients: server CPU us per ack" echo cpu_us_per_ack
+row "echo, 50 clients: acks/s" echo acks_per_s
+row "echo, 50 clients: p99 latency us" echo p99_us
+row "fan-out, 1000 receivers: CPU us per message" fanout cpu_us_per_msg
+row "fan-out, 1000 receivers: messages/s" fanout msgs_per_s
+row "idle, 5000 websocket connections: KB each" idle kb_per_conn
+row "connect, sequential: connects/s" connect connects_per_s mode=sequential
+row "connect, 50 in flight: connects/s" connect connects_per_s mode=concurrent
+row "connect, 50 in flight: CPU us per connect" connect cpu_us_per_connect mode=concurrent
+row "room of 1000 among 10000: CPU us per message" room cpu_us_per_msg
+row "room of 1000 among 10000: messages/s" room msgs_per_s
+row "room of 1000 alone: CPU us per message" roomalone cpu_us_per_msg
+row "SIO4 polling echo, 50 clients: CPU us per ack" polling4 cpu_us_per_ack
+row "SIO4 polling echo, 50 clients: acks/s" polling4 acks_per_s
+row "0.9 websocket echo: CPU us per ack" echo09 cpu_us_per_ack "" echo
+row "0.9 websocket echo: acks/s" echo09 acks_per_s "" echo
+row "0.9 websocket fan-out: CPU us per message" fanout09 cpu_us_per_msg "" fanout
+row "0.9 websocket idle: KB each" idle09 kb_per_conn "" idle
+row "0.9 xhr-polling echo: CPU us per ack" polling09 cpu_us_per_ack "" none
+row "0.9 xhr-polling echo: acks/s" polling09 acks_per_s "" none
+row "0.9 xhr-polling fan-out, 200: CPU us per msg" polling09fanout cpu_us_per_msg "" none
+row "0.9 xhr-polling fan-out, 200: messages/s" polling09fanout msgs_per_s "" none

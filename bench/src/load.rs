@@ -6,14 +6,25 @@
 //!   `43<id>[...]`; acks/s, p50/p99 latency;
 //! - `fanout --receivers N --rounds R [--window W]`: N receivers; one more socket emits
 //!   `broadcast` R times (at most W rounds ahead of its own copy); delivered messages/s;
-//! - `connect --count K`: K sequential, then K concurrent connects up to `40{"sid"..}`;
-//!   connects/s;
+//! - `room --sockets T --members M --rounds R [--window W]`: T connections, of which M
+//!   (the sender included) join room `r` (event `join`, acked); the sender emits
+//!   `room "r" n` R times, which the server sends as `broadcast` to the room only; delivered
+//!   messages/s (the cost should follow M, not T);
+//! - `connect --count K [--concurrency C]`: K sequential, then K connects with C in flight
+//!   (default 64), each up to the namespace's connect confirmation; connects/s;
 //! - `idle --count N [--hold S]`: N idle connections answering pings; prints `ready` and
 //!   holds them S seconds;
+//! - `polling4 --clients C --seconds S`: Socket.IO 5 over Engine.IO 4 long polling, the
+//!   echo of `echo` (see `polling4.rs`);
 //! - `polling09 --clients C --seconds S`: Socket.IO 0.9 over xhr-polling instead (HTTP/1.1
 //!   keep-alive, two connections per client): each client POSTs
 //!   `5:<id>+::{"name":"echo","args":["x",1]}` and polls until `6:::<id>+["x",1]`; acks/s,
-//!   p50/p99 latency, polls per ack (see `polling09.rs`).
+//!   p50/p99 latency, polls per ack (see `polling09.rs`);
+//! - `polling09fanout --receivers N --rounds R [--window W]`: 0.9 xhr-polling receivers of
+//!   `broadcast` (see `polling09.rs`);
+//!
+//! The websocket scenarios (echo, fanout, room, connect, idle) speak `--proto v4` (default:
+//! Socket.IO 5 over Engine.IO 4) or `--proto v09` (Socket.IO 0.9; see `proto.rs`).
 //!
 //! Common options: `--port P` (default `$PORT`, else 3000); `--pid P`, the server's process,
 //! to report its CPU time (utime+stime of /proc/P/stat) per ack / per delivered message /
@@ -32,7 +43,12 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+mod http;
 mod polling09;
+mod polling4;
+mod proto;
+
+use proto::Proto;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -66,7 +82,9 @@ impl Options {
         let mut iter = args.iter();
         let scenario = iter
             .next()
-            .ok_or("usage: bench-load echo|fanout|connect|idle|polling09 [--key value]...")?
+            .ok_or(
+                "usage: bench-load echo|fanout|room|connect|idle|polling09|polling09fanout|polling4 [--key value]...",
+            )?
             .clone();
         let mut values = HashMap::new();
         while let Some(key) = iter.next() {
@@ -91,6 +109,10 @@ impl Options {
         self.get("port", default)
     }
 
+    fn proto(&self) -> Result<Proto> {
+        Proto::parse(self.values.get("proto").map(String::as_str).unwrap_or("v4"))
+    }
+
     fn server(&self) -> Result<Option<ServerProc>> {
         Ok(match self.values.get("pid") {
             Some(pid) => Some(ServerProc::new(pid.parse().map_err(|_| format!("--pid {pid:?}"))?)),
@@ -102,18 +124,53 @@ impl Options {
 async fn run(options: Options) -> Result<()> {
     let port = options.port()?;
     let server = options.server()?;
+    let target = Target {
+        port,
+        proto: options.proto()?,
+    };
     match options.scenario.as_str() {
-        "echo" => echo(port, server, options.get("clients", 50)?, options.get("seconds", 5)?).await,
+        "echo" => echo(target, server, options.get("clients", 50)?, options.get("seconds", 5)?).await,
         "fanout" => {
             let receivers = options.get("receivers", 1000)?;
             let rounds = options.get("rounds", 200)?;
-            fanout(port, server, receivers, rounds, options.get("window", 32)?).await
+            let spread = Spread {
+                members: receivers,
+                others: 0,
+                room: false,
+            };
+            fanout(target, server, spread, rounds, options.get("window", 32)?).await
         }
-        "connect" => connect_rate(port, server, options.get("count", 1000)?).await,
-        "idle" => idle(port, server, options.get("count", 5000)?, options.get("hold", 2)?).await,
+        "room" => {
+            let sockets: usize = options.get("sockets", 10_000)?;
+            let members: usize = options.get("members", 1000)?;
+            if members == 0 || members > sockets {
+                return Err("room: --members must be between 1 and --sockets".into());
+            }
+            let spread = Spread {
+                members: members - 1,
+                others: sockets - members,
+                room: true,
+            };
+            let rounds = options.get("rounds", 200)?;
+            fanout(target, server, spread, rounds, options.get("window", 32)?).await
+        }
+        "connect" => {
+            let count = options.get("count", 1000)?;
+            connect_rate(target, server, count, options.get("concurrency", CONNECT_CONCURRENCY)?).await
+        }
+        "idle" => idle(target, server, options.get("count", 5000)?, options.get("hold", 2)?).await,
         "polling09" => {
             let clients = options.get("clients", 50)?;
             polling09::polling09(port, server, clients, options.get("seconds", 5)?).await
+        }
+        "polling09fanout" => {
+            let receivers = options.get("receivers", 200)?;
+            let rounds = options.get("rounds", 200)?;
+            polling09::polling09_fanout(port, server, receivers, rounds, options.get("window", 32)?).await
+        }
+        "polling4" => {
+            let clients = options.get("clients", 50)?;
+            polling4::polling4(port, server, clients, options.get("seconds", 5)?).await
         }
         other => Err(format!("unknown scenario {other:?}").into()),
     }
@@ -183,56 +240,91 @@ fn cpu_fields(server: &Option<ServerProc>, before: Option<u64>, count: u64, unit
 // ---------------------------------------------------------------------------------------
 // The client side of the protocol.
 
-/// Opens a websocket and joins `/`: waits for the open packet, sends `40`, waits for
-/// `40{"sid":..}`.
-async fn connect(port: u16) -> Result<Ws> {
-    let url = format!("ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket");
+/// Where the websocket scenarios connect, and in which generation.
+#[derive(Clone, Copy)]
+struct Target {
+    port: u16,
+    proto: Proto,
+}
+
+/// Opens a websocket and joins `/`: Engine.IO 4 waits for the open packet, sends `40` and
+/// waits for `40{"sid":..}`; 0.9 handshakes over HTTP first and waits for `1::`.
+async fn connect(target: Target) -> Result<Ws> {
+    let proto = target.proto;
+    let url = tokio::time::timeout(READ_TIMEOUT, proto.url(target.port))
+        .await
+        .map_err(|_| "handshake timed out")??;
     let (mut ws, _) = tokio::time::timeout(
         READ_TIMEOUT,
         tokio_tungstenite::connect_async_with_config(url.as_str(), None, true),
     )
     .await
     .map_err(|_| "websocket handshake timed out")??;
-    let open = next_text(&mut ws).await?;
-    if !open.starts_with('0') {
-        return Err(format!("expected an open packet, got {:?}", open.as_str()).into());
+    let (send, joined) = proto.join();
+    if let Some(send) = send {
+        let open = next_text(&mut ws, proto).await?;
+        if !open.starts_with('0') {
+            return Err(format!("expected an open packet, got {:?}", open.as_str()).into());
+        }
+        ws.send(Message::text(send)).await?;
     }
-    ws.send(Message::text("40")).await?;
     loop {
-        let text = next_text(&mut ws).await?;
-        if text.starts_with("40") {
+        let text = next_text(&mut ws, proto).await?;
+        if text.starts_with(joined) {
             return Ok(ws);
         }
-        if text.starts_with("44") {
+        if proto.is_refusal(&text) {
             return Err(format!("connect refused: {}", text.as_str()).into());
         }
     }
 }
 
 /// Opens `n` connections, `CONNECT_CONCURRENCY` handshakes at a time.
-async fn connect_many(port: u16, n: usize) -> Result<Vec<Ws>> {
+async fn connect_many(target: Target, n: usize) -> Result<Vec<Ws>> {
     let mut sockets = Vec::with_capacity(n);
-    let mut pending = futures_util::stream::iter((0..n).map(|_| connect(port))).buffer_unordered(CONNECT_CONCURRENCY);
+    let mut pending = futures_util::stream::iter((0..n).map(|_| connect(target))).buffer_unordered(CONNECT_CONCURRENCY);
     while let Some(ws) = pending.next().await {
         sockets.push(ws?);
     }
     Ok(sockets)
 }
 
-/// The next text frame that is not an Engine.IO ping; pings are answered on the way.
-async fn next_text(ws: &mut Ws) -> Result<Utf8Bytes> {
+/// The next text frame that is not a heartbeat; heartbeats are answered on the way.
+async fn next_text(ws: &mut Ws, proto: Proto) -> Result<Utf8Bytes> {
     loop {
         let message = tokio::time::timeout(READ_TIMEOUT, ws.next())
             .await
             .map_err(|_| "no frame from the server for 10 s")?
             .ok_or("connection closed by the server")??;
         match message {
-            Message::Text(text) if text.as_str() == "2" => ws.send(Message::text("3")).await?,
-            Message::Text(text) => return Ok(text),
+            Message::Text(text) => match proto.heartbeat_answer(&text) {
+                Some(answer) => ws.send(Message::text(answer)).await?,
+                None => return Ok(text),
+            },
             Message::Close(_) => return Err("connection closed by the server".into()),
             _ => {}
         }
     }
+}
+
+/// Answers heartbeats on idle connections until aborted.
+fn hold(sockets: Vec<Ws>, proto: Proto) -> Vec<tokio::task::JoinHandle<()>> {
+    sockets
+        .into_iter()
+        .map(|mut ws| {
+            tokio::spawn(async move {
+                while let Some(Ok(message)) = ws.next().await {
+                    if let Message::Text(text) = &message {
+                        if let Some(answer) = proto.heartbeat_answer(text) {
+                            if ws.send(Message::text(answer)).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            })
+        })
+        .collect()
 }
 
 /// Percentile `p` (0..=100) of sorted samples.
@@ -247,8 +339,9 @@ fn percentile(sorted: &[u32], p: f64) -> u32 {
 // ---------------------------------------------------------------------------------------
 // Scenarios.
 
-async fn echo(port: u16, server: Option<ServerProc>, clients: usize, seconds: u64) -> Result<()> {
-    let sockets = connect_many(port, clients).await?;
+async fn echo(target: Target, server: Option<ServerProc>, clients: usize, seconds: u64) -> Result<()> {
+    let proto = target.proto;
+    let sockets = connect_many(target, clients).await?;
     let cpu0 = cpu_before(&server)?;
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
@@ -256,12 +349,13 @@ async fn echo(port: u16, server: Option<ServerProc>, clients: usize, seconds: u6
     for mut ws in sockets {
         tasks.push(tokio::spawn(async move {
             let mut latencies: Vec<u32> = Vec::new();
-            let mut id: u64 = 0;
+            // 0.9 ack ids start at 1 (Node's 0.9 server ignores an ack id 0).
+            let mut id: u64 = 1;
             while Instant::now() < deadline {
                 let sent = Instant::now();
-                ws.send(Message::text(format!(r#"42{id}["echo","x",1]"#))).await?;
-                let want = format!("43{id}[");
-                while !next_text(&mut ws).await?.starts_with(want.as_str()) {}
+                ws.send(Message::text(proto.event("echo", r#""x",1"#, Some(id))))
+                    .await?;
+                while !proto.is_ack(&next_text(&mut ws, proto).await?, id) {}
                 latencies.push(sent.elapsed().as_micros().min(u32::MAX as u128) as u32);
                 id += 1;
             }
@@ -277,7 +371,7 @@ async fn echo(port: u16, server: Option<ServerProc>, clients: usize, seconds: u6
     let cpu = cpu_fields(&server, cpu0, latencies.len() as u64, "ack")?;
     latencies.sort_unstable();
     println!(
-        "echo clients={clients} seconds={elapsed:.2} acks={} acks_per_s={:.0} p50_us={} p99_us={}{cpu}",
+        "echo proto={proto:?} clients={clients} seconds={elapsed:.2} acks={} acks_per_s={:.0} p50_us={} p99_us={}{cpu}",
         latencies.len(),
         latencies.len() as f64 / elapsed,
         percentile(&latencies, 50.0),
@@ -286,13 +380,57 @@ async fn echo(port: u16, server: Option<ServerProc>, clients: usize, seconds: u6
     Ok(())
 }
 
-fn is_broadcast(text: &str) -> bool {
-    text.starts_with(r#"42["broadcast""#)
+/// Who a broadcast reaches: `members` receivers besides the sender; `others` more
+/// connections that it must not reach. With `room`, the sender and the receivers join room
+/// `r` and the sender emits `room`; without, it emits `broadcast` (to every socket).
+#[derive(Clone, Copy)]
+struct Spread {
+    members: usize,
+    others: usize,
+    room: bool,
 }
 
-async fn fanout(port: u16, server: Option<ServerProc>, receivers: usize, rounds: u64, window: u64) -> Result<()> {
-    let sockets = connect_many(port, receivers).await?;
-    let mut sender = connect(port).await?;
+/// Joins room `r` (event `join`, acked).
+async fn join_room(ws: &mut Ws, proto: Proto) -> Result<()> {
+    ws.send(Message::text(proto.event("join", r#""r""#, Some(1)))).await?;
+    while !proto.is_ack(&next_text(ws, proto).await?, 1) {}
+    Ok(())
+}
+
+async fn fanout(target: Target, server: Option<ServerProc>, spread: Spread, rounds: u64, window: u64) -> Result<()> {
+    let proto = target.proto;
+    let receivers = spread.members;
+    let in_room = spread.room;
+    // Members and others are interleaved in connection order, so that the room's sockets
+    // are spread over the server's socket map.
+    let mut sockets = connect_many(target, receivers + spread.others).await?;
+    let others: Vec<Ws> = if spread.others > 0 {
+        let step = (receivers + spread.others) / receivers.max(1);
+        let mut others = Vec::with_capacity(spread.others);
+        let mut members = Vec::with_capacity(receivers);
+        for (i, ws) in sockets.drain(..).enumerate() {
+            if members.len() < receivers && i % step.max(1) == 0 {
+                members.push(ws);
+            } else {
+                others.push(ws);
+            }
+        }
+        sockets = members;
+        others
+    } else {
+        Vec::new()
+    };
+    let mut sender = connect(target).await?;
+    if in_room {
+        let mut joins = futures_util::stream::iter(sockets.iter_mut().chain(std::iter::once(&mut sender)))
+            .map(|ws| join_room(ws, proto))
+            .buffer_unordered(CONNECT_CONCURRENCY);
+        while let Some(joined) = joins.next().await {
+            joined?;
+        }
+    }
+    let held = hold(others, proto);
+    let receivers = sockets.len();
     let delivered = Arc::new(AtomicU64::new(0));
     let cpu0 = cpu_before(&server)?;
     let started = Instant::now();
@@ -302,7 +440,7 @@ async fn fanout(port: u16, server: Option<ServerProc>, receivers: usize, rounds:
         tasks.push(tokio::spawn(async move {
             let mut got = 0;
             while got < rounds {
-                if is_broadcast(&next_text(&mut ws).await?) {
+                if proto.is_broadcast(&next_text(&mut ws, proto).await?) {
                     got += 1;
                     delivered.fetch_add(1, Ordering::Relaxed);
                 }
@@ -310,16 +448,20 @@ async fn fanout(port: u16, server: Option<ServerProc>, receivers: usize, rounds:
             Ok::<_, BoxError>(ws)
         }));
     }
-    // The sender is a socket of `/` too: its own copy paces it, `window` rounds ahead.
+    // The sender is a socket of `/` (and of the room) too: its own copy paces it, `window`
+    // rounds ahead.
     let (mut sent, mut echoed) = (0u64, 0u64);
     while echoed < rounds {
         while sent < rounds && sent - echoed < window {
-            sender
-                .send(Message::text(format!(r#"42["broadcast","x",{sent}]"#)))
-                .await?;
+            let packet = if in_room {
+                proto.event("room", &format!(r#""r",{sent}"#), None)
+            } else {
+                proto.event("broadcast", &format!(r#""x",{sent}"#), None)
+            };
+            sender.send(Message::text(packet)).await?;
             sent += 1;
         }
-        if is_broadcast(&next_text(&mut sender).await?) {
+        if proto.is_broadcast(&next_text(&mut sender, proto).await?) {
             echoed += 1;
             delivered.fetch_add(1, Ordering::Relaxed);
         }
@@ -331,33 +473,40 @@ async fn fanout(port: u16, server: Option<ServerProc>, receivers: usize, rounds:
     let elapsed = started.elapsed().as_secs_f64();
     let delivered = delivered.load(Ordering::Relaxed);
     let cpu = cpu_fields(&server, cpu0, delivered, "msg")?;
+    let alive = held.iter().filter(|h| !h.is_finished()).count();
+    let scenario = if in_room { "room" } else { "fanout" };
     println!(
-        "fanout receivers={receivers} rounds={rounds} seconds={elapsed:.2} delivered={delivered} msgs_per_s={:.0}{cpu}",
+        "{scenario} proto={proto:?} receivers={receivers} others={} others_alive={alive} rounds={rounds} seconds={elapsed:.2} delivered={delivered} msgs_per_s={:.0}{cpu}",
+        spread.others,
         delivered as f64 / elapsed
     );
+    for h in held {
+        h.abort();
+    }
     drop(finished);
     Ok(())
 }
 
-async fn connect_rate(port: u16, server: Option<ServerProc>, count: usize) -> Result<()> {
+async fn connect_rate(target: Target, server: Option<ServerProc>, count: usize, concurrency: usize) -> Result<()> {
+    let proto = target.proto;
     let settle = Duration::from_millis(300);
     let cpu0 = cpu_before(&server)?;
     let started = Instant::now();
     for _ in 0..count {
-        drop(connect(port).await?);
+        drop(connect(target).await?);
     }
     let elapsed = started.elapsed().as_secs_f64();
     tokio::time::sleep(settle).await;
     let cpu = cpu_fields(&server, cpu0, count as u64, "connect")?;
     println!(
-        "connect mode=sequential count={count} seconds={elapsed:.2} connects_per_s={:.0}{cpu}",
+        "connect proto={proto:?} mode=sequential count={count} seconds={elapsed:.2} connects_per_s={:.0}{cpu}",
         count as f64 / elapsed
     );
 
     let cpu0 = cpu_before(&server)?;
     let started = Instant::now();
     let mut pending =
-        futures_util::stream::iter((0..count).map(|_| connect(port))).buffer_unordered(CONNECT_CONCURRENCY);
+        futures_util::stream::iter((0..count).map(|_| connect(target))).buffer_unordered(concurrency.max(1));
     while let Some(ws) = pending.next().await {
         drop(ws?);
     }
@@ -365,35 +514,22 @@ async fn connect_rate(port: u16, server: Option<ServerProc>, count: usize) -> Re
     tokio::time::sleep(settle).await;
     let cpu = cpu_fields(&server, cpu0, count as u64, "connect")?;
     println!(
-        "connect mode=concurrent count={count} concurrency={CONNECT_CONCURRENCY} seconds={elapsed:.2} connects_per_s={:.0}{cpu}",
+        "connect proto={proto:?} mode=concurrent count={count} concurrency={concurrency} seconds={elapsed:.2} connects_per_s={:.0}{cpu}",
         count as f64 / elapsed
     );
     Ok(())
 }
 
-async fn idle(port: u16, server: Option<ServerProc>, count: usize, hold: u64) -> Result<()> {
+async fn idle(target: Target, server: Option<ServerProc>, count: usize, hold_s: u64) -> Result<()> {
     let rss0 = server.as_ref().map(ServerProc::rss_kb).transpose()?;
     let started = Instant::now();
-    let sockets = connect_many(port, count).await?;
+    let sockets = connect_many(target, count).await?;
     let elapsed = started.elapsed().as_secs_f64();
-    // Each connection just answers pings until the end.
-    let holders: Vec<_> = sockets
-        .into_iter()
-        .map(|mut ws| {
-            tokio::spawn(async move {
-                while let Some(Ok(message)) = ws.next().await {
-                    if matches!(&message, Message::Text(t) if t.as_str() == "2")
-                        && ws.send(Message::text("3")).await.is_err()
-                    {
-                        break;
-                    }
-                }
-            })
-        })
-        .collect();
+    // Each connection just answers heartbeats until the end.
+    let holders = hold(sockets, target.proto);
     tokio::time::sleep(Duration::from_secs(1)).await;
     println!("idle ready count={count} connect_seconds={elapsed:.2}");
-    tokio::time::sleep(Duration::from_secs(hold)).await;
+    tokio::time::sleep(Duration::from_secs(hold_s)).await;
     let rss = match (&server, rss0) {
         (Some(server), Some(rss0)) => {
             let rss1 = server.rss_kb()?;
@@ -405,7 +541,10 @@ async fn idle(port: u16, server: Option<ServerProc>, count: usize, hold: u64) ->
         _ => String::new(),
     };
     let alive = holders.iter().filter(|h| !h.is_finished()).count();
-    println!("idle count={count} alive={alive} held_seconds={hold}{rss}");
+    println!(
+        "idle proto={:?} count={count} alive={alive} held_seconds={hold_s}{rss}",
+        target.proto
+    );
     for holder in holders {
         holder.abort();
     }

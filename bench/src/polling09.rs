@@ -1,5 +1,5 @@
-//! The `polling09` scenario: Socket.IO 0.9 (protocol revision 1) over xhr-polling, with a
-//! minimal HTTP/1.1 keep-alive client on raw TCP (Content-Length bodies only).
+//! The `polling09` scenario: Socket.IO 0.9 (protocol revision 1) over xhr-polling, with the
+//! minimal HTTP/1.1 client of `http.rs`.
 //!
 //! Each client handshakes (`GET /socket.io/1/?t=…` → `<sid>:<hb>:<close>:<transports>`),
 //! takes the first poll (`GET /socket.io/1/xhr-polling/<sid>` → `1::`), then loops: POST
@@ -7,124 +7,22 @@
 //! `6:::<id>+["x",1]` (bare, or inside a `\ufffd<len>\ufffd` framed payload; `8::` noops
 //! and other packets are skipped, heartbeats `2::` are answered). Two connections per
 //! client: one for the POSTs, one for the polls.
+//!
+//! `polling09fanout --receivers N --rounds R [--window W]`: N polling receivers; one more
+//! polling client POSTs `broadcast` R times, at most W rounds ahead of its own copy, which
+//! it polls like the others; delivered messages/s and server CPU per delivered message
+//! (how many messages a poll carries depends on how far the receivers lag: printed as
+//! `msgs_per_poll`).
 
 use std::time::{Duration, Instant};
 
+use super::http::HttpConn;
+use super::{cpu_before, cpu_fields, percentile, BoxError, Result, ServerProc, CONNECT_CONCURRENCY};
 use futures_util::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
-use super::{cpu_before, cpu_fields, percentile, BoxError, Result, ServerProc, CONNECT_CONCURRENCY, READ_TIMEOUT};
-
-/// Largest response head or body accepted, as a guard against a runaway read.
-const MAX_RESPONSE: usize = 1 << 20;
-
-/// One keep-alive HTTP/1.1 connection; reopened if the server answers `Connection: close`.
-struct HttpConn {
-    port: u16,
-    stream: Option<TcpStream>,
-    buf: Vec<u8>,
-}
-
-impl HttpConn {
-    fn new(port: u16) -> HttpConn {
-        HttpConn {
-            port,
-            stream: None,
-            buf: Vec::with_capacity(1024),
-        }
-    }
-
-    /// Sends one request and reads its response: `(status, body)`.
-    async fn request(&mut self, method: &str, path: &str, body: &str) -> Result<(u16, String)> {
-        tokio::time::timeout(READ_TIMEOUT, self.exchange(method, path, body))
-            .await
-            .map_err(|_| format!("{method} {path}: no response for 10 s"))?
-    }
-
-    async fn exchange(&mut self, method: &str, path: &str, body: &str) -> Result<(u16, String)> {
-        let port = self.port;
-        let stream = match &mut self.stream {
-            Some(stream) => stream,
-            slot => {
-                self.buf.clear();
-                let stream = TcpStream::connect(("127.0.0.1", port)).await?;
-                stream.set_nodelay(true)?;
-                slot.insert(stream)
-            }
-        };
-        let mut request = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: keep-alive\r\n");
-        if method == "POST" {
-            request.push_str("Content-Type: text/plain;charset=UTF-8\r\n");
-            request.push_str(&format!("Content-Length: {}\r\n", body.len()));
-        }
-        request.push_str("\r\n");
-        request.push_str(body);
-        stream.write_all(request.as_bytes()).await?;
-
-        // The head, up to the blank line.
-        let head_len = loop {
-            if let Some(i) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
-            }
-            if self.buf.len() > MAX_RESPONSE {
-                return Err("response head too large".into());
-            }
-            if stream.read_buf(&mut self.buf).await? == 0 {
-                return Err(format!("{method} {path}: connection closed by the server").into());
-            }
-        };
-        let head = std::str::from_utf8(&self.buf[..head_len]).map_err(|_| "response head is not UTF-8")?;
-        let mut lines = head.split("\r\n");
-        let status_line = lines.next().unwrap_or_default();
-        let status: u16 = status_line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| format!("malformed status line {status_line:?}"))?;
-        let mut content_length = None;
-        let mut close = false;
-        for line in lines {
-            let Some((name, value)) = line.split_once(':') else {
-                continue;
-            };
-            let value = value.trim();
-            if name.eq_ignore_ascii_case("content-length") {
-                content_length = Some(
-                    value
-                        .parse::<usize>()
-                        .map_err(|_| format!("Content-Length {value:?}"))?,
-                );
-            } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                return Err(format!("Transfer-Encoding {value:?} is not supported").into());
-            } else if name.eq_ignore_ascii_case("connection") && value.eq_ignore_ascii_case("close") {
-                close = true;
-            }
-        }
-        let content_length = content_length.ok_or("response without Content-Length")?;
-        if content_length > MAX_RESPONSE {
-            return Err("response body too large".into());
-        }
-
-        // The body, exactly Content-Length bytes; anything after it stays in the buffer.
-        let total = head_len + content_length;
-        while self.buf.len() < total {
-            if stream.read_buf(&mut self.buf).await? == 0 {
-                return Err(format!("{method} {path}: connection closed mid-body").into());
-            }
-        }
-        let body = String::from_utf8(self.buf[head_len..total].to_vec()).map_err(|_| "response body is not UTF-8")?;
-        self.buf.drain(..total);
-        if close {
-            self.stream = None;
-        }
-        Ok((status, body))
-    }
-}
 
 /// Splits a 0.9 payload into packets: one bare packet, or `\ufffd<len>\ufffd<packet>…` with
 /// lengths in UTF-16 code units.
-fn decode_payload(body: &str) -> Result<Vec<&str>> {
+pub fn decode_payload(body: &str) -> Result<Vec<&str>> {
     const MARK: char = '\u{fffd}';
     let Some(mut rest) = body.strip_prefix(MARK) else {
         return Ok(vec![body]);
@@ -155,7 +53,7 @@ fn decode_payload(body: &str) -> Result<Vec<&str>> {
     }
 }
 
-fn millis() -> u128 {
+pub fn millis() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis())
@@ -206,6 +104,30 @@ impl Client {
         Ok(())
     }
 
+    /// One poll: how many `broadcast` events it carried. Answers heartbeats.
+    async fn poll_broadcasts(&mut self) -> Result<u64> {
+        let (status, body) = self.poll.request("GET", &self.url, "").await?;
+        self.polls += 1;
+        if status != 200 {
+            return Err(format!("poll: status {status}, body {body:?}").into());
+        }
+        let mut count = 0;
+        let mut heartbeat = false;
+        for packet in decode_payload(&body)? {
+            if packet.starts_with(r#"5:::{"name":"broadcast""#) {
+                count += 1;
+            } else if packet == "2::" || packet == "2:::" {
+                heartbeat = true;
+            } else if packet.starts_with("0::") || packet.starts_with("7:") {
+                return Err(format!("poll: the server sent {packet:?}").into());
+            }
+        }
+        if heartbeat {
+            self.send("2::").await?;
+        }
+        Ok(count)
+    }
+
     /// Emits `echo` with ack id `id` and polls until its ack arrives.
     async fn echo(&mut self, id: u64) -> Result<()> {
         self.send(&format!(r#"5:{id}+::{{"name":"echo","args":["x",1]}}"#))
@@ -239,13 +161,7 @@ impl Client {
 }
 
 pub async fn polling09(port: u16, server: Option<ServerProc>, clients: usize, seconds: u64) -> Result<()> {
-    let mut opened = Vec::with_capacity(clients);
-    let mut pending =
-        futures_util::stream::iter((0..clients).map(|_| Client::open(port))).buffer_unordered(CONNECT_CONCURRENCY);
-    while let Some(client) = pending.next().await {
-        opened.push(client?);
-    }
-    drop(pending);
+    let opened = open_many(port, clients).await?;
 
     let cpu0 = cpu_before(&server)?;
     let started = Instant::now();
@@ -287,6 +203,75 @@ pub async fn polling09(port: u16, server: Option<ServerProc>, clients: usize, se
         percentile(&latencies, 50.0),
         percentile(&latencies, 99.0),
         polls as f64 / latencies.len().max(1) as f64,
+    );
+    Ok(())
+}
+
+async fn open_many(port: u16, n: usize) -> Result<Vec<Client>> {
+    let mut opened = Vec::with_capacity(n);
+    let mut pending =
+        futures_util::stream::iter((0..n).map(|_| Client::open(port))).buffer_unordered(CONNECT_CONCURRENCY);
+    while let Some(client) = pending.next().await {
+        opened.push(client?);
+    }
+    Ok(opened)
+}
+
+pub async fn polling09_fanout(
+    port: u16,
+    server: Option<ServerProc>,
+    receivers: usize,
+    rounds: u64,
+    window: u64,
+) -> Result<()> {
+    let opened = open_many(port, receivers).await?;
+    let mut sender = Client::open(port).await?;
+    let cpu0 = cpu_before(&server)?;
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(receivers);
+    for mut client in opened {
+        tasks.push(tokio::spawn(async move {
+            let mut got = 0;
+            while got < rounds {
+                got += client.poll_broadcasts().await?;
+            }
+            Ok::<_, BoxError>((got, client))
+        }));
+    }
+    // The sender POSTs at most `window` rounds ahead of the copies it has polled.
+    let (mut sent, mut echoed) = (0u64, 0u64);
+    while echoed < rounds {
+        if sent < rounds && sent - echoed < window {
+            let batch = (rounds - sent).min(window - (sent - echoed));
+            let payload: String = (sent..sent + batch)
+                .map(|n| {
+                    let packet = format!(r#"5:::{{"name":"broadcast","args":["x",{n}]}}"#);
+                    format!("\u{fffd}{}\u{fffd}{packet}", packet.encode_utf16().count())
+                })
+                .collect();
+            sender.send(&payload).await?;
+            sent += batch;
+        }
+        echoed += sender.poll_broadcasts().await?;
+    }
+    let mut delivered = echoed;
+    let mut polls = sender.polls;
+    let mut finished = Vec::with_capacity(receivers);
+    for task in tasks {
+        let (got, client) = task.await??;
+        delivered += got;
+        polls += client.polls;
+        finished.push(client);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu = cpu_fields(&server, cpu0, delivered, "msg")?;
+    for client in finished.iter_mut().chain(std::iter::once(&mut sender)) {
+        let _ = client.send("0::").await;
+    }
+    println!(
+        "polling09fanout receivers={receivers} rounds={rounds} seconds={elapsed:.2} delivered={delivered} msgs_per_s={:.0} msgs_per_poll={:.2}{cpu}",
+        delivered as f64 / elapsed,
+        delivered as f64 / polls.max(1) as f64,
     );
     Ok(())
 }

@@ -3,7 +3,10 @@
 //!
 //! - event `echo` is acked with its own arguments (one decode, one encode per ack);
 //! - event `broadcast` is re-emitted as `broadcast`, same arguments, to every socket of
-//!   `/`, the sender included (one encode, N deliveries).
+//!   `/`, the sender included (one encode, N deliveries);
+//! - event `join <room>` joins the room and acks with no arguments;
+//! - event `room <room> ...` is re-emitted as `broadcast`, same arguments, to the room
+//!   only (the room index, not the socket map, bounds the walk).
 //!
 //! Nothing is logged per connection or per event, so that logging does not weigh on the
 //! figures.
@@ -25,6 +28,19 @@ impl Namespace for Bench {
             }
             "broadcast" => {
                 let _ = socket.all().emit_raw("broadcast", &event.args);
+            }
+            "join" => {
+                if let Ok(room) = event.args.deserialize_at::<String>(0) {
+                    socket.join(room);
+                }
+                if let Some(ack) = event.ack {
+                    let _ = ack.send_args(socketio_runtime::Args::empty());
+                }
+            }
+            "room" => {
+                if let Ok(room) = event.args.deserialize_at::<String>(0) {
+                    let _ = socket.all().to(room).emit_raw("broadcast", &event.args);
+                }
             }
             _ => {}
         }

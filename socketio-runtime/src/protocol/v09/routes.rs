@@ -29,8 +29,7 @@ type WebsocketTarget = (Arc<Engine>, String, TransportKind);
 
 /// The 0.9 filter for one server.
 pub(crate) fn filter(engine: Arc<Engine>, owners: OwnerFactory) -> warp::filters::BoxedFilter<(Response,)> {
-    // The path is checked before the upgrade, so that a request for another route is
-    // rejected as "not found" (and left to `.or(..)`).
+    // A request for another route is rejected as "not found" (and left to `.or(..)`).
     let for_ws = engine.clone();
     let websocket_target = warp::path::full().and_then(move |full: FullPath| {
         let engine = for_ws.clone();
@@ -44,8 +43,10 @@ pub(crate) fn filter(engine: Arc<Engine>, owners: OwnerFactory) -> warp::filters
             target.ok_or_else(warp::reject::not_found)
         }
     });
-    let upgrade = websocket_target.and(rfc6455::upgrade()).map(
-        |(engine, sid, kind): WebsocketTarget, ws: Upgrade, headers: HeaderMap| {
+    // The upgrade test first: it rejects a request that is no upgrade (every poll and
+    // POST) before the path is parsed.
+    let upgrade = rfc6455::upgrade().and(websocket_target).map(
+        |ws: Upgrade, headers: HeaderMap, (engine, sid, kind): WebsocketTarget| {
             // The reference checks a WebSocket's Origin against the same list.
             if !crate::origin::is_allowed(&engine.config.origins, &headers) {
                 return text(StatusCode::FORBIDDEN, TEXT_PLAIN, "bad origin", &HeaderMap::new());
