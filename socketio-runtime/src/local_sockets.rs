@@ -116,8 +116,14 @@ impl LocalSockets for NsCore {
         let volatile = opts.flags.volatile;
         let mut delivered = 0;
         let mut full = Vec::new();
+        let observer = self.observer.get();
         self.for_each_target(opts, |socket| match push_broadcast(socket, &encoded, volatile) {
-            Pushed::Queued => delivered += 1,
+            Pushed::Queued => {
+                delivered += 1;
+                if let Some(observer) = observer {
+                    observer.packet_sent(socket, &packet);
+                }
+            }
             Pushed::Full if !volatile => full.push(socket.session.clone()),
             Pushed::Full | Pushed::Closed => {}
         });
@@ -137,6 +143,7 @@ impl LocalSockets for NsCore {
         };
         let encoded = EncodedOnce::new(&packet);
         let volatile = opts.flags.volatile;
+        let observer = self.observer.get();
         let mut reached = Vec::new();
         let mut full = Vec::new();
         self.for_each_target(opts, |socket| {
@@ -147,7 +154,12 @@ impl LocalSockets for NsCore {
                 return;
             }
             match push_broadcast(socket, &encoded, volatile) {
-                Pushed::Queued => reached.push(socket.id.clone()),
+                Pushed::Queued => {
+                    reached.push(socket.id.clone());
+                    if let Some(observer) = observer {
+                        observer.packet_sent(socket, &packet);
+                    }
+                }
                 pushed => {
                     socket.forget_ack(id);
                     if pushed == Pushed::Full && !volatile {
