@@ -236,15 +236,13 @@ impl Shared {
         }
     }
 
-    /// The transport the UI shows for a local socket: the attached one, else the one last
-    /// seen attached, else `polling` (only a polling session is ever without one).
+    /// The transport the UI shows for a local socket: the attached one, else the one
+    /// attached last, else `polling` (a session between its handshake and its first poll).
     pub fn transport_of(&self, socket: &crate::socket::SocketInner) -> &'static str {
-        if let Some(now) = serialize::attached_transport(socket) {
-            return now;
-        }
-        let key = (socket.ns.path.clone(), socket.id.clone());
-        let reported = self.transports.lock().unwrap_or_else(|e| e.into_inner());
-        reported.get(&key).copied().unwrap_or("polling")
+        socket
+            .session
+            .last_transport()
+            .map_or("polling", socket.wire().transport_name)
     }
 
     /// Whether `nsp` is the admin namespace.
