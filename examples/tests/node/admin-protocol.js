@@ -234,8 +234,9 @@ async function main() {
   if (mode === 'readonly') {
     a.emit('_disconnect', '/chat', false, c.id);
     await sleep(1500);
+    check(cGone === null && c.connected, `read-only: disconnect carried out (${cGone})`);
     // A is still listening: C's own join is reported.
-    equal(await c.emitWithAck('join', 'lounge'), true, 'join lounge');
+    equal(await c.timeout(5000).emitWithAck('join', 'lounge'), true, 'join lounge');
     await until('room_joined', (x) => equal_(x.slice(0, 3), ['/chat', 'lounge', c.id]), 'room_joined lounge', 6000, from);
     check(none('room_joined', (x) => x[1] === 'extra', from), 'read-only: join carried out');
     check(none('room_left', (x) => x[1] === 'extra', from), 'read-only: leave carried out');
