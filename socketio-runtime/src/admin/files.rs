@@ -28,10 +28,18 @@ use warp::{Filter, Reply};
 /// # }
 /// ```
 pub fn ui_files(prefix: &'static str, dist: PathBuf, missing_hint: &str) -> BoxedFilter<(Response,)> {
-    let bare = warp::path(prefix).and(warp::path::end()).and(warp::get()).map(move || {
-        let location = format!("/{prefix}/");
-        warp::reply::with_header(StatusCode::MOVED_PERMANENTLY, "location", location).into_response()
-    });
+    // `/<prefix>` without its slash (warp's `end()` takes both): sent to `/<prefix>/`.
+    let bare = warp::path(prefix)
+        .and(warp::path::end())
+        .and(warp::get())
+        .and(warp::path::full())
+        .and_then(move |full: warp::path::FullPath| async move {
+            if full.as_str().ends_with('/') {
+                return Err(warp::reject::not_found());
+            }
+            let location = format!("/{prefix}/");
+            Ok(warp::reply::with_header(StatusCode::MOVED_PERMANENTLY, "location", location).into_response())
+        });
     if dist.join("index.html").is_file() {
         let files = warp::path(prefix)
             .and(warp::get())
