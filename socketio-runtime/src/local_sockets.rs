@@ -117,11 +117,14 @@ impl LocalSockets for NsCore {
         let mut delivered = 0;
         let mut full = Vec::new();
         let observer = self.observer.get();
+        // Told after the walk, outside the namespace's locks (an observer's own emits may
+        // close sessions, whose sockets then leave this namespace).
+        let mut observed = Vec::new();
         self.for_each_target(opts, |socket| match push_broadcast(socket, &encoded, volatile) {
             Pushed::Queued => {
                 delivered += 1;
-                if let Some(observer) = observer {
-                    observer.packet_sent(socket, &packet);
+                if observer.is_some() {
+                    observed.push(socket.clone());
                 }
             }
             Pushed::Full if !volatile => full.push(socket.session.clone()),
@@ -129,6 +132,11 @@ impl LocalSockets for NsCore {
         });
         for session in full {
             session.close_overflowed();
+        }
+        if let Some(observer) = observer {
+            for socket in &observed {
+                observer.packet_sent(socket, &packet);
+            }
         }
         delivered
     }
@@ -144,6 +152,7 @@ impl LocalSockets for NsCore {
         let encoded = EncodedOnce::new(&packet);
         let volatile = opts.flags.volatile;
         let observer = self.observer.get();
+        let mut observed = Vec::new();
         let mut reached = Vec::new();
         let mut full = Vec::new();
         self.for_each_target(opts, |socket| {
@@ -156,8 +165,8 @@ impl LocalSockets for NsCore {
             match push_broadcast(socket, &encoded, volatile) {
                 Pushed::Queued => {
                     reached.push(socket.id.clone());
-                    if let Some(observer) = observer {
-                        observer.packet_sent(socket, &packet);
+                    if observer.is_some() {
+                        observed.push(socket.clone());
                     }
                 }
                 pushed => {
@@ -172,6 +181,11 @@ impl LocalSockets for NsCore {
         sink.report_sockets(reached);
         for session in full {
             session.close_overflowed();
+        }
+        if let Some(observer) = observer {
+            for socket in &observed {
+                observer.packet_sent(socket, &packet);
+            }
         }
         delivered
     }

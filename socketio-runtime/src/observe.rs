@@ -12,11 +12,11 @@
 //! `local_sockets.rs`).
 //!
 //! Cost when nothing observes: one atomic load of an empty `OnceLock` and a branch per
-//! call site (a broadcast asks once per walk, not per recipient). An observer runs on the
-//! caller's thread, holding none of the socket's locks but possibly its namespace's socket
-//! map (read) during a broadcast walk: it must not block, and must not join, leave or
-//! broadcast on the namespace it is told about (the admin namespace is told about itself
-//! and ignores its own events).
+//! call site (a broadcast asks once per walk; when observed, it lists its recipients and
+//! tells the observer after the walk). An observer runs on the caller's thread, never
+//! under a namespace's or socket's lock (its own emits may close sessions, whose sockets
+//! then leave their namespaces): it must not block. The admin namespace is told about
+//! itself and ignores its own events (its emits would report themselves).
 
 use std::sync::{Arc, OnceLock};
 

@@ -365,7 +365,8 @@ impl Session {
     }
 
     /// The transport attached now or, between two polls, the one attached last; `None`
-    /// before the first.
+    /// before the first. (Read by the Admin UI.)
+    #[cfg_attr(not(feature = "admin-ui"), allow(dead_code))]
     pub fn last_transport(&self) -> Option<TransportKind> {
         self.state().last_transport
     }
