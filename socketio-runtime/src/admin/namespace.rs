@@ -2,6 +2,8 @@
 //! development mode, `all_sockets`) and the operations the UI asks for (`emit`, `join`,
 //! `leave`, `_disconnect`), carried out through the target namespace's adapter, so on
 //! every node. Read-only, they are ignored (logged at debug), as Node has no handler then.
+//! A request that asks for an ack (the UI's never do) is answered `[true]` if it was carried
+//! out, `[false]` if not.
 
 use std::sync::Arc;
 
@@ -47,13 +49,23 @@ impl Namespace for AdminNamespace {
             tracing::debug!(event = %event.name, "admin UI: unknown request ignored");
             return;
         }
-        if self.0.options.readonly {
+        let done = if self.0.options.readonly {
             tracing::debug!(socket = socket.id(), event = %event.name, "admin UI is read-only: request ignored");
-            return;
-        }
-        let Ok(items) = event.args.items() else { return };
-        if let Err(why) = operate(&self.0, &event.name, &items) {
-            tracing::debug!(socket = socket.id(), event = %event.name, why, "admin UI request ignored");
+            false
+        } else {
+            let result = match event.args.items() {
+                Ok(items) => operate(&self.0, &event.name, &items),
+                Err(_) => Err("arguments not an array"),
+            };
+            if let Err(why) = result {
+                tracing::debug!(socket = socket.id(), event = %event.name, why, "admin UI request ignored");
+            }
+            result.is_ok()
+        };
+        // The UI never asks for an ack (nor does Node answer one); a programmatic client that
+        // asks learns whether the request was carried out.
+        if let Some(ack) = event.ack {
+            let _ = ack.send(&(done,));
         }
     }
 }
