@@ -9,7 +9,7 @@
 //! own-id rooms are never stored, so never reported here); an event or message received
 //! (`client.rs`, before it is queued for the handlers) and an event sent (a socket's own
 //! emits in `SocketInner::send_packet`, and each recipient of a local broadcast in
-//! `local_sockets.rs`).
+//! `local_sockets.rs`); its data set (`Socket::set_data`).
 //!
 //! Cost when nothing observes: one atomic load of an empty `OnceLock` and a branch per
 //! call site (a broadcast asks once per walk; when observed, it lists its recipients and
@@ -40,6 +40,8 @@ pub(crate) trait Observer: Send + Sync + 'static {
     fn event_received(&self, socket: &SocketInner, name: &str, args: &str);
     /// `packet` (any kind: the observer picks events) was queued for `socket`.
     fn packet_sent(&self, socket: &SocketInner, packet: &Packet);
+    /// The application set `socket`'s data (`Socket::set_data`).
+    fn data_changed(&self, socket: &SocketInner);
 }
 
 /// A namespace's observer slot: empty unless something observes.

@@ -639,6 +639,9 @@ impl<N: Namespace> Socket<N> {
     pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), serde_json::Error> {
         let raw = serde_json::value::to_raw_value(data)?;
         *lock(&self.inner.data) = Some(raw);
+        if let Some(observer) = self.inner.ns.observer.get() {
+            observer.data_changed(&self.inner);
+        }
         Ok(())
     }
 

@@ -1,7 +1,8 @@
 //! The Admin UI's server side in a cluster: two servers joined by the in-memory bus
 //! (`socketio_tests::bus`), each with the Admin UI under its own server id. An admin client
 //! (`socket.io-client` 4 under Node, as the UI connects) on server A hears `server_stats`
-//! from both servers, finds a socket of server B in `all_sockets`, and its `_disconnect`
+//! from both servers, finds a socket of server B in `all_sockets`, hears its data set there
+//! (`socket_updated`), and its `_disconnect`
 //! of that socket reaches server B: the client there is told, and A's admin client hears
 //! `socket_disconnected` from server B. Everything goes through the adapters.
 
@@ -13,12 +14,21 @@ use socketio_runtime::{Event, Namespace, Socket, SocketIo};
 use socketio_tests::bus::BusServers;
 use socketio_tests::node_clients::{Connect, Generation, NodeClients, Seen};
 
-/// A namespace with nothing to say: the sockets the admin sees.
+/// The sockets the admin sees; `nick(name)` sets the socket's data `{"nick": name}`, acked
+/// `[true]`.
 struct Plain;
 
 impl Namespace for Plain {
     const PATH: &'static str = "/plain";
-    async fn on_event(&self, _: &Socket<Self>, _: Event) {}
+    async fn on_event(&self, socket: &Socket<Self>, event: Event) {
+        if event.name == "nick" {
+            let nick: String = event.args.deserialize_at(0).unwrap_or_default();
+            let stored = socket.set_data(&json!({ "nick": nick })).is_ok();
+            if let Some(ack) = event.ack {
+                let _ = ack.send(&json!([stored]));
+            }
+        }
+    }
 }
 
 /// Reads what `client` sees until an event `name` whose arguments satisfy `pick`.
@@ -74,6 +84,16 @@ async fn a_ui_on_one_server_sees_and_acts_on_the_other() {
     for id in ["server-a", "server-b"] {
         until(&mut node, "admin", "server_stats", |args| args[0]["serverId"] == id).await;
     }
+
+    assert_eq!(node.call("user", "nick", json!(["ada"])).await, json!([true]));
+    let updated = until(&mut node, "admin", "socket_updated", |args| {
+        args[0]["id"] == user.as_str()
+    })
+    .await;
+    assert_eq!(
+        updated[0],
+        json!({"id": user, "nsp": "/plain", "data": {"nick": "ada"}})
+    );
 
     let done = node.call("admin", "_disconnect", json!(["/plain", false, user])).await;
     assert_eq!(done, json!([true]));

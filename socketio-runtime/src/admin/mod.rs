@@ -12,7 +12,7 @@
 //!   uptime, sessions, polling sessions, per-second packets, bytes, connections and
 //!   disconnections from [`SocketIo::stats`](crate::SocketIo::stats), sockets per namespace);
 //! - in development mode: `socket_connected`, `socket_updated` (a transport change, seen at
-//!   the next 2 s tick), `socket_disconnected`, `room_joined`, `room_left`,
+//!   the next 2 s tick; data set with `Socket::set_data`), `socket_disconnected`, `room_joined`, `room_left`,
 //!   `event_received`, `event_sent`, from the observer seam (`observe.rs`).
 //!
 //! What the UI may ask, unless read-only: `emit`, `join`, `leave` and `_disconnect`, on the

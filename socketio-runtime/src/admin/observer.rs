@@ -1,6 +1,8 @@
 //! The admin UI's observer (development mode): what the seam in `observe.rs` reports,
 //! turned into the UI's events, each with a trailing ISO date as Node sends it.
-//! Events of the admin namespace itself are not reported (the UI's own traffic).
+//! Events of the admin namespace itself are not reported (the UI's own traffic). Data set
+//! with `Socket::set_data` becomes `socket_updated {id, nsp, data}` (Node sends it on every
+//! write to `socket.data`).
 
 use std::sync::Arc;
 
@@ -76,6 +78,15 @@ impl crate::observe::Observer for AdminObserver {
 
     fn event_received(&self, socket: &SocketInner, name: &str, args: &str) {
         self.event("event_received", socket, name, args);
+    }
+
+    fn data_changed(&self, socket: &SocketInner) {
+        let data = match socket.data_value() {
+            serde_json::Value::Null => serde_json::Value::Object(Default::default()),
+            data => data,
+        };
+        let update = serde_json::json!({ "id": &*socket.id, "nsp": &*socket.ns.path, "data": data });
+        self.0.emit("socket_updated", &(update,));
     }
 
     fn packet_sent(&self, socket: &SocketInner, packet: &Packet) {
