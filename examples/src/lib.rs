@@ -31,6 +31,33 @@ pub fn chat_namespaces<L: NamespaceList>(list: L, admin_password: &str) -> L {
         .namespace(admin::Admin::new(admin_password))
 }
 
+/// The chat demo's Admin UI namespace (its own `/admin` namespace keeps its name).
+pub const ADMIN_UI_NAMESPACE: &str = "/socketio-admin";
+
+/// The environment variable whose value, when set, is the Admin UI's password (user
+/// `admin`, basic authentication); unset, the Admin UI asks for no credentials.
+pub const ADMIN_UI_PASSWORD_VAR: &str = "ADMIN_UI_PASSWORD";
+
+/// The chat demo's Admin UI settings: namespace [`ADMIN_UI_NAMESPACE`], basic
+/// authentication (user `admin`) when `password` is given, none otherwise; `readonly` as
+/// asked.
+///
+/// ```
+/// let admin = socketio_examples::chat_admin_ui(None, false).unwrap();
+/// assert_eq!(admin.namespace_path(), "/socketio-admin");
+/// ```
+pub fn chat_admin_ui(
+    password: Option<&str>,
+    readonly: bool,
+) -> Result<socketio_runtime::admin::AdminUi, socketio_runtime::admin::InvalidHash> {
+    use socketio_runtime::admin::{AdminAuth, AdminUi};
+    let auth = match password {
+        Some(password) => AdminAuth::basic("admin", &AdminAuth::hash_password(password)?)?,
+        None => AdminAuth::None,
+    };
+    Ok(AdminUi::new(auth).namespace(ADMIN_UI_NAMESPACE).readonly(readonly))
+}
+
 /// Where the chat's generated typings live (committed; `cargo xtask gen-ts` rewrites them).
 pub fn chat_typings_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("chat/web/generated")
@@ -113,4 +140,6 @@ pub mod guide {
     pub struct Migrating;
     #[doc = include_str!("../../docs/guide/09-mounting.md")]
     pub struct Mounting;
+    #[doc = include_str!("../../docs/guide/10-admin-ui.md")]
+    pub struct AdminUi;
 }

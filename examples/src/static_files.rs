@@ -68,6 +68,32 @@ pub fn chat_bundle_path() -> PathBuf {
     chat_web_dir().join("dist/app.js")
 }
 
+/// Where the Socket.IO Admin UI's files are (the npm package `@socket.io/admin-ui`'s
+/// `ui/dist`, in the repository's `node_modules`).
+///
+/// ```
+/// let dir = socketio_examples::static_files::admin_ui_dir();
+/// assert!(dir.ends_with("node_modules/@socket.io/admin-ui/ui/dist"));
+/// ```
+pub fn admin_ui_dir() -> PathBuf {
+    examples_dir().join("../node_modules/@socket.io/admin-ui/ui/dist")
+}
+
+/// `GET /admin-ui/` -> the Socket.IO Admin UI (from [`admin_ui_dir`]); without
+/// `node_modules`, a warning at startup and 404 saying to run `npm ci --ignore-scripts`.
+///
+/// ```
+/// let files = socketio_examples::static_files::admin_ui();
+/// # let _ = files;
+/// ```
+pub fn admin_ui() -> BoxedFilter<(Response,)> {
+    socketio_runtime::admin::ui_files(
+        "admin-ui",
+        admin_ui_dir(),
+        &format!("run `{NPM_COMMAND}` at the repository root"),
+    )
+}
+
 /// A browser file read at startup, or why it is not there.
 #[derive(Clone)]
 enum Asset {

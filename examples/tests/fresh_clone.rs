@@ -118,12 +118,15 @@ fn chat_serves_socketio_without_its_bundle_or_node_modules() {
     let server = Server::start_with(CHAT, &[("SOCKETIO_EXAMPLES_DIR", &copy.examples())]);
     warned(&server, "bundled TypeScript client", "cargo xtask demo");
     warned(&server, "0.9 browser bundle", "npm ci --ignore-scripts");
+    warned(&server, "Admin UI's files are missing", "npm ci --ignore-scripts");
 
     for (path, command) in [
         ("/", "cargo xtask demo"),
         ("/app.js", "cargo xtask demo"),
         ("/legacy", "npm ci --ignore-scripts"),
         ("/socket.io.js", "npm ci --ignore-scripts"),
+        ("/admin-ui/", "npm ci --ignore-scripts"),
+        ("/admin-ui/js/app.js", "npm ci --ignore-scripts"),
     ] {
         let (status, _, body) = get(&server, path);
         assert_eq!(status, 404, "GET {path}: {body}");

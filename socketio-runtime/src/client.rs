@@ -321,7 +321,12 @@ impl Client {
             ns.handler.clone().connect(socket.clone(), request).await
         };
         match connected {
-            Ok(()) => socket.confirm_connect((self.wire.connect_ok)(nsp, &socket.id, socket.pid.as_deref())),
+            Ok(()) => {
+                socket.confirm_connect((self.wire.connect_ok)(nsp, &socket.id, socket.pid.as_deref()));
+                if let Some(observer) = ns.observer.get() {
+                    observer.socket_connected(&socket);
+                }
+            }
             Err(refusal) => {
                 tracing::debug!(sid = %session.sid, nsp, reason = %refusal, "connect refused");
                 self.forget_socket(nsp);
@@ -446,12 +451,19 @@ impl Client {
             }
             PacketBody::Event { name, args, ack } => {
                 if let Some(socket) = self.receiving_socket(&nsp, ack) {
+                    if let Some(observer) = socket.ns.observer.get() {
+                        observer.event_received(&socket, &name, args.as_str());
+                    }
                     let ack = responder(&socket, ack);
                     socket.receive(Inbound::Event(Event { name, args, ack }));
                 }
             }
             PacketBody::Message { data, ack } => {
                 if let Some(socket) = self.receiving_socket(&nsp, ack) {
+                    if let Some(observer) = socket.ns.observer.get() {
+                        let args = serde_json::to_string(&[&data]).unwrap_or_default();
+                        observer.event_received(&socket, "message", &args);
+                    }
                     let message = Message {
                         data: MessageData::Text(data),
                         ack: responder(&socket, ack),
@@ -461,6 +473,9 @@ impl Client {
             }
             PacketBody::Json { data, ack } => {
                 if let Some(socket) = self.receiving_socket(&nsp, ack) {
+                    if let Some(observer) = socket.ns.observer.get() {
+                        observer.event_received(&socket, "message", &format!("[{}]", data.get()));
+                    }
                     let message = Message {
                         data: MessageData::Json(data),
                         ack: responder(&socket, ack),

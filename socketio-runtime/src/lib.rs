@@ -83,6 +83,8 @@ pub mod ack;
 pub mod acl;
 pub mod adapter;
 mod adapter_task;
+#[cfg(feature = "admin-ui")]
+pub mod admin;
 pub mod args;
 mod bounds;
 pub mod broadcast;
@@ -98,6 +100,9 @@ mod inbound;
 mod inbox;
 mod local_sockets;
 pub mod namespace;
+// Only the Admin UI observes today: without it the seam stays, unused and empty.
+#[cfg_attr(not(feature = "admin-ui"), allow(dead_code))]
+mod observe;
 pub mod origin;
 pub mod packet;
 pub mod policy;

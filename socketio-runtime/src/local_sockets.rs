@@ -116,13 +116,27 @@ impl LocalSockets for NsCore {
         let volatile = opts.flags.volatile;
         let mut delivered = 0;
         let mut full = Vec::new();
+        let observer = self.observer.get();
+        // Told after the walk, outside the namespace's locks (an observer's own emits may
+        // close sessions, whose sockets then leave this namespace).
+        let mut observed = Vec::new();
         self.for_each_target(opts, |socket| match push_broadcast(socket, &encoded, volatile) {
-            Pushed::Queued => delivered += 1,
+            Pushed::Queued => {
+                delivered += 1;
+                if observer.is_some() {
+                    observed.push(socket.clone());
+                }
+            }
             Pushed::Full if !volatile => full.push(socket.session.clone()),
             Pushed::Full | Pushed::Closed => {}
         });
         for session in full {
             session.close_overflowed();
+        }
+        if let Some(observer) = observer {
+            for socket in &observed {
+                observer.packet_sent(socket, &packet);
+            }
         }
         delivered
     }
@@ -137,6 +151,8 @@ impl LocalSockets for NsCore {
         };
         let encoded = EncodedOnce::new(&packet);
         let volatile = opts.flags.volatile;
+        let observer = self.observer.get();
+        let mut observed = Vec::new();
         let mut reached = Vec::new();
         let mut full = Vec::new();
         self.for_each_target(opts, |socket| {
@@ -147,7 +163,12 @@ impl LocalSockets for NsCore {
                 return;
             }
             match push_broadcast(socket, &encoded, volatile) {
-                Pushed::Queued => reached.push(socket.id.clone()),
+                Pushed::Queued => {
+                    reached.push(socket.id.clone());
+                    if observer.is_some() {
+                        observed.push(socket.clone());
+                    }
+                }
                 pushed => {
                     socket.forget_ack(id);
                     if pushed == Pushed::Full && !volatile {
@@ -160,6 +181,11 @@ impl LocalSockets for NsCore {
         sink.report_sockets(reached);
         for session in full {
             session.close_overflowed();
+        }
+        if let Some(observer) = observer {
+            for socket in &observed {
+                observer.packet_sent(socket, &packet);
+            }
         }
         delivered
     }

@@ -333,6 +333,8 @@ pub(crate) struct NsCore {
     pub(crate) tasks: tokio_util::task::TaskTracker,
     /// Set when the server shuts down: inbound events and messages are no longer admitted.
     closing: std::sync::atomic::AtomicBool,
+    /// Who else hears of its sockets, rooms and events (`observe.rs`; empty by default).
+    pub(crate) observer: crate::observe::ObserverSlot,
 }
 
 impl NsCore {
@@ -368,6 +370,7 @@ impl NsCore {
                 me: weak.clone(),
                 tasks: tokio_util::task::TaskTracker::new(),
                 closing: std::sync::atomic::AtomicBool::new(false),
+                observer: crate::observe::ObserverSlot::default(),
             }
         })
     }
@@ -399,8 +402,12 @@ impl NsCore {
     /// hears of each room it leaves).
     pub fn remove_socket(&self, id: &str) {
         self.sockets.write().unwrap_or_else(|e| e.into_inner()).remove(id);
+        let observer = self.observer.get();
         for room in self.rooms.leave_all(id) {
             self.adapter.on_leave(&room, id);
+            if let Some(observer) = observer {
+                observer.room_left(&self.path, &room, id);
+            }
         }
     }
 
@@ -417,6 +424,9 @@ impl NsCore {
         drop(sockets);
         if joined {
             self.adapter.on_join(&room, id);
+            if let Some(observer) = self.observer.get() {
+                observer.room_joined(&self.path, &room, id);
+            }
         }
         joined
     }
@@ -427,6 +437,9 @@ impl NsCore {
         let left = self.rooms.leave(id, room);
         if left {
             self.adapter.on_leave(room, id);
+            if let Some(observer) = self.observer.get() {
+                observer.room_left(&self.path, room, id);
+            }
         }
         left
     }

@@ -55,6 +55,48 @@ pub struct SocketIo {
     initialised: Arc<tokio::sync::OnceCell<()>>,
     /// Whether (and until when) the server is stopping.
     stopping: Arc<ShutdownSignal>,
+    /// The Admin UI's server side, when mounted.
+    #[cfg(feature = "admin-ui")]
+    admin: Option<Arc<crate::admin::Shared>>,
+}
+
+/// A [`SocketIo`] held without keeping it alive (the Admin UI's ticker holds one).
+/// An [`OwnerFactory`] held weakly.
+#[cfg(feature = "admin-ui")]
+type WeakOwners =
+    std::sync::Weak<dyn Fn(&Arc<crate::engine::Session>) -> Arc<dyn crate::engine::SessionOwner> + Send + Sync>;
+
+#[cfg(feature = "admin-ui")]
+pub(crate) struct WeakSocketIo {
+    engine: std::sync::Weak<Engine>,
+    eio4_owners: WeakOwners,
+    v09_owners: Option<WeakOwners>,
+    by_type: std::sync::Weak<HashMap<TypeId, Arc<NsCore>>>,
+    initialised: std::sync::Weak<tokio::sync::OnceCell<()>>,
+    stopping: std::sync::Weak<ShutdownSignal>,
+    admin: Option<std::sync::Weak<crate::admin::Shared>>,
+}
+
+#[cfg(feature = "admin-ui")]
+impl WeakSocketIo {
+    /// The server, if it still exists.
+    pub(crate) fn upgrade(&self) -> Option<SocketIo> {
+        Some(SocketIo {
+            engine: self.engine.upgrade()?,
+            eio4_owners: self.eio4_owners.upgrade()?,
+            v09_owners: match &self.v09_owners {
+                Some(weak) => Some(weak.upgrade()?),
+                None => None,
+            },
+            by_type: self.by_type.upgrade()?,
+            initialised: self.initialised.upgrade()?,
+            stopping: self.stopping.upgrade()?,
+            admin: match &self.admin {
+                Some(weak) => Some(weak.upgrade()?),
+                None => None,
+            },
+        })
+    }
 }
 
 /// A namespace's adapter failed to get ready ([`SocketIo::init`]) or to close
@@ -86,6 +128,8 @@ impl SocketIo {
             namespaces: Vec::new(),
             adapter: None,
             raw: None,
+            #[cfg(feature = "admin-ui")]
+            admin: None,
         }
     }
 
@@ -105,6 +149,10 @@ impl SocketIo {
     /// # }
     /// ```
     pub async fn init(&self) -> Result<(), NamespaceAdapterError> {
+        #[cfg(feature = "admin-ui")]
+        if let Some(admin) = &self.admin {
+            crate::admin::start_ticker(admin, self);
+        }
         self.initialised
             .get_or_try_init(|| async {
                 let mut namespaces: Vec<&Arc<NsCore>> = self.by_type.values().collect();
@@ -136,6 +184,26 @@ impl SocketIo {
             }
         }
         first_failure.map_or(Ok(()), Err)
+    }
+
+    /// Held weakly (the Admin UI's ticker).
+    #[cfg(feature = "admin-ui")]
+    pub(crate) fn downgrade(&self) -> WeakSocketIo {
+        WeakSocketIo {
+            engine: Arc::downgrade(&self.engine),
+            eio4_owners: Arc::downgrade(&self.eio4_owners),
+            v09_owners: self.v09_owners.as_ref().map(Arc::downgrade),
+            by_type: Arc::downgrade(&self.by_type),
+            initialised: Arc::downgrade(&self.initialised),
+            stopping: Arc::downgrade(&self.stopping),
+            admin: self.admin.as_ref().map(Arc::downgrade),
+        }
+    }
+
+    /// Whether a shutdown has begun.
+    #[cfg(feature = "admin-ui")]
+    pub(crate) fn is_stopping(&self) -> bool {
+        self.engine.is_closing()
     }
 
     /// The settings in force.
@@ -415,7 +483,9 @@ impl SocketIo {
 /// Configures a [`SocketIo`].
 pub struct SocketIoBuilder {
     config: Config,
-    namespaces: Vec<(TypeId, &'static str, Arc<dyn ErasedNamespace>)>,
+    namespaces: Vec<(TypeId, std::borrow::Cow<'static, str>, Arc<dyn ErasedNamespace>)>,
+    #[cfg(feature = "admin-ui")]
+    admin: Option<crate::admin::AdminUi>,
     /// `None`: the in-memory adapter (recovering when recovery is on).
     adapter: Option<AdapterFactory>,
     raw: Option<Arc<dyn crate::raw_engine::EngineHandler>>,
@@ -425,7 +495,23 @@ impl SocketIoBuilder {
     /// Mounts a namespace at `N::PATH`.
     pub fn namespace<N: Namespace>(mut self, namespace: N) -> Self {
         self.namespaces
-            .push((TypeId::of::<N>(), N::PATH, Arc::new(Holder(namespace))));
+            .push((TypeId::of::<N>(), N::PATH.into(), Arc::new(Holder(namespace))));
+        self
+    }
+
+    /// Mounts the server side of the Socket.IO Admin UI (`@socket.io/admin-ui` 0.5.1) on
+    /// its namespace (see [`crate::admin`]). Needs the `admin-ui` feature.
+    ///
+    /// ```
+    /// use socketio_runtime::admin::{AdminAuth, AdminUi};
+    /// let io = socketio_runtime::SocketIo::builder()
+    ///     .admin_ui(AdminUi::new(AdminAuth::None).namespace("/socketio-admin"))
+    ///     .build();
+    /// # let _ = io;
+    /// ```
+    #[cfg(feature = "admin-ui")]
+    pub fn admin_ui(mut self, admin: crate::admin::AdminUi) -> Self {
+        self.admin = Some(admin);
         self
     }
 
@@ -537,7 +623,9 @@ impl SocketIoBuilder {
     ///
     /// On a programming error in the setup, with a message saying which: two namespaces
     /// with one path, a path that does not start with `/`, or no transport enabled.
-    pub fn build(self) -> SocketIo {
+    // `mut`: the Admin UI's namespace is added to the list (with the `admin-ui` feature).
+    #[cfg_attr(not(feature = "admin-ui"), allow(unused_mut))]
+    pub fn build(mut self) -> SocketIo {
         assert!(
             !self.config.transports.is_empty(),
             "socketio: enable at least one transport"
@@ -549,6 +637,15 @@ impl SocketIoBuilder {
                 max_kept_packets: recovery.max_kept_packets,
             }),
             None => LocalAdapter::factory(),
+        });
+        #[cfg(feature = "admin-ui")]
+        let admin = self.admin.take().map(|options| {
+            let shared = crate::admin::Shared::new(options);
+            let path = shared.options.namespace_path().to_owned();
+            let handler = Arc::new(Holder(crate::admin::AdminNamespace(shared.clone())));
+            self.namespaces
+                .push((TypeId::of::<crate::admin::AdminNamespace>(), path.into(), handler));
+            shared
         });
         let mut by_path = HashMap::new();
         let mut by_type = HashMap::new();
@@ -562,17 +659,21 @@ impl SocketIoBuilder {
                 "socketio: namespace path {path:?} must not contain ':'"
             );
             let ns = NsCore::new(
-                path,
+                &path,
                 handler,
                 &adapter,
                 self.config.ack_timeout,
                 self.config.recovery.is_some(),
             );
             assert!(
-                by_path.insert(path.to_owned(), ns.clone()).is_none(),
+                by_path.insert(path.to_string(), ns.clone()).is_none(),
                 "socketio: two namespaces share the path {path:?}"
             );
             by_type.insert(type_id, ns);
+        }
+        #[cfg(feature = "admin-ui")]
+        if let Some(admin) = &admin {
+            admin.attach(&by_path);
         }
         let engine = Arc::new(Engine::new(Arc::new(self.config)));
         let io = Arc::new(SocketIoCore {
@@ -595,6 +696,8 @@ impl SocketIoBuilder {
             by_type: Arc::new(by_type),
             initialised: Arc::new(tokio::sync::OnceCell::new()),
             stopping: Arc::new(ShutdownSignal::default()),
+            #[cfg(feature = "admin-ui")]
+            admin,
         }
     }
 }

@@ -272,8 +272,12 @@ impl SocketInner {
 
     /// Encodes and sends a packet on this socket's namespace.
     pub fn send_packet(&self, body: PacketBody) -> Result<(), EmitError> {
-        let frame = (self.wire().encode)(&Packet::new(&*self.ns.path, body));
+        let packet = Packet::new(&*self.ns.path, body);
+        let frame = (self.wire().encode)(&packet);
         if self.deliver(frame) {
+            if let Some(observer) = self.ns.observer.get() {
+                observer.packet_sent(self, &packet);
+            }
             Ok(())
         } else {
             Err(EmitError::Disconnected)
@@ -375,6 +379,9 @@ impl SocketInner {
         lock(&self.acks).clear(&self.id);
         if was_connected {
             tracing::debug!(sid = %self.session.sid, nsp = %self.ns.path, reason = reason.as_str(), "socket disconnected");
+            if let Some(observer) = self.ns.observer.get() {
+                observer.socket_disconnected(self, reason);
+            }
             self.ns
                 .tasks
                 .spawn(self.ns.handler.clone().disconnect(self.clone(), reason));
@@ -632,6 +639,9 @@ impl<N: Namespace> Socket<N> {
     pub fn set_data<T: Serialize + ?Sized>(&self, data: &T) -> Result<(), serde_json::Error> {
         let raw = serde_json::value::to_raw_value(data)?;
         *lock(&self.inner.data) = Some(raw);
+        if let Some(observer) = self.inner.ns.observer.get() {
+            observer.data_changed(&self.inner);
+        }
         Ok(())
     }
 

@@ -119,6 +119,8 @@ struct State {
     opened: bool,
     generation: u64,
     transport: Option<(TransportKind, u64)>,
+    /// The transport attached last (kept while none is).
+    last_transport: Option<TransportKind>,
     idle_since: Instant,
     closed: Option<DisconnectReason>,
     /// The attached transport's writer, while it waits for packets.
@@ -181,6 +183,7 @@ impl Session {
                 opened: false,
                 generation: 0,
                 transport: None,
+                last_transport: None,
                 idle_since: now,
                 closed: None,
                 waiter: None,
@@ -314,6 +317,7 @@ impl Session {
         }
         st.generation += 1;
         st.transport = Some((kind, st.generation));
+        st.last_transport = Some(kind);
         let attachment = Attachment {
             generation: st.generation,
         };
@@ -358,6 +362,13 @@ impl Session {
     /// The transport currently attached.
     pub fn transport(&self) -> Option<TransportKind> {
         self.state().transport.map(|t| t.0)
+    }
+
+    /// The transport attached now or, between two polls, the one attached last; `None`
+    /// before the first. (Read by the Admin UI.)
+    #[cfg_attr(not(feature = "admin-ui"), allow(dead_code))]
+    pub fn last_transport(&self) -> Option<TransportKind> {
+        self.state().last_transport
     }
 
     /// Whether a long poll is held now.
