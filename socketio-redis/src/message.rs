@@ -549,7 +549,7 @@ pub fn answer_args(value: Option<&Value>) -> Result<Args, MessageError> {
 
 /// A socket as Node's `RemoteSocket` data: `{id, handshake, rooms, data}`, the handshake
 /// with Node's `time` and `secure` added, `data` `{}` when unset (Node's default).
-fn socket_value(info: &SocketInfo) -> Value {
+pub(crate) fn socket_value(info: &SocketInfo) -> Value {
     let h = &info.handshake;
     let strings = |m: &std::collections::BTreeMap<String, String>| {
         map(m.iter().map(|(k, v)| (k.as_str(), Value::from(v.as_str()))))
