@@ -389,18 +389,28 @@ impl NsCore {
     }
 
     pub fn add_socket(&self, socket: Arc<SocketInner>) {
+        let id = socket.id.clone();
         self.sockets
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(socket.id.clone(), socket);
+            .insert(id.clone(), socket);
+        self.adapter.on_socket_added(&id);
     }
 
     /// The socket left the namespace: out of the socket map and its rooms (the adapter
     /// hears of each room it leaves).
     pub fn remove_socket(&self, id: &str) {
-        self.sockets.write().unwrap_or_else(|e| e.into_inner()).remove(id);
+        let was_here = self
+            .sockets
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id)
+            .is_some();
         for room in self.rooms.leave_all(id) {
             self.adapter.on_leave(&room, id);
+        }
+        if was_here {
+            self.adapter.on_socket_removed(id);
         }
     }
 

@@ -575,3 +575,32 @@ async fn a_legacy_client_on_rust_hears_node_broadcasts() {
     clients.expect_next("old", Seen::event("room", json!([7])), "").await;
     assert_no_server_panic();
 }
+
+/// `dynamic-private` on both sides: a socket id gets a channel of its own too, subscribed by
+/// the node the socket is on while it is connected; `to(socket id)` goes through it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dynamic_private_mode_gives_socket_ids_their_channels() {
+    let pair = Pair::start_with(SubscriptionMode::DynamicPrivate).await;
+    let mut clients = NodeClients::start();
+    let a = clients.connect("a", &pair.rust.url(), "/", v4("a", Some("r1"))).await;
+    let b = clients.connect("b", &pair.node.url(), "/", v4("b", Some("r1"))).await;
+    pair.room_subscribers(&a, 1).await;
+    pair.room_subscribers(&b, 1).await;
+    pair.room_subscribers("r1", 2).await;
+    assert_eq!(clients.call("b", "tell", json!([a, "hi a"])).await, json!([true]));
+    clients
+        .expect_next("a", Seen::event("told", json!([b, "hi a"])), "")
+        .await;
+    assert_eq!(clients.call("a", "tell", json!([b, "hi b"])).await, json!([true]));
+    clients
+        .expect_next("b", Seen::event("told", json!([a, "hi b"])), "")
+        .await;
+    pair.rust.io().to("r1").emit_raw("room", &(1,)).unwrap();
+    clients.expect_next("a", Seen::event("room", json!([1])), "").await;
+    clients.expect_next("b", Seen::event("room", json!([1])), "").await;
+    clients.close("a").await;
+    pair.room_subscribers(&a, 0).await;
+    pair.room_subscribers("r1", 1).await;
+    assert_eq!(pair.rust.node.stats().malformed, 0);
+    assert_no_server_panic();
+}

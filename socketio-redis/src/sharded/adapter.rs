@@ -549,4 +549,17 @@ impl Adapter for ShardedAdapter {
             rooms.left(room);
         }
     }
+
+    /// `DynamicPrivate` subscribes to the channel of each local socket's own-id room too.
+    fn on_socket_added(&self, socket_id: &str) {
+        if let (Some(rooms), SubscriptionMode::DynamicPrivate) = (&self.rooms, self.link.options().subscription_mode) {
+            rooms.joined(&Room::from(socket_id));
+        }
+    }
+
+    fn on_socket_removed(&self, socket_id: &str) {
+        if let (Some(rooms), SubscriptionMode::DynamicPrivate) = (&self.rooms, self.link.options().subscription_mode) {
+            rooms.left(&Room::from(socket_id));
+        }
+    }
 }
