@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod bench;
 pub mod chat;
+pub mod cluster;
 pub mod conformance;
 pub mod echo;
 pub mod static_files;
