@@ -205,7 +205,8 @@ impl NodePeer {
             port: 0,
             uid: String::new(),
         };
-        let up = peer.take(WAIT, "listening", |v| v.get("listening").is_some()).await;
+        // Node loads socket.io and connects to Redis first: slow on a loaded machine.
+        let up = peer.take(WAIT * 4, "listening", |v| v.get("listening").is_some()).await;
         peer.port = up["listening"]
             .as_u64()
             .and_then(|p| u16::try_from(p).ok())

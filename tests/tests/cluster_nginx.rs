@@ -198,7 +198,10 @@ async fn polling_clients_of_both_generations_chat_across_two_nodes_behind_nginx(
     eprintln!("clients by node (name, 0.9, node): {placed:?}");
     // Everyone takes a nickname and joins the lobby (their polls stay on their node).
     for (name, _, _) in &placed {
-        assert_eq!(clients.call(name, "nickname", json!([name])).await, json!([[true, name]]));
+        assert_eq!(
+            clients.call(name, "nickname", json!([name])).await,
+            json!([[true, name]])
+        );
         assert_eq!(clients.call(name, "join", json!(["lobby"])).await, json!([true]));
     }
     // A v4 client on node 0 and a 0.9 client on node 1 speak; everyone else hears both.
