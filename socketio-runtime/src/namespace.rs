@@ -390,11 +390,15 @@ impl NsCore {
 
     pub fn add_socket(&self, socket: Arc<SocketInner>) {
         let id = socket.id.clone();
-        self.sockets
+        let replaced = self
+            .sockets
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(id.clone(), socket);
-        self.adapter.on_socket_added(&id);
+            .insert(id.clone(), socket)
+            .is_some();
+        if !replaced {
+            self.adapter.on_socket_added(&id);
+        }
     }
 
     /// The socket left the namespace: out of the socket map and its rooms (the adapter
