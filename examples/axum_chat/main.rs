@@ -8,7 +8,7 @@
 //!
 //! Socket.IO 4 clients connect at `/socket.io/` over polling or WebSocket (upgraded through
 //! hyper), 0.9 clients over every transport but flashsocket (hixie-76 and the Flash policy
-//! need the runtime's own `serve`). `docs/guide/09-mounting.md` walks through it.
+//! need the runtime's own `serve`). `docs/guide/10-mounting.md` walks through it.
 
 use std::net::SocketAddr;
 

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod bench;
 pub mod chat;
+pub mod cluster;
 pub mod conformance;
 pub mod echo;
 pub mod static_files;
@@ -138,8 +139,10 @@ pub mod guide {
     pub struct LegacyClients;
     #[doc = include_str!("../../docs/guide/08-migrating.md")]
     pub struct Migrating;
-    #[doc = include_str!("../../docs/guide/09-mounting.md")]
+    #[doc = include_str!("../../docs/guide/09-scaling-out.md")]
+    pub struct ScalingOut;
+    #[doc = include_str!("../../docs/guide/10-mounting.md")]
     pub struct Mounting;
-    #[doc = include_str!("../../docs/guide/10-admin-ui.md")]
+    #[doc = include_str!("../../docs/guide/11-admin-ui.md")]
     pub struct AdminUi;
 }

@@ -23,7 +23,8 @@
 //! awaited), `link` (the connection, the ordered publisher, the routes, the counters),
 //! [`adapter`] (the `Adapter`), [`node`] (the factory, the registry of adapters, the
 //! dispatcher), [`emitter`] (emitting without a server, as `@socket.io/redis-emitter`),
-//! [`uid`], [`date`]; and [`streams`], the Redis Streams adapter (Node's
+//! [`uid`], [`date`]; [`sharded`]: Node's sharded adapter (`createShardedAdapter`, Redis 7
+//! sharded pub/sub) with its own node, link and adapter; and [`streams`], the Redis Streams adapter (Node's
 //! `@socket.io/redis-streams-adapter` 0.3, with connection state recovery across nodes).
 
 #![warn(missing_docs)]
@@ -38,6 +39,7 @@ pub mod msgpack;
 pub mod node;
 pub mod options;
 mod requests;
+pub mod sharded;
 pub mod streams;
 pub mod uid;
 

@@ -392,22 +392,36 @@ impl NsCore {
     }
 
     pub fn add_socket(&self, socket: Arc<SocketInner>) {
-        self.sockets
+        let id = socket.id.clone();
+        let replaced = self
+            .sockets
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(socket.id.clone(), socket);
+            .insert(id.clone(), socket)
+            .is_some();
+        if !replaced {
+            self.adapter.on_socket_added(&id);
+        }
     }
 
     /// The socket left the namespace: out of the socket map and its rooms (the adapter
     /// hears of each room it leaves).
     pub fn remove_socket(&self, id: &str) {
-        self.sockets.write().unwrap_or_else(|e| e.into_inner()).remove(id);
+        let was_here = self
+            .sockets
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id)
+            .is_some();
         let observer = self.observer.get();
         for room in self.rooms.leave_all(id) {
             self.adapter.on_leave(&room, id);
             if let Some(observer) = observer {
                 observer.room_left(&self.path, &room, id);
             }
+        }
+        if was_here {
+            self.adapter.on_socket_removed(id);
         }
     }
 

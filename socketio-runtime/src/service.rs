@@ -6,7 +6,7 @@
 //! mechanism (the `OnUpgrade` hyper puts in the request's extensions), and answers 404 to
 //! paths outside the resource. It does not serve what only the runtime's own accept loop
 //! can: the inline Flash policy (not HTTP) and hixie-76 flashsocket upgrades (their key
-//! follows the head as 8 bytes hyper does not hand over); see `docs/guide/09-mounting.md`.
+//! follows the head as 8 bytes hyper does not hand over); see `docs/guide/10-mounting.md`.
 //!
 //! warp's service wants a `Sync` request body and axum's is not, so each request's body
 //! is wrapped in [`SyncBody`]; responses carry warp's body behind [`ResponseBody`].
@@ -59,7 +59,7 @@ type WarpBody = <warp::reply::Response as BodyOf>::Body;
 /// In axum, mount it as the fallback after your own routes,
 /// `Router::new().route(..).fallback_service(io.service())` (the service reads the whole
 /// path: use `fallback_service` or `route_service`, not `nest_service`, which strips the
-/// prefix); the examples' `axum_chat` binary and `docs/guide/09-mounting.md` show it whole.
+/// prefix); the examples' `axum_chat` binary and `docs/guide/10-mounting.md` show it whole.
 /// The client's address reaches the handshake ([`ConnectionInfo`](crate::ConnectionInfo))
 /// when the request carries a [`PeerAddr`] extension.
 ///

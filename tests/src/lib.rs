@@ -24,6 +24,7 @@ pub mod eio4;
 pub mod legacy;
 pub mod node_clients;
 pub mod redis;
+pub mod redis_sharded;
 
 /// The longest any single expected answer may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(5);

@@ -165,19 +165,24 @@ impl NodePeer {
     /// Starts the peer on the Redis at `redis_url` with the channel prefix `key`; with
     /// `specific`, it answers on requesters' own response channels.
     pub async fn start(redis_url: &str, key: &str, specific: bool) -> NodePeer {
+        NodePeer::start_script(PEER_SCRIPT, &[redis_url, key, if specific { "1" } else { "0" }]).await
+    }
+
+    /// Starts a peer script (`peer.js` or one that wraps it) with `args`.
+    pub async fn start_script(script: &str, args: &[&str]) -> NodePeer {
         for package in ["socket.io", "@socket.io/redis-adapter", "redis"] {
             require_node_modules(package);
         }
         let mut child = Command::new("node")
-            .arg(PEER_SCRIPT)
-            .args([redis_url, key, if specific { "1" } else { "0" }])
+            .arg(script)
+            .args(args)
             .current_dir(workspace_root())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start `node {PEER_SCRIPT}`: {e}"));
+            .unwrap_or_else(|e| panic!("cannot start `node {script}`: {e}"));
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             panic!("the peer's stdin and stdout are piped");
         };
@@ -200,7 +205,8 @@ impl NodePeer {
             port: 0,
             uid: String::new(),
         };
-        let up = peer.take(WAIT, "listening", |v| v.get("listening").is_some()).await;
+        // Node loads socket.io and connects to Redis first: slow on a loaded machine.
+        let up = peer.take(WAIT * 4, "listening", |v| v.get("listening").is_some()).await;
         peer.port = up["listening"]
             .as_u64()
             .and_then(|p| u16::try_from(p).ok())
@@ -325,6 +331,14 @@ impl NodePeer {
 pub struct RustPeer {
     name: &'static str,
     server_events: tokio::sync::mpsc::UnboundedSender<Value>,
+}
+
+impl RustPeer {
+    /// The namespace of node `name`, and the receiver of the server-side events it gets.
+    pub fn new(name: &'static str) -> (RustPeer, UnboundedReceiver<Value>) {
+        let (server_events, rx) = unbounded_channel();
+        (RustPeer { name, server_events }, rx)
+    }
 }
 
 impl socketio_runtime::Namespace for RustPeer {

@@ -560,3 +560,43 @@ async fn rust_answering_on_specific_response_channels() {
     assert_eq!(rust.node.stats().malformed, 0);
     assert_no_server_panic();
 }
+
+/// A 0.9 client on the Rust node hears what the Node node broadcasts (both protocol
+/// generations across one cluster): to everyone, to a room (its channel), to its socket id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_legacy_client_on_rust_hears_node_broadcasts() {
+    let mut pair = Pair::start().await;
+    let mut clients = NodeClients::start();
+    for (name, transport) in [("ws", "websocket"), ("poll", "xhr-polling")] {
+        clients
+            .connect(name, &pair.rust.url(), "", Connect::new(Generation::V09, transport))
+            .await;
+    }
+    pair.node
+        .call(json!({"op": "emit", "event": "all", "args": ["from node", {"n": 1}, [2.5]]}))
+        .await;
+    for name in ["ws", "poll"] {
+        clients
+            .expect_next(name, Seen::event("all", json!(["from node", {"n": 1}, [2.5]])), "")
+            .await;
+    }
+    let ws = clients.call("ws", "whoami", json!([])).await[0].clone();
+    let poll = clients.call("poll", "whoami", json!([])).await[0].clone();
+    pair.rust
+        .io()
+        .to(ws.as_str().unwrap_or_default())
+        .sockets_join("legacy")
+        .await
+        .unwrap();
+    pair.node
+        .call(json!({"op": "emit", "to": ["legacy"], "event": "room", "args": [7]}))
+        .await;
+    pair.node
+        .call(json!({"op": "emit", "to": [poll], "event": "you", "args": []}))
+        .await;
+    clients.expect_next("ws", Seen::event("room", json!([7])), "").await;
+    clients.expect_next("poll", Seen::event("you", json!([])), "").await;
+    pair.marker(&mut clients, &["ws", "poll"]).await;
+    assert_eq!(pair.rust.node.stats().malformed, 0);
+    assert_no_server_panic();
+}

@@ -375,4 +375,16 @@ pub trait Adapter: Send + Sync + 'static {
     fn on_leave(&self, room: &Room, socket_id: &str) {
         let _ = (room, socket_id);
     }
+
+    /// A socket joined the namespace on this node (and so its own-id room). Default:
+    /// nothing.
+    fn on_socket_added(&self, socket_id: &str) {
+        let _ = socket_id;
+    }
+
+    /// A socket left the namespace on this node (after [`Adapter::on_leave`] for each of
+    /// its rooms). Default: nothing.
+    fn on_socket_removed(&self, socket_id: &str) {
+        let _ = socket_id;
+    }
 }

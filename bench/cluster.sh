@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Issue 12: three nodes on one Redis, fan-out to receivers spread over the nodes, against
+# three Node servers (socket.io 4.8 + @socket.io/redis-adapter 8.3, classic) in the same run.
+# Rust: the `cluster` example (release build, classic adapter). Node: bench/cluster/node-server.js,
+# the same `/chat` wire. Load: bench/cluster/load.js (socket.io-client 4 over websocket).
+#
+#   bash bench/cluster.sh            # RECEIVERS=300 ROUNDS=300 WINDOW=8 by default
+#
+# Prints, per kind: deliveries, delivered messages per second, the three servers' CPU
+# seconds (utime+stime from /proc, summed), server CPU microseconds per delivered message,
+# and the publish->receive latency p50/p99 measured by the load process on one clock.
+# Everything runs on this machine's cores, unpinned: read the figures with the load
+# average printed first.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+RECEIVERS=${RECEIVERS:-300}
+ROUNDS=${ROUNDS:-300}
+WINDOW=${WINDOW:-8}
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+BIN=${CLUSTER_BIN:-$TARGET/release/cluster}
+TMP="$(mktemp -d)"
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+[ -n "${CLUSTER_BIN:-}" ] || cargo build --release -q -p socketio-examples --bin cluster
+TCK=$(getconf CLK_TCK)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+RPORT=$(free_port)
+redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" >/dev/null &
+PIDS+=($!)
+until redis-cli -p "$RPORT" ping >/dev/null 2>&1; do sleep 0.05; done
+export REDIS_URL="redis://127.0.0.1:$RPORT"
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+run_kind() {
+    local kind=$1; shift
+    local urls=() pids=()
+    for i in 1 2 3; do
+        local out="$TMP/$kind-$i.out"
+        PORT=0 RUST_LOG=warn "$@" >"$out" 2>"$TMP/$kind-$i.err" &
+        pids+=($!); PIDS+=($!)
+        local tries=0
+        until grep -qs "^listening on " "$out"; do
+            sleep 0.05; tries=$((tries + 1))
+            [ "$tries" -lt 600 ] || { echo "$kind node $i did not start: $(cat "$TMP/$kind-$i.err")" >&2; exit 1; }
+        done
+        urls+=("$(sed -n 's/^listening on //p' "$out" | head -1)")
+    done
+    until [ "$(redis-cli -p "$RPORT" PUBSUB NUMSUB 'socket.io-request#/chat#' | tail -1)" = 3 ]; do sleep 0.05; done
+    local before=0 after=0
+    for pid in "${pids[@]}"; do before=$((before + $(cpu_ticks "$pid"))); done
+    local result
+    result=$(timeout 180 node bench/cluster/load.js "$RECEIVERS" "$ROUNDS" "$WINDOW" "${urls[@]}")
+    for pid in "${pids[@]}"; do after=$((after + $(cpu_ticks "$pid"))); done
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait "${pids[@]}" 2>/dev/null || true
+    case "$result" in fail*) echo "$kind: $result" >&2; exit 1 ;; esac
+    local delivered cpu
+    delivered=$(sed -n 's/.*delivered=\([0-9]*\).*/\1/p' <<<"$result")
+    cpu=$(awk -v t=$((after - before)) -v k="$TCK" 'BEGIN { printf "%.2f", t / k }')
+    awk -v kind="$kind" -v r="$result" -v cpu="$cpu" -v d="$delivered" 'BEGIN {
+        split(r, f, " "); for (i in f) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
+        printf "%-6s %10d %12s %10s %14.1f %8s %8s\n", kind, d, v["msgs_per_s"], cpu, cpu * 1e6 / d, v["p50_ms"], v["p99_ms"] }'
+}
+
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores; receivers=$RECEIVERS rounds=$ROUNDS window=$WINDOW"
+printf "%-6s %10s %12s %10s %14s %8s %8s\n" kind delivered msgs_per_s cpu_s cpu_us_per_msg p50_ms p99_ms
+run_kind rust "$BIN"
+run_kind node node bench/cluster/node-server.js
