@@ -1,5 +1,5 @@
 //! The `cluster` binary: two processes on one private `redis-server` (Debian's, a free port,
-//! no persistence), with the classic adapter and with `SHARDED=1`; a `socket.io-client` 4
+//! no persistence), with the classic adapter, with `SHARDED=1` and with `STREAMS=1`; a `socket.io-client` 4
 //! client on each node hears the other's room messages
 //! (`examples/tests/node/cluster-chat.js`). An unreachable `REDIS_URL` stops the binary at
 //! start with an error naming the URL.
@@ -61,27 +61,41 @@ impl Drop for Redis {
     }
 }
 
-fn two_nodes_chat(sharded: bool) {
+/// Which adapter the two nodes run (the `cluster` binary's `SHARDED` / `STREAMS`).
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Classic,
+    Sharded,
+    Streams,
+}
+
+fn two_nodes_chat(kind: Kind) {
     require_node_modules("socket.io-client");
     let redis = Redis::start();
     let url = redis.url();
-    let mode = if sharded { "1" } else { "0" };
-    let env = [("REDIS_URL", url.as_str()), ("SHARDED", mode)];
+    let sharded = if matches!(kind, Kind::Sharded) { "1" } else { "0" };
+    let streams = if matches!(kind, Kind::Streams) { "1" } else { "0" };
+    let env = [("REDIS_URL", url.as_str()), ("SHARDED", sharded), ("STREAMS", streams)];
     let a = Server::start_with(CLUSTER, &env);
     let b = Server::start_with(CLUSTER, &env);
     let mut client = node("examples/tests/node/cluster-chat.js", &[&a.url(), &b.url()]);
     let verdict = client.wait_for(Duration::from_secs(30), |l| l == "ok" || l.starts_with("fail"));
-    assert_eq!(verdict, "ok", "SHARDED={mode}; output:\n{}", client.seen.join("\n"));
+    assert_eq!(verdict, "ok", "{kind:?}; output:\n{}", client.seen.join("\n"));
 }
 
 #[test]
 fn two_classic_nodes_share_a_room() {
-    two_nodes_chat(false);
+    two_nodes_chat(Kind::Classic);
 }
 
 #[test]
 fn two_sharded_nodes_share_a_room() {
-    two_nodes_chat(true);
+    two_nodes_chat(Kind::Sharded);
+}
+
+#[test]
+fn two_streams_nodes_share_a_room() {
+    two_nodes_chat(Kind::Streams);
 }
 
 #[test]
