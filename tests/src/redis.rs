@@ -147,6 +147,9 @@ impl RedisServer {
     }
 }
 
+/// What `peer.js` (and the scripts wrapping it) needs from `node_modules`.
+pub const CLASSIC_PEER_PACKAGES: [&str; 3] = ["socket.io", "@socket.io/redis-adapter", "redis"];
+
 /// The Node server peer (`tests/node/redis/peer.js`). Killed on drop.
 pub struct NodePeer {
     _child: Child,
@@ -165,58 +168,17 @@ impl NodePeer {
     /// Starts the peer on the Redis at `redis_url` with the channel prefix `key`; with
     /// `specific`, it answers on requesters' own response channels.
     pub async fn start(redis_url: &str, key: &str, specific: bool) -> NodePeer {
-        NodePeer::start_script(PEER_SCRIPT, &[redis_url, key, if specific { "1" } else { "0" }]).await
+        NodePeer::start_script(
+            PEER_SCRIPT,
+            &[redis_url, key, if specific { "1" } else { "0" }],
+            &CLASSIC_PEER_PACKAGES,
+        )
+        .await
     }
 
-    /// Starts a peer script (`peer.js` or one that wraps it) with `args`.
-    pub async fn start_script(script: &str, args: &[&str]) -> NodePeer {
-        for package in ["socket.io", "@socket.io/redis-adapter", "redis"] {
-            require_node_modules(package);
-        }
-        let mut child = Command::new("node")
-            .arg(script)
-            .args(args)
-            .current_dir(workspace_root())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start `node {script}`: {e}"));
-        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            panic!("the peer's stdin and stdout are piped");
-        };
-        let (tx, lines) = unbounded_channel();
-        tokio::spawn(async move {
-            let mut reader = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = reader.next_line().await {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut peer = NodePeer {
-            _child: child,
-            stdin,
-            lines,
-            unread: Vec::new(),
-            printed: Vec::new(),
-            next_seq: 0,
-            port: 0,
-            uid: String::new(),
-        };
-        // Node loads socket.io and connects to Redis first: slow on a loaded machine.
-        let up = peer.take(WAIT * 4, "listening", |v| v.get("listening").is_some()).await;
-        peer.port = up["listening"]
-            .as_u64()
-            .and_then(|p| u16::try_from(p).ok())
-            .unwrap_or(0);
-        peer.uid = up["uid"].as_str().unwrap_or_default().to_owned();
-        peer
-    }
-
-    /// Starts another peer script (from the workspace root) with `args`, after checking
-    /// that `packages` are installed; it speaks the same protocol (startup line, commands).
+    /// Starts a peer script (from the workspace root: `peer.js`, one that wraps it, or
+    /// another speaking the same protocol: startup line, commands) with `args`, after
+    /// checking that `packages` are installed.
     pub async fn start_script(script: &str, args: &[&str], packages: &[&str]) -> NodePeer {
         for package in packages {
             require_node_modules(package);
@@ -253,7 +215,8 @@ impl NodePeer {
             port: 0,
             uid: String::new(),
         };
-        let up = peer.take(WAIT, "listening", |v| v.get("listening").is_some()).await;
+        // Node loads socket.io and connects to Redis first: slow on a loaded machine.
+        let up = peer.take(WAIT * 4, "listening", |v| v.get("listening").is_some()).await;
         peer.port = up["listening"]
             .as_u64()
             .and_then(|p| u16::try_from(p).ok())

@@ -27,7 +27,12 @@ pub fn mode_name(mode: SubscriptionMode) -> &'static str {
 
 /// Starts the Node peer with `createShardedAdapter(pub, sub, {channelPrefix, subscriptionMode})`.
 pub async fn start_sharded_peer(redis_url: &str, prefix: &str, mode: SubscriptionMode) -> NodePeer {
-    NodePeer::start_script(SHARDED_PEER_SCRIPT, &[redis_url, prefix, mode_name(mode)]).await
+    NodePeer::start_script(
+        SHARDED_PEER_SCRIPT,
+        &[redis_url, prefix, mode_name(mode)],
+        &crate::redis::CLASSIC_PEER_PACKAGES,
+    )
+    .await
 }
 
 /// A Rust node: a server mounting [`RustPeer`] with a sharded adapter.
