@@ -476,6 +476,7 @@ impl Client {
     fn receiving_socket(&self, nsp: &str, ack: Option<AckRequest>) -> Option<Arc<SocketInner>> {
         self.io.stats.event_in();
         if let Some(AckRequest { id, with_data: false }) = ack {
+            self.io.stats.ack_out();
             self.push(
                 nsp,
                 PacketBody::Ack {

@@ -333,12 +333,30 @@ pub(crate) struct NsCore {
     pub(crate) tasks: tokio_util::task::TaskTracker,
     /// Set when the server shuts down: inbound events and messages are no longer admitted.
     closing: std::sync::atomic::AtomicBool,
+    /// The server's counters (events and acks out, acks timed out).
+    pub(crate) stats: Arc<crate::stats::Stats>,
 }
 
 impl NsCore {
     /// Admits no more inbound events or messages (the server is shutting down).
     pub(crate) fn start_closing(&self) {
         self.closing.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// This namespace's gauges for a statistics snapshot: a walk of its sockets (each
+    /// one's pending acks) and a count of its rooms, under read locks.
+    pub(crate) fn stats(&self) -> crate::stats::NamespaceStats {
+        let (sockets, acks_pending) = {
+            let sockets = self.sockets.read().unwrap_or_else(|e| e.into_inner());
+            let acks: usize = sockets.values().map(|s| s.pending_acks()).sum();
+            (sockets.len(), acks)
+        };
+        crate::stats::NamespaceStats {
+            path: self.path.to_string(),
+            sockets: sockets as u64,
+            rooms: self.rooms.read().rooms().count() as u64,
+            acks_pending: acks_pending as u64,
+        }
     }
 
     /// Whether the server is shutting down.
@@ -352,6 +370,7 @@ impl NsCore {
         adapter: &AdapterFactory,
         ack_timeout: std::time::Duration,
         recovery: bool,
+        stats: Arc<crate::stats::Stats>,
     ) -> Arc<Self> {
         let path: Arc<str> = path.into();
         Arc::new_cyclic(|weak: &Weak<NsCore>| {
@@ -368,6 +387,7 @@ impl NsCore {
                 me: weak.clone(),
                 tasks: tokio_util::task::TaskTracker::new(),
                 closing: std::sync::atomic::AtomicBool::new(false),
+                stats,
             }
         })
     }

@@ -272,12 +272,21 @@ impl SocketInner {
 
     /// Encodes and sends a packet on this socket's namespace.
     pub fn send_packet(&self, body: PacketBody) -> Result<(), EmitError> {
+        let kind = match &body {
+            PacketBody::Event { .. } | PacketBody::Message { .. } | PacketBody::Json { .. } => Some(true),
+            PacketBody::Ack { .. } => Some(false),
+            _ => None,
+        };
         let frame = (self.wire().encode)(&Packet::new(&*self.ns.path, body));
-        if self.deliver(frame) {
-            Ok(())
-        } else {
-            Err(EmitError::Disconnected)
+        if !self.deliver(frame) {
+            return Err(EmitError::Disconnected);
         }
+        match kind {
+            Some(true) => self.ns.stats.events_out(1),
+            Some(false) => self.ns.stats.ack_out(),
+            None => {}
+        }
+        Ok(())
     }
 
     /// Sends an encoded frame, holding it back while the socket is still connecting.
@@ -420,6 +429,17 @@ impl SocketInner {
 
     pub fn forget_ack(&self, id: u64) {
         lock(&self.acks).forget(id);
+    }
+
+    /// The ack of packet `id` did not come in time: forgotten, and counted.
+    pub(crate) fn ack_timed_out(&self, id: u64) {
+        self.forget_ack(id);
+        self.ns.stats.ack_timed_out();
+    }
+
+    /// How many acks this socket waits for.
+    pub(crate) fn pending_acks(&self) -> usize {
+        lock(&self.acks).len()
     }
 
     /// Waits for the ack of packet `id` in `slot`.

@@ -39,14 +39,15 @@ pub(crate) struct Engine {
 }
 
 impl Engine {
-    pub fn new(config: Arc<Config>) -> Self {
+    /// An engine counting into `stats` (shared with the Socket.IO layer).
+    pub fn new(config: Arc<Config>, stats: Arc<crate::stats::Stats>) -> Self {
         Engine {
             config,
             sessions: RwLock::new(HashMap::new()),
             pending: Mutex::new(HashSet::new()),
             reaper: Once::new(),
             closing: AtomicBool::new(false),
-            stats: Arc::default(),
+            stats,
         }
     }
 
@@ -214,6 +215,7 @@ fn spawn_reaper(engine: Weak<Engine>) {
                 return;
             }
             let now = Instant::now();
+            engine.stats.sample_rates();
             engine.sweep_pending();
             for session in engine.sessions_snapshot() {
                 match session.expired(now, engine.config.close_timeout, engine.config.handshake_expiry) {

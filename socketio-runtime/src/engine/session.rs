@@ -150,6 +150,8 @@ pub struct Session {
     /// state), opaque to the engine.
     family: Box<dyn Any + Send + Sync>,
     created: Instant,
+    /// Counted in the statistics' sessions opened (by its first transport request).
+    counted: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Session {
@@ -192,6 +194,7 @@ impl Session {
             owner: Mutex::new(None),
             family,
             created: now,
+            counted: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -319,12 +322,20 @@ impl Session {
         };
         // The previous transport's writer, if it waits, finds itself superseded.
         self.wake(st);
-        if attachment.generation == 1 {
-            if let Some(engine) = self.engine.upgrade() {
-                engine.stats.session_opened(kind);
-            }
-        }
+        self.count_opened(kind);
         Some(attachment)
+    }
+
+    /// Counts the session in the statistics' sessions opened, by `kind`, the first time a
+    /// transport request (an attach or a POST) comes for it.
+    pub(crate) fn count_opened(&self, kind: TransportKind) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.counted.load(Relaxed) || self.counted.swap(true, Relaxed) {
+            return;
+        }
+        if let Some(engine) = self.engine.upgrade() {
+            engine.stats.session_opened(kind);
+        }
     }
 
     /// The transport of `generation` is gone; the close timeout starts counting.
