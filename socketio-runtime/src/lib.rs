@@ -95,6 +95,8 @@ mod handler;
 mod inbound;
 mod inbox;
 mod local_sockets;
+#[cfg(feature = "prometheus")]
+pub mod metrics;
 pub mod namespace;
 pub mod origin;
 pub mod packet;
