@@ -426,7 +426,8 @@ impl Client {
                 // A client that is in `/` from the start has nothing to join there.
                 if nsp != ROOT_NSP || !self.wire.joins_root_on_open {
                     let request = self.connect_request(query, auth);
-                    self.connect(&nsp, request).await;
+                    let span = tracing::info_span!("connect", nsp = %nsp);
+                    tracing::Instrument::instrument(self.connect(&nsp, request), span).await;
                 }
             }
             PacketBody::Disconnect => {

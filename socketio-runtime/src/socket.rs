@@ -384,9 +384,10 @@ impl SocketInner {
         lock(&self.acks).clear(&self.id);
         if was_connected {
             tracing::debug!(sid = %self.session.sid, nsp = %self.ns.path, reason = reason.as_str(), "socket disconnected");
-            self.ns
-                .tasks
-                .spawn(self.ns.handler.clone().disconnect(self.clone(), reason));
+            // The hook runs in the session's span, in a `disconnect` span of its own.
+            let span = tracing::info_span!(parent: &self.session.span, "disconnect", nsp = %self.ns.path, reason = reason.as_str());
+            let hook = self.ns.handler.clone().disconnect(self.clone(), reason);
+            self.ns.tasks.spawn(tracing::Instrument::instrument(hook, span));
         }
     }
 

@@ -53,13 +53,15 @@ impl Engine {
 
     /// Registers a new session for a client that just handshook. `family` is the protocol
     /// family's own per-session state ([`Session::family`]); `owner` makes the session's
-    /// owner, which receives what the client sends. `None` when `max_pending_sessions`
-    /// sessions are pending already (the family answers with its error).
+    /// owner, which receives what the client sends; `protocol` names the family in the
+    /// session's tracing span. `None` when `max_pending_sessions` sessions are pending
+    /// already (the family answers with its error).
     pub fn create_session(
         self: &Arc<Self>,
         info: ConnectionInfo,
         family: Box<dyn Any + Send + Sync>,
         owner: &OwnerFactory,
+        protocol: &'static str,
     ) -> Option<Arc<Session>> {
         if self.is_closing() {
             tracing::debug!("handshake refused: the server is shutting down");
@@ -82,7 +84,9 @@ impl Engine {
             headers: info::detached(&info.headers),
             ..info
         };
+        let span = session::span_for(&sid, protocol, &info);
         let session = Arc::new(Session::new(
+            span,
             sid,
             Arc::new(info),
             Arc::downgrade(self),

@@ -117,6 +117,8 @@ struct State {
     /// The bytes of the frames in `outbox`.
     outbox_bytes: usize,
     opened: bool,
+    /// The transport last recorded in the session's span.
+    traced_transport: Option<TransportKind>,
     generation: u64,
     transport: Option<(TransportKind, u64)>,
     idle_since: Instant,
@@ -152,6 +154,26 @@ pub struct Session {
     created: Instant,
     /// Counted in the statistics' sessions opened (by its first transport request).
     counted: std::sync::atomic::AtomicBool,
+    /// The session's tracing span (`session`: sid, protocol, transport, remote address):
+    /// its inbound handling and its sockets' handlers run inside it.
+    pub(crate) span: tracing::Span,
+}
+
+/// The `session` span of a new session, at `info` (so that a subscriber at `info` shows
+/// which session a handler's own logs come from); the transport is recorded when one
+/// attaches. Nothing is formatted unless a subscriber wants the span.
+pub(crate) fn span_for(sid: &str, protocol: &'static str, info: &ConnectionInfo) -> tracing::Span {
+    let span = tracing::info_span!(
+        "session",
+        sid = %sid,
+        protocol = %protocol,
+        transport = tracing::field::Empty,
+        remote = tracing::field::Empty
+    );
+    if let Some(remote) = info.remote_addr {
+        span.record("remote", tracing::field::display(remote));
+    }
+    span
 }
 
 impl std::fmt::Debug for Session {
@@ -162,6 +184,7 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     pub(crate) fn new(
+        span: tracing::Span,
         sid: Arc<str>,
         info: Arc<ConnectionInfo>,
         engine: Weak<Engine>,
@@ -181,6 +204,7 @@ impl Session {
                 outbox: VecDeque::new(),
                 outbox_bytes: 0,
                 opened: false,
+                traced_transport: None,
                 generation: 0,
                 transport: None,
                 idle_since: now,
@@ -195,6 +219,7 @@ impl Session {
             family,
             created: now,
             counted: std::sync::atomic::AtomicBool::new(false),
+            span,
         }
     }
 
@@ -317,6 +342,10 @@ impl Session {
         }
         st.generation += 1;
         st.transport = Some((kind, st.generation));
+        if st.traced_transport != Some(kind) {
+            st.traced_transport = Some(kind);
+            self.span.record("transport", tracing::field::display(kind.name()));
+        }
         let attachment = Attachment {
             generation: st.generation,
         };
@@ -326,6 +355,15 @@ impl Session {
         Some(attachment)
     }
 
+    /// Records `kind` in the session's span if it is not the one recorded.
+    fn trace_transport(&self, kind: TransportKind) {
+        let mut st = self.state();
+        if st.traced_transport != Some(kind) {
+            st.traced_transport = Some(kind);
+            self.span.record("transport", tracing::field::display(kind.name()));
+        }
+    }
+
     /// Counts the session in the statistics' sessions opened, by `kind`, the first time a
     /// transport request (an attach or a POST) comes for it.
     pub(crate) fn count_opened(&self, kind: TransportKind) {
@@ -333,6 +371,7 @@ impl Session {
         if self.counted.load(Relaxed) || self.counted.swap(true, Relaxed) {
             return;
         }
+        self.trace_transport(kind);
         if let Some(engine) = self.engine.upgrade() {
             engine.stats.session_opened(kind);
         }
