@@ -157,6 +157,9 @@ pub struct Session {
     /// The session's tracing span (`session`: sid, protocol, transport, remote address):
     /// its inbound handling and its sockets' handlers run inside it.
     pub(crate) span: tracing::Span,
+    /// Woken when the session ends, so that a task sleeping for it (Engine.IO 4's
+    /// heartbeat) ends at once rather than at its next deadline.
+    ended: tokio::sync::Notify,
 }
 
 /// The `session` span of a new session, at `info` (so that a subscriber at `info` shows
@@ -220,6 +223,7 @@ impl Session {
             created: now,
             counted: std::sync::atomic::AtomicBool::new(false),
             span,
+            ended: tokio::sync::Notify::new(),
         }
     }
 
@@ -421,6 +425,21 @@ impl Session {
     }
 
     /// `true` once the session has ended.
+    /// Waits for `until` to finish, unless the session ends first (or has ended): then
+    /// `None`.
+    pub(crate) async fn unless_ended<F: std::future::Future>(&self, until: F) -> Option<F::Output> {
+        let ended = self.ended.notified();
+        tokio::pin!(ended);
+        ended.as_mut().enable();
+        if self.is_closed() {
+            return None;
+        }
+        tokio::select! {
+            output = until => Some(output),
+            _ = ended => None,
+        }
+    }
+
     pub fn is_closed(&self) -> bool {
         self.state().closed.is_some()
     }
@@ -573,10 +592,11 @@ impl Session {
                 _ => {}
             }
         }
-        // The writer, if it waits, finds the session closed.
+        // The writer, if it waits, finds the session closed; so do sleeping tasks.
         if let Some(waiter) = waiter {
             waiter.wake();
         }
+        self.ended.notify_waiters();
         let owner = self.owner.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(owner) = owner {
             owner.on_close(reason);
