@@ -111,4 +111,6 @@ pub mod guide {
     pub struct LegacyClients;
     #[doc = include_str!("../../docs/guide/08-migrating.md")]
     pub struct Migrating;
+    #[doc = include_str!("../../docs/guide/09-statistics-metrics-tracing.md")]
+    pub struct StatisticsMetricsTracing;
 }
