@@ -3,7 +3,8 @@
 //! (`examples/chat/web/`); the old socket.io-client 0.9 page is at `/legacy`. Both talk to
 //! the same namespaces and rooms. Without the bundled client (`cargo xtask demo` makes it)
 //! or `node_modules`, the server still serves `/chat` and `/admin`; the pages that need the
-//! missing file answer 404 saying which command provides it.
+//! missing file answer 404 saying which command provides it. `/metrics` serves the
+//! server's statistics to Prometheus.
 //!
 //! The Socket.IO Admin UI is at http://127.0.0.1:3000/admin-ui/ (its namespace is
 //! `/socketio-admin`; with `ADMIN_UI_PASSWORD` set it asks for user `admin` and that password,
@@ -37,6 +38,7 @@ async fn main() -> std::io::Result<()> {
         .or(static_files::admin_ui())
         .unify()
         .boxed();
+    let files = files.or(socketio_runtime::metrics::filter(&io)).unify().boxed();
     let listener = socketio_examples::bind_from_env().await?;
     io.shutdown_on(tokio::signal::ctrl_c());
     io.serve_with(listener, files).await

@@ -145,4 +145,6 @@ pub mod guide {
     pub struct Mounting;
     #[doc = include_str!("../../docs/guide/11-admin-ui.md")]
     pub struct AdminUi;
+    #[doc = include_str!("../../docs/guide/12-statistics-metrics-tracing.md")]
+    pub struct StatisticsMetricsTracing;
 }

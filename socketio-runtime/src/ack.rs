@@ -143,8 +143,9 @@ impl PendingAcks {
         }
     }
 
-    #[cfg(test)]
-    fn len(&self) -> usize {
+    /// How many answers are awaited (slots nobody waits for any more included, until
+    /// they are reclaimed).
+    pub fn len(&self) -> usize {
         self.waiting.len()
     }
 }
@@ -195,7 +196,7 @@ impl IntoFuture for AckFuture {
                 Ok(Err(_)) => Err(AckError::Disconnected),
                 Err(_) => {
                     if let Some(socket) = self.socket.upgrade() {
-                        socket.forget_ack(self.id);
+                        socket.ack_timed_out(self.id);
                     }
                     Err(AckError::Timeout)
                 }

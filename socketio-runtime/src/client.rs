@@ -431,7 +431,8 @@ impl Client {
                 // A client that is in `/` from the start has nothing to join there.
                 if nsp != ROOT_NSP || !self.wire.joins_root_on_open {
                     let request = self.connect_request(query, auth);
-                    self.connect(&nsp, request).await;
+                    let span = tracing::info_span!("connect", nsp = %nsp);
+                    tracing::Instrument::instrument(self.connect(&nsp, request), span).await;
                 }
             }
             PacketBody::Disconnect => {
@@ -491,6 +492,7 @@ impl Client {
     fn receiving_socket(&self, nsp: &str, ack: Option<AckRequest>) -> Option<Arc<SocketInner>> {
         self.io.stats.event_in();
         if let Some(AckRequest { id, with_data: false }) = ack {
+            self.io.stats.ack_out();
             self.push(
                 nsp,
                 PacketBody::Ack {

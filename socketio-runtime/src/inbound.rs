@@ -15,6 +15,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use futures_util::FutureExt;
+use tracing::Instrument;
 
 use crate::ack::AckResponder;
 use crate::acl::AclHook;
@@ -65,7 +66,8 @@ impl SocketInner {
         }
         match self.inbox.admit(item, self.max_pending_events) {
             Admitted::RunNow(first) => {
-                self.ns.tasks.spawn(self.clone().drain(first));
+                let span = self.session.span.clone();
+                self.ns.tasks.spawn(self.clone().drain(first).instrument(span));
             }
             Admitted::Queued => {}
             Admitted::Overflow => {
@@ -112,9 +114,17 @@ impl SocketInner {
             }
         }
         let handler = self.ns.handler.clone();
+        // One span per handled event (`info`, so that a subscriber at `info` shows who did
+        // what; nothing is formatted unless one wants it).
         Some(match item {
-            Inbound::Event(event) => handler.event(self.clone(), event),
-            Inbound::Message(message) => handler.message(self.clone(), message),
+            Inbound::Event(event) => {
+                let span = tracing::info_span!("event", nsp = %self.ns.path, event = %event.name);
+                Box::pin(handler.event(self.clone(), event).instrument(span))
+            }
+            Inbound::Message(message) => {
+                let span = tracing::info_span!("message", nsp = %self.ns.path);
+                Box::pin(handler.message(self.clone(), message).instrument(span))
+            }
         })
     }
 

@@ -99,6 +99,8 @@ mod handler;
 mod inbound;
 mod inbox;
 mod local_sockets;
+#[cfg(feature = "prometheus")]
+pub mod metrics;
 pub mod namespace;
 // Only the Admin UI observes today: without it the seam stays, unused and empty.
 #[cfg_attr(not(feature = "admin-ui"), allow(dead_code))]

@@ -76,6 +76,14 @@ impl NsCore {
 }
 
 /// Pushes one broadcast frame; a volatile one skips a socket that is not ready for it.
+/// Whether a broadcast packet counts as an event out (events and 0.9 messages).
+fn is_event(packet: &Packet) -> bool {
+    matches!(
+        packet.body,
+        PacketBody::Event { .. } | PacketBody::Message { .. } | PacketBody::Json { .. }
+    )
+}
+
 fn push_broadcast(socket: &SocketInner, encoded: &EncodedOnce<'_>, volatile: bool) -> Pushed {
     if volatile && !socket.is_ready() {
         return Pushed::Closed;
@@ -133,6 +141,9 @@ impl LocalSockets for NsCore {
         for session in full {
             session.close_overflowed();
         }
+        if is_event(&packet) {
+            self.stats.events_out(delivered as u64);
+        }
         if let Some(observer) = observer {
             for socket in &observed {
                 observer.packet_sent(socket, &packet);
@@ -178,6 +189,7 @@ impl LocalSockets for NsCore {
             }
         });
         let delivered = reached.len();
+        self.stats.events_out(delivered as u64);
         sink.report_sockets(reached);
         for session in full {
             session.close_overflowed();

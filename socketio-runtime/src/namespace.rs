@@ -335,12 +335,30 @@ pub(crate) struct NsCore {
     closing: std::sync::atomic::AtomicBool,
     /// Who else hears of its sockets, rooms and events (`observe.rs`; empty by default).
     pub(crate) observer: crate::observe::ObserverSlot,
+    /// The server's counters (events and acks out, acks timed out).
+    pub(crate) stats: Arc<crate::stats::Stats>,
 }
 
 impl NsCore {
     /// Admits no more inbound events or messages (the server is shutting down).
     pub(crate) fn start_closing(&self) {
         self.closing.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// This namespace's gauges for a statistics snapshot: a walk of its sockets (each
+    /// one's pending acks) and a count of its rooms, under read locks.
+    pub(crate) fn stats(&self) -> crate::stats::NamespaceStats {
+        let (sockets, acks_pending) = {
+            let sockets = self.sockets.read().unwrap_or_else(|e| e.into_inner());
+            let acks: usize = sockets.values().map(|s| s.pending_acks()).sum();
+            (sockets.len(), acks)
+        };
+        crate::stats::NamespaceStats {
+            path: self.path.to_string(),
+            sockets: sockets as u64,
+            rooms: self.rooms.read().rooms().count() as u64,
+            acks_pending: acks_pending as u64,
+        }
     }
 
     /// Whether the server is shutting down.
@@ -354,6 +372,7 @@ impl NsCore {
         adapter: &AdapterFactory,
         ack_timeout: std::time::Duration,
         recovery: bool,
+        stats: Arc<crate::stats::Stats>,
     ) -> Arc<Self> {
         let path: Arc<str> = path.into();
         Arc::new_cyclic(|weak: &Weak<NsCore>| {
@@ -371,6 +390,7 @@ impl NsCore {
                 tasks: tokio_util::task::TaskTracker::new(),
                 closing: std::sync::atomic::AtomicBool::new(false),
                 observer: crate::observe::ObserverSlot::default(),
+                stats,
             }
         })
     }

@@ -229,7 +229,11 @@ impl SocketIo {
     /// ```
     pub fn stats(&self) -> crate::stats::StatsSnapshot {
         let sessions = self.engine.sessions_snapshot();
-        self.engine.stats.snapshot(sessions.iter().map(|s| s.transport()))
+        let mut namespaces: Vec<_> = self.by_type.values().map(|ns| ns.stats()).collect();
+        namespaces.sort_by(|a, b| a.path.cmp(&b.path));
+        // Closed sessions whose farewell waits for a last poll are not live any more.
+        let live = sessions.iter().filter(|s| !s.is_closed());
+        self.engine.stats.snapshot(live.map(|s| s.transport()), namespaces)
     }
 
     /// How many client sessions are live.
@@ -649,6 +653,7 @@ impl SocketIoBuilder {
         });
         let mut by_path = HashMap::new();
         let mut by_type = HashMap::new();
+        let stats = Arc::<crate::stats::Stats>::default();
         for (type_id, path, handler) in self.namespaces {
             assert!(
                 path.starts_with('/'),
@@ -664,6 +669,7 @@ impl SocketIoBuilder {
                 &adapter,
                 self.config.ack_timeout,
                 self.config.recovery.is_some(),
+                stats.clone(),
             );
             assert!(
                 by_path.insert(path.to_string(), ns.clone()).is_none(),
@@ -675,7 +681,7 @@ impl SocketIoBuilder {
         if let Some(admin) = &admin {
             admin.attach(&by_path);
         }
-        let engine = Arc::new(Engine::new(Arc::new(self.config)));
+        let engine = Arc::new(Engine::new(Arc::new(self.config), stats));
         let io = Arc::new(SocketIoCore {
             namespaces: by_path,
             max_pending_acks: engine.config.max_pending_acks,

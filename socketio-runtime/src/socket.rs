@@ -272,16 +272,25 @@ impl SocketInner {
 
     /// Encodes and sends a packet on this socket's namespace.
     pub fn send_packet(&self, body: PacketBody) -> Result<(), EmitError> {
+        let kind = match &body {
+            PacketBody::Event { .. } | PacketBody::Message { .. } | PacketBody::Json { .. } => Some(true),
+            PacketBody::Ack { .. } => Some(false),
+            _ => None,
+        };
         let packet = Packet::new(&*self.ns.path, body);
         let frame = (self.wire().encode)(&packet);
-        if self.deliver(frame) {
-            if let Some(observer) = self.ns.observer.get() {
-                observer.packet_sent(self, &packet);
-            }
-            Ok(())
-        } else {
-            Err(EmitError::Disconnected)
+        if !self.deliver(frame) {
+            return Err(EmitError::Disconnected);
         }
+        if let Some(observer) = self.ns.observer.get() {
+            observer.packet_sent(self, &packet);
+        }
+        match kind {
+            Some(true) => self.ns.stats.events_out(1),
+            Some(false) => self.ns.stats.ack_out(),
+            None => {}
+        }
+        Ok(())
     }
 
     /// Sends an encoded frame, holding it back while the socket is still connecting.
@@ -382,9 +391,10 @@ impl SocketInner {
             if let Some(observer) = self.ns.observer.get() {
                 observer.socket_disconnected(self, reason);
             }
-            self.ns
-                .tasks
-                .spawn(self.ns.handler.clone().disconnect(self.clone(), reason));
+            // The hook runs in the session's span, in a `disconnect` span of its own.
+            let span = tracing::info_span!(parent: &self.session.span, "disconnect", nsp = %self.ns.path, reason = reason.as_str());
+            let hook = self.ns.handler.clone().disconnect(self.clone(), reason);
+            self.ns.tasks.spawn(tracing::Instrument::instrument(hook, span));
         }
     }
 
@@ -427,6 +437,17 @@ impl SocketInner {
 
     pub fn forget_ack(&self, id: u64) {
         lock(&self.acks).forget(id);
+    }
+
+    /// The ack of packet `id` did not come in time: forgotten, and counted.
+    pub(crate) fn ack_timed_out(&self, id: u64) {
+        self.forget_ack(id);
+        self.ns.stats.ack_timed_out();
+    }
+
+    /// How many acks this socket waits for.
+    pub(crate) fn pending_acks(&self) -> usize {
+        lock(&self.acks).len()
     }
 
     /// Waits for the ack of packet `id` in `slot`.

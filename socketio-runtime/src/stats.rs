@@ -10,12 +10,23 @@
 //! bytes out, per batch a writer, a long poll or a 0.9 stream takes (`engine/writer.rs`,
 //! `transport/poll.rs`, 0.9's `streaming.rs`; handshakes, Engine.IO 4's open packet and
 //! probe answers, written before a session's writer runs, are not counted); events and
-//! acks in (`client.rs`); slow consumers and bad-input closes, by the reason a session
-//! ends (`Session::end`); connections, by the accept loop.
+//! acks in (`client.rs`); events and acks out, per socket they reach (`SocketInner::send_packet`,
+//! `local_sockets.rs`' broadcasts; 0.9's receipt of a bare-id ack in `client.rs`); acks timed
+//! out (`AckFuture`); slow consumers and bad-input closes, by the reason a session ends
+//! (`Session::end`); connections, by the accept loop. Gauges that are a walk away (live
+//! sessions by transport, sockets, rooms and acks pending per namespace) are counted when a
+//! snapshot is taken, not kept up to date; the per-second rates are sampled then too
+//! (`rates.rs`).
+
+pub mod rates;
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
+use std::time::Instant;
 
 use serde::Serialize;
+
+pub use rates::Rates;
+use rates::{Sampler, Totals};
 
 use crate::wire::{Frame, TransportKind};
 
@@ -38,14 +49,19 @@ fn slot(kind: TransportKind) -> usize {
 pub(crate) struct Stats {
     sessions_opened: [AtomicU64; 6],
     connections_active: AtomicI64,
+    connections_opened: AtomicU64,
     packets_in: AtomicU64,
     bytes_in: AtomicU64,
     packets_out: AtomicU64,
     bytes_out: AtomicU64,
     events_in: AtomicU64,
     acks_in: AtomicU64,
+    events_out: AtomicU64,
+    acks_out: AtomicU64,
+    acks_timed_out: AtomicU64,
     slow_consumers: AtomicU64,
     bad_input_closes: AtomicU64,
+    rates: Sampler,
 }
 
 impl Stats {
@@ -57,6 +73,9 @@ impl Stats {
     /// A connection was accepted (`+1`) or closed (`-1`).
     pub fn connection(&self, delta: i64) {
         self.connections_active.fetch_add(delta, Relaxed);
+        if delta > 0 {
+            self.connections_opened.fetch_add(delta as u64, Relaxed);
+        }
     }
 
     /// `packets` inbound packets of `bytes` bytes in all.
@@ -82,6 +101,33 @@ impl Stats {
         self.acks_in.fetch_add(1, Relaxed);
     }
 
+    /// `n` events (or messages) went to sockets.
+    pub fn events_out(&self, n: u64) {
+        self.events_out.fetch_add(n, Relaxed);
+    }
+
+    /// An ack went to a client.
+    pub fn ack_out(&self) {
+        self.acks_out.fetch_add(1, Relaxed);
+    }
+
+    /// An emit's ack did not come in time.
+    pub fn ack_timed_out(&self) {
+        self.acks_timed_out.fetch_add(1, Relaxed);
+    }
+
+    /// Samples the totals the rates are taken from (the reaper's tick calls it, so the
+    /// averages have a sample a second while sessions live).
+    pub fn sample_rates(&self) -> Rates {
+        let totals = Totals {
+            connections: self.connections_opened.load(Relaxed),
+            sessions: self.sessions_opened.iter().map(|c| c.load(Relaxed)).sum(),
+            packets_in: self.packets_in.load(Relaxed),
+            packets_out: self.packets_out.load(Relaxed),
+        };
+        self.rates.sample(Instant::now(), totals)
+    }
+
     /// A session was closed as a slow consumer (its outbox full).
     pub fn slow_consumer(&self) {
         self.slow_consumers.fetch_add(1, Relaxed);
@@ -93,8 +139,13 @@ impl Stats {
     }
 
     /// The counters now; `active` are the live sessions by attached transport (`None`:
-    /// between two polls or not opened yet).
-    pub fn snapshot(&self, active: impl Iterator<Item = Option<TransportKind>>) -> StatsSnapshot {
+    /// between two polls or not opened yet), `namespaces` each namespace's gauges.
+    pub fn snapshot(
+        &self,
+        active: impl Iterator<Item = Option<TransportKind>>,
+        namespaces: Vec<NamespaceStats>,
+    ) -> StatsSnapshot {
+        let rates = self.sample_rates();
         let mut sessions_active = [0u64; 6];
         let mut detached = 0;
         for kind in active {
@@ -109,14 +160,21 @@ impl Stats {
             sessions_active_detached: detached,
             sessions_opened: TransportCounts::from(opened),
             connections_active: self.connections_active.load(Relaxed).max(0) as u64,
+            connections_opened: self.connections_opened.load(Relaxed),
             packets_in: self.packets_in.load(Relaxed),
             bytes_in: self.bytes_in.load(Relaxed),
             packets_out: self.packets_out.load(Relaxed),
             bytes_out: self.bytes_out.load(Relaxed),
             events_in: self.events_in.load(Relaxed),
             acks_in: self.acks_in.load(Relaxed),
+            events_out: self.events_out.load(Relaxed),
+            acks_out: self.acks_out.load(Relaxed),
+            acks_pending: namespaces.iter().map(|ns| ns.acks_pending).sum(),
+            acks_timed_out: self.acks_timed_out.load(Relaxed),
             slow_consumers: self.slow_consumers.load(Relaxed),
             bad_input_closes: self.bad_input_closes.load(Relaxed),
+            rates,
+            namespaces,
         }
     }
 }
@@ -131,6 +189,12 @@ fn frame_len(frame: &Frame) -> usize {
 }
 
 /// A count per transport.
+///
+/// ```
+/// let counts = socketio_runtime::stats::TransportCounts { websocket: 2, ..Default::default() };
+/// assert_eq!(counts.total(), 2);
+/// assert_eq!(counts.iter().next(), Some(("websocket", 2)));
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct TransportCounts {
     /// RFC 6455 WebSocket.
@@ -145,6 +209,27 @@ pub struct TransportCounts {
     pub xhr_polling: u64,
     /// JSONP long polling (both families).
     pub jsonp_polling: u64,
+}
+
+impl TransportCounts {
+    /// Each transport's name (as the clients spell it: `websocket`, `xhr-polling`, …; both
+    /// families' long polling share `xhr-polling` and `jsonp-polling`) and its count.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, u64)> {
+        [
+            ("websocket", self.websocket),
+            ("flashsocket", self.flashsocket),
+            ("htmlfile", self.htmlfile),
+            ("xhr-multipart", self.xhr_multipart),
+            ("xhr-polling", self.xhr_polling),
+            ("jsonp-polling", self.jsonp_polling),
+        ]
+        .into_iter()
+    }
+
+    /// All transports together.
+    pub fn total(&self) -> u64 {
+        self.iter().map(|(_, n)| n).sum()
+    }
 }
 
 impl From<[u64; 6]> for TransportCounts {
@@ -170,17 +255,20 @@ impl From<[u64; 6]> for TransportCounts {
 /// let json = serde_json::to_value(&stats).unwrap();
 /// assert_eq!(json["sessions_opened"]["websocket"], 0);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StatsSnapshot {
     /// Live sessions by the transport attached now.
     pub sessions_active: TransportCounts,
     /// Live sessions with no transport attached now (between two polls, not opened yet).
     pub sessions_active_detached: u64,
-    /// Sessions opened, by the transport that first attached to them (a first long poll
-    /// or a WebSocket; a session that only ever POSTed is not counted).
+    /// Sessions opened, by the transport of their first request after the handshake (a
+    /// poll, a POST, a WebSocket; an Engine.IO 4 WebSocket opened without polling counts
+    /// at once). A handshake never followed by a request is not counted.
     pub sessions_opened: TransportCounts,
     /// TCP connections open now (served by `serve*`; 0 under your own warp server).
     pub connections_active: u64,
+    /// TCP connections accepted since the start (served by `serve*`).
+    pub connections_opened: u64,
     /// Packets received (Engine.IO 4 packets, 0.9 frames), pings and pongs included.
     pub packets_in: u64,
     /// Bytes of those packets.
@@ -193,8 +281,51 @@ pub struct StatsSnapshot {
     pub events_in: u64,
     /// Acks received from clients.
     pub acks_in: u64,
+    /// Events and messages sent, one per socket they reached (a broadcast to 10 sockets
+    /// counts 10).
+    pub events_out: u64,
+    /// Acks sent to clients (answers to their events).
+    pub acks_out: u64,
+    /// Acks the server waits for now (its emits and broadcasts asking for one).
+    pub acks_pending: u64,
+    /// Emits whose ack did not come within its timeout.
+    pub acks_timed_out: u64,
     /// Sessions closed because their outbox filled up.
     pub slow_consumers: u64,
     /// Sessions closed for bad input (protocol errors).
     pub bad_input_closes: u64,
+    /// Per-second rates (moving averages).
+    pub rates: Rates,
+    /// Each mounted namespace's sockets, rooms and pending acks, in path order.
+    pub namespaces: Vec<NamespaceStats>,
+}
+
+impl StatsSnapshot {
+    /// Live sessions, attached to a transport or not.
+    ///
+    /// ```
+    /// let io = socketio_runtime::SocketIo::builder().build();
+    /// assert_eq!(io.stats().sessions_active_total(), 0);
+    /// ```
+    pub fn sessions_active_total(&self) -> u64 {
+        self.sessions_active.total() + self.sessions_active_detached
+    }
+}
+
+/// One namespace's gauges in a [`StatsSnapshot`].
+///
+/// ```
+/// let ns = socketio_runtime::stats::NamespaceStats { path: "/chat".into(), ..Default::default() };
+/// assert_eq!(ns.sockets, 0);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct NamespaceStats {
+    /// The namespace's path.
+    pub path: String,
+    /// Sockets connected to it on this server.
+    pub sockets: u64,
+    /// Rooms with members (sockets' own-id rooms aside).
+    pub rooms: u64,
+    /// Acks its sockets wait for.
+    pub acks_pending: u64,
 }

@@ -6,7 +6,9 @@
 //! error, no reconnection attempt, nobody hanging), every event a handler received was
 //! acked to its client, `serve` returned within the grace period, the listener is closed,
 //! and each socket's disconnect hook ran once with `ServerShuttingDown`, before `serve`
-//! returned. A raw Engine.IO 4 poll shows the wire: what was queued, `41/work,`, then `1`.
+//! returned, and no task is left running (tokio's count of alive tasks is back to what it
+//! was before the server started). 500 clients in all.
+//! A raw Engine.IO 4 poll shows the wire: what was queued, `41/work,`, then `1`.
 
 use std::collections::{HashMap, HashSet};
 use std::process::Stdio;
@@ -74,7 +76,7 @@ async fn next_json(lines: &mut Lines<BufReader<ChildStdout>>) -> Value {
     serde_json::from_str::<Value>(&line).unwrap_or_else(|_| panic!("not JSON: {line}"))
 }
 
-const GRACE: Duration = Duration::from_secs(5);
+const GRACE: Duration = Duration::from_secs(10);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_of_both_generations_under_load_see_a_clean_disconnect() {
@@ -82,6 +84,8 @@ async fn clients_of_both_generations_under_load_see_a_clean_disconnect() {
         require_node_modules(package);
     }
     let seen = Arc::new(Seen::default());
+    let runtime = tokio::runtime::Handle::current().metrics();
+    let tasks_before = runtime.num_alive_tasks();
     let io = SocketIo::builder().namespace(Work(seen.clone())).build();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -91,9 +95,9 @@ async fn clients_of_both_generations_under_load_see_a_clean_disconnect() {
         (result, Instant::now())
     });
 
-    let spec = r#"[{"gen":"v4","transport":"websocket","count":80},{"gen":"v4","transport":"polling","count":80},
-        {"gen":"v09","transport":"websocket","count":50},{"gen":"v09","transport":"xhr-polling","count":50}]"#;
-    let total = 260;
+    let spec = r#"[{"gen":"v4","transport":"websocket","count":150},{"gen":"v4","transport":"polling","count":150},
+        {"gen":"v09","transport":"websocket","count":100},{"gen":"v09","transport":"xhr-polling","count":100}]"#;
+    let total = 500;
     let mut host = Command::new("node")
         .arg("tests/node/shutdown/load.js")
         .arg(format!("http://{addr}"))
@@ -108,8 +112,12 @@ async fn clients_of_both_generations_under_load_see_a_clean_disconnect() {
     let mut lines = BufReader::new(host.stdout.take().unwrap()).lines();
     let ready = next_json(&mut lines).await;
     assert_eq!(ready["ready"], total, "{ready}");
-    // Let the load run; handlers are busy when the signal comes.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Let the load run (every client's events flowing: twice as many handled as there
+    // are clients, however slow the machine); handlers are busy when the signal comes.
+    let flowing = Instant::now() + Duration::from_secs(30);
+    while seen.handled.lock().unwrap().len() < 2 * total && Instant::now() < flowing {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let before = seen.handled.lock().unwrap().len();
     assert!(before > total, "only {before} events handled before the shutdown");
 
@@ -138,6 +146,22 @@ async fn clients_of_both_generations_under_load_see_a_clean_disconnect() {
     assert!(
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "the listener still accepts after serve returned"
+    );
+    // No task left: the server's (accept loop, connections, writers, heartbeats, handler
+    // and hook tasks, the reaper) are all gone. A connection task may need a tick or two
+    // to notice its socket closed; 2 s is generous.
+    let tasks_at_return = runtime.num_alive_tasks();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while runtime.num_alive_tasks() > tasks_before && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        runtime.num_alive_tasks(),
+        tasks_before,
+        "tasks still alive after serve returned ({tasks_at_return} when it returned)"
+    );
+    eprintln!(
+        "alive tasks: {tasks_before} before the server, {tasks_at_return} when serve returned, then {tasks_before}"
     );
 
     let mut reports: HashMap<String, Report> = HashMap::new();

@@ -14,7 +14,16 @@ struct Work;
 impl Namespace for Work {
     const PATH: &'static str = "/work";
 
-    async fn on_event(&self, _socket: &Socket<Self>, event: Event) {
+    async fn on_event(&self, socket: &Socket<Self>, event: Event) {
+        if event.name == "ask" {
+            // A question the raw client never answers: pending, then timed out.
+            if let Ok(pending) = socket.emit_raw_with_ack("question", &()) {
+                socket.detach(async move {
+                    let _ = pending.timeout(Duration::from_millis(300)).await;
+                });
+            }
+            return;
+        }
         if let Some(ack) = event.ack {
             let _ = ack.send(&("ok",));
         }
@@ -90,7 +99,29 @@ async fn counters_match_known_traffic() {
 
     ws.send(Message::Close(None)).await.ok();
     let json = serde_json::to_value(server.io.stats()).expect("serialisable");
-    // Opened by a first attach: the two sessions that never polled are not counted.
-    assert_eq!(json["sessions_opened"]["xhr_polling"], 1);
+    // Opened by a first transport request: the two sessions that only POSTed count too.
+    assert_eq!(json["sessions_opened"]["xhr_polling"], 3);
+    assert_no_server_panic();
+}
+
+#[tokio::test]
+async fn acks_pending_then_timed_out() {
+    let server = serve(SocketIo::builder().namespace(Work).build()).await;
+    let eio = server.eio();
+    let (sid, _) = eio.open_polling().await;
+    assert_eq!(eio.post(&sid, "40/work,").await.status, 200);
+    assert_eq!(eio.post(&sid, "42/work,[\"ask\"]").await.status, 200);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let stats = server.io.stats();
+    assert_eq!(
+        (stats.acks_pending, stats.acks_timed_out, stats.events_out),
+        (1, 0, 1),
+        "{stats:?}"
+    );
+    let work = &stats.namespaces[0];
+    assert_eq!((work.path.as_str(), work.sockets, work.acks_pending), ("/work", 1, 1));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stats = server.io.stats();
+    assert_eq!((stats.acks_pending, stats.acks_timed_out), (0, 1), "{stats:?}");
     assert_no_server_panic();
 }

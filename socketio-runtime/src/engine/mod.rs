@@ -39,26 +39,29 @@ pub(crate) struct Engine {
 }
 
 impl Engine {
-    pub fn new(config: Arc<Config>) -> Self {
+    /// An engine counting into `stats` (shared with the Socket.IO layer).
+    pub fn new(config: Arc<Config>, stats: Arc<crate::stats::Stats>) -> Self {
         Engine {
             config,
             sessions: RwLock::new(HashMap::new()),
             pending: Mutex::new(HashSet::new()),
             reaper: Once::new(),
             closing: AtomicBool::new(false),
-            stats: Arc::default(),
+            stats,
         }
     }
 
     /// Registers a new session for a client that just handshook. `family` is the protocol
     /// family's own per-session state ([`Session::family`]); `owner` makes the session's
-    /// owner, which receives what the client sends. `None` when `max_pending_sessions`
-    /// sessions are pending already (the family answers with its error).
+    /// owner, which receives what the client sends; `protocol` names the family in the
+    /// session's tracing span. `None` when `max_pending_sessions` sessions are pending
+    /// already (the family answers with its error).
     pub fn create_session(
         self: &Arc<Self>,
         info: ConnectionInfo,
         family: Box<dyn Any + Send + Sync>,
         owner: &OwnerFactory,
+        protocol: &'static str,
     ) -> Option<Arc<Session>> {
         if self.is_closing() {
             tracing::debug!("handshake refused: the server is shutting down");
@@ -81,7 +84,9 @@ impl Engine {
             headers: info::detached(&info.headers),
             ..info
         };
+        let span = session::span_for(&sid, protocol, &info);
         let session = Arc::new(Session::new(
+            span,
             sid,
             Arc::new(info),
             Arc::downgrade(self),
@@ -214,6 +219,7 @@ fn spawn_reaper(engine: Weak<Engine>) {
                 return;
             }
             let now = Instant::now();
+            engine.stats.sample_rates();
             engine.sweep_pending();
             for session in engine.sessions_snapshot() {
                 match session.expired(now, engine.config.close_timeout, engine.config.handshake_expiry) {

@@ -117,6 +117,8 @@ struct State {
     /// The bytes of the frames in `outbox`.
     outbox_bytes: usize,
     opened: bool,
+    /// The transport last recorded in the session's span.
+    traced_transport: Option<TransportKind>,
     generation: u64,
     transport: Option<(TransportKind, u64)>,
     /// The transport attached last (kept while none is).
@@ -152,6 +154,31 @@ pub struct Session {
     /// state), opaque to the engine.
     family: Box<dyn Any + Send + Sync>,
     created: Instant,
+    /// Counted in the statistics' sessions opened (by its first transport request).
+    counted: std::sync::atomic::AtomicBool,
+    /// The session's tracing span (`session`: sid, protocol, transport, remote address):
+    /// its inbound handling and its sockets' handlers run inside it.
+    pub(crate) span: tracing::Span,
+    /// Woken when the session ends, so that a task sleeping for it (Engine.IO 4's
+    /// heartbeat) ends at once rather than at its next deadline.
+    ended: tokio::sync::Notify,
+}
+
+/// The `session` span of a new session, at `info` (so that a subscriber at `info` shows
+/// which session a handler's own logs come from); the transport is recorded when one
+/// attaches. Nothing is formatted unless a subscriber wants the span.
+pub(crate) fn span_for(sid: &str, protocol: &'static str, info: &ConnectionInfo) -> tracing::Span {
+    let span = tracing::info_span!(
+        "session",
+        sid = %sid,
+        protocol = %protocol,
+        transport = tracing::field::Empty,
+        remote = tracing::field::Empty
+    );
+    if let Some(remote) = info.remote_addr {
+        span.record("remote", tracing::field::display(remote));
+    }
+    span
 }
 
 impl std::fmt::Debug for Session {
@@ -162,6 +189,7 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     pub(crate) fn new(
+        span: tracing::Span,
         sid: Arc<str>,
         info: Arc<ConnectionInfo>,
         engine: Weak<Engine>,
@@ -181,6 +209,7 @@ impl Session {
                 outbox: VecDeque::new(),
                 outbox_bytes: 0,
                 opened: false,
+                traced_transport: None,
                 generation: 0,
                 transport: None,
                 last_transport: None,
@@ -195,6 +224,9 @@ impl Session {
             owner: Mutex::new(None),
             family,
             created: now,
+            counted: std::sync::atomic::AtomicBool::new(false),
+            span,
+            ended: tokio::sync::Notify::new(),
         }
     }
 
@@ -318,17 +350,39 @@ impl Session {
         st.generation += 1;
         st.transport = Some((kind, st.generation));
         st.last_transport = Some(kind);
+        if st.traced_transport != Some(kind) {
+            st.traced_transport = Some(kind);
+            self.span.record("transport", tracing::field::display(kind.name()));
+        }
         let attachment = Attachment {
             generation: st.generation,
         };
         // The previous transport's writer, if it waits, finds itself superseded.
         self.wake(st);
-        if attachment.generation == 1 {
-            if let Some(engine) = self.engine.upgrade() {
-                engine.stats.session_opened(kind);
-            }
-        }
+        self.count_opened(kind);
         Some(attachment)
+    }
+
+    /// Records `kind` in the session's span if it is not the one recorded.
+    fn trace_transport(&self, kind: TransportKind) {
+        let mut st = self.state();
+        if st.traced_transport != Some(kind) {
+            st.traced_transport = Some(kind);
+            self.span.record("transport", tracing::field::display(kind.name()));
+        }
+    }
+
+    /// Counts the session in the statistics' sessions opened, by `kind`, the first time a
+    /// transport request (an attach or a POST) comes for it.
+    pub(crate) fn count_opened(&self, kind: TransportKind) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.counted.load(Relaxed) || self.counted.swap(true, Relaxed) {
+            return;
+        }
+        self.trace_transport(kind);
+        if let Some(engine) = self.engine.upgrade() {
+            engine.stats.session_opened(kind);
+        }
     }
 
     /// The transport of `generation` is gone; the close timeout starts counting.
@@ -382,6 +436,21 @@ impl Session {
     }
 
     /// `true` once the session has ended.
+    /// Waits for `until` to finish, unless the session ends first (or has ended): then
+    /// `None`.
+    pub(crate) async fn unless_ended<F: std::future::Future>(&self, until: F) -> Option<F::Output> {
+        let ended = self.ended.notified();
+        tokio::pin!(ended);
+        ended.as_mut().enable();
+        if self.is_closed() {
+            return None;
+        }
+        tokio::select! {
+            output = until => Some(output),
+            _ = ended => None,
+        }
+    }
+
     pub fn is_closed(&self) -> bool {
         self.state().closed.is_some()
     }
@@ -534,10 +603,11 @@ impl Session {
                 _ => {}
             }
         }
-        // The writer, if it waits, finds the session closed.
+        // The writer, if it waits, finds the session closed; so do sleeping tasks.
         if let Some(waiter) = waiter {
             waiter.wake();
         }
+        self.ended.notify_waiters();
         let owner = self.owner.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(owner) = owner {
             owner.on_close(reason);

@@ -3,7 +3,7 @@
 //! a WebSocket is between its probe and its upgrade. Also the heartbeat task.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
@@ -74,7 +74,9 @@ pub(crate) fn spawn_heartbeat(
     timeout: Duration,
     connect_timeout: Duration,
 ) {
-    let weak: Weak<Session> = Arc::downgrade(session);
+    // The task holds its session and ends as soon as the session does (woken by its end,
+    // not at the next deadline), so a shutdown leaves no heartbeat behind.
+    let alive = session.clone();
     tokio::spawn(async move {
         let ping = Frame::text_static("2");
         // Deadlines follow the schedule, not the moment this task happens to wake up.
@@ -83,8 +85,13 @@ pub(crate) fn spawn_heartbeat(
         // A connect deadline before the first pings is kept on time, not at the next ping
         // after it (a pending session keeps its handshake until then).
         if connect_deadline < next_ping {
-            tokio::time::sleep_until(connect_deadline).await;
-            let Some(alive) = weak.upgrade() else { return };
+            if alive
+                .unless_ended(tokio::time::sleep_until(connect_deadline))
+                .await
+                .is_none()
+            {
+                return;
+            }
             if alive.owner().is_some_and(|owner| !owner.is_engaged()) {
                 tracing::debug!(sid = %alive.sid, "no namespace joined in time: session closed");
                 alive.close(DisconnectReason::HandshakeExpired);
@@ -92,8 +99,9 @@ pub(crate) fn spawn_heartbeat(
             }
         }
         loop {
-            tokio::time::sleep_until(next_ping).await;
-            let Some(alive) = weak.upgrade() else { return };
+            if alive.unless_ended(tokio::time::sleep_until(next_ping)).await.is_none() {
+                return;
+            }
             let Some(state) = Eio4Session::of(&alive) else { return };
             let idle = alive.owner().is_some_and(|owner| !owner.is_engaged());
             if next_ping >= connect_deadline && idle {
@@ -109,7 +117,10 @@ pub(crate) fn spawn_heartbeat(
             if !alive.push(ping.clone()) {
                 return;
             }
-            let answered = tokio::time::timeout_at(pong_due, pong).await.is_ok();
+            let Some(answered) = alive.unless_ended(tokio::time::timeout_at(pong_due, pong)).await else {
+                return;
+            };
+            let answered = answered.is_ok();
             if alive.is_closed() {
                 return;
             }

@@ -55,6 +55,13 @@ fn encoded_len(packet: &EnginePacket) -> usize {
 }
 
 pub(crate) async fn handle_all(session: &Arc<Session>, packets: Vec<EnginePacket>) -> Result<(), InboundError> {
+    use tracing::Instrument;
+    let span = session.span.clone();
+    handle_all_here(session, packets).instrument(span).await
+}
+
+/// [`handle_all`], inside the session's span.
+async fn handle_all_here(session: &Arc<Session>, packets: Vec<EnginePacket>) -> Result<(), InboundError> {
     let _in_order = session.inbound.lock().await;
     if let Some(engine) = session.engine.upgrade() {
         let bytes = packets.iter().map(encoded_len).sum();

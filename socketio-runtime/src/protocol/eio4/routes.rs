@@ -302,6 +302,7 @@ where
                 Some(_) => form_payload,
                 None => |raw| Some(raw.to_owned()),
             };
+            session.count_opened(kind);
             transports::receive(&engine, &session, body, &headers, decode).await
         }
         _ => transports::error(EngineError::BadRequest, &headers),

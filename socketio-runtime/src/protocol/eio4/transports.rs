@@ -41,7 +41,7 @@ pub(crate) fn at_capacity(headers: &HeaderMap) -> Response {
 
 /// A new Engine.IO session, with its heartbeat running (`None`: too many pending).
 pub(crate) fn new_session(engine: &Arc<Engine>, owners: &OwnerFactory, info: ConnectionInfo) -> Option<Arc<Session>> {
-    let session = engine.create_session(info, Box::<Eio4Session>::default(), owners)?;
+    let session = engine.create_session(info, Box::<Eio4Session>::default(), owners, "eio4")?;
     // Engine.IO 4 sessions are open from the handshake on.
     session.open_once();
     let config = &engine.config;

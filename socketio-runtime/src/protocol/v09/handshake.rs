@@ -63,7 +63,7 @@ pub(crate) fn respond(
             None => text(StatusCode::FORBIDDEN, TEXT_PLAIN, "handshake bad origin", &no_cors),
         };
     }
-    let Some(session) = engine.create_session(info, Box::new(V09Session), owners) else {
+    let Some(session) = engine.create_session(info, Box::new(V09Session), owners, "v09") else {
         // Too many pending sessions: the reference server's answer to a handshake that
         // failed, with 503 (the client reports it and tries again later).
         return match jsonp {

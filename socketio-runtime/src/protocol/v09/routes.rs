@@ -164,6 +164,12 @@ where
         );
         return text(StatusCode::OK, TEXT_PLAIN, codec::encode(&refusal), headers);
     };
+    if method == Method::POST {
+        // A session that only ever POSTs is counted by its first POST.
+        if let Some(session) = session_of(&engine, sid) {
+            session.count_opened(kind);
+        }
+    }
     match (kind, method) {
         (Websocket | Flashsocket, _) => text(
             StatusCode::BAD_REQUEST,

@@ -33,6 +33,13 @@ pub(crate) async fn dispatch_text(
     session: &Arc<Session>,
     text: &str,
 ) -> Result<(), InboundError> {
+    use tracing::Instrument;
+    let span = session.span.clone();
+    dispatch_here(engine, session, text).instrument(span).await
+}
+
+/// [`dispatch_text`], inside the session's span.
+async fn dispatch_here(engine: &Arc<Engine>, session: &Arc<Session>, text: &str) -> Result<(), InboundError> {
     let packets = payload::decode_payload(text, engine.config.max_packets_per_payload)?;
     engine
         .stats
