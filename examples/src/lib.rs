@@ -8,6 +8,7 @@ pub mod bench;
 pub mod chat;
 pub mod conformance;
 pub mod echo;
+pub mod sockjs;
 pub mod static_files;
 
 use std::net::{Ipv4Addr, SocketAddr};
