@@ -26,3 +26,17 @@ pub use frames::{decode_send, SendError};
 pub use router::SockJsRouter;
 pub use settings::SockJsSettings;
 pub use stats::SockJsStats;
+
+/// What the fuzz targets reach through `crate::__fuzz`.
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzz {
+    pub(crate) use super::frames::decode_ws;
+
+    /// The joined polling frame of `messages`, and each one-message frame read back.
+    pub(crate) fn frames(messages: &[String]) -> (String, Vec<Option<String>>) {
+        let one: Vec<crate::wire::Text> = messages.iter().map(|m| super::frames::message_frame(m)).collect();
+        let joined = super::frames::join_messages(one.iter().map(|t| t.as_str()));
+        let back = one.iter().map(|t| super::frames::message_of(t.as_str())).collect();
+        (joined, back)
+    }
+}
