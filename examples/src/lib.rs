@@ -112,4 +112,6 @@ pub mod guide {
     pub struct LegacyClients;
     #[doc = include_str!("../../docs/guide/08-migrating.md")]
     pub struct Migrating;
+    #[doc = include_str!("../../docs/guide/09-sockjs.md")]
+    pub struct SockJs;
 }
