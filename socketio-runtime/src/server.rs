@@ -50,6 +50,9 @@ pub struct SocketIo {
     eio4_owners: OwnerFactory,
     /// Who owns 0.9 sessions; `None` for a plain Engine.IO server (0.9 is not served).
     v09_owners: Option<OwnerFactory>,
+    /// The mounted namespaces, for families served by routers of their own (SockJS);
+    /// `None` for a plain Engine.IO server.
+    pub(crate) core: Option<Arc<SocketIoCore>>,
     by_type: Arc<HashMap<TypeId, Arc<NsCore>>>,
     /// Set once every adapter's `init` succeeded.
     initialised: Arc<tokio::sync::OnceCell<()>>,
@@ -496,14 +499,15 @@ impl SocketIoBuilder {
             recovery: engine.config.recovery.clone(),
             stats: engine.stats.clone(),
         });
-        let (eio4_owners, v09_owners) = match self.raw {
-            Some(handler) => (crate::raw_engine::owners(handler), None),
-            None => (io.owners(&SIO5), Some(io.owners(&V09))),
+        let (eio4_owners, v09_owners, core) = match self.raw {
+            Some(handler) => (crate::raw_engine::owners(handler), None, None),
+            None => (io.owners(&SIO5), Some(io.owners(&V09)), Some(io)),
         };
         SocketIo {
             engine,
             eio4_owners,
             v09_owners,
+            core,
             by_type: Arc::new(by_type),
             initialised: Arc::new(tokio::sync::OnceCell::new()),
             stopping: Arc::new(ShutdownSignal::default()),

@@ -5,41 +5,12 @@
 //! `escapable_by_server` set: control characters, U+200C–U+200F, U+2028–U+202F,
 //! U+2060–U+206F, U+FFF0–U+FFFF), so that a frame is plain ASCII where it matters.
 
-use crate::wire::Text;
-
 /// The open frame.
 pub(crate) const OPEN: &str = "o";
 /// The heartbeat frame.
 pub(crate) const HEARTBEAT: &str = "h";
 
-/// Whether SockJS clients need `c` escaped in a JSON string.
-fn escaped_by_server(c: char) -> bool {
-    matches!(c, '\u{0}'..='\u{1f}' | '\u{200c}'..='\u{200f}' | '\u{2028}'..='\u{202f}' | '\u{2060}'..='\u{206f}' | '\u{fff0}'..='\u{ffff}')
-}
-
-/// Appends `s` as a JSON string literal with SockJS's escapes.
-pub(crate) fn push_json_string(out: &mut String, s: &str) {
-    let quoted = serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""));
-    out.reserve(quoted.len());
-    for c in quoted.chars() {
-        // serde_json already wrote control characters escaped; the rest is ours.
-        if escaped_by_server(c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-}
-
-/// `a["message"]`: one message as the frame every SockJS transport writes (encoded once,
-/// shared by every recipient of a broadcast).
-pub(crate) fn message_frame(message: &str) -> Text {
-    let mut out = String::with_capacity(message.len() + 8);
-    out.push_str("a[");
-    push_json_string(&mut out, message);
-    out.push(']');
-    out.into()
-}
+pub(crate) use crate::codec::sockjs::{message_frame, push_json_string};
 
 /// `c[code,"reason"]`.
 pub(crate) fn close_frame(code: u16, reason: &str) -> String {

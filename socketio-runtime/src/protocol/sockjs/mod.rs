@@ -14,6 +14,7 @@
 mod answers;
 mod conn;
 mod frames;
+mod namespace;
 mod receive;
 mod registry;
 mod router;

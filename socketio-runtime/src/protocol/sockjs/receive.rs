@@ -130,17 +130,37 @@ impl Receiving {
 
     /// The next thing to write: messages, a heartbeat, or the session's last frames.
     async fn next(&mut self) -> Next {
-        let wait = self.session.next_batch(self.generation);
-        match tokio::time::timeout(self.inner.settings.heartbeat_delay, wait).await {
+        let deadline = tokio::time::Instant::now() + self.inner.settings.heartbeat_delay;
+        loop {
+            let wait = self.session.next_batch(self.generation);
+            match tokio::time::timeout_at(deadline, wait).await {
+                // A namespace's packets a SockJS client has no place for are empty frames.
+                Ok(Batch::Frames(batch)) if batch.iter().all(|f| f.as_str().is_empty()) => continue,
+                other => return self.step(other),
+            }
+        }
+    }
+
+    fn step(&mut self, waited: Result<Batch, tokio::time::error::Elapsed>) -> Next {
+        match waited {
             Err(_) => Next::Frames(vec![frames::HEARTBEAT.to_owned()]),
-            Ok(Batch::Frames(batch)) => Next::Frames(batch.iter().map(|f| f.as_str().to_owned()).collect()),
+            Ok(Batch::Frames(batch)) => Next::Frames(
+                batch
+                    .iter()
+                    .map(|f| f.as_str())
+                    .filter(|f| !f.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+            ),
             Ok(Batch::Superseded) => Next::End(Vec::new()),
             Ok(Batch::Closed) => {
                 let mut last: Vec<String> = self
                     .session
                     .take_farewell()
                     .iter()
-                    .map(|f| f.as_str().to_owned())
+                    .map(|f| f.as_str())
+                    .filter(|f| !f.is_empty())
+                    .map(str::to_owned)
                     .collect();
                 if !last.last().is_some_and(|f| f.starts_with('c')) {
                     last.push(closing_frame(&self.session));

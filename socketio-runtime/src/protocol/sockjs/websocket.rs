@@ -165,7 +165,8 @@ async fn send(inner: &Inner, writer: &mut WsWriter, frames: Vec<Frame>, raw: boo
             .map(|m| Frame::Text(m.into()))
             .collect()
     } else {
-        frames.into()
+        // A namespace's packets a SockJS client has no place for are empty frames.
+        frames.into_iter().filter(|f| !f.as_str().is_empty()).collect()
     };
     if queue.is_empty() {
         return true;
