@@ -10,6 +10,8 @@
 //!   connects/s;
 //! - `idle --count N [--hold S]`: N idle connections answering pings; prints `ready` and
 //!   holds them S seconds;
+//! - `sockjs-fanout --receivers N --rounds R [--window W]`: the same over SockJS websocket
+//!   (`/sockjs-bench`, see `sockjs_fanout.rs`), plus the server's encodings per broadcast;
 //! - `polling09 --clients C --seconds S`: Socket.IO 0.9 over xhr-polling instead (HTTP/1.1
 //!   keep-alive, two connections per client): each client POSTs
 //!   `5:<id>+::{"name":"echo","args":["x",1]}` and polls until `6:::<id>+["x",1]`; acks/s,
@@ -33,6 +35,7 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 mod polling09;
+mod sockjs_fanout;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -111,6 +114,11 @@ async fn run(options: Options) -> Result<()> {
         }
         "connect" => connect_rate(port, server, options.get("count", 1000)?).await,
         "idle" => idle(port, server, options.get("count", 5000)?, options.get("hold", 2)?).await,
+        "sockjs-fanout" => {
+            let receivers = options.get("receivers", 1000)?;
+            let rounds = options.get("rounds", 200)?;
+            sockjs_fanout::fanout(port, server, receivers, rounds, options.get("window", 32)?).await
+        }
         "polling09" => {
             let clients = options.get("clients", 50)?;
             polling09::polling09(port, server, clients, options.get("seconds", 5)?).await
