@@ -16,6 +16,8 @@
 //!   holds them S seconds;
 //! - `polling4 --clients C --seconds S`: Socket.IO 5 over Engine.IO 4 long polling, the
 //!   echo of `echo` (see `polling4.rs`);
+//! - `sockjs-fanout --receivers N --rounds R [--window W]`: the same over SockJS websocket
+//!   (`/sockjs-bench`, see `sockjs_fanout.rs`), plus the server's encodings per broadcast;
 //! - `polling09 --clients C --seconds S`: Socket.IO 0.9 over xhr-polling instead (HTTP/1.1
 //!   keep-alive, two connections per client): each client POSTs
 //!   `5:<id>+::{"name":"echo","args":["x",1]}` and polls until `6:::<id>+["x",1]`; acks/s,
@@ -47,6 +49,7 @@ mod http;
 mod polling09;
 mod polling4;
 mod proto;
+mod sockjs_fanout;
 
 use proto::Proto;
 
@@ -159,6 +162,11 @@ async fn run(options: Options) -> Result<()> {
             connect_rate(target, server, count, options.get("concurrency", CONNECT_CONCURRENCY)?).await
         }
         "idle" => idle(target, server, options.get("count", 5000)?, options.get("hold", 2)?).await,
+        "sockjs-fanout" => {
+            let receivers = options.get("receivers", 1000)?;
+            let rounds = options.get("rounds", 200)?;
+            sockjs_fanout::fanout(port, server, receivers, rounds, options.get("window", 32)?).await
+        }
         "polling09" => {
             let clients = options.get("clients", 50)?;
             polling09::polling09(port, server, clients, options.get("seconds", 5)?).await

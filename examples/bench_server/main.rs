@@ -10,5 +10,7 @@ async fn main() -> std::io::Result<()> {
     let listener = socketio_examples::bind_from_env().await?;
     let io = socketio_examples::bench::server();
     io.shutdown_on(tokio::signal::ctrl_c());
-    io.serve_listener(listener).await
+    // SockJS fan-out (`bench-load sockjs-fanout`) next to Socket.IO.
+    io.serve_with(listener, socketio_examples::bench::sockjs::routes())
+        .await
 }

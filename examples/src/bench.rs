@@ -51,3 +51,64 @@ impl Namespace for Bench {
 pub fn server() -> SocketIo {
     SocketIo::builder().namespace(Bench).build()
 }
+
+/// The SockJS side of the benchmark server: at `/sockjs-bench`, every message a session
+/// sends is broadcast (encoded once) to every session, the sender included; `GET
+/// /sockjs-bench-stats` answers the router's statistics (JSON), whose `encodings` shows
+/// one encoding per broadcast.
+pub mod sockjs {
+    use std::sync::{Arc, Mutex};
+
+    use socketio_runtime::protocol::sockjs::{broadcast, SockJsConn, SockJsConnection, SockJsRouter, SockJsSettings};
+    use socketio_runtime::ConnectionInfo;
+    use warp::filters::BoxedFilter;
+    use warp::reply::Response;
+    use warp::{Filter, Reply};
+
+    type Members = Arc<Mutex<Vec<SockJsConn>>>;
+
+    struct Member {
+        conn: SockJsConn,
+        members: Members,
+    }
+
+    impl SockJsConnection for Member {
+        fn on_open(&self, _info: &ConnectionInfo) -> bool {
+            self.members
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(self.conn.clone());
+            true
+        }
+        fn on_message(&self, message: String) {
+            let members = self.members.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            broadcast(&members, &message);
+        }
+        fn on_close(&self) {
+            self.members
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|c| c.id() != self.conn.id());
+        }
+    }
+
+    /// The routes: the router and its statistics.
+    ///
+    /// ```
+    /// let routes = socketio_examples::bench::sockjs::routes();
+    /// # let _ = routes;
+    /// ```
+    pub fn routes() -> BoxedFilter<(Response,)> {
+        let members: Members = Arc::default();
+        let router = SockJsRouter::new("sockjs-bench", SockJsSettings::default(), move |conn| Member {
+            conn,
+            members: members.clone(),
+        });
+        let stats = router.clone();
+        let stats_route = warp::path("sockjs-bench-stats")
+            .and(warp::path::end())
+            .and(warp::get())
+            .map(move || warp::reply::json(&stats.stats()).into_response());
+        router.routes().or(stats_route).unify().boxed()
+    }
+}

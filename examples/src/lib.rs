@@ -9,6 +9,7 @@ pub mod chat;
 pub mod cluster;
 pub mod conformance;
 pub mod echo;
+pub mod sockjs;
 pub mod static_files;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -147,4 +148,6 @@ pub mod guide {
     pub struct AdminUi;
     #[doc = include_str!("../../docs/guide/12-statistics-metrics-tracing.md")]
     pub struct StatisticsMetricsTracing;
+    #[doc = include_str!("../../docs/guide/13-sockjs.md")]
+    pub struct SockJs;
 }

@@ -183,6 +183,18 @@ fn client_bundle() -> Asset {
     )
 }
 
+/// Where `sockjs-client`'s browser bundle is (`npm ci --ignore-scripts` puts it there).
+pub fn sockjs_client_path() -> PathBuf {
+    examples_dir().join("../node_modules/sockjs-client/dist/sockjs.min.js")
+}
+
+/// `GET /sockjs.js` -> `sockjs-client`'s bundle, read now (404 saying how to get it when
+/// it is missing).
+pub fn sockjs_client() -> BoxedFilter<(Response,)> {
+    let asset = Asset::read(sockjs_client_path(), "the sockjs-client browser bundle", NPM_COMMAND);
+    javascript("sockjs.js", asset)
+}
+
 /// `GET /socket.io.js` -> the 0.9 client bundle, read now; when it is missing (no
 /// `node_modules`), a warning at startup and 404 saying to run `npm ci --ignore-scripts`.
 ///

@@ -56,3 +56,24 @@ pub fn jsonp_call(index: u32, payload: &str) -> String {
 pub fn htmlfile_script(payload: &str) -> String {
     crate::transport::script::htmlfile_script(payload)
 }
+
+/// The messages of a SockJS WebSocket frame (an array of strings or one string).
+///
+/// ```
+/// # #[cfg(feature = "fuzzing")]
+/// assert_eq!(socketio_runtime::__fuzz::sockjs_decode_ws("\"a\"").ok(), Some(vec!["a".to_owned()]));
+/// ```
+pub fn sockjs_decode_ws(frame: &str) -> Result<Vec<String>, crate::protocol::sockjs::SendError> {
+    crate::protocol::sockjs::fuzz::decode_ws(frame)
+}
+
+/// A message as its one-message SockJS frame `a["…"]`, and the frames of a batch joined as
+/// a polling answer.
+///
+/// ```
+/// # #[cfg(feature = "fuzzing")]
+/// assert_eq!(socketio_runtime::__fuzz::sockjs_frames(&["x".into()]), ("a[\"x\"]".to_owned(), vec![Some("x".to_owned())]));
+/// ```
+pub fn sockjs_frames(messages: &[String]) -> (String, Vec<Option<String>>) {
+    crate::protocol::sockjs::fuzz::frames(messages)
+}

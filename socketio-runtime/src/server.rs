@@ -50,6 +50,9 @@ pub struct SocketIo {
     eio4_owners: OwnerFactory,
     /// Who owns 0.9 sessions; `None` for a plain Engine.IO server (0.9 is not served).
     v09_owners: Option<OwnerFactory>,
+    /// The mounted namespaces, for families served by routers of their own (SockJS);
+    /// `None` for a plain Engine.IO server.
+    pub(crate) core: Option<Arc<SocketIoCore>>,
     by_type: Arc<HashMap<TypeId, Arc<NsCore>>>,
     /// Set once every adapter's `init` succeeded.
     initialised: Arc<tokio::sync::OnceCell<()>>,
@@ -71,6 +74,7 @@ pub(crate) struct WeakSocketIo {
     engine: std::sync::Weak<Engine>,
     eio4_owners: WeakOwners,
     v09_owners: Option<WeakOwners>,
+    core: Option<std::sync::Weak<SocketIoCore>>,
     by_type: std::sync::Weak<HashMap<TypeId, Arc<NsCore>>>,
     initialised: std::sync::Weak<tokio::sync::OnceCell<()>>,
     stopping: std::sync::Weak<ShutdownSignal>,
@@ -85,6 +89,10 @@ impl WeakSocketIo {
             engine: self.engine.upgrade()?,
             eio4_owners: self.eio4_owners.upgrade()?,
             v09_owners: match &self.v09_owners {
+                Some(weak) => Some(weak.upgrade()?),
+                None => None,
+            },
+            core: match &self.core {
                 Some(weak) => Some(weak.upgrade()?),
                 None => None,
             },
@@ -193,6 +201,7 @@ impl SocketIo {
             engine: Arc::downgrade(&self.engine),
             eio4_owners: Arc::downgrade(&self.eio4_owners),
             v09_owners: self.v09_owners.as_ref().map(Arc::downgrade),
+            core: self.core.as_ref().map(Arc::downgrade),
             by_type: Arc::downgrade(&self.by_type),
             initialised: Arc::downgrade(&self.initialised),
             stopping: Arc::downgrade(&self.stopping),
@@ -691,14 +700,15 @@ impl SocketIoBuilder {
             recovery: engine.config.recovery.clone(),
             stats: engine.stats.clone(),
         });
-        let (eio4_owners, v09_owners) = match self.raw {
-            Some(handler) => (crate::raw_engine::owners(handler), None),
-            None => (io.owners(&SIO5), Some(io.owners(&V09))),
+        let (eio4_owners, v09_owners, core) = match self.raw {
+            Some(handler) => (crate::raw_engine::owners(handler), None, None),
+            None => (io.owners(&SIO5), Some(io.owners(&V09)), Some(io)),
         };
         SocketIo {
             engine,
             eio4_owners,
             v09_owners,
+            core,
             by_type: Arc::new(by_type),
             initialised: Arc::new(tokio::sync::OnceCell::new()),
             stopping: Arc::new(ShutdownSignal::default()),

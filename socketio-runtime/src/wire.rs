@@ -204,6 +204,8 @@ pub enum Protocol {
     V1,
     /// Socket.IO 3/4 (protocol 5) over Engine.IO 4 (`/socket.io/?EIO=4`).
     V5,
+    /// A SockJS session served by a namespace (text messages only).
+    SockJs,
 }
 
 /// Everything that differs between protocol families above the transports, as named
@@ -290,7 +292,7 @@ impl InboundError {
 }
 
 /// How many families a broadcast's encode-once cache has room for.
-pub const WIRE_SLOTS: usize = 2;
+pub const WIRE_SLOTS: usize = 3;
 
 impl PartialEq for Wire {
     fn eq(&self, other: &Self) -> bool {

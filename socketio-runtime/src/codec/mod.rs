@@ -15,11 +15,13 @@
 pub mod eio4;
 pub mod sio5;
 mod sio5_wire;
+pub(crate) mod sockjs;
 pub mod v09;
 pub mod v09_payload;
 mod v09_wire;
 
 pub use sio5_wire::SIO5;
+pub use sockjs::SOCKJS;
 pub use v09_wire::V09;
 
 #[cfg(test)]

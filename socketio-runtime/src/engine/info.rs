@@ -46,6 +46,31 @@ impl ConnectionInfo {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// The value of cookie `name` (the first one, from every `Cookie` header).
+    ///
+    /// ```
+    /// use socketio_runtime::ConnectionInfo;
+    /// let mut info = ConnectionInfo::default();
+    /// info.headers.insert("cookie", "a=1; JSESSIONID=xyz".parse().unwrap());
+    /// assert_eq!(info.cookie("JSESSIONID").as_deref(), Some("xyz"));
+    /// assert_eq!(info.cookie("b"), None);
+    /// ```
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        cookie(&self.headers, name)
+    }
+}
+
+/// The value of cookie `name` in `headers`.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(warp::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| k.trim() == name)
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
 }
 
 /// A request's query string (`a=1&b=%20`, without the `?`), kept as it was sent: one

@@ -3,4 +3,5 @@
 //! the attach guard, WebSocket halves) is in [`crate::transport`].
 
 pub mod eio4;
+pub mod sockjs;
 pub mod v09;

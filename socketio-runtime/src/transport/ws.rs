@@ -171,6 +171,19 @@ fn next_message(frames: &mut VecDeque<Frame>) -> Option<Message> {
     }
 }
 
+impl WsWriter {
+    /// Closes with an application's close code and reason (SockJS's raw WebSocket passes
+    /// the server's `close(code, reason)` on this way).
+    pub(crate) async fn close_with(&mut self, code: u16, reason: &str) {
+        let frame = CloseFrame {
+            code: CloseCode::from(code),
+            reason: reason.into(),
+        };
+        let _ = self.tx.send(Message::Close(Some(frame))).await;
+        let _ = self.tx.close().await;
+    }
+}
+
 impl MessageWriter for WsWriter {
     async fn close(&mut self, reason: Option<DisconnectReason>) {
         if let Some(reason) = reason.filter(|_| self.say_why) {
