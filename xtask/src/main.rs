@@ -105,6 +105,7 @@ fn test() -> Result<(), String> {
     // siblings (cargo puts them in a temporary local registry); one alone would look for
     // them on crates.io. `--allow-dirty`: this checks what would be packaged, it publishes
     // nothing.
+    forget_unpacked_siblings();
     let mut package = cargo();
     package.arg("package").arg("--allow-dirty");
     for name in LIBRARY_CRATES {
@@ -118,6 +119,40 @@ fn test() -> Result<(), String> {
         )?;
     }
     Ok(())
+}
+
+/// Removes cargo's unpacked copies of the library crates (`$CARGO_HOME/registry/src/*/
+/// <name>-<version>`). A verification build unpacks each sibling from the temporary
+/// registry into that directory once and reuses it on later runs while the version
+/// number stays the same, so without this a sibling's verification compiles against an
+/// earlier run's sources. Cargo unpacks them again from the `.crate` files.
+fn forget_unpacked_siblings() {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")));
+    let Some(sources) = cargo_home.map(|home| home.join("registry/src")) else {
+        return;
+    };
+    let Ok(registries) = std::fs::read_dir(&sources) else {
+        return;
+    };
+    for registry in registries.flatten() {
+        let Ok(unpacked) = std::fs::read_dir(registry.path()) else {
+            continue;
+        };
+        for entry in unpacked.flatten() {
+            let file_name = entry.file_name();
+            let name = file_name.to_string_lossy();
+            let ours = LIBRARY_CRATES.iter().any(|crate_name| {
+                name.strip_prefix(crate_name)
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
+            });
+            if ours {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
 }
 
 fn gen_ts() -> Result<(), String> {
