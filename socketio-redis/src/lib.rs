@@ -39,6 +39,10 @@ pub mod options;
 mod requests;
 pub mod uid;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzz;
+
 pub use adapter::RedisAdapter;
 pub use emitter::{Emitter, EmitterOperator};
 pub use node::{ConnectError, RedisNode, RedisStats};
