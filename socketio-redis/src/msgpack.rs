@@ -415,6 +415,27 @@ mod tests {
 
     /// The captured notepack bytes of `io.emit("hello", 1, "two", {three: 3.5}, [true, null])`
     /// (REDIS-ADAPTER-WIRE §1.3), decoded and re-encoded.
+    /// Found by the `redis_messages` fuzz target: a float forwarded through a broadcast
+    /// came back one unit in the last place off (3.620604932308197 became
+    /// 3.6206049323081966), because serde_json's default float parsing is not exact.
+    #[test]
+    fn floats_cross_the_json_text_unchanged() {
+        for bits in [
+            0x400c_f6ff_b7ff_ffff_u64,
+            0x3fb9_9999_9999_999a,
+            0x7fef_ffff_ffff_ffff,
+            1,
+        ] {
+            let value = Value::F64(f64::from_bits(bits));
+            let args = values_to_args(std::slice::from_ref(&value)).unwrap();
+            let back = args_to_values(&args).unwrap();
+            match back.as_slice() {
+                [Value::F64(f)] => assert_eq!(f.to_bits(), bits, "{f} from {}", f64::from_bits(bits)),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
     #[test]
     fn captured_node_broadcast_round_trips_byte_for_byte() {
         let bytes = captured_node_broadcast();
