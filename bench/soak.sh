@@ -9,7 +9,9 @@
 # Half of each kind's clients stay, half churn (connect, nickname, room, three acked
 # messages, vanish without a goodbye). Prints the server's /soak-stats every 5 s, each
 # kind's summary, and fails if a client that stayed lost an ack. "after" is read once the
-# server's timeouts (10 s) have reaped the vanished clients.
+# server's timeouts (10 s) have reaped the vanished clients. A stayer whose connection
+# dropped is listed with the reason the server gave for closing its session (the server
+# logs each session's end: RUST_LOG below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,9 +25,11 @@ FEATURES=()
 
 cargo build --release -q -p socketio-bench --bin bench-soak-server "${FEATURES[@]}"
 work=$(mktemp -d)
-PORT=$PORT "$TARGET/release/bench-soak-server" >/dev/null 2>"$work/server.err" &
+RUST_LOG=${RUST_LOG:-warn,socketio_runtime::engine::session=debug} PORT=$PORT \
+  "$TARGET/release/bench-soak-server" >/dev/null 2>"$work/server.err" &
 server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+# SOAK_LOGS=DIR keeps the server's log and the clients' output there.
+trap 'kill $server 2>/dev/null; [ -n "${SOAK_LOGS:-}" ] && cp -r "$work" "$SOAK_LOGS"; rm -rf "$work"' EXIT
 
 stats() { curl -sf "http://127.0.0.1:$PORT/soak-stats"; }
 for _ in $(seq 50); do stats >/dev/null 2>&1 && break; sleep 0.1; done
@@ -50,10 +54,21 @@ echo "ended   $(stats)"
 sleep 15
 echo "after   $(stats)"
 echo "server  $(grep -c 'outbox full' "$work/server.err" || true) sessions closed as slow consumers"
+# Stayers whose connection dropped: the client's reason, and the server's for that session
+# (a report only: nothing in it may stop the script).
+set +e
+sed 's/\x1b\[[0-9;]*m//g' "$work/server.err" | grep 'session closed' >"$work/closed.log" || true
+for kind in v4-websocket v4-polling v09-websocket v09-xhr-polling; do
+  grep '^drop ' "$work/$kind.err" | while read -r _ sid reason; do
+    server=$(grep -F "sid=$sid " "$work/closed.log" | sed -n 's/.*reason="\{0,1\}\([^"]*\)"\{0,1\}.*/\1/p' | head -n 1)
+    echo "$reason -> ${server:-no close logged}"
+  done | sort | uniq -c | sed "s/^/drops   $kind (client -> server): /"
+done
+set -e
 for kind in v4-websocket v4-polling v09-websocket v09-xhr-polling; do
   line=$(tail -n 1 "$work/$kind.out")
   echo "clients $line"
-  head -n 3 "$work/$kind.err" | sed "s/^/  $kind stderr: /"
+  { grep -v '^drop ' "$work/$kind.err" || true; } | head -n 3 | sed "s/^/  $kind stderr: /"
   case "$line" in
     *'"lost":0,'*) ;;
     *) failed=1 ;;

@@ -9,9 +9,15 @@
 // messages, then vanish without a goodbye (the WebSocket destroyed, the held poll aborted)
 // and are replaced. Every client sends `user message` with an ack about every 200 ms and
 // counts the room broadcasts (`msg_to_room`) it receives. An ack that does not come within
-// 5 s is lost. A stayer whose connection drops stops and the reason is counted. At the end
-// the stayers stop, wait for their last acks, and one JSON line is printed: {"kind",
-// "stayers", "acked", "lost", "lostByChurners", "broadcasts", "cycles", "errors", "drops"}.
+// 5 s is overdue; one that comes later is counted `late` (not lost); at the end, overdue
+// acks are waited for up to 15 s more. A stayer whose connection drops stops, the reason is
+// counted, and the acks it was still waiting for are counted in `lostOnDrop` (a message in
+// flight when its connection went: not an ack lost on a connection that stayed); its
+// session id and reason go to stderr (`drop <sid> <reason>`), to be matched with the
+// server's log. At the end the stayers stop, wait for their last acks, and one JSON line is
+// printed: {"kind", "stayers", "acked", "late", "lost", "lostOnDrop", "lostByChurners",
+// "broadcasts", "cycles", "errors", "drops"}; `lost` counts acks never received by a
+// stayer whose connection stayed up to the end.
 
 const [kind, baseUrl, clientsArg, secondsArg] = process.argv.slice(2);
 const KINDS = ['v4-websocket', 'v4-polling', 'v09-websocket', 'v09-xhr-polling'];
@@ -24,7 +30,13 @@ const RUN_MS = Number(secondsArg) * 1000;
 const ACK_MS = 5000;
 const ROOMS = 10;
 
-const stats = { kind, stayers: 0, acked: 0, lost: 0, lostByChurners: 0, broadcasts: 0, cycles: 0, errors: 0, drops: {} };
+const LATE_WAIT_MS = 15000;
+
+const stats = {
+  kind, stayers: 0, acked: 0, late: 0, lost: 0, lostOnDrop: 0, lostByChurners: 0, broadcasts: 0, cycles: 0, errors: 0, drops: {},
+};
+// Acks overdue (past ACK_MS) and not yet received: each resolves when its ack comes late.
+const overdue = new Set();
 let serial = 0;
 let stopping = false;
 
@@ -47,6 +59,7 @@ function v4Client() {
       new Promise((resolve) => socket.emit(name, ...args, (...acked) => resolve(acked))),
     onBroadcast: (fn) => socket.on('msg_to_room', fn),
     onDrop: (fn) => socket.on('disconnect', (reason) => fn(String(reason))),
+    sid: () => (manager.engine ? manager.engine.id : '?'),
     vanish() {
       const engine = manager.engine;
       const t = engine && engine.transport;
@@ -91,6 +104,7 @@ function v09Client() {
     emitAck: (name, ...args) => new Promise((resolve) => ns.emit(name, ...args, (...acked) => resolve(acked))),
     onBroadcast: (fn) => ns.on('msg_to_room', fn),
     onDrop: (fn) => ns.on('disconnect', (reason) => fn(String(reason))),
+    sid: () => s.sessionid || '?',
     vanish() {
       const t = s.transport;
       stopTimers();
@@ -132,15 +146,28 @@ function withinAck(promise) {
   );
 }
 
-// One acked `user message`; counts it.
-async function message(client, stayer) {
-  const acked = await withinAck(client.emitAck('user message', `m${serial++}`));
-  if (acked === null) {
-    if (stayer) stats.lost++;
-    else stats.lostByChurners++;
-  } else {
+// One acked `user message`; counts it. `state` (a stayer's) says whether its connection
+// dropped: an ack still missing at the end is then counted against the drop.
+async function message(client, state) {
+  const ack = client.emitAck('user message', `m${serial++}`);
+  const acked = await withinAck(ack);
+  if (acked !== null) {
     stats.acked++;
+    return;
   }
+  if (!state) {
+    stats.lostByChurners++;
+    return;
+  }
+  // Overdue: counted when it comes, or at the end as lost (on a drop or not).
+  const pending = ack.then(() => {
+    stats.late++;
+    overdue.delete(pending);
+    state.overdue.delete(pending);
+  });
+  pending.state = state;
+  overdue.add(pending);
+  state.overdue.add(pending);
 }
 
 // Connects, takes a nickname and a room; `null` on failure.
@@ -168,16 +195,21 @@ async function stayer() {
   const client = await join();
   if (!client) return;
   stats.stayers++;
-  let dropped = false;
+  const state = { dropped: false, overdue: new Set() };
+  const sid = client.sid();
   client.onDrop((reason) => {
     if (stopping) return;
-    dropped = true;
+    state.dropped = true;
     stats.drops[reason] = (stats.drops[reason] || 0) + 1;
+    console.error(`drop ${sid} ${reason}`);
   });
-  while (!stopping && !dropped) {
-    await message(client, true);
+  while (!stopping && !state.dropped) {
+    await message(client, state);
     await sleep(150 + Math.random() * 100);
   }
+  // Its overdue acks may still come while it is connected.
+  const until = Date.now() + LATE_WAIT_MS;
+  while (state.overdue.size > 0 && !state.dropped && Date.now() < until) await sleep(100);
   // The last acks are awaited above (each `message` waits for its own).
   client.close();
 }
@@ -207,6 +239,10 @@ async function main() {
   await sleep(RUN_MS);
   stopping = true;
   await Promise.all(all);
+  for (const pending of overdue) {
+    if (pending.state.dropped) stats.lostOnDrop++;
+    else stats.lost++;
+  }
   console.log(JSON.stringify(stats));
   process.exit(0);
 }

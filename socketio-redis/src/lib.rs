@@ -43,6 +43,10 @@ pub mod sharded;
 pub mod streams;
 pub mod uid;
 
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzz;
+
 pub use adapter::RedisAdapter;
 pub use emitter::{Emitter, EmitterOperator};
 pub use node::{ConnectError, RedisNode, RedisStats};

@@ -282,7 +282,11 @@ fn write_f64(out: &mut String, f: f64) {
     }
 }
 
-/// JavaScript's property-key string of a msgpack map key.
+/// JavaScript's property-key string of a msgpack map key, as `String(key)` gives it: an
+/// object is `[object Object]`, an array its items joined with commas (`null` as nothing),
+/// a buffer its bytes as UTF-8. Never the key's JSON text: a key that is a map whose key is
+/// a map... was escaped again at each level, doubling in length (a 191-byte message asked
+/// for gigabytes; found by the `redis_messages` fuzz target).
 fn key_string(key: &Value) -> String {
     match key {
         Value::String(s) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
@@ -291,7 +295,15 @@ fn key_string(key: &Value) -> String {
         Value::Integer(i) => i.to_string(),
         Value::F32(f) => f.to_string(),
         Value::F64(f) => f.to_string(),
-        other => to_json(other),
+        Value::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        Value::Array(items) => {
+            let parts: Vec<String> = items
+                .iter()
+                .map(|item| if item.is_nil() { String::new() } else { key_string(item) })
+                .collect();
+            parts.join(",")
+        }
+        Value::Map(_) | Value::Ext(..) => "[object Object]".to_owned(),
     }
 }
 
@@ -415,6 +427,41 @@ mod tests {
 
     /// The captured notepack bytes of `io.emit("hello", 1, "two", {three: 3.5}, [true, null])`
     /// (REDIS-ADAPTER-WIRE §1.3), decoded and re-encoded.
+    /// Found by the `redis_messages` fuzz target: map keys that are maps, nested, had their
+    /// JSON text escaped once more at each level (length doubling per level).
+    #[test]
+    fn nested_map_keys_stay_small() {
+        let mut key = Value::from("k");
+        for _ in 0..24 {
+            key = Value::Map(vec![(key, Value::Nil)]);
+        }
+        let json = to_json(&Value::Map(vec![(key, Value::from(1))]));
+        assert_eq!(json, r#"{"[object Object]":1}"#);
+        let list = Value::Array(vec![Value::from(1), Value::Nil, Value::Array(vec![Value::from("a")])]);
+        assert_eq!(to_json(&Value::Map(vec![(list, Value::from(2))])), r#"{"1,,a":2}"#);
+    }
+
+    /// Found by the `redis_messages` fuzz target: a float forwarded through a broadcast
+    /// came back one unit in the last place off (3.620604932308197 became
+    /// 3.6206049323081966), because serde_json's default float parsing is not exact.
+    #[test]
+    fn floats_cross_the_json_text_unchanged() {
+        for bits in [
+            0x400c_f6ff_b7ff_ffff_u64,
+            0x3fb9_9999_9999_999a,
+            0x7fef_ffff_ffff_ffff,
+            1,
+        ] {
+            let value = Value::F64(f64::from_bits(bits));
+            let args = values_to_args(std::slice::from_ref(&value)).unwrap();
+            let back = args_to_values(&args).unwrap();
+            match back.as_slice() {
+                [Value::F64(f)] => assert_eq!(f.to_bits(), bits, "{f} from {}", f64::from_bits(bits)),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
     #[test]
     fn captured_node_broadcast_round_trips_byte_for_byte() {
         let bytes = captured_node_broadcast();

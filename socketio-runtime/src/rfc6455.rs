@@ -1,8 +1,11 @@
-//! RFC 6455 upgrades done by the runtime rather than by warp's `ws()` filter, so that every
-//! WebSocket (Socket.IO 4 `transport=websocket`, 0.9 websocket and flashsocket) gets a
-//! tungstenite configuration of our choosing. warp's `Ws` cannot set tungstenite's read
-//! buffer, whose default (128 KiB, allocated when the connection opens and zero-filled by
-//! the first read) was almost all of an idle connection's memory.
+//! RFC 6455 upgrades done by the runtime rather than by warp's `ws()` filter, and the
+//! connection's frames read and written by the runtime (`frames.rs`, `writer.rs`) rather
+//! than by tungstenite. warp's `Ws` cannot set tungstenite's read buffer, whose default
+//! (128 KiB, allocated when the connection opens and zero-filled by the first read) was
+//! almost all of an idle connection's memory; and tungstenite's buffers, read and write,
+//! keep the size of the largest frame they held for the connection's life (no API shrinks
+//! them), about 1 MB per connection after one 1 MB message. Only the handshake's accept
+//! key comes from tungstenite.
 //!
 //! The filter takes hyper's pending upgrade from the request's extensions (hyper puts one
 //! on every HTTP/1.1 request that carries `Upgrade`, whether the server is our accept loop
@@ -13,37 +16,35 @@ use std::future::Future;
 
 use hyper::upgrade::{OnUpgrade, Upgraded};
 use hyper_util::rt::TokioIo;
+use tokio::io::{ReadHalf, WriteHalf};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-use tokio_tungstenite::WebSocketStream;
 use warp::http::header::{CONNECTION, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_VERSION, UPGRADE};
 use warp::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use warp::reply::Response;
 use warp::{Filter, Rejection};
 
-/// An upgraded connection, as every RFC 6455 transport sees it.
-pub(crate) type WebSocket = WebSocketStream<TokioIo<Upgraded>>;
+mod frames;
+mod writer;
 
-/// tungstenite's read buffer. It is allocated when the connection opens and each read
-/// attempt zero-fills its free part, so it is resident for the connection's life; a frame
-/// longer than this still arrives whole (tungstenite grows the buffer to the frame's
-/// length, read in chunks of this size).
-pub(crate) const READ_BUFFER: usize = 4 * 1024;
+pub(crate) use frames::{FrameReader, Read};
+pub(crate) use writer::{FrameWriter, BINARY, PONG, TEXT};
 
-/// How much tungstenite queues before it writes to the socket without waiting for the
-/// flush. Our writers feed a batch and flush once, so this only splits a large batch into
-/// several writes; it also bounds what the write buffer keeps after a burst (it grows as
-/// needed and is never shrunk; it is not allocated up front).
-pub(crate) const WRITE_BUFFER: usize = 8 * 1024;
+/// The upgraded connection's bytes.
+pub(crate) type Io = TokioIo<Upgraded>;
 
-/// The tungstenite settings of every WebSocket: small buffers, and messages and frames
-/// limited to `max_payload` bytes (larger ones end the connection).
-pub(crate) fn config(max_payload: usize) -> WebSocketConfig {
-    WebSocketConfig::default()
-        .read_buffer_size(READ_BUFFER)
-        .write_buffer_size(WRITE_BUFFER)
-        .max_message_size(Some(max_payload))
-        .max_frame_size(Some(max_payload))
+/// An upgraded connection, as every RFC 6455 transport sees it: its two halves, framed
+/// here ([`FrameReader`], [`FrameWriter`]) so that neither keeps a buffer the size of the
+/// largest message it carried.
+pub(crate) struct WebSocket {
+    pub(crate) reader: FrameReader<ReadHalf<Io>>,
+    pub(crate) writer: FrameWriter<WriteHalf<Io>>,
+}
+
+impl WebSocket {
+    /// Closes it at once (a close frame without a code).
+    pub(crate) async fn close(mut self) {
+        let _ = self.writer.close(None).await;
+    }
 }
 
 /// A valid RFC 6455 upgrade request, not yet answered.
@@ -90,7 +91,8 @@ pub(crate) fn websocket_key(method: &Method, headers: &HeaderMap) -> Option<Head
 
 impl Upgrade {
     /// Answers `101 Switching Protocols` and, once hyper hands the connection over, runs
-    /// `serve` on it (with [`config`]`(max_payload)`) in a task of its own.
+    /// `serve` on it in a task of its own; frames and messages over `max_payload` bytes
+    /// end the connection.
     pub(crate) fn on_upgrade<F, Fut>(self, max_payload: usize, serve: F) -> Response
     where
         F: FnOnce(WebSocket) -> Fut + Send + 'static,
@@ -100,12 +102,11 @@ impl Upgrade {
         tokio::spawn(async move {
             match on_upgrade.await {
                 Ok(upgraded) => {
-                    let socket = WebSocketStream::from_raw_socket(
-                        TokioIo::new(upgraded),
-                        Role::Server,
-                        Some(config(max_payload)),
-                    )
-                    .await;
+                    let (read, write) = tokio::io::split(TokioIo::new(upgraded));
+                    let socket = WebSocket {
+                        reader: FrameReader::new(read, max_payload),
+                        writer: FrameWriter::new(write),
+                    };
                     // A task of its own rather than awaited here: a future awaited after
                     // others in one `async` block gets a slot beside what they keep, and
                     // this one lives as long as the connection.
@@ -174,16 +175,5 @@ mod tests {
         let mut old = GOOD.to_vec();
         old[2] = ("sec-websocket-version", "8");
         assert!(websocket_key(&Method::GET, &request(&old)).is_none());
-    }
-
-    #[test]
-    fn the_config_has_small_buffers_and_the_payload_limit() {
-        let config = config(1000);
-        assert_eq!(config.read_buffer_size, READ_BUFFER);
-        assert_eq!(config.write_buffer_size, WRITE_BUFFER);
-        assert_eq!(
-            (config.max_message_size, config.max_frame_size),
-            (Some(1000), Some(1000))
-        );
     }
 }

@@ -1,173 +1,104 @@
-//! RFC 6455 connections (upgraded by [`crate::rfc6455`]) as message connections: the
-//! reading and writing halves every family's WebSocket transport runs. With `rfc6455.rs`,
-//! the only place the WebSocket library's types appear.
+//! RFC 6455 connections (upgraded and framed by [`crate::rfc6455`]) as message
+//! connections: the reading and writing halves every family's WebSocket transport runs.
+//! The reader answers pings and a close frame through the writing side, which the two
+//! halves share behind a lock (the writer task holds it for one batch at a time).
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
-use bytes::Bytes;
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
-use tokio_tungstenite::tungstenite::protocol::frame::Frame as WsFrame;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message, Utf8Bytes};
+use tokio::io::WriteHalf;
+use tokio::sync::Mutex;
 
 use super::message::{Inbound, MessageReader, MessageWriter};
 use crate::engine::writer::FrameSink;
 use crate::engine::DisconnectReason;
-use crate::rfc6455::WebSocket;
+use crate::rfc6455::{FrameReader, FrameWriter, Io, Read, WebSocket, BINARY, PONG, TEXT};
 use crate::wire::{Frame, Text};
+
+/// The writing side, shared: the writer task writes batches through it, and the reader
+/// answers pings and close frames through it.
+type Sink = Arc<Mutex<FrameWriter<WriteHalf<Io>>>>;
 
 /// A WebSocket before it is split in two: what an upgrade's handshake (Engine.IO 4's
 /// probe) talks over.
 pub(crate) struct WsConn {
-    tx: SplitSink<WebSocket, Message>,
-    rx: SplitStream<WebSocket>,
-}
-
-/// What a WebSocket read gave, as a message connection sees it.
-fn inbound_of(item: Option<Result<Message, WsError>>) -> Result<Inbound, String> {
-    match item {
-        Some(Ok(Message::Text(text))) => Ok(Inbound::Text(text.as_str().to_owned())),
-        Some(Ok(Message::Binary(data))) => Ok(Inbound::Binary(data)),
-        Some(Ok(Message::Close(_))) | None => Ok(Inbound::Closed),
-        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => Ok(Inbound::Control),
-        Some(Err(e)) => Err(e.to_string()),
-    }
-}
-
-/// A text frame's bytes as the WebSocket library's text, shared, not copied, and not
-/// checked again: a broadcast's frame reaches every recipient's writer, and a UTF-8 scan
-/// per recipient was a measurable part of a fan-out's cost.
-#[allow(unsafe_code)]
-fn ws_text(text: Text) -> Utf8Bytes {
-    // SAFETY: `Text` is UTF-8 by construction: its only constructors take a `String`, a
-    // `&str` (static or copied) or bytes checked with `std::str::from_utf8`
-    // (`wire.rs`), and it never hands out its bytes mutably.
-    unsafe { Utf8Bytes::from_bytes_unchecked(text.into_bytes()) }
+    tx: Sink,
+    rx: WsReader,
 }
 
 impl WsConn {
     pub(crate) fn new(ws: WebSocket) -> Self {
-        let (tx, rx) = ws.split();
-        WsConn { tx, rx }
+        let tx = Arc::new(Mutex::new(ws.writer));
+        WsConn {
+            rx: WsReader {
+                frames: ws.reader,
+                tx: tx.clone(),
+            },
+            tx,
+        }
     }
 
     /// Sends one text message now; `false` when the connection is gone.
     pub(crate) async fn send_text(&mut self, text: impl Into<Text>) -> bool {
-        self.tx.send(Message::Text(ws_text(text.into()))).await.is_ok()
+        let text = text.into();
+        self.tx.lock().await.send(TEXT, text.as_str().as_bytes()).await.is_ok()
     }
 
     /// The next message.
     pub(crate) async fn recv(&mut self) -> Result<Inbound, String> {
-        inbound_of(self.rx.next().await)
+        self.rx.recv().await
     }
 
     /// Closes without a reason.
-    pub(crate) async fn close(mut self) {
-        let _ = self.tx.close().await;
+    pub(crate) async fn close(self) {
+        let _ = self.tx.lock().await.close(None).await;
     }
 
     /// The two halves, for a writer task and a reader. `say_why`: the writer's close
     /// frame carries a code and the session's end reason.
     pub(crate) fn split(self, say_why: bool) -> (WsWriter, WsReader) {
-        (WsWriter { tx: self.tx, say_why }, WsReader(self.rx))
+        (WsWriter { tx: self.tx, say_why }, self.rx)
     }
 }
 
 /// The writing half of a WebSocket.
 pub(crate) struct WsWriter {
-    tx: SplitSink<WebSocket, Message>,
+    tx: Sink,
     say_why: bool,
 }
 
-/// The reading half of a WebSocket.
-pub(crate) struct WsReader(SplitStream<WebSocket>);
+/// The reading half of a WebSocket: its frames, and the writing side for the answers to
+/// pings and to a close frame.
+pub(crate) struct WsReader {
+    frames: FrameReader<tokio::io::ReadHalf<Io>>,
+    tx: Sink,
+}
 
 impl FrameSink for WsWriter {
     /// Text frames as text messages, binary ones as binary messages (a binary packet's
     /// parts in order). The frames' bytes go to the connection as they are (a broadcast's
-    /// are shared by every recipient).
+    /// are shared by every recipient); small ones are gathered in a buffer that lives for
+    /// this batch only.
     async fn write_frames(&mut self, frames: &mut VecDeque<Frame>) -> bool {
-        // `feed`, taken apart. A message longer than `FRAGMENT` goes out as fragments of
-        // that size: tungstenite copies each frame whole into its write buffer, which keeps
-        // its largest size for the connection's life.
-        while let Some(message) = next_message(frames) {
-            for piece in fragments(message) {
-                if std::future::poll_fn(|cx| self.tx.poll_ready_unpin(cx)).await.is_err() {
-                    return false;
+        let mut tx = self.tx.lock().await;
+        let mut buf = Vec::new();
+        while let Some(frame) = frames.pop_front() {
+            let written = match frame {
+                Frame::Text(text) => tx.write(&mut buf, TEXT, text.as_str().as_bytes()).await,
+                Frame::Binary(data) => tx.write(&mut buf, BINARY, &data).await,
+                // A binary packet: its parts, in order, in its place.
+                Frame::Parts(parts) => {
+                    for part in parts.iter().rev() {
+                        frames.push_front(part.clone());
+                    }
+                    Ok(())
                 }
-                if self.tx.start_send_unpin(piece).is_err() {
-                    return false;
-                }
+            };
+            if written.is_err() {
+                return false;
             }
         }
-        self.tx.flush().await.is_ok()
-    }
-}
-
-/// The largest frame the server writes: longer messages are sent in fragments (RFC 6455
-/// §5.4), which every client reassembles, so that no connection's write buffer grows past
-/// [`crate::rfc6455::WRITE_BUFFER`] plus this.
-pub(crate) const FRAGMENT: usize = 16 * 1024;
-
-/// `message` as it goes out: itself, or its fragments (the bytes shared, not copied).
-fn fragments(message: Message) -> Fragments {
-    match message {
-        Message::Text(text) if text.len() > FRAGMENT => Fragments::split(text.into(), Data::Text),
-        Message::Binary(data) if data.len() > FRAGMENT => Fragments::split(data, Data::Binary),
-        other => Fragments::Whole(Some(other)),
-    }
-}
-
-/// The pieces of one outgoing message (no allocation for the usual, unsplit one).
-enum Fragments {
-    Whole(Option<Message>),
-    Split { data: Bytes, first: Data, next: usize },
-}
-
-impl Fragments {
-    fn split(data: Bytes, first: Data) -> Self {
-        Fragments::Split { data, first, next: 0 }
-    }
-}
-
-impl Iterator for Fragments {
-    type Item = Message;
-    fn next(&mut self) -> Option<Message> {
-        match self {
-            Fragments::Whole(message) => message.take(),
-            Fragments::Split { data, first, next } => {
-                let start = *next;
-                if start >= data.len() {
-                    return None;
-                }
-                let end = (start + FRAGMENT).min(data.len());
-                *next = end;
-                let opcode = OpCode::Data(if start == 0 { *first } else { Data::Continue });
-                Some(Message::Frame(WsFrame::message(
-                    data.slice(start..end),
-                    opcode,
-                    end == data.len(),
-                )))
-            }
-        }
-    }
-}
-
-/// The next WebSocket message of a batch, taken out of it.
-fn next_message(frames: &mut VecDeque<Frame>) -> Option<Message> {
-    loop {
-        match frames.pop_front()? {
-            Frame::Text(text) => return Some(Message::Text(ws_text(text))),
-            Frame::Binary(data) => return Some(Message::Binary(data)),
-            // A binary packet: its parts, in order, in its place.
-            Frame::Parts(parts) => {
-                for part in parts.iter().rev() {
-                    frames.push_front(part.clone());
-                }
-            }
-        }
+        tx.flush(&mut buf).await.is_ok()
     }
 }
 
@@ -175,35 +106,77 @@ impl WsWriter {
     /// Closes with an application's close code and reason (SockJS's raw WebSocket passes
     /// the server's `close(code, reason)` on this way).
     pub(crate) async fn close_with(&mut self, code: u16, reason: &str) {
-        let frame = CloseFrame {
-            code: CloseCode::from(code),
-            reason: reason.into(),
-        };
-        let _ = self.tx.send(Message::Close(Some(frame))).await;
-        let _ = self.tx.close().await;
+        let _ = self.tx.lock().await.close(Some((code, reason))).await;
     }
 }
 
 impl MessageWriter for WsWriter {
     async fn close(&mut self, reason: Option<DisconnectReason>) {
-        if let Some(reason) = reason.filter(|_| self.say_why) {
+        let code = reason.filter(|_| self.say_why).map(|reason| {
             let code = match reason {
-                DisconnectReason::ProtocolError => CloseCode::Policy,
-                DisconnectReason::OutboxOverflow | DisconnectReason::HeartbeatTimeout => CloseCode::Away,
-                _ => CloseCode::Normal,
+                DisconnectReason::ProtocolError => 1008,
+                DisconnectReason::OutboxOverflow | DisconnectReason::HeartbeatTimeout => 1001,
+                _ => 1000,
             };
-            let frame = CloseFrame {
-                code,
-                reason: reason.as_str().into(),
-            };
-            let _ = self.tx.send(Message::Close(Some(frame))).await;
+            (code, reason.as_str())
+        });
+        let _ = self.tx.lock().await.close(code).await;
+    }
+}
+
+/// The answer to a client's close frame (RFC 6455 §5.5.1): its code echoed, or none if it
+/// gave none, or 1002 if what it gave is not a valid close payload.
+fn close_answer(payload: &[u8]) -> Option<u16> {
+    match payload {
+        [] => None,
+        [hi, lo, reason @ ..] if std::str::from_utf8(reason).is_ok() => {
+            let code = u16::from_be_bytes([*hi, *lo]);
+            // RFC 6455 §7.4: the codes an endpoint may send (1004-1006 and 1015 are
+            // reserved, 1012-1014 are IANA-registered since).
+            let allowed = matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999);
+            Some(if allowed { code } else { 1002 })
         }
-        let _ = self.tx.close().await;
+        _ => Some(1002),
     }
 }
 
 impl MessageReader for WsReader {
+    /// Pings are answered (the pong carries the ping's payload), and a close frame too,
+    /// before it is reported. Cancelled while an answer is being written, the answer may
+    /// be lost.
     async fn recv(&mut self) -> Result<Inbound, String> {
-        inbound_of(self.0.next().await)
+        match self.frames.read().await? {
+            Read::Text(text) => Ok(Inbound::Text(text)),
+            Read::Binary(data) => Ok(Inbound::Binary(data)),
+            Read::Pong => Ok(Inbound::Control),
+            Read::Ping(payload) => {
+                let _ = self.tx.lock().await.send(PONG, &payload).await;
+                Ok(Inbound::Control)
+            }
+            Read::Close(payload) => {
+                let answer = close_answer(&payload).map(|code| (code, ""));
+                let _ = self.tx.lock().await.close(answer).await;
+                Ok(Inbound::Closed)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_frames_are_answered_with_their_code_or_1002() {
+        assert_eq!(close_answer(&[]), None);
+        assert_eq!(close_answer(&[0x03, 0xe8]), Some(1000));
+        assert_eq!(close_answer(&[0x0f, 0xa0, b'o', b'k']), Some(4000));
+        assert_eq!(close_answer(&[0x03]), Some(1002));
+        assert_eq!(close_answer(&[0x03, 0xed]), Some(1002), "1005 is never sent");
+        assert_eq!(
+            close_answer(&[0x03, 0xe8, 0xff]),
+            Some(1002),
+            "a reason that is not UTF-8"
+        );
     }
 }

@@ -167,7 +167,7 @@ fn upgrade(target: Target, ws: Upgrade, headers: HeaderMap, remote: Option<Socke
                 if session.transport() == Some(TransportKind::Websocket) || heartbeat::is_upgrading(&session) =>
             {
                 return ws.on_upgrade(engine.config.max_payload, |socket| async move {
-                    let _ = futures_util::SinkExt::close(&mut { socket }).await;
+                    socket.close().await;
                 });
             }
             Some(session) => Ok(session),
