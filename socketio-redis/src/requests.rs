@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use rmpv::Value;
-use socketio_runtime::adapter::{AckReply, AckSink};
+use socketio_runtime::adapter::{ack_channel, AckReply, AckSink, AckStream, AdapterError};
 use tokio::sync::mpsc;
 
 use crate::message::{self, Response};
@@ -106,6 +106,40 @@ impl Requests {
                 map.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
             }
         });
+    }
+
+    /// The answers to broadcast `id` sent with acks: this node's (`local`, the stream of
+    /// its own broadcast) and the other nodes', once `nodes` has told how many nodes count
+    /// (every node, this one included, reports how many clients it asked). A failed count
+    /// forgets the request. Shared by the classic, sharded and Streams adapters.
+    pub(crate) async fn broadcast_acks(
+        &self,
+        id: String,
+        timeout: Duration,
+        mut local: AckStream,
+        nodes: impl std::future::Future<Output = Result<usize, AdapterError>>,
+    ) -> Result<AckStream, AdapterError> {
+        let nodes = match nodes.await {
+            Ok(n) => n.max(1),
+            Err(e) => {
+                self.remove(&id);
+                return Err(e);
+            }
+        };
+        let (sink, stream) = ack_channel(nodes);
+        sink.report_count(local.expected());
+        let forward = sink.clone();
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(timeout, async {
+                while let Some(reply) = local.next().await {
+                    forward.reply(reply);
+                }
+            })
+            .await;
+        });
+        self.remove_when_unread(id.clone(), sink.clone(), timeout);
+        self.attach(&id, sink);
+        Ok(stream)
     }
 
     /// Routes one answer; answers to no request of ours (another node's) are ignored.

@@ -436,31 +436,10 @@ impl Adapter for ShardedAdapter {
         }
         let timeout = self.timeout_of(&opts.flags);
         self.requests.remove_after(id.clone(), timeout.saturating_mul(4));
-        let (local_sink, mut local) = ack_channel(1);
+        let (local_sink, local) = ack_channel(1);
         self.local.broadcast_with_ack(&packet, &opts, local_sink);
-        Box::pin(async move {
-            let nodes = match self.nodes().await {
-                Ok(n) => n.max(1),
-                Err(e) => {
-                    self.requests.remove(&id);
-                    return Err(e);
-                }
-            };
-            let (sink, stream) = ack_channel(nodes);
-            sink.report_count(local.expected());
-            let forward = sink.clone();
-            tokio::spawn(async move {
-                let _ = tokio::time::timeout(timeout, async {
-                    while let Some(reply) = local.next().await {
-                        forward.reply(reply);
-                    }
-                })
-                .await;
-            });
-            self.requests.remove_when_unread(id.clone(), sink.clone(), timeout);
-            self.requests.attach(&id, sink);
-            Ok(stream)
-        })
+        // The stream expects one count per node; how many there are is known then.
+        Box::pin(self.requests.broadcast_acks(id, timeout, local, self.nodes()))
     }
 
     fn add_sockets(&self, opts: BroadcastOptions, rooms: Vec<Room>) -> AdapterFuture<'_, Result<(), AdapterError>> {
