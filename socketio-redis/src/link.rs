@@ -70,14 +70,39 @@ pub struct RedisStats {
     pub disconnections: u64,
 }
 
+/// What a link counts (the classic and the sharded links alike).
 #[derive(Default)]
-struct Counters {
-    received: AtomicU64,
-    malformed: AtomicU64,
-    dropped_incoming: AtomicU64,
-    published: AtomicU64,
-    publish_failed: AtomicU64,
-    disconnections: AtomicU64,
+pub(crate) struct Counters {
+    pub(crate) received: AtomicU64,
+    pub(crate) malformed: AtomicU64,
+    pub(crate) dropped_incoming: AtomicU64,
+    pub(crate) published: AtomicU64,
+    pub(crate) publish_failed: AtomicU64,
+    pub(crate) disconnections: AtomicU64,
+}
+
+impl Counters {
+    /// What was counted so far.
+    pub(crate) fn snapshot(&self) -> RedisStats {
+        RedisStats {
+            received: self.received.load(Ordering::Relaxed),
+            malformed: self.malformed.load(Ordering::Relaxed),
+            dropped_incoming: self.dropped_incoming.load(Ordering::Relaxed),
+            published: self.published.load(Ordering::Relaxed),
+            publish_failed: self.publish_failed.load(Ordering::Relaxed),
+            disconnections: self.disconnections.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Counts a message the publish queue refused, and says why.
+    pub(crate) fn refused<T>(&self, e: mpsc::error::TrySendError<T>) -> AdapterError {
+        self.publish_failed.fetch_add(1, Ordering::Relaxed);
+        let why = match e {
+            mpsc::error::TrySendError::Full(_) => "the publish queue is full",
+            mpsc::error::TrySendError::Closed(_) => "the publisher has stopped",
+        };
+        AdapterError::unavailable(why)
+    }
 }
 
 /// What a channel carries for a namespace.
@@ -89,9 +114,9 @@ pub(crate) enum Kind {
 }
 
 /// A message waiting to be published.
-struct Outgoing {
-    channel: String,
-    payload: Vec<u8>,
+pub(crate) struct Outgoing {
+    pub(crate) channel: String,
+    pub(crate) payload: Vec<u8>,
 }
 
 /// Where the link hands each received, routed message: the node's dispatcher.
@@ -165,15 +190,7 @@ impl Link {
 
     /// What the link counted so far.
     pub(crate) fn stats(&self) -> RedisStats {
-        let c = &self.counters;
-        RedisStats {
-            received: c.received.load(Ordering::Relaxed),
-            malformed: c.malformed.load(Ordering::Relaxed),
-            dropped_incoming: c.dropped_incoming.load(Ordering::Relaxed),
-            published: c.published.load(Ordering::Relaxed),
-            publish_failed: c.publish_failed.load(Ordering::Relaxed),
-            disconnections: c.disconnections.load(Ordering::Relaxed),
-        }
+        self.counters.snapshot()
     }
 
     pub(crate) fn count_malformed(&self) {
@@ -183,14 +200,9 @@ impl Link {
     /// Queues `payload` for `channel`, in order. Fails when the queue is full (Redis is
     /// too slow or away) or the publisher has stopped.
     pub(crate) fn publish(&self, channel: String, payload: Vec<u8>) -> Result<(), AdapterError> {
-        self.outgoing.try_send(Outgoing { channel, payload }).map_err(|e| {
-            self.counters.publish_failed.fetch_add(1, Ordering::Relaxed);
-            let why = match e {
-                mpsc::error::TrySendError::Full(_) => "the publish queue is full",
-                mpsc::error::TrySendError::Closed(_) => "the publisher has stopped",
-            };
-            AdapterError::unavailable(why)
-        })
+        self.outgoing
+            .try_send(Outgoing { channel, payload })
+            .map_err(|e| self.counters.refused(e))
     }
 
     /// The connection, made on first use: checks that Redis answers (a clear error if not),
@@ -206,40 +218,26 @@ impl Link {
                 cause,
             })
         };
-        let timeout = self.options.connect_timeout;
-        match tokio::time::timeout(timeout, self.client.get_multiplexed_async_connection()).await {
-            Ok(Ok(probe)) => drop(probe),
-            Ok(Err(e)) => return Err(fail(e.to_string())),
-            Err(_) => return Err(fail(format!("no answer within {timeout:?}"))),
-        }
-        let (tx, rx) = mpsc::channel::<PushInfo>(self.options.max_incoming.max(1));
-        let counters = self.counters.clone();
-        let push_sender = move |info: PushInfo| -> Result<(), ()> {
-            match tx.try_send(info) {
-                Ok(()) => Ok(()),
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    counters.dropped_incoming.fetch_add(1, Ordering::Relaxed);
-                    Ok(())
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => Err(()),
-            }
-        };
-        let config = ConnectionManagerConfig::new()
-            .set_push_sender(push_sender)
-            .set_automatic_resubscription()
-            .set_connection_timeout(Some(timeout))
-            .set_number_of_retries(5)
-            .set_max_delay(Duration::from_secs(1));
-        let manager = tokio::time::timeout(timeout, ConnectionManager::new_with_config(self.client.clone(), config))
-            .await
-            .map_err(|_| fail(format!("no answer within {timeout:?}")))?
-            .map_err(|e| fail(e.to_string()))?;
+        let (manager, rx) = open_manager(
+            &self.client,
+            self.options.connect_timeout,
+            self.options.max_incoming,
+            &self.counters,
+            fail,
+        )
+        .await?;
         let Some(outgoing) = lock(&self.outgoing_rx).take() else {
             return Err(AdapterError::Closed);
         };
         let tasks = [
             tokio::spawn(dispatch(Arc::downgrade(self), rx)).abort_handle(),
-            tokio::spawn(publish_loop(manager.clone(), outgoing, self.counters.clone())).abort_handle(),
+            tokio::spawn(publish_loop(
+                manager.clone(),
+                outgoing,
+                self.counters.clone(),
+                "PUBLISH",
+            ))
+            .abort_handle(),
             tokio::spawn(watch(manager.clone(), self.counters.clone(), self.safe_url.clone())).abort_handle(),
         ];
         lock(&self.tasks).extend(tasks);
@@ -326,13 +324,60 @@ async fn dispatch(link: Weak<Link>, mut rx: mpsc::Receiver<PushInfo>) {
     }
 }
 
-/// Publishes the queued messages in order, in pipelined batches.
-async fn publish_loop(mut conn: ConnectionManager, mut rx: mpsc::Receiver<Outgoing>, counters: Arc<Counters>) {
+/// Checks that Redis answers within `timeout` (a clear error, made by `fail`, if not),
+/// then opens the connection manager whose pushes (subscribed messages) come out of the
+/// returned receiver, at most `max_incoming` waiting (more are counted as dropped).
+/// Shared by the classic and the sharded links.
+pub(crate) async fn open_manager(
+    client: &redis::Client,
+    timeout: Duration,
+    max_incoming: usize,
+    counters: &Arc<Counters>,
+    fail: impl Fn(String) -> AdapterError,
+) -> Result<(ConnectionManager, mpsc::Receiver<PushInfo>), AdapterError> {
+    match tokio::time::timeout(timeout, client.get_multiplexed_async_connection()).await {
+        Ok(Ok(probe)) => drop(probe),
+        Ok(Err(e)) => return Err(fail(e.to_string())),
+        Err(_) => return Err(fail(format!("no answer within {timeout:?}"))),
+    }
+    let (tx, rx) = mpsc::channel::<PushInfo>(max_incoming.max(1));
+    let counters = counters.clone();
+    let push_sender = move |info: PushInfo| -> Result<(), ()> {
+        match tx.try_send(info) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                counters.dropped_incoming.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(()),
+        }
+    };
+    let config = ConnectionManagerConfig::new()
+        .set_push_sender(push_sender)
+        .set_automatic_resubscription()
+        .set_connection_timeout(Some(timeout))
+        .set_number_of_retries(5)
+        .set_max_delay(Duration::from_secs(1));
+    let manager = tokio::time::timeout(timeout, ConnectionManager::new_with_config(client.clone(), config))
+        .await
+        .map_err(|_| fail(format!("no answer within {timeout:?}")))?
+        .map_err(|e| fail(e.to_string()))?;
+    Ok((manager, rx))
+}
+
+/// Publishes the queued messages in order, in pipelined batches of `command` (`PUBLISH`,
+/// or `SPUBLISH` for the sharded link).
+pub(crate) async fn publish_loop(
+    mut conn: ConnectionManager,
+    mut rx: mpsc::Receiver<Outgoing>,
+    counters: Arc<Counters>,
+    command: &'static str,
+) {
     let mut batch = Vec::with_capacity(256);
     while rx.recv_many(&mut batch, 256).await > 0 {
         let mut pipe = redis::pipe();
         for message in &batch {
-            pipe.cmd("PUBLISH")
+            pipe.cmd(command)
                 .arg(&message.channel)
                 .arg(&message.payload[..])
                 .ignore();
@@ -344,7 +389,7 @@ async fn publish_loop(mut conn: ConnectionManager, mut rx: mpsc::Receiver<Outgoi
             }
             Err(e) => {
                 counters.publish_failed.fetch_add(count, Ordering::Relaxed);
-                tracing::warn!(error = %e, lost = count, "redis adapter: messages could not be published (lost)");
+                tracing::warn!(error = %e, lost = count, command, "redis adapter: messages could not be published (lost)");
             }
         }
         batch.clear();
@@ -352,8 +397,9 @@ async fn publish_loop(mut conn: ConnectionManager, mut rx: mpsc::Receiver<Outgoi
 }
 
 /// Pings Redis every second: a failed ping makes the connection manager reconnect (and
-/// resubscribe), and the outage and what it cost are logged once it ends.
-async fn watch(mut conn: ConnectionManager, counters: Arc<Counters>, url: String) {
+/// resubscribe), and the outage and what it cost are logged once it ends. Shared by the
+/// classic and the sharded links.
+pub(crate) async fn watch(mut conn: ConnectionManager, counters: Arc<Counters>, url: String) {
     let down = AtomicBool::new(false);
     let mut failed_before = 0;
     loop {

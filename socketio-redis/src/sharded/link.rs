@@ -11,35 +11,18 @@
 //! cluster node), so a command awaiting it would take the next command's reply.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManager;
 use redis::{IntoConnectionInfo, ProtocolVersion, PushInfo, PushKind};
 use socketio_runtime::adapter::AdapterError;
 use tokio::sync::{mpsc, OnceCell};
 use tokio::task::AbortHandle;
 
-use crate::link::lock;
+use crate::link::{lock, open_manager, publish_loop, watch, Counters, Outgoing};
 use crate::node::{ConnectError, RedisStats};
 use crate::sharded::options::ShardedOptions;
-
-#[derive(Default)]
-struct Counters {
-    received: AtomicU64,
-    malformed: AtomicU64,
-    dropped_incoming: AtomicU64,
-    published: AtomicU64,
-    publish_failed: AtomicU64,
-    disconnections: AtomicU64,
-}
-
-/// A message waiting to be published.
-struct Outgoing {
-    channel: String,
-    payload: Vec<u8>,
-}
 
 /// Where the link hands each received, routed message.
 pub(crate) trait ShardDeliver: Send + Sync {
@@ -112,15 +95,7 @@ impl ShardLink {
     }
 
     pub(crate) fn stats(&self) -> RedisStats {
-        let c = &self.counters;
-        RedisStats {
-            received: c.received.load(Ordering::Relaxed),
-            malformed: c.malformed.load(Ordering::Relaxed),
-            dropped_incoming: c.dropped_incoming.load(Ordering::Relaxed),
-            published: c.published.load(Ordering::Relaxed),
-            publish_failed: c.publish_failed.load(Ordering::Relaxed),
-            disconnections: c.disconnections.load(Ordering::Relaxed),
-        }
+        self.counters.snapshot()
     }
 
     pub(crate) fn count_malformed(&self) {
@@ -130,14 +105,9 @@ impl ShardLink {
     /// Queues `payload` for shard channel `channel`, in order (`SPUBLISH`). Fails when the
     /// queue is full or the publisher has stopped.
     pub(crate) fn publish(&self, channel: String, payload: Vec<u8>) -> Result<(), AdapterError> {
-        self.outgoing.try_send(Outgoing { channel, payload }).map_err(|e| {
-            self.counters.publish_failed.fetch_add(1, Ordering::Relaxed);
-            let why = match e {
-                mpsc::error::TrySendError::Full(_) => "the publish queue is full",
-                mpsc::error::TrySendError::Closed(_) => "the publisher has stopped",
-            };
-            AdapterError::unavailable(why)
-        })
+        self.outgoing
+            .try_send(Outgoing { channel, payload })
+            .map_err(|e| self.counters.refused(e))
     }
 
     /// The connection, made on first use (a clear error if Redis does not answer).
@@ -152,40 +122,26 @@ impl ShardLink {
                 cause,
             })
         };
-        let timeout = self.options.connect_timeout;
-        match tokio::time::timeout(timeout, self.client.get_multiplexed_async_connection()).await {
-            Ok(Ok(probe)) => drop(probe),
-            Ok(Err(e)) => return Err(fail(e.to_string())),
-            Err(_) => return Err(fail(format!("no answer within {timeout:?}"))),
-        }
-        let (tx, rx) = mpsc::channel::<PushInfo>(self.options.max_incoming.max(1));
-        let counters = self.counters.clone();
-        let push_sender = move |info: PushInfo| -> Result<(), ()> {
-            match tx.try_send(info) {
-                Ok(()) => Ok(()),
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    counters.dropped_incoming.fetch_add(1, Ordering::Relaxed);
-                    Ok(())
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => Err(()),
-            }
-        };
-        let config = ConnectionManagerConfig::new()
-            .set_push_sender(push_sender)
-            .set_automatic_resubscription()
-            .set_connection_timeout(Some(timeout))
-            .set_number_of_retries(5)
-            .set_max_delay(Duration::from_secs(1));
-        let manager = tokio::time::timeout(timeout, ConnectionManager::new_with_config(self.client.clone(), config))
-            .await
-            .map_err(|_| fail(format!("no answer within {timeout:?}")))?
-            .map_err(|e| fail(e.to_string()))?;
+        let (manager, rx) = open_manager(
+            &self.client,
+            self.options.connect_timeout,
+            self.options.max_incoming,
+            &self.counters,
+            fail,
+        )
+        .await?;
         let Some(outgoing) = lock(&self.outgoing_rx).take() else {
             return Err(AdapterError::Closed);
         };
         let tasks = [
             tokio::spawn(dispatch(Arc::downgrade(self), rx)).abort_handle(),
-            tokio::spawn(publish_loop(manager.clone(), outgoing, self.counters.clone())).abort_handle(),
+            tokio::spawn(publish_loop(
+                manager.clone(),
+                outgoing,
+                self.counters.clone(),
+                "SPUBLISH",
+            ))
+            .abort_handle(),
             tokio::spawn(watch(manager.clone(), self.counters.clone(), self.safe_url.clone())).abort_handle(),
         ];
         lock(&self.tasks).extend(tasks);
@@ -271,54 +227,5 @@ async fn dispatch(link: Weak<ShardLink>, mut rx: mpsc::Receiver<PushInfo>) {
     while let Some(info) = rx.recv().await {
         let Some(link) = link.upgrade() else { return };
         link.on_push(info);
-    }
-}
-
-/// Publishes the queued messages in order, in pipelined batches of `SPUBLISH`.
-async fn publish_loop(mut conn: ConnectionManager, mut rx: mpsc::Receiver<Outgoing>, counters: Arc<Counters>) {
-    let mut batch = Vec::with_capacity(256);
-    while rx.recv_many(&mut batch, 256).await > 0 {
-        let mut pipe = redis::pipe();
-        for message in &batch {
-            pipe.cmd("SPUBLISH")
-                .arg(&message.channel)
-                .arg(&message.payload[..])
-                .ignore();
-        }
-        let count = batch.len() as u64;
-        match pipe.query_async::<()>(&mut conn).await {
-            Ok(()) => {
-                counters.published.fetch_add(count, Ordering::Relaxed);
-            }
-            Err(e) => {
-                counters.publish_failed.fetch_add(count, Ordering::Relaxed);
-                tracing::warn!(error = %e, lost = count, "sharded redis adapter: messages could not be published (lost)");
-            }
-        }
-        batch.clear();
-    }
-}
-
-/// Pings Redis every second: a failed ping makes the manager reconnect (and subscribe
-/// again); the outage is logged when it starts and when it ends.
-async fn watch(mut conn: ConnectionManager, counters: Arc<Counters>, url: String) {
-    let down = AtomicBool::new(false);
-    let mut failed_before = 0;
-    loop {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let ping: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut conn).await;
-        match ping {
-            Ok(_) if down.swap(false, Ordering::Relaxed) => {
-                let lost = counters.publish_failed.load(Ordering::Relaxed) - failed_before;
-                tracing::warn!(%url, lost_publishes = lost, "sharded redis adapter: Redis is back; subscriptions restored");
-            }
-            Ok(_) => {}
-            Err(e) => {
-                if !down.swap(true, Ordering::Relaxed) {
-                    failed_before = counters.publish_failed.load(Ordering::Relaxed);
-                    tracing::warn!(%url, error = %e, "sharded redis adapter: Redis is unreachable");
-                }
-            }
-        }
     }
 }
