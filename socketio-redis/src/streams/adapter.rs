@@ -32,7 +32,8 @@ use socketio_runtime::packet::{Packet, PacketBody};
 use socketio_runtime::rooms::Room;
 use socketio_runtime::Args;
 
-use super::node::{entries, Shared, Xadd};
+use super::replies::entries;
+use super::shared::{Shared, Then, Xadd};
 use super::wire::{self, kind, Message, StreamId};
 use crate::link::Kind;
 use crate::message::{self, Response};
@@ -64,18 +65,6 @@ pub struct StreamsAdapter {
     request_channel: String,
     own_channel: String,
     requests: Requests,
-}
-
-/// Decodes a stream entry; `None` for malformed ones (counted and logged).
-pub(crate) fn entry_for(shared: &Shared, fields: &[(Vec<u8>, Vec<u8>)]) -> Option<Message> {
-    match wire::entry_message(fields) {
-        Ok(message) => Some(message),
-        Err(e) => {
-            shared.link.count_malformed();
-            tracing::warn!(error = %e, "redis streams adapter: malformed entry skipped");
-            None
-        }
-    }
 }
 
 impl StreamsAdapter {
@@ -121,7 +110,7 @@ impl StreamsAdapter {
             && matches!(packet.body, PacketBody::Event { ack: None, .. })
     }
 
-    fn add(&self, kind: u64, data: &Value, then: Option<super::node::Then>) -> Result<(), AdapterError> {
+    fn add(&self, kind: u64, data: &Value, then: Option<Then>) -> Result<(), AdapterError> {
         let fields = wire::entry_fields(self.uid(), self.nsp(), kind, data);
         self.shared.add(Xadd { fields, then })
     }

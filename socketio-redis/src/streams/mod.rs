@@ -4,8 +4,9 @@
 //! any other (Rust or Node) on the same stream.
 //!
 //! Modules: [`options`] (settings), `wire` (entries, pub/sub messages, sessions, entry
-//! ids), [`adapter`] (the `Adapter`), [`node`] (the node: factory, registry, stream writer
-//! and reader). It reuses the crate's link to Redis (pub/sub requests and answers, the
+//! ids), `replies` (stream command replies), `shared` (what a node's adapters share: the
+//! link, the stream writer and reader), [`adapter`] (the `Adapter`), [`node`] (the node:
+//! factory and registry of adapters). It reuses the crate's link to Redis (pub/sub requests and answers, the
 //! ordered publish queue, the counters), its msgpack conversion and its request table.
 //!
 //! ```no_run
@@ -20,6 +21,8 @@
 pub mod adapter;
 pub mod node;
 pub mod options;
+mod replies;
+mod shared;
 mod wire;
 
 pub use adapter::StreamsAdapter;
