@@ -135,7 +135,7 @@ pub(crate) struct Link {
     conn: OnceCell<ConnectionManager>,
     outgoing: mpsc::Sender<Outgoing>,
     outgoing_rx: Mutex<Option<mpsc::Receiver<Outgoing>>>,
-    routes: Mutex<HashMap<String, (String, Kind)>>,
+    routes: Mutex<HashMap<String, (Arc<str>, Kind)>>,
     deliver: Arc<dyn Deliver>,
     counters: Arc<Counters>,
     tasks: Mutex<Vec<AbortHandle>>,
@@ -246,7 +246,7 @@ impl Link {
 
     /// Routes `channel` (or pattern) to namespace `nsp`'s adapter.
     pub(crate) fn route(&self, channel: &str, nsp: &str, kind: Kind) {
-        lock(&self.routes).insert(channel.to_owned(), (nsp.to_owned(), kind));
+        lock(&self.routes).insert(channel.to_owned(), (Arc::from(nsp), kind));
     }
 
     /// Stops routing `channel`.
@@ -267,21 +267,8 @@ impl Link {
     }
 
     fn on_push(&self, info: PushInfo) {
-        let (route_key, channel, payload) = match info.kind {
-            PushKind::Message | PushKind::PMessage => {
-                let pattern = info.kind == PushKind::PMessage;
-                let Some(msg) = redis::Msg::from_push_info(info) else {
-                    return;
-                };
-                self.counters.received.fetch_add(1, Ordering::Relaxed);
-                let channel = msg.get_channel_name().to_owned();
-                let key = if pattern {
-                    msg.get_pattern::<String>().unwrap_or_default()
-                } else {
-                    channel.clone()
-                };
-                (key, channel, msg.get_payload_bytes().to_vec())
-            }
+        match info.kind {
+            PushKind::Message | PushKind::PMessage => {}
             PushKind::Disconnection => {
                 self.counters.disconnections.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(url = %self.safe_url, "redis adapter: connection to Redis lost; reconnecting (messages published by other nodes meanwhile are lost)");
@@ -292,11 +279,39 @@ impl Link {
                 return;
             }
             _ => return,
+        }
+        // Read in place (no copy of the payload, no owned names): `[channel, payload]`, or
+        // `[pattern, channel, payload]` for a pattern subscription.
+        let (route_key, channel, payload) = match info.data.as_slice() {
+            [channel, payload] if info.kind == PushKind::Message => (channel, channel, payload),
+            [pattern, channel, payload] if info.kind == PushKind::PMessage => (pattern, channel, payload),
+            _ => return,
         };
-        let Some((nsp, kind)) = lock(&self.routes).get(&route_key).cloned() else {
+        let (Some(route_key), Some(channel), Some(payload)) = (text(route_key), text(channel), bulk(payload)) else {
             return;
         };
-        self.deliver.deliver(&nsp, kind, &channel, &payload);
+        self.counters.received.fetch_add(1, Ordering::Relaxed);
+        let Some((nsp, kind)) = lock(&self.routes).get(route_key).cloned() else {
+            return;
+        };
+        self.deliver.deliver(&nsp, kind, channel, payload);
+    }
+}
+
+/// A bulk string's bytes.
+fn bulk(value: &redis::Value) -> Option<&[u8]> {
+    match value {
+        redis::Value::BulkString(bytes) => Some(bytes),
+        _ => None,
+    }
+}
+
+/// A bulk or simple string's text.
+fn text(value: &redis::Value) -> Option<&str> {
+    match value {
+        redis::Value::BulkString(bytes) => std::str::from_utf8(bytes).ok(),
+        redis::Value::SimpleString(s) => Some(s),
+        _ => None,
     }
 }
 
