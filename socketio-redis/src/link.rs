@@ -56,11 +56,16 @@ pub struct ConnectError {
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RedisStats {
-    /// Messages received on the node's channels.
+    /// Messages received on the node's channels and handed to its adapters.
     pub received: u64,
     /// Received messages skipped because they could not be decoded.
     pub malformed: u64,
-    /// Received messages dropped because the incoming queue was full.
+    /// Received messages dropped because this node fell behind what Redis sent it: its
+    /// incoming queue (`max_incoming` messages) was full. A lagging subscriber: each such
+    /// message reached none of the node's sockets; the node logs the count at `warn`
+    /// within a second. (Messages Redis delivered = `received` + `dropped_incoming`. A node
+    /// further behind still, past Redis's `client-output-buffer-limit pubsub`, is
+    /// disconnected by Redis: counted in `disconnections`, logged, and it resubscribes.)
     pub dropped_incoming: u64,
     /// Messages published.
     pub published: u64,
@@ -91,6 +96,24 @@ impl Counters {
             published: self.published.load(Ordering::Relaxed),
             publish_failed: self.publish_failed.load(Ordering::Relaxed),
             disconnections: self.disconnections.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Logs the received messages dropped since `*seen` (the count at the previous call),
+    /// if any: this node fell behind what Redis sent it (its incoming queue of
+    /// `max_incoming` messages was full), and those messages never reached its sockets.
+    /// `node` is the node's uid.
+    pub(crate) fn report_lag(&self, node: &str, seen: &mut u64, max_incoming: usize) {
+        let total = self.dropped_incoming.load(Ordering::Relaxed);
+        if total > *seen {
+            tracing::warn!(
+                node = %node,
+                dropped = total - *seen,
+                dropped_total = total,
+                max_incoming,
+                "redis adapter: this node fell behind Redis: received messages dropped (its incoming queue was full); they reached none of its sockets"
+            );
+            *seen = total;
         }
     }
 
@@ -238,7 +261,14 @@ impl Link {
                 "PUBLISH",
             ))
             .abort_handle(),
-            tokio::spawn(watch(manager.clone(), self.counters.clone(), self.safe_url.clone())).abort_handle(),
+            tokio::spawn(watch(
+                manager.clone(),
+                self.counters.clone(),
+                self.safe_url.clone(),
+                self.uid.clone(),
+                self.options.max_incoming,
+            ))
+            .abort_handle(),
         ];
         lock(&self.tasks).extend(tasks);
         Ok(manager)
@@ -412,13 +442,23 @@ pub(crate) async fn publish_loop(
 }
 
 /// Pings Redis every second: a failed ping makes the connection manager reconnect (and
-/// resubscribe), and the outage and what it cost are logged once it ends. Shared by the
-/// classic and the sharded links.
-pub(crate) async fn watch(mut conn: ConnectionManager, counters: Arc<Counters>, url: String) {
+/// resubscribe), and the outage and what it cost are logged once it ends. Also reports,
+/// within a second and at most once a second, received messages dropped because this
+/// node fell behind (see [`Counters::report_lag`]). Shared by the classic and the sharded
+/// links; `node` is the node's uid.
+pub(crate) async fn watch(
+    mut conn: ConnectionManager,
+    counters: Arc<Counters>,
+    url: String,
+    node: String,
+    max_incoming: usize,
+) {
     let down = AtomicBool::new(false);
     let mut failed_before = 0;
+    let mut dropped_before = 0;
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
+        counters.report_lag(&node, &mut dropped_before, max_incoming);
         let ping: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut conn).await;
         match ping {
             Ok(_) if down.swap(false, Ordering::Relaxed) => {
