@@ -156,8 +156,17 @@ pub fn sender_of(bytes: &[u8]) -> Option<&[u8]> {
     body.get(..len)
 }
 
-/// Decodes a broadcast (Node's or the emitter's).
+/// Decodes a broadcast (Node's or the emitter's): the common shape straight from the bytes
+/// (`broadcast_bytes`), anything else through a msgpack value tree.
 pub fn decode_broadcast(bytes: &[u8]) -> Result<Broadcast, MessageError> {
+    if let Some(broadcast) = crate::broadcast_bytes::decode(bytes) {
+        return Ok(broadcast);
+    }
+    decode_broadcast_tree(bytes)
+}
+
+/// Decodes a broadcast through a msgpack value tree (every shape; says why one is refused).
+pub(crate) fn decode_broadcast_tree(bytes: &[u8]) -> Result<Broadcast, MessageError> {
     let value = msgpack::decode(bytes)?;
     let Value::Array(mut items) = value else {
         return Err(MessageError::Shape("a broadcast is an array"));
