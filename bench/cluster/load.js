@@ -8,9 +8,17 @@
 //
 //   node bench/cluster/load.js <receivers> <rounds> <window> <url> [<url>...]
 //
-// Prints one line: `delivered=N seconds=S msgs_per_s=R p50_ms=A p99_ms=B`, or `fail: ...`.
+// With CPU_PIDS=pid,pid,... (the servers' process ids) it also reads their CPU time
+// (utime+stime, in clock ticks, from /proc) right before the first line and right after the
+// last delivery, so the figure covers the fan-out alone: not the connections, nicknames and
+// joins before it (which cost the two servers different work: the chat demo announces every
+// nickname to the namespace, Node's bench server does not), nor the disconnections after.
+//
+// Prints one line: `delivered=N seconds=S msgs_per_s=R p50_ms=A p99_ms=B[ cpu_ticks=T]`, or
+// `fail: ...`.
 'use strict';
 
+const fs = require('node:fs');
 const { io } = require('socket.io-client');
 
 const [receivers, rounds, window_] = process.argv.slice(2, 5).map(Number);
@@ -30,6 +38,16 @@ function connect(url) {
     s.on('connect_error', (e) => reject(new Error(`${url}: ${e.message}`)));
   });
 }
+
+const cpuPids = (process.env.CPU_PIDS || '').split(',').filter(Boolean);
+// utime + stime of every server process, in clock ticks (fields 14 and 15 of
+// /proc/PID/stat; the fields are counted after the command name, which may hold spaces).
+const cpuTicks = () =>
+  cpuPids.reduce((sum, pid) => {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return sum + Number(fields[11]) + Number(fields[12]);
+  }, 0);
 
 const call = (s, ev, ...args) => new Promise((resolve) => s.emit(ev, ...args, resolve));
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
@@ -57,6 +75,7 @@ async function main() {
   await call(publisher, 'join', 'lobby');
   // Room channels and subscriptions settle: one warm-up line everyone must hear.
   await new Promise((resolve) => setTimeout(resolve, 500));
+  const ticksBefore = cpuTicks();
   const start = nowMs();
   let sent = 0;
   let complete = 0;
@@ -75,10 +94,13 @@ async function main() {
     send();
   });
   const seconds = (nowMs() - start) / 1000;
+  const ticks = cpuTicks() - ticksBefore;
   const sorted = Array.from(latencies.subarray(0, delivered)).sort((a, b) => a - b);
   const pct = (p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))].toFixed(2);
   process.stdout.write(
-    `delivered=${delivered} seconds=${seconds.toFixed(2)} msgs_per_s=${Math.round(delivered / seconds)} p50_ms=${pct(0.5)} p99_ms=${pct(0.99)}\n`,
+    `delivered=${delivered} seconds=${seconds.toFixed(2)} msgs_per_s=${Math.round(delivered / seconds)} p50_ms=${pct(0.5)} p99_ms=${pct(0.99)}` +
+      (cpuPids.length ? ` cpu_ticks=${ticks}` : '') +
+      '\n',
   );
   clearTimeout(give_up);
   for (const s of [...clients, publisher]) s.close();

@@ -3,16 +3,18 @@
 // (classic, node-redis 4) serving the subset of the chat demo's `/chat` namespace the
 // benchmark uses, with the same wire as the `cluster` example: `nickname` (acks
 // [true, nick]), `join` (acks true), `user message` (to the sender's room but the sender:
-// `msg_to_room` {from, text, room, at_ms}; acks true).
+// `msg_to_room` {from, text, room, at_ms}; acks true). With SHARDED=1 the adapter is
+// `createShardedAdapter` (Redis 7 sharded pub/sub, its default dynamic subscription mode),
+// as the `cluster` example's SHARDED=1.
 //
-//   PORT=3101 REDIS_URL=redis://127.0.0.1:6379 node bench/cluster/node-server.js
+//   PORT=3101 REDIS_URL=redis://127.0.0.1:6379 [SHARDED=1] node bench/cluster/node-server.js
 //
 // Prints `listening on http://127.0.0.1:PORT` when ready.
 'use strict';
 
 const http = require('node:http');
 const { Server } = require('socket.io');
-const { createAdapter } = require('@socket.io/redis-adapter');
+const { createAdapter, createShardedAdapter } = require('@socket.io/redis-adapter');
 const { createClient } = require('redis');
 
 async function main() {
@@ -20,7 +22,9 @@ async function main() {
   const sub = pub.duplicate();
   await Promise.all([pub.connect(), sub.connect()]);
   const httpServer = http.createServer();
-  const io = new Server(httpServer, { adapter: createAdapter(pub, sub) });
+  const sharded = process.env.SHARDED === '1';
+  const adapter = sharded ? createShardedAdapter(pub, sub) : createAdapter(pub, sub);
+  const io = new Server(httpServer, { adapter });
   io.of('/chat').on('connection', (socket) => {
     let nick = null;
     let room = null;

@@ -116,6 +116,10 @@ impl RedisAdapter {
         if self.channels.room_of(channel).is_none() {
             return;
         }
+        // Redis sends this node's own broadcasts back: skipped before they are decoded.
+        if message::sender_of(payload) == Some(self.link.uid().as_bytes()) {
+            return;
+        }
         let mut broadcast = match message::decode_broadcast(payload) {
             Ok(b) => b,
             Err(e) => return self.skip("broadcast", e),

@@ -19,7 +19,8 @@
 //! ```
 //!
 //! Modules: [`options`] (settings), [`channels`] (names), [`msgpack`] (notepack-compatible
-//! msgpack and the argument conversion), `message` (the messages, encoded and decoded), `requests` (answers
+//! msgpack and the argument conversion), `message` (the messages, encoded and decoded),
+//! `broadcast_bytes` (broadcasts read straight from their bytes, the common shape), `requests` (answers
 //! awaited), `link` (the connection, the ordered publisher, the routes, the counters),
 //! [`adapter`] (the `Adapter`), [`node`] (the factory, the registry of adapters, the
 //! dispatcher), [`emitter`] (emitting without a server, as `@socket.io/redis-emitter`),
@@ -30,6 +31,7 @@
 #![warn(missing_docs)]
 
 pub mod adapter;
+mod broadcast_bytes;
 pub mod channels;
 pub mod date;
 pub mod emitter;

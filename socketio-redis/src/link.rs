@@ -56,11 +56,16 @@ pub struct ConnectError {
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RedisStats {
-    /// Messages received on the node's channels.
+    /// Messages received on the node's channels and handed to its adapters.
     pub received: u64,
     /// Received messages skipped because they could not be decoded.
     pub malformed: u64,
-    /// Received messages dropped because the incoming queue was full.
+    /// Received messages dropped because this node fell behind what Redis sent it: its
+    /// incoming queue (`max_incoming` messages) was full. A lagging subscriber: each such
+    /// message reached none of the node's sockets; the node logs the count at `warn`
+    /// within a second. (Messages Redis delivered = `received` + `dropped_incoming`. A node
+    /// further behind still, past Redis's `client-output-buffer-limit pubsub`, is
+    /// disconnected by Redis: counted in `disconnections`, logged, and it resubscribes.)
     pub dropped_incoming: u64,
     /// Messages published.
     pub published: u64,
@@ -91,6 +96,24 @@ impl Counters {
             published: self.published.load(Ordering::Relaxed),
             publish_failed: self.publish_failed.load(Ordering::Relaxed),
             disconnections: self.disconnections.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Logs the received messages dropped since `*seen` (the count at the previous call),
+    /// if any: this node fell behind what Redis sent it (its incoming queue of
+    /// `max_incoming` messages was full), and those messages never reached its sockets.
+    /// `node` is the node's uid.
+    pub(crate) fn report_lag(&self, node: &str, seen: &mut u64, max_incoming: usize) {
+        let total = self.dropped_incoming.load(Ordering::Relaxed);
+        if total > *seen {
+            tracing::warn!(
+                node = %node,
+                dropped = total - *seen,
+                dropped_total = total,
+                max_incoming,
+                "redis adapter: this node fell behind Redis: received messages dropped (its incoming queue was full); they reached none of its sockets"
+            );
+            *seen = total;
         }
     }
 
@@ -135,7 +158,7 @@ pub(crate) struct Link {
     conn: OnceCell<ConnectionManager>,
     outgoing: mpsc::Sender<Outgoing>,
     outgoing_rx: Mutex<Option<mpsc::Receiver<Outgoing>>>,
-    routes: Mutex<HashMap<String, (String, Kind)>>,
+    routes: Mutex<HashMap<String, (Arc<str>, Kind)>>,
     deliver: Arc<dyn Deliver>,
     counters: Arc<Counters>,
     tasks: Mutex<Vec<AbortHandle>>,
@@ -238,7 +261,14 @@ impl Link {
                 "PUBLISH",
             ))
             .abort_handle(),
-            tokio::spawn(watch(manager.clone(), self.counters.clone(), self.safe_url.clone())).abort_handle(),
+            tokio::spawn(watch(
+                manager.clone(),
+                self.counters.clone(),
+                self.safe_url.clone(),
+                self.uid.clone(),
+                self.options.max_incoming,
+            ))
+            .abort_handle(),
         ];
         lock(&self.tasks).extend(tasks);
         Ok(manager)
@@ -246,7 +276,7 @@ impl Link {
 
     /// Routes `channel` (or pattern) to namespace `nsp`'s adapter.
     pub(crate) fn route(&self, channel: &str, nsp: &str, kind: Kind) {
-        lock(&self.routes).insert(channel.to_owned(), (nsp.to_owned(), kind));
+        lock(&self.routes).insert(channel.to_owned(), (Arc::from(nsp), kind));
     }
 
     /// Stops routing `channel`.
@@ -267,21 +297,8 @@ impl Link {
     }
 
     fn on_push(&self, info: PushInfo) {
-        let (route_key, channel, payload) = match info.kind {
-            PushKind::Message | PushKind::PMessage => {
-                let pattern = info.kind == PushKind::PMessage;
-                let Some(msg) = redis::Msg::from_push_info(info) else {
-                    return;
-                };
-                self.counters.received.fetch_add(1, Ordering::Relaxed);
-                let channel = msg.get_channel_name().to_owned();
-                let key = if pattern {
-                    msg.get_pattern::<String>().unwrap_or_default()
-                } else {
-                    channel.clone()
-                };
-                (key, channel, msg.get_payload_bytes().to_vec())
-            }
+        match info.kind {
+            PushKind::Message | PushKind::PMessage => {}
             PushKind::Disconnection => {
                 self.counters.disconnections.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(url = %self.safe_url, "redis adapter: connection to Redis lost; reconnecting (messages published by other nodes meanwhile are lost)");
@@ -292,11 +309,39 @@ impl Link {
                 return;
             }
             _ => return,
+        }
+        // Read in place (no copy of the payload, no owned names): `[channel, payload]`, or
+        // `[pattern, channel, payload]` for a pattern subscription.
+        let (route_key, channel, payload) = match info.data.as_slice() {
+            [channel, payload] if info.kind == PushKind::Message => (channel, channel, payload),
+            [pattern, channel, payload] if info.kind == PushKind::PMessage => (pattern, channel, payload),
+            _ => return,
         };
-        let Some((nsp, kind)) = lock(&self.routes).get(&route_key).cloned() else {
+        let (Some(route_key), Some(channel), Some(payload)) = (text(route_key), text(channel), bulk(payload)) else {
             return;
         };
-        self.deliver.deliver(&nsp, kind, &channel, &payload);
+        self.counters.received.fetch_add(1, Ordering::Relaxed);
+        let Some((nsp, kind)) = lock(&self.routes).get(route_key).cloned() else {
+            return;
+        };
+        self.deliver.deliver(&nsp, kind, channel, payload);
+    }
+}
+
+/// A bulk string's bytes.
+fn bulk(value: &redis::Value) -> Option<&[u8]> {
+    match value {
+        redis::Value::BulkString(bytes) => Some(bytes),
+        _ => None,
+    }
+}
+
+/// A bulk or simple string's text.
+fn text(value: &redis::Value) -> Option<&str> {
+    match value {
+        redis::Value::BulkString(bytes) => std::str::from_utf8(bytes).ok(),
+        redis::Value::SimpleString(s) => Some(s),
+        _ => None,
     }
 }
 
@@ -397,13 +442,23 @@ pub(crate) async fn publish_loop(
 }
 
 /// Pings Redis every second: a failed ping makes the connection manager reconnect (and
-/// resubscribe), and the outage and what it cost are logged once it ends. Shared by the
-/// classic and the sharded links.
-pub(crate) async fn watch(mut conn: ConnectionManager, counters: Arc<Counters>, url: String) {
+/// resubscribe), and the outage and what it cost are logged once it ends. Also reports,
+/// within a second and at most once a second, received messages dropped because this
+/// node fell behind (see [`Counters::report_lag`]). Shared by the classic and the sharded
+/// links; `node` is the node's uid.
+pub(crate) async fn watch(
+    mut conn: ConnectionManager,
+    counters: Arc<Counters>,
+    url: String,
+    node: String,
+    max_incoming: usize,
+) {
     let down = AtomicBool::new(false);
     let mut failed_before = 0;
+    let mut dropped_before = 0;
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
+        counters.report_lag(&node, &mut dropped_before, max_incoming);
         let ping: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut conn).await;
         match ping {
             Ok(_) if down.swap(false, Ordering::Relaxed) => {

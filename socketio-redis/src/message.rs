@@ -131,8 +131,42 @@ pub fn encode_broadcast(uid: &str, packet: &Packet, opts: &BroadcastOptions) -> 
     Ok(msgpack::encode(&message))
 }
 
-/// Decodes a broadcast (Node's or the emitter's).
+/// The sender's uid of a broadcast, read from its first bytes (the array's header and its
+/// first string) without decoding the rest: a node skips its own broadcasts, which Redis
+/// sends back to it, before paying for the packet's conversion. `None` when the bytes do
+/// not start as a broadcast does (the full decoding then says why).
+pub fn sender_of(bytes: &[u8]) -> Option<&[u8]> {
+    // The array: fixarray (0x90..=0x9f), array 16 (0xdc), array 32 (0xdd).
+    let rest = match *bytes.first()? {
+        0x90..=0x9f => &bytes[1..],
+        0xdc => bytes.get(3..)?,
+        0xdd => bytes.get(5..)?,
+        _ => return None,
+    };
+    // Its first item, a string: fixstr (0xa0..=0xbf), str 8 (0xd9), str 16 (0xda).
+    let (len, body) = match *rest.first()? {
+        marker @ 0xa0..=0xbf => (usize::from(marker & 0x1f), &rest[1..]),
+        0xd9 => (usize::from(*rest.get(1)?), rest.get(2..)?),
+        0xda => (
+            usize::from(u16::from_be_bytes([*rest.get(1)?, *rest.get(2)?])),
+            rest.get(3..)?,
+        ),
+        _ => return None,
+    };
+    body.get(..len)
+}
+
+/// Decodes a broadcast (Node's or the emitter's): the common shape straight from the bytes
+/// (`broadcast_bytes`), anything else through a msgpack value tree.
 pub fn decode_broadcast(bytes: &[u8]) -> Result<Broadcast, MessageError> {
+    if let Some(broadcast) = crate::broadcast_bytes::decode(bytes) {
+        return Ok(broadcast);
+    }
+    decode_broadcast_tree(bytes)
+}
+
+/// Decodes a broadcast through a msgpack value tree (every shape; says why one is refused).
+pub(crate) fn decode_broadcast_tree(bytes: &[u8]) -> Result<Broadcast, MessageError> {
     let value = msgpack::decode(bytes)?;
     let Value::Array(mut items) = value else {
         return Err(MessageError::Shape("a broadcast is an array"));
@@ -692,6 +726,33 @@ mod tests {
             encode_broadcast("9iwpL4", &packet, &BroadcastOptions::default()).unwrap(),
             node
         );
+    }
+
+    #[test]
+    fn the_sender_is_read_without_decoding() {
+        let node = crate::msgpack::captured_node_broadcast();
+        assert_eq!(sender_of(&node), Some(&b"9iwpL4"[..]));
+        assert_eq!(sender_of(&node[..4]), None); // cut inside the uid
+        let mut long = vec![0xdc, 0, 3, 0xd9, 40];
+        long.extend_from_slice(&[b'u'; 40]);
+        assert_eq!(sender_of(&long), Some(&[b'u'; 40][..]));
+        let mut str16 = vec![0xdd, 0, 0, 0, 3, 0xda, 1, 0];
+        str16.extend_from_slice(&[b'v'; 256]);
+        assert_eq!(sender_of(&str16), Some(&[b'v'; 256][..]));
+        for odd in [
+            &[][..],
+            &[0x93][..],
+            &[0x80][..],
+            &[0x93, 0x01][..],
+            &[0xdc, 0][..],
+            &[0x93, 0xda, 1][..],
+        ] {
+            assert_eq!(sender_of(odd), None, "{odd:?}");
+        }
+        // Every prefix of a real broadcast is handled without a panic.
+        for end in 0..node.len() {
+            let _ = sender_of(&node[..end]);
+        }
     }
 
     #[test]

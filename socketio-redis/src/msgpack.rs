@@ -269,12 +269,12 @@ fn placeholder_num(entries: &[(Value, Value)], count: usize) -> Option<usize> {
     (flag && num < count).then_some(num)
 }
 
-fn write_str(out: &mut String, s: &str) {
+pub(crate) fn write_str(out: &mut String, s: &str) {
     // Escaping a `&str` into JSON cannot fail.
     out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned()));
 }
 
-fn write_f64(out: &mut String, f: f64) {
+pub(crate) fn write_f64(out: &mut String, f: f64) {
     if f.is_finite() {
         out.push_str(&serde_json::to_string(&f).unwrap_or_else(|_| "null".to_owned()));
     } else {
@@ -307,7 +307,7 @@ fn key_string(key: &Value) -> String {
     }
 }
 
-fn write_binary(out: &mut String, bytes: &[u8], attachments: &mut Option<&mut Vec<Bytes>>) {
+pub(crate) fn write_binary(out: &mut String, bytes: &[u8], attachments: &mut Option<&mut Vec<Bytes>>) {
     match attachments {
         Some(list) => {
             write_placeholder(out, list.len() as u64);

@@ -39,7 +39,7 @@ pub struct RedisOptions {
     /// operation fails with `AdapterError::Unavailable` rather than grow the queue.
     pub max_outgoing: usize,
     /// At most this many received messages wait to be applied (default 65,536); past it,
-    /// messages are dropped, counted and logged (pub/sub is at-most-once anyway).
+    /// messages are dropped, counted (`dropped_incoming` in the node's stats) and logged (pub/sub is at-most-once anyway).
     pub max_incoming: usize,
 }
 
@@ -78,6 +78,17 @@ impl RedisOptions {
     /// Sets [`RedisOptions::connect_timeout`].
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets [`RedisOptions::max_incoming`] (at least 1).
+    ///
+    /// ```
+    /// let options = socketio_redis::RedisOptions::new("redis://h").max_incoming(1024);
+    /// assert_eq!(options.max_incoming, 1024);
+    /// ```
+    pub fn max_incoming(mut self, max: usize) -> Self {
+        self.max_incoming = max.max(1);
         self
     }
 }

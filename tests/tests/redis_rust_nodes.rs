@@ -241,6 +241,14 @@ async fn redis_restart_under_traffic_reconnects_and_resubscribes() {
             other => panic!("b saw {other:?}"),
         }
     }
+    // A publish is counted when Redis's reply reaches the publisher, which may be after a
+    // subscriber's client already saw the message: wait for the count to settle.
+    let settled = std::time::Instant::now() + Duration::from_secs(10);
+    while two.one.node.stats().published + two.one.node.stats().publish_failed < 22
+        && std::time::Instant::now() < settled
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let one = two.one.node.stats();
     let two_stats = two.two.node.stats();
     eprintln!("outage: b got {during} of 20 'during' broadcasts; node one {one:?}; node two {two_stats:?}");

@@ -145,6 +145,14 @@ impl ShardedAdapter {
 
     /// A message received on one of this namespace's channels.
     pub(crate) fn on_message(&self, payload: &[u8]) {
+        // Redis sends this node's own messages back: those that are not answers are
+        // skipped before they are decoded (JSON ones; msgpack ones are rare: binary).
+        if let Some((kind, uid)) = message::json_head(payload) {
+            let answer = Envelope::answers(kind);
+            if !answer && uid == self.link.uid() {
+                return;
+            }
+        }
         let envelope = match message::decode(payload) {
             Ok(e) => e,
             Err(e) => return self.skip("message", e),

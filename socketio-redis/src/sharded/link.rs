@@ -142,7 +142,14 @@ impl ShardLink {
                 "SPUBLISH",
             ))
             .abort_handle(),
-            tokio::spawn(watch(manager.clone(), self.counters.clone(), self.safe_url.clone())).abort_handle(),
+            tokio::spawn(watch(
+                manager.clone(),
+                self.counters.clone(),
+                self.safe_url.clone(),
+                self.uid().to_owned(),
+                self.options.max_incoming,
+            ))
+            .abort_handle(),
         ];
         lock(&self.tasks).extend(tasks);
         Ok(manager)

@@ -47,8 +47,13 @@ impl Envelope {
 
     /// Whether it answers a request (those go to the request table, whatever the channel).
     pub fn is_response(&self) -> bool {
+        Envelope::answers(self.kind)
+    }
+
+    /// Whether messages of type `kind` answer requests.
+    pub fn answers(kind: u64) -> bool {
         matches!(
-            self.kind,
+            kind,
             kind::FETCH_SOCKETS_RESPONSE
                 | kind::SERVER_SIDE_EMIT_RESPONSE
                 | kind::BROADCAST_CLIENT_COUNT
@@ -59,7 +64,7 @@ impl Envelope {
 
 /// Decodes a received message (JSON or msgpack).
 pub(crate) fn decode(bytes: &[u8]) -> Result<Envelope, MessageError> {
-    let value = msgpack::decode_json_or_msgpack(bytes)?;
+    let mut value = msgpack::decode_json_or_msgpack(bytes)?;
     if !value.is_map() {
         return Err(MessageError::Shape("a cluster message is an object"));
     }
@@ -67,12 +72,46 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Envelope, MessageError> {
         .and_then(Value::as_u64)
         .ok_or(MessageError::Shape("a cluster message has a numeric type"))?;
     let text = |key| get(&value, key).and_then(Value::as_str).map(str::to_owned);
+    let (uid, nsp) = (text("uid").unwrap_or_default(), text("nsp"));
     Ok(Envelope {
-        uid: text("uid").unwrap_or_default(),
-        nsp: text("nsp"),
+        uid,
+        nsp,
         kind,
-        data: get(&value, "data").cloned().unwrap_or(Value::Nil),
+        data: take(&mut value, "data"),
     })
+}
+
+/// Moves out the value under string key `key` of a map (the last one, as [`get`] reads it),
+/// leaving nil: the envelope's `data` without a copy of it.
+fn take(value: &mut Value, key: &str) -> Value {
+    match value {
+        Value::Map(entries) => entries
+            .iter_mut()
+            .rev()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(_, v)| std::mem::replace(v, Value::Nil))
+            .unwrap_or(Value::Nil),
+        _ => Value::Nil,
+    }
+}
+
+/// The type and sender's uid of a JSON message, read without building its value tree: a
+/// node skips its own messages, which Redis sends back to it, before decoding them. `None`
+/// for msgpack messages and for anything unusual (an escaped uid, a repeated key, a type
+/// that is not an unsigned integer, invalid JSON): the full decoding decides those.
+pub(crate) fn json_head(bytes: &[u8]) -> Option<(u64, &str)> {
+    #[derive(serde::Deserialize)]
+    struct Head<'a> {
+        #[serde(rename = "type")]
+        kind: u64,
+        #[serde(borrow)]
+        uid: &'a str,
+    }
+    if bytes.first() != Some(&b'{') {
+        return None;
+    }
+    let head: Head = serde_json::from_slice(bytes).ok()?;
+    Some((head.kind, head.uid))
 }
 
 /// Encodes a message of type `kind` from node `uid` for namespace `nsp`: `{type, data, uid,
@@ -254,6 +293,25 @@ pub(crate) fn read_rooms(data: &Value) -> Vec<Room> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_head_of_a_json_message_is_read_without_its_tree() {
+        let own = br#"{"type":3,"data":{"packet":{"type":2,"data":["e",1],"nsp":"/"},"opts":{"rooms":[],"except":[]}},"uid":"ab12","nsp":"/"}"#;
+        assert_eq!(json_head(own), Some((3, "ab12")));
+        let envelope = decode(own).unwrap();
+        assert_eq!((envelope.kind, envelope.uid.as_str()), (3, "ab12"));
+        assert!(get(&envelope.data, "packet").is_some(), "data moved out whole");
+        // Left to the full decoding: escaped uid, repeated key, float type, msgpack, bad JSON.
+        for odd in [
+            &br#"{"type":3,"uid":"a\u0062"}"#[..],
+            br#"{"type":3,"uid":"a","uid":"b"}"#,
+            br#"{"type":3.5,"uid":"a"}"#,
+            br#"{"type":3,"uid":"a"} x"#,
+            &[0x82, 0xa4, b't', b'y', b'p', b'e', 0x03][..],
+        ] {
+            assert_eq!(json_head(odd), None, "{odd:?}");
+        }
+    }
 
     /// The captured broadcast of REDIS-ADAPTER-WIRE §2 (`io.emit("hello", 1, {x: 2.5})` on
     /// a Node sharded node), written again by this encoder from the same arguments.
