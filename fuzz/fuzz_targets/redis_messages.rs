@@ -6,6 +6,8 @@
 //!
 //! Invariants asserted on the input (any bytes, tried as each kind of message):
 //! * no decoder panics, and neither does anything the adapter runs on what they accept;
+//! * where the byte-level broadcast decoder (the common shape) accepts, the value-tree one
+//!   (every shape) accepts too and reads the same uid, packet and options;
 //! * a broadcast that decodes re-encodes (`encode_broadcast`), and what that writes decodes
 //!   to the same uid, packet and options (the encoder is a fixpoint after one round trip);
 //! * `msgpack::encode` of a value `msgpack::decode` accepted decodes and encodes to the same
@@ -16,7 +18,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use socketio_redis::__fuzz::{
-    answer_args, decode_broadcast, decode_request, decode_response, encode_broadcast, rooms_in, sockets_of,
+    answer_args, decode_broadcast, decode_broadcast_tree, decode_request, decode_response, encode_broadcast, rooms_in,
+    sockets_of,
 };
 use socketio_redis::msgpack;
 
@@ -24,6 +27,20 @@ fn broadcast(data: &[u8]) {
     let Ok(first) = decode_broadcast(data) else {
         return;
     };
+    match decode_broadcast_tree(data) {
+        Ok(tree) => {
+            assert_eq!(first.uid, tree.uid, "the two broadcast decoders read different uids");
+            assert_eq!(
+                first.packet, tree.packet,
+                "the two broadcast decoders read different packets"
+            );
+            assert_eq!(
+                first.opts, tree.opts,
+                "the two broadcast decoders read different options"
+            );
+        }
+        Err(e) => panic!("the byte-level decoder accepted what the value tree refuses ({e}): {first:?}"),
+    }
     let Ok(wire) = encode_broadcast(&first.uid, &first.packet, &first.opts) else {
         return;
     };

@@ -12,6 +12,6 @@
 //! ```
 
 pub use crate::message::{
-    answer_args, decode_broadcast, decode_request, decode_response, encode_broadcast, rooms_in, sockets_of, Broadcast,
-    MessageError, Request, RequestKind, Response,
+    answer_args, decode_broadcast, decode_broadcast_tree, decode_request, decode_response, encode_broadcast, rooms_in,
+    sockets_of, Broadcast, MessageError, Request, RequestKind, Response,
 };

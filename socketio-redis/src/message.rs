@@ -166,7 +166,7 @@ pub fn decode_broadcast(bytes: &[u8]) -> Result<Broadcast, MessageError> {
 }
 
 /// Decodes a broadcast through a msgpack value tree (every shape; says why one is refused).
-pub(crate) fn decode_broadcast_tree(bytes: &[u8]) -> Result<Broadcast, MessageError> {
+pub fn decode_broadcast_tree(bytes: &[u8]) -> Result<Broadcast, MessageError> {
     let value = msgpack::decode(bytes)?;
     let Value::Array(mut items) = value else {
         return Err(MessageError::Shape("a broadcast is an array"));
