@@ -13,10 +13,12 @@
 // acks are waited for up to 15 s more. A stayer whose connection drops stops, the reason is
 // counted, and the acks it was still waiting for are counted in `lostOnDrop` (a message in
 // flight when its connection went: not an ack lost on a connection that stayed); its
-// session id and reason go to stderr (`drop <sid> <reason>`), to be matched with the
-// server's log. At the end the stayers stop, wait for their last acks, and one JSON line is
+// session id, reason and details go to stderr (`drop<TAB>sid<TAB>reason<TAB>{json}`), to be
+// matched with the server's log: the details say how long this process had stalled (its
+// timers late: the load generator starved of CPU), what its engine did last and, for a
+// transport error, the HTTP status and body of the request that failed. At the end the stayers stop, wait for their last acks, and one JSON line is
 // printed: {"kind", "stayers", "acked", "late", "lost", "lostOnDrop", "lostByChurners",
-// "broadcasts", "cycles", "errors", "drops"}; `lost` counts acks never received by a
+// "broadcasts", "cycles", "errors", "drops", "dropsStarved", "stallMaxMs"}; `lost` counts acks never received by a
 // stayer whose connection stayed up to the end.
 
 const [kind, baseUrl, clientsArg, secondsArg] = process.argv.slice(2);
@@ -33,7 +35,7 @@ const ROOMS = 10;
 const LATE_WAIT_MS = 15000;
 
 const stats = {
-  kind, stayers: 0, acked: 0, late: 0, lost: 0, lostOnDrop: 0, lostByChurners: 0, broadcasts: 0, cycles: 0, errors: 0, drops: {},
+  kind, stayers: 0, acked: 0, late: 0, lost: 0, lostOnDrop: 0, lostByChurners: 0, broadcasts: 0, cycles: 0, errors: 0, drops: {}, dropsStarved: 0,
 };
 // Acks overdue (past ACK_MS) and not yet received: each resolves when its ack comes late.
 const overdue = new Set();
@@ -58,8 +60,10 @@ function v4Client() {
     emitAck: (name, ...args) =>
       new Promise((resolve) => socket.emit(name, ...args, (...acked) => resolve(acked))),
     onBroadcast: (fn) => socket.on('msg_to_room', fn),
-    onDrop: (fn) => socket.on('disconnect', (reason) => fn(String(reason))),
+    onDrop: (fn) =>
+      socket.on('disconnect', (reason, details) => fn(String(reason), { ...v4Details(details), ...traced(manager.engine) })),
     sid: () => (manager.engine ? manager.engine.id : '?'),
+    trace: () => trace(manager.engine),
     vanish() {
       const engine = manager.engine;
       const t = engine && engine.transport;
@@ -103,7 +107,8 @@ function v09Client() {
     }),
     emitAck: (name, ...args) => new Promise((resolve) => ns.emit(name, ...args, (...acked) => resolve(acked))),
     onBroadcast: (fn) => ns.on('msg_to_room', fn),
-    onDrop: (fn) => ns.on('disconnect', (reason) => fn(String(reason))),
+    onDrop: (fn) => ns.on('disconnect', (reason) => fn(String(reason), {})),
+    trace: () => {},
     sid: () => s.sessionid || '?',
     vanish() {
       const t = s.transport;
@@ -130,6 +135,142 @@ function v09Client() {
       stopTimers();
     },
   };
+}
+
+// ---------------------------------------------------------------------------
+// What a drop is explained with: how long this process went without running (event loop
+// stalls: the load generator's own starvation), and for socket.io-client 4 what its
+// engine did last (ping received, pong queued, writes drained, the poll and POST in
+// flight) and the HTTP status and body of the request that failed.
+
+const STALL_TICK_MS = 50;
+// A drop is put down to this process's starvation when, in the STARVED_WINDOW_MS before
+// it, its timers ran late by STARVED_STALL_MS or more in all (the server's ping interval
+// plus its pong deadline, and the deadline itself, in bench-soak-server).
+const STARVED_WINDOW_MS = 10000;
+const STARVED_STALL_MS = 5000;
+// [at, gap]: times this process's timers ran more than 250 ms late, the last 60 s.
+const stalls = [];
+let stallMaxMs = 0;
+let lastTick = Date.now();
+setInterval(() => {
+  const now = Date.now();
+  const gap = now - lastTick - STALL_TICK_MS;
+  lastTick = now;
+  if (gap > stallMaxMs) stallMaxMs = gap;
+  if (gap > 250) stalls.push([now, gap]);
+  while (stalls.length > 0 && stalls[0][0] < now - 60000) stalls.shift();
+}, STALL_TICK_MS).unref();
+
+// Every second, the main thread's time on a CPU and time waiting for one (runnable, not
+// scheduled: the machine's doing, not this process's), from /proc/self/schedstat (ns).
+const fs = require('fs');
+function schedstat() {
+  try {
+    const [run, wait] = fs.readFileSync('/proc/self/schedstat', 'utf8').split(' ').map(Number);
+    return { run, wait };
+  } catch (e) {
+    return null;
+  }
+}
+const sched = [];
+setInterval(() => {
+  const now = schedstat();
+  if (now) sched.push([Date.now(), now.run, now.wait]);
+  while (sched.length > 0 && sched[0][0] < Date.now() - 60000) sched.shift();
+}, 1000).unref();
+
+// Over the last `ms`: the longest stall that ended in it and their sum, and the main
+// thread's CPU time and run-queue wait (from the oldest sample in the window to now).
+function stalledWithin(ms) {
+  const since = Date.now() - ms;
+  let max = 0;
+  let sum = 0;
+  for (const [at, gap] of stalls) {
+    if (at >= since) {
+      max = Math.max(max, gap);
+      sum += gap;
+    }
+  }
+  const out = { windowMs: ms, stallMaxMs: max, stallSumMs: sum };
+  const first = sched.find(([at]) => at >= since);
+  const now = schedstat();
+  if (first && now) {
+    out.sampledMs = Date.now() - first[0];
+    out.cpuMs = Math.round((now.run - first[1]) / 1e6);
+    out.runQueueWaitMs = Math.round((now.wait - first[2]) / 1e6);
+  }
+  return out;
+}
+
+// Timestamps of an Engine.IO client's last ping, pong and writes, and its requests.
+function trace(engine) {
+  if (!engine || engine.soakTrace) return;
+  const t = {
+    ping: 0, pongQueued: 0, pongSent: 0, pongPostEnd: 0, drain: 0, packet: 0, pollStart: 0, pollEnd: 0, postStart: 0, postEnd: 0,
+  };
+  engine.soakTrace = t;
+  engine.on('ping', () => { t.ping = Date.now(); });
+  engine.on('packetCreate', (p) => { if (p.type === 'pong') t.pongQueued = Date.now(); });
+  engine.on('drain', () => { t.drain = Date.now(); });
+  engine.on('packet', () => { t.packet = Date.now(); });
+  const transport = engine.transport;
+  if (!transport || typeof transport.doPoll !== 'function') return;
+  const doPoll = transport.doPoll.bind(transport);
+  transport.doPoll = () => {
+    t.pollStart = Date.now();
+    doPoll();
+    if (transport.pollXhr) transport.pollXhr.on('data', () => { t.pollEnd = Date.now(); });
+  };
+  const doWrite = transport.doWrite.bind(transport);
+  transport.doWrite = (data, fn) => {
+    t.postStart = Date.now();
+    // A payload's packets are separated by 0x1e; a pong is `3`.
+    const pong = typeof data === 'string' && data.split('\x1e').includes('3');
+    if (pong) t.pongSent = t.postStart;
+    doWrite(data, (...args) => {
+      t.postEnd = Date.now();
+      if (pong) t.pongPostEnd = t.postEnd;
+      fn(...args);
+    });
+  };
+}
+
+// The trace as "ms ago" at the moment of a drop (0: never).
+function traced(engine) {
+  const t = engine && engine.soakTrace;
+  if (!t) return {};
+  const now = Date.now();
+  const ago = (at) => (at ? now - at : null);
+  return {
+    pingAgoMs: ago(t.ping),
+    pongQueuedAgoMs: ago(t.pongQueued),
+    pongSentAgoMs: ago(t.pongSent),
+    pongPostEndAgoMs: ago(t.pongPostEnd),
+    drainAgoMs: ago(t.drain),
+    packetAgoMs: ago(t.packet),
+    pollStartAgoMs: ago(t.pollStart),
+    pollEndAgoMs: ago(t.pollEnd),
+    postStartAgoMs: ago(t.postStart),
+    postEndAgoMs: ago(t.postEnd),
+  };
+}
+
+// socket.io-client 4's disconnect details: for a transport error, the failed request's
+// description (its HTTP status, 0 if none) and, from its XHR, the response body.
+function v4Details(details) {
+  if (!details) return {};
+  const out = {};
+  if (details.description !== undefined) {
+    out.description = details.description instanceof Error ? details.description.message : details.description;
+  }
+  const xhr = details.context;
+  if (xhr && typeof xhr === 'object') {
+    if (xhr.status !== undefined) out.status = xhr.status;
+    if (typeof xhr.responseText === 'string') out.body = xhr.responseText.slice(0, 200);
+  }
+  if (details.message && !out.description) out.message = details.message;
+  return out;
 }
 
 const newClient = kind.startsWith('v4') ? v4Client : v09Client;
@@ -197,11 +338,17 @@ async function stayer() {
   stats.stayers++;
   const state = { dropped: false, overdue: new Set() };
   const sid = client.sid();
-  client.onDrop((reason) => {
+  client.trace();
+  client.onDrop((reason, details) => {
     if (stopping) return;
     state.dropped = true;
     stats.drops[reason] = (stats.drops[reason] || 0) + 1;
-    console.error(`drop ${sid} ${reason}`);
+    const detail = { at: new Date().toISOString(), ...details, ...stalledWithin(STARVED_WINDOW_MS) };
+    // The pong deadline is 5 s (bench-soak-server): a client whose timers were late by
+    // that much in all within the window could not have answered in time.
+    detail.starved = detail.stallSumMs >= STARVED_STALL_MS;
+    if (detail.starved) stats.dropsStarved++;
+    console.error(`drop\t${sid}\t${reason}\t${JSON.stringify(detail)}`);
   });
   while (!stopping && !state.dropped) {
     await message(client, state);
@@ -243,6 +390,7 @@ async function main() {
     if (pending.state.dropped) stats.lostOnDrop++;
     else stats.lost++;
   }
+  stats.stallMaxMs = stallMaxMs;
   console.log(JSON.stringify(stats));
   process.exit(0);
 }

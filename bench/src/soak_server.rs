@@ -1,14 +1,18 @@
 //! `bench-soak-server`: the chat demo's namespaces (`/chat`, `/admin`) on `127.0.0.1:$PORT`
 //! for the soak (`bench/soak.sh`), with short timeouts so that vanished clients are reaped
 //! within seconds, and a counting global allocator. `GET /soak-stats` answers
-//! `{"rss":…,"live_heap":…,"fds":…,"sessions":…}`: resident memory (VmRSS), the bytes
-//! allocated and not yet freed, the open file descriptors and the live engine sessions.
+//! `{"rss":…,"live_heap":…,"fds":…,"sessions":…,"lag_max_ms":…}`: resident memory (VmRSS),
+//! the bytes allocated and not yet freed, the open file descriptors, the live engine
+//! sessions, and the longest delay, since the previous read, with which a task that asks to
+//! be woken every 50 ms was woken (the server's own starvation: a late timer here is a late
+//! ping or pong deadline too).
 //!
 //! `SOAK_MAX_OUTBOX_BYTES` overrides `max_outbox_bytes`. Built with `--features mimalloc`, the counted allocator is mimalloc instead of the
 //! system's (glibc), to compare what each gives back after churn.
 
 use std::alloc::{GlobalAlloc, Layout};
-use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use socketio_runtime::{Config, SocketIo};
@@ -112,13 +116,26 @@ async fn main() -> std::io::Result<()> {
     };
     let io = socketio_examples::chat_namespaces(SocketIo::builder().config(config), "secret").build();
     let counted = io.clone();
+    let lag_max = Arc::new(AtomicU64::new(0));
+    let lag = lag_max.clone();
+    tokio::spawn(async move {
+        let tick = Duration::from_millis(50);
+        let mut due = tokio::time::Instant::now() + tick;
+        loop {
+            tokio::time::sleep_until(due).await;
+            let late = tokio::time::Instant::now().saturating_duration_since(due);
+            lag.fetch_max(late.as_millis() as u64, Ordering::Relaxed);
+            due = tokio::time::Instant::now() + tick;
+        }
+    });
     let stats = warp::path("soak-stats").and(warp::get()).map(move || {
         let body = format!(
-            r#"{{"rss":{},"live_heap":{},"fds":{},"sessions":{}}}"#,
+            r#"{{"rss":{},"live_heap":{},"fds":{},"sessions":{},"lag_max_ms":{}}}"#,
             rss(),
             ALLOCATOR.live.load(Ordering::Relaxed),
             fds(),
-            counted.session_count()
+            counted.session_count(),
+            lag_max.swap(0, Ordering::Relaxed)
         );
         warp::reply::with_header(body, "content-type", "application/json").into_response()
     });

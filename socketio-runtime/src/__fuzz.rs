@@ -77,3 +77,89 @@ pub fn sockjs_decode_ws(frame: &str) -> Result<Vec<String>, crate::protocol::soc
 pub fn sockjs_frames(messages: &[String]) -> (String, Vec<Option<String>>) {
     crate::protocol::sockjs::fuzz::frames(messages)
 }
+
+/// One thing the RFC 6455 frame reader handed out (its `Read`, with owned bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrameRead {
+    /// A whole text message.
+    Text(String),
+    /// A whole binary message.
+    Binary(Vec<u8>),
+    /// A ping and its payload.
+    Ping(Vec<u8>),
+    /// A pong.
+    Pong,
+    /// A close frame and its payload.
+    Close(Vec<u8>),
+}
+
+/// Reads a client's byte stream, arriving in `chunks` (one per read at most; a read never
+/// gets more than the reader's buffer has room for), with the server's RFC 6455 frame
+/// reader under `max_payload`: every read in order, each with the read buffer once it
+/// returned (bytes held not yet framed, capacity), up to and including the first error (the stream's end is one:
+/// "the connection ended without a close frame").
+///
+/// ```
+/// # #[cfg(feature = "fuzzing")]
+/// # {
+/// use socketio_runtime::__fuzz::{rfc6455_reads, FrameRead};
+/// // "hi", masked with a zero key, then the end of the stream.
+/// let reads = rfc6455_reads(&[&[0x81, 0x82, 0, 0, 0, 0, b'h', b'i']], 100);
+/// assert_eq!(reads[0].0, Ok(FrameRead::Text("hi".into())));
+/// assert!(reads[1].0.is_err());
+/// # }
+/// ```
+pub fn rfc6455_reads(chunks: &[&[u8]], max_payload: usize) -> Vec<(Result<FrameRead, String>, (usize, usize))> {
+    use futures_util::FutureExt;
+
+    let mut reader = crate::rfc6455::FrameReader::new(Chunks { chunks, at: 0 }, max_payload);
+    let mut out = Vec::new();
+    loop {
+        // `Chunks` is always ready, so every read completes in one poll.
+        let read = match reader.read().now_or_never() {
+            Some(read) => read,
+            None => Err("the reader waited on a stream that is always ready".to_owned()),
+        };
+        let read = read.map(|r| match r {
+            crate::rfc6455::Read::Text(t) => FrameRead::Text(t),
+            crate::rfc6455::Read::Binary(b) => FrameRead::Binary(b.to_vec()),
+            crate::rfc6455::Read::Ping(b) => FrameRead::Ping(b.to_vec()),
+            crate::rfc6455::Read::Pong => FrameRead::Pong,
+            crate::rfc6455::Read::Close(b) => FrameRead::Close(b.to_vec()),
+        });
+        let end = read.is_err();
+        out.push((read, reader.buffer()));
+        if end {
+            return out;
+        }
+    }
+}
+
+/// A byte stream given out in chunks, one (or what fits of it) per read.
+struct Chunks<'a> {
+    chunks: &'a [&'a [u8]],
+    at: usize,
+}
+
+impl tokio::io::AsyncRead for Chunks<'_> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        // Empty chunks are skipped: a read of nothing is the stream's end.
+        while let Some((first, rest)) = this.chunks.split_first() {
+            let Some(chunk) = first.get(this.at..).filter(|c| !c.is_empty()) else {
+                this.chunks = rest;
+                this.at = 0;
+                continue;
+            };
+            let n = chunk.len().min(buf.remaining());
+            buf.put_slice(&chunk[..n]);
+            this.at += n;
+            break;
+        }
+        std::task::Poll::Ready(Ok(()))
+    }
+}

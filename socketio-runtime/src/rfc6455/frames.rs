@@ -157,6 +157,13 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         }
     }
 
+    /// The read buffer: the bytes read and not yet framed, and its capacity (for the
+    /// fuzz target).
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn buffer(&self) -> (usize, usize) {
+        (self.buf.len(), self.buf.capacity())
+    }
+
     /// The next message or control frame among the bytes read, if they hold one.
     fn next_buffered(&mut self) -> Result<Option<Read>, String> {
         loop {
@@ -170,8 +177,12 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 .ok_or_else(|| format!("a frame of {} bytes, over {}", head.payload, self.max_payload))?;
             let total = head.len + payload;
             if self.buf.len() < total {
-                // Room for the whole frame, once (reads then go straight into it).
-                self.buf.reserve(total - self.buf.len());
+                // Room for more of the frame, in proportion to what came (at least an idle
+                // buffer's worth, at most as much again as is held): the length is only
+                // what the client declares, and a head alone must not make the server
+                // allocate `max_payload` bytes. The buffer still grows geometrically.
+                let missing = total - self.buf.len();
+                self.buf.reserve(missing.min(self.buf.len().max(READ_BUFFER)));
                 return Ok(None);
             }
             let mut frame = self.buf.split_to(total);
@@ -345,6 +356,30 @@ mod tests {
             let last = reads.last().and_then(|r| r.as_ref().err());
             assert!(last.is_some_and(|e| e != END), "{name}: {reads:?}");
         }
+    }
+
+    /// A head declaring a frame of `max_payload` bytes, and a few of them: the buffer grows
+    /// with what arrived, not with what the head declares. Found by the `rfc6455_frames`
+    /// fuzz target (the reader reserved the whole declared frame at once: 14 bytes sent,
+    /// `max_payload` allocated, per connection).
+    #[tokio::test]
+    async fn a_declared_length_alone_allocates_nothing_large() {
+        let (mut client, server) = tokio::io::duplex(256 * 1024);
+        let mut reader = FrameReader::new(server, 1_000_000);
+        let mut head = frame(0x82, &[0; 70_000]);
+        head.truncate(14 + 100);
+        tokio::io::AsyncWriteExt::write_all(&mut client, &head).await.unwrap();
+        // The reader waits for the rest (cancel-safe: what it read stays).
+        let waited = tokio::time::timeout(std::time::Duration::from_millis(200), reader.read()).await;
+        assert!(waited.is_err(), "{waited:?}");
+        assert_eq!(reader.buf.len(), head.len());
+        assert!(reader.buf.capacity() <= 4 * READ_BUFFER, "{}", reader.buf.capacity());
+        // The frame still arrives whole.
+        let rest = frame(0x82, &[0; 70_000]);
+        tokio::io::AsyncWriteExt::write_all(&mut client, &rest[head.len()..])
+            .await
+            .unwrap();
+        assert_eq!(reader.read().await, Ok(Read::Binary(Bytes::from(vec![0; 70_000]))));
     }
 
     #[tokio::test]

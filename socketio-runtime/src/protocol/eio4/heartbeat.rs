@@ -117,6 +117,7 @@ pub(crate) fn spawn_heartbeat(
             if !alive.push(ping.clone()) {
                 return;
             }
+            let pushed = tokio::time::Instant::now();
             let Some(answered) = alive.unless_ended(tokio::time::timeout_at(pong_due, pong)).await else {
                 return;
             };
@@ -125,7 +126,13 @@ pub(crate) fn spawn_heartbeat(
                 return;
             }
             if !answered {
-                tracing::debug!(sid = %alive.sid, "no pong: session closed");
+                tracing::debug!(
+                    sid = %alive.sid,
+                    ping_late_ms = pushed.saturating_duration_since(next_ping).as_millis() as u64,
+                    waited_ms = pushed.elapsed().as_millis() as u64,
+                    poll_held = alive.is_polling(),
+                    "no pong: session closed"
+                );
                 alive.close(DisconnectReason::HeartbeatTimeout);
                 return;
             }

@@ -289,6 +289,7 @@ where
         return transports::error(EngineError::UnknownSid, &headers);
     };
     if Eio4Session::of(&session).is_some_and(Eio4Session::pong_overdue) {
+        tracing::debug!(sid = %session.sid, %method, "a request after the pong deadline: session closed");
         session.close(crate::engine::DisconnectReason::HeartbeatTimeout);
         return transports::error(EngineError::UnknownSid, &headers);
     }
