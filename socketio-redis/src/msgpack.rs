@@ -274,8 +274,16 @@ pub(crate) fn write_str(out: &mut String, s: &str) {
     out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned()));
 }
 
+/// A float as JavaScript's `JSON.stringify` writes a number: an integral value within the
+/// safe integers without a fraction (`2`, not `2.0`; `-0` as `0`), so that a handler reading
+/// an integer accepts it and a re-encoding writes the integer Node would; others as the
+/// shortest text that reads back to the same bits; NaN and infinities as `null`.
 pub(crate) fn write_f64(out: &mut String, f: f64) {
-    if f.is_finite() {
+    /// 2^53: up to here every integer is exactly a float, and an `i64`.
+    const SAFE: f64 = 9_007_199_254_740_992.0;
+    if f.is_finite() && f.fract() == 0.0 && f.abs() <= SAFE {
+        out.push_str(&(f as i64).to_string());
+    } else if f.is_finite() {
         out.push_str(&serde_json::to_string(&f).unwrap_or_else(|_| "null".to_owned()));
     } else {
         out.push_str("null");
@@ -460,6 +468,24 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn integral_floats_are_written_as_javascript_writes_them() {
+        // A float64 2.0 (from a msgpack writer other than notepack, which writes 2 as an
+        // integer) was written `2.0`: a handler reading an integer refused it, and the
+        // re-encoding (an integer) read back as `2`. Found by the `redis_messages` target.
+        for (f, text) in [
+            (2.0, "2"),
+            (-0.0, "0"),
+            (-3.0, "-3"),
+            (9_007_199_254_740_992.0, "9007199254740992"),
+        ] {
+            let args = values_to_args(&[Value::F64(f)]).unwrap();
+            assert_eq!(args.as_str(), format!("[{text}]"));
+        }
+        let args = values_to_args(&[Value::F64(2.5), Value::F64(1e300), Value::F64(f64::NAN)]).unwrap();
+        assert_eq!(args.as_str(), "[2.5,1e+300,null]");
     }
 
     #[test]
