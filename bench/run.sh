@@ -13,6 +13,14 @@
 #
 #   bash bench/run.sh
 #   ROUNDS=5 PEERS="sx" bash bench/run.sh       # peers: any of "sx node" (default both)
+#   STATS_OFF=1 ONLY="echo fanout" PEERS="" bash bench/run.sh    # PEERS="": no peer
+#
+# STATS_OFF=1 adds the server "nostats": our bench_server built with socketio-runtime's
+# `stats-off` feature (the statistics' counting compiled out), run in the echo and fan-out
+# scenarios (4 and 0.9) in turn with the others; a last table gives ours / nostats, the
+# cost of always-on statistics. ONLY="id ..." runs only those scenarios (ids below);
+# FANOUT="--receivers 1000 --rounds 2000" gives the fan-out more rounds (its CPU time is
+# read in 10 ms ticks: 500 rounds take about 200 ms).
 #
 # Socket.IO 0.9 rows are ours only (no peer here speaks 0.9); the websocket ones are also
 # given as a ratio to the bare server's Engine.IO 4 figure of the same scenario (the same
@@ -28,9 +36,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 ROUNDS="${ROUNDS:-3}"
-PEERS="${PEERS:-sx node}"
+PEERS="${PEERS-sx node}"
 ECHO="--clients 50 --seconds 5"
-FANOUT="--receivers 1000 --rounds 500"
+FANOUT="${FANOUT:---receivers 1000 --rounds 500}"
 IDLE="--count 5000 --hold 2"
 CONNECT="--count 2000 --concurrency 50"
 ROOM="--sockets 10000 --members 1000 --rounds 300"
@@ -53,11 +61,26 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 11000 ]; then
     exit 1
 fi
 
+if [ "${STATS_OFF:-0}" = 1 ]; then
+    # Built first and copied aside: the plain build below then puts the usual binary back.
+    echo "== building bench_server with the statistics compiled out (release, stats-off)"
+    cargo build --release --quiet -p socketio-examples --bin bench_server \
+        --features socketio-runtime/stats-off
+    cp "${CARGO_TARGET_DIR:-$ROOT/target}/release/bench_server" \
+        "${CARGO_TARGET_DIR:-$ROOT/target}/release/bench_server-stats-off"
+fi
 echo "== building (release)"
 cargo build --release --quiet -p socketio-examples --bin bench_server -p socketio-bench \
     --bin bench-load --bin bench-baseline
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 SERVERS="ours bare"
+if [ "${STATS_OFF:-0}" = 1 ]; then
+    if cmp -s "$BIN/bench_server" "$BIN/bench_server-stats-off"; then
+        echo "run.sh: bench_server and bench_server-stats-off are the same binary" >&2
+        exit 1
+    fi
+    SERVERS="$SERVERS nostats"
+fi
 for peer in $PEERS; do
     case "$peer" in
     sx)
@@ -89,6 +112,7 @@ start_server() {
     : >"$log"
     case "$1" in
     ours) command=("$BIN/bench_server") ;;
+    nostats) command=("$BIN/bench_server-stats-off") ;;
     bare) command=("$BIN/bench-baseline") ;;
     sx) command=("$PEER_TARGET_DIR/release/bench-peer-socketioxide") ;;
     node) command=(node bench/peers/node/server.js) ;;
@@ -122,15 +146,15 @@ load() {
 
 # The scenarios: id, which servers, bench-load arguments.
 SCENARIOS=(
-    "echo|ours bare sx node|echo $ECHO"
-    "fanout|ours bare sx node|fanout $FANOUT"
+    "echo|ours bare sx node nostats|echo $ECHO"
+    "fanout|ours bare sx node nostats|fanout $FANOUT"
     "idle|ours bare sx node|idle $IDLE"
     "connect|ours bare sx node|connect $CONNECT"
     "room|ours sx node|room $ROOM"
     "roomalone|ours sx node|room $ROOM_ALONE"
     "polling4|ours sx node|polling4 $POLL"
-    "echo09|ours|echo --proto v09 $ECHO"
-    "fanout09|ours|fanout --proto v09 $FANOUT"
+    "echo09|ours nostats|echo --proto v09 $ECHO"
+    "fanout09|ours nostats|fanout --proto v09 $FANOUT"
     "idle09|ours|idle --proto v09 $IDLE"
     "polling09|ours|polling09 $POLL"
     "polling09fanout|ours|polling09fanout $POLL_FANOUT"
@@ -139,6 +163,9 @@ SCENARIOS=(
 for round in $(seq 1 "$ROUNDS"); do
     for scenario in "${SCENARIOS[@]}"; do
         IFS='|' read -r id servers args <<<"$scenario"
+        if [ -n "${ONLY:-}" ]; then
+            case " $ONLY " in *" $id "*) ;; *) continue ;; esac
+        fi
         echo "== round $round/$ROUNDS: $id"
         for server in $SERVERS; do
             case " $servers " in *" $server "*) ;; *) continue ;; esac
@@ -211,3 +238,18 @@ row "0.9 xhr-polling echo: CPU us per ack" polling09 cpu_us_per_ack "" none
 row "0.9 xhr-polling echo: acks/s" polling09 acks_per_s "" none
 row "0.9 xhr-polling fan-out, 200: CPU us per msg" polling09fanout cpu_us_per_msg "" none
 row "0.9 xhr-polling fan-out, 200: messages/s" polling09fanout msgs_per_s "" none
+
+if [ "${STATS_OFF:-0}" = 1 ]; then
+    echo
+    echo "== the cost of always-on statistics: ours, then ours built with stats-off (ours / nostats)"
+    printf '%-48s %-10s %-20s\n' "figure" "ours" "nostats (ratio)"
+    for figure in "echo, 50 clients: server CPU us per ack|echo|cpu_us_per_ack" \
+        "echo, 50 clients: acks/s|echo|acks_per_s" \
+        "fan-out, 1000 receivers: CPU us per message|fanout|cpu_us_per_msg" \
+        "0.9 websocket echo: CPU us per ack|echo09|cpu_us_per_ack" \
+        "0.9 websocket fan-out: CPU us per message|fanout09|cpu_us_per_msg"; do
+        IFS='|' read -r label id key <<<"$figure"
+        ours="$(median ours "$id" "$key")"
+        printf '%-48s %-10s %s\n' "$label" "${ours:--}" "$(cell "$ours" "$(median nostats "$id" "$key")")"
+    done
+fi

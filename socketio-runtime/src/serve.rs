@@ -265,6 +265,7 @@ pub(crate) async fn accept_loop(
         };
         let _ = stream.set_nodelay(true);
         let counted = Counted::new(engine.stats.clone());
+        let requests = engine.requests.clone();
         let (service, engine, policy, http) = (service.clone(), engine.clone(), policy.clone(), http.clone());
         let listening = listening.clone();
         let mut stop = stop.clone();
@@ -298,6 +299,7 @@ pub(crate) async fn accept_loop(
                 _counted: counted,
             });
             let handler = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                requests.tick();
                 request.extensions_mut().insert(PeerAddr(peer));
                 let mut service = service.clone();
                 service.call(request)

@@ -14,7 +14,12 @@
 //!    held long poll is answered with it, a WebSocket writer writes it and closes;
 //! 4. until the deadline, the farewells are collected and the hooks finish; what is left
 //!    then is dropped;
-//! 5. the namespaces' adapters are closed;
+//! 5. the namespaces' adapters are closed, and HTTP is served on until the clients have
+//!    been quiet for [`SETTLE`] (at most until the deadline): a polling client may not
+//!    have read its farewell yet and still send what its last acks prompted (a 0.9 one
+//!    POSTs it); refused or cut, that request fails, and a client that sees the failure
+//!    before its farewell reports a transport error and reconnects. Answered (an ended
+//!    session's POST is answered as an unknown one's), it is harmless;
 //! 6. the accept loops stop: the listener is closed, keep-alive connections are ended after
 //!    their current exchange, and HTTP connections still open at the deadline are cut
 //!    (upgraded ones, WebSockets, are not: each ends with its writer, after the farewell;
@@ -34,6 +39,9 @@ use crate::wire::Frame;
 
 /// How often the flush phase looks whether everything was delivered.
 const CHECK_EVERY: Duration = Duration::from_millis(10);
+
+/// How long the clients must have sent no HTTP request before the accept loops stop.
+const SETTLE: Duration = Duration::from_secs(1);
 
 /// A server's shutdown state, shared by its handle's clones and its accept loops.
 pub(crate) struct ShutdownSignal {
@@ -130,6 +138,12 @@ pub(crate) async fn run(engine: &Arc<Engine>, namespaces: &[Arc<NsCore>], grace:
         if let Err(error) = ns.adapter.close().await {
             tracing::warn!(nsp = %ns.path, %error, "adapter close failed during shutdown");
         }
+    }
+
+    // Clients that have not read their farewell yet are answered until they are quiet.
+    while engine.requests.quiet_for() < SETTLE && Instant::now() < deadline {
+        let wait = CHECK_EVERY.max(SETTLE.saturating_sub(engine.requests.quiet_for()));
+        tokio::time::sleep_until((Instant::now() + wait).min(deadline)).await;
     }
 
     // 6. The accept loops stop; connections left at the deadline are cut there.

@@ -20,6 +20,7 @@
 
 pub mod rates;
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 use std::time::Instant;
 
@@ -39,6 +40,12 @@ const KINDS: [TransportKind; 6] = [
     TransportKind::XhrPolling,
     TransportKind::JsonpPolling,
 ];
+
+/// Whether the counters count: always, unless the `stats-off` feature (for measuring what
+/// counting costs, `bench/run.sh`'s `STATS_OFF`) compiles the counting out. A constant, so
+/// that with the feature every counting call, and the work its callers do only to count
+/// (which they skip when this is `false`), is removed by the compiler.
+pub(crate) const COUNTING: bool = !cfg!(feature = "stats-off");
 
 fn slot(kind: TransportKind) -> usize {
     KINDS.iter().position(|k| *k == kind).unwrap_or(0)
@@ -67,11 +74,17 @@ pub(crate) struct Stats {
 impl Stats {
     /// A session's first transport attached.
     pub fn session_opened(&self, kind: TransportKind) {
+        if !COUNTING {
+            return;
+        }
         self.sessions_opened[slot(kind)].fetch_add(1, Relaxed);
     }
 
     /// A connection was accepted (`+1`) or closed (`-1`).
     pub fn connection(&self, delta: i64) {
+        if !COUNTING {
+            return;
+        }
         self.connections_active.fetch_add(delta, Relaxed);
         if delta > 0 {
             self.connections_opened.fetch_add(delta as u64, Relaxed);
@@ -80,12 +93,29 @@ impl Stats {
 
     /// `packets` inbound packets of `bytes` bytes in all.
     pub fn received(&self, packets: u64, bytes: usize) {
+        if !COUNTING {
+            return;
+        }
         self.packets_in.fetch_add(packets, Relaxed);
         self.bytes_in.fetch_add(bytes as u64, Relaxed);
     }
 
     /// A batch of frames went to a transport.
     pub fn sent(&self, frames: &[Frame]) {
+        if !COUNTING {
+            return;
+        }
+        let bytes: usize = frames.iter().map(frame_len).sum();
+        self.packets_out.fetch_add(frames.len() as u64, Relaxed);
+        self.bytes_out.fetch_add(bytes as u64, Relaxed);
+    }
+
+    /// A writer's batch went to its connection (both slices of the ring buffer, counted
+    /// with one addition each).
+    pub fn sent_batch(&self, frames: &VecDeque<Frame>) {
+        if !COUNTING {
+            return;
+        }
         let bytes: usize = frames.iter().map(frame_len).sum();
         self.packets_out.fetch_add(frames.len() as u64, Relaxed);
         self.bytes_out.fetch_add(bytes as u64, Relaxed);
@@ -93,26 +123,41 @@ impl Stats {
 
     /// An event (or message) reached a socket.
     pub fn event_in(&self) {
+        if !COUNTING {
+            return;
+        }
         self.events_in.fetch_add(1, Relaxed);
     }
 
     /// A client's ack arrived.
     pub fn ack_in(&self) {
+        if !COUNTING {
+            return;
+        }
         self.acks_in.fetch_add(1, Relaxed);
     }
 
     /// `n` events (or messages) went to sockets.
     pub fn events_out(&self, n: u64) {
+        if !COUNTING {
+            return;
+        }
         self.events_out.fetch_add(n, Relaxed);
     }
 
     /// An ack went to a client.
     pub fn ack_out(&self) {
+        if !COUNTING {
+            return;
+        }
         self.acks_out.fetch_add(1, Relaxed);
     }
 
     /// An emit's ack did not come in time.
     pub fn ack_timed_out(&self) {
+        if !COUNTING {
+            return;
+        }
         self.acks_timed_out.fetch_add(1, Relaxed);
     }
 
@@ -130,11 +175,17 @@ impl Stats {
 
     /// A session was closed as a slow consumer (its outbox full).
     pub fn slow_consumer(&self) {
+        if !COUNTING {
+            return;
+        }
         self.slow_consumers.fetch_add(1, Relaxed);
     }
 
     /// A session was closed for bad input.
     pub fn bad_input(&self) {
+        if !COUNTING {
+            return;
+        }
         self.bad_input_closes.fetch_add(1, Relaxed);
     }
 
@@ -179,10 +230,12 @@ impl Stats {
     }
 }
 
-/// Bytes a frame carries (a binary packet: all its parts).
+/// Bytes a frame carries (a binary packet: all its parts). A text's length is read as it
+/// is: `Text::as_str` checks the UTF-8 of the whole text, which, once per recipient of a
+/// broadcast, was most of what counting cost (docs/PERFORMANCE.md).
 fn frame_len(frame: &Frame) -> usize {
     match frame {
-        Frame::Text(text) => text.as_str().len(),
+        Frame::Text(text) => text.len(),
         Frame::Binary(data) => data.len(),
         Frame::Parts(parts) => parts.iter().map(frame_len).sum(),
     }

@@ -66,29 +66,35 @@ struct Report {
     problems: Vec<String>,
 }
 
-/// The host's next line, as JSON.
-async fn next_json(lines: &mut Lines<BufReader<ChildStdout>>) -> Value {
+/// The host's next line, as JSON (`None`: it ended).
+async fn next_json(lines: &mut Lines<BufReader<ChildStdout>>) -> Option<Value> {
     let line = tokio::time::timeout(Duration::from_secs(40), lines.next_line())
         .await
         .expect("the client host went silent")
-        .expect("reading the client host")
-        .expect("the client host ended early");
-    serde_json::from_str::<Value>(&line).unwrap_or_else(|_| panic!("not JSON: {line}"))
+        .expect("reading the client host")?;
+    Some(serde_json::from_str::<Value>(&line).unwrap_or_else(|_| panic!("not JSON: {line}")))
 }
 
 const GRACE: Duration = Duration::from_secs(10);
 
-// Known flaky (about 1 run in 4, on a busy and on a quiet machine alike): now and then one
-// socket.io-client 0.9.16 websocket client emits `reconnecting` after the shutdown
-// instead of taking the root DISCONNECT as final. Not diagnosed yet (issue 15); ignored so
-// that the test command stays green, run it with
-// `cargo test -p socketio-tests --test shutdown -- --ignored`.
-#[ignore = "flaky: a 0.9.16 websocket client sometimes reconnects after the shutdown (issue 15)"]
+// Once flaky (about 1 run in 4): a client now and then reported a transport error and
+// reconnected. The host's traces showed two causes, both in the server: a WebSocket
+// dropped right after its farewell with the client's bytes unread was reset, and a client
+// writing next failed on the reset without reading the farewell in its receive buffer
+// (0.9 and 4 alike; `transport/connection.rs` now reads on until the client closes); and a
+// 0.9 polling client POSTed what its last acks prompted after the accept loops had
+// stopped, and saw that POST fail before it read its `0::` (the shutdown now serves HTTP
+// until the clients are quiet, `shutdown.rs`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_of_both_generations_under_load_see_a_clean_disconnect() {
     for package in CLIENT_PACKAGES {
         require_node_modules(package);
     }
+    // The server's tracing, when RUST_LOG asks for it (to diagnose a failure).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let seen = Arc::new(Seen::default());
     let runtime = tokio::runtime::Handle::current().metrics();
     let tasks_before = runtime.num_alive_tasks();
@@ -116,7 +122,8 @@ async fn clients_of_both_generations_under_load_see_a_clean_disconnect() {
         .spawn()
         .expect("node runs");
     let mut lines = BufReader::new(host.stdout.take().unwrap()).lines();
-    let ready = next_json(&mut lines).await;
+    let ready = next_json(&mut lines).await.expect("the client host ended early");
+    let ready_at = Instant::now();
     assert_eq!(ready["ready"], total, "{ready}");
     // Let the load run (every client's events flowing: twice as many handled as there
     // are clients, however slow the machine); handlers are busy when the signal comes.
@@ -128,6 +135,11 @@ async fn clients_of_both_generations_under_load_see_a_clean_disconnect() {
     assert!(before > total, "only {before} events handled before the shutdown");
 
     let signal = Instant::now();
+    // On the host's clock (its traces' milliseconds), give or take a pipe's delay.
+    eprintln!(
+        "shutdown signalled at {} ms",
+        ready["at"].as_u64().unwrap_or_default() + (signal - ready_at).as_millis() as u64
+    );
     io.shutdown(GRACE).await;
     let (result, returned) = tokio::time::timeout(GRACE, serving)
         .await
@@ -135,6 +147,10 @@ async fn clients_of_both_generations_under_load_see_a_clean_disconnect() {
         .unwrap();
     result.expect("serve ended without an error");
     let took = returned - signal;
+    eprintln!(
+        "serve returned at {} ms",
+        ready["at"].as_u64().unwrap_or_default() + (returned - ready_at).as_millis() as u64
+    );
     assert!(took < GRACE, "serve returned {took:?} after the signal");
     eprintln!("serve returned {took:?} after the signal; {before} events handled before it");
 
@@ -172,12 +188,17 @@ async fn clients_of_both_generations_under_load_see_a_clean_disconnect() {
 
     let mut reports: HashMap<String, Report> = HashMap::new();
     loop {
-        let line = next_json(&mut lines).await;
+        let Some(line) = next_json(&mut lines).await else {
+            let status = host.wait().await;
+            panic!("the client host ended ({status:?}) after {} reports", reports.len());
+        };
         if line.get("done").is_some() {
             assert_eq!(line["hung"], serde_json::json!([]), "clients saw no disconnect: {line}");
             break;
         }
         assert!(line.get("fatal").is_none(), "{line}");
+        // A problem after a client's disconnect (a reconnection attempt), with its trace.
+        assert!(line.get("after").is_none(), "after the disconnect: {line}");
         let name = line["client"].as_str().unwrap().to_owned();
         let acked = line["acked"]
             .as_array()

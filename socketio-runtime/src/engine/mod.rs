@@ -4,6 +4,7 @@
 //! transports hand it what the client sent. Socket.IO's per-connection `Client` is one
 //! owner, a plain Engine.IO handler another.
 
+pub(crate) mod activity;
 pub(crate) mod info;
 pub(crate) mod owner;
 pub(crate) mod session;
@@ -36,6 +37,8 @@ pub(crate) struct Engine {
     closing: AtomicBool,
     /// The server's counters.
     pub stats: Arc<crate::stats::Stats>,
+    /// When the last HTTP request came (ticked by the accept loops).
+    pub requests: Arc<activity::RequestClock>,
 }
 
 impl Engine {
@@ -48,6 +51,7 @@ impl Engine {
             reaper: Once::new(),
             closing: AtomicBool::new(false),
             stats,
+            requests: Arc::default(),
         }
     }
 

@@ -23,13 +23,19 @@ pub(crate) trait FrameSink: Send {
 /// the session's outbox and this loop, so a busy connection allocates nothing per batch.
 pub(crate) async fn drain(session: &Session, generation: u64, sink: &mut impl FrameSink) -> Option<DisconnectReason> {
     let mut batch = VecDeque::new();
+    // The counters, held for the connection's life: reaching them through the engine's
+    // weak reference at each batch cost an atomic increment and decrement per batch, that
+    // is per recipient of a broadcast.
+    let stats = if crate::stats::COUNTING {
+        session.engine.upgrade().map(|engine| engine.stats.clone())
+    } else {
+        None
+    };
     loop {
         match session.next_frames(generation, &mut batch).await {
             Wait::Frames => {
-                if let Some(engine) = session.engine.upgrade() {
-                    let (front, back) = batch.as_slices();
-                    engine.stats.sent(front);
-                    engine.stats.sent(back);
+                if let Some(stats) = &stats {
+                    stats.sent_batch(&batch);
                 }
                 let written = sink.write_frames(&mut batch).await;
                 batch.clear();
@@ -39,8 +45,8 @@ pub(crate) async fn drain(session: &Session, generation: u64, sink: &mut impl Fr
             }
             Wait::Closed => {
                 let farewell = session.take_farewell();
-                if let Some(engine) = session.engine.upgrade() {
-                    engine.stats.sent(&farewell);
+                if let Some(stats) = &stats {
+                    stats.sent(&farewell);
                 }
                 sink.write_frames(&mut farewell.into()).await;
                 return None;

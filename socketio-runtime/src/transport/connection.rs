@@ -162,10 +162,39 @@ pub(crate) async fn run(
             fired = timers.fire(session) => if let Some(reason) = fired {
                 break Some(reason);
             },
-            writer_ended = &mut done_rx => break writer_ended.unwrap_or(None),
+            writer_ended = &mut done_rx => match writer_ended.unwrap_or(None) {
+                // The session ended on this side and the writer wrote its farewell and the
+                // close frame: the client is told; read on until it closes.
+                None => {
+                    linger(&mut reader).await;
+                    break None;
+                }
+                failed => break failed,
+            },
         }
     };
     if let Some(reason) = ended {
         session.close(reason);
     }
+}
+
+/// How long a connection whose farewell was written waits for its client to close.
+const CLOSE_LINGER: Duration = Duration::from_secs(2);
+
+/// Reads (and drops) what the client still sends until it closes, for at most
+/// [`CLOSE_LINGER`]. Dropping a connection with inbound bytes unread makes the kernel
+/// answer with a reset instead of a close; a client that has not read the farewell yet
+/// (its events crossed it) and writes next then fails on the reset, so that it never reads
+/// the farewell still in its receive buffer: it reports a transport error and reconnects,
+/// where it should have taken the disconnect as final (RFC 6455 §7.1.1 has the server close
+/// the TCP connection after the client's close frame, too).
+async fn linger(reader: &mut impl MessageReader) {
+    let _ = tokio::time::timeout(CLOSE_LINGER, async {
+        while let Ok(message) = reader.recv().await {
+            if matches!(message, Inbound::Closed) {
+                break;
+            }
+        }
+    })
+    .await;
 }

@@ -55,8 +55,10 @@ pub(crate) async fn long_poll(
     abort.armed = false;
     drop(guard);
     let counted = |frames: Vec<Frame>| {
-        if let Some(engine) = session.engine.upgrade() {
-            engine.stats.sent(&frames);
+        if crate::stats::COUNTING {
+            if let Some(engine) = session.engine.upgrade() {
+                engine.stats.sent(&frames);
+            }
         }
         frames
     };

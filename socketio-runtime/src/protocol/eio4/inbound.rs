@@ -63,9 +63,11 @@ pub(crate) async fn handle_all(session: &Arc<Session>, packets: Vec<EnginePacket
 /// [`handle_all`], inside the session's span.
 async fn handle_all_here(session: &Arc<Session>, packets: Vec<EnginePacket>) -> Result<(), InboundError> {
     let _in_order = session.inbound.lock().await;
-    if let Some(engine) = session.engine.upgrade() {
-        let bytes = packets.iter().map(encoded_len).sum();
-        engine.stats.received(packets.len() as u64, bytes);
+    if crate::stats::COUNTING {
+        if let Some(engine) = session.engine.upgrade() {
+            let bytes = packets.iter().map(encoded_len).sum();
+            engine.stats.received(packets.len() as u64, bytes);
+        }
     }
     for packet in packets {
         if let Err(e) = handle(session, packet).await {
