@@ -146,7 +146,7 @@ pub(crate) async fn poll(
 }
 
 /// Reads a POSTed body and handles its packets; the answer (`ok`, or an error).
-pub(crate) async fn receive<S, B>(
+pub(crate) async fn receive<S, B, E>(
     engine: &Arc<Engine>,
     session: &Arc<Session>,
     body: S,
@@ -154,7 +154,8 @@ pub(crate) async fn receive<S, B>(
     decode: fn(&str) -> Option<String>,
 ) -> Response
 where
-    S: Stream<Item = Result<B, warp::Error>>,
+    S: Stream<Item = Result<B, E>>,
+    E: std::fmt::Display,
     B: Buf,
 {
     let raw = match receive_text(session, body, headers, &engine.config, decode).await {
