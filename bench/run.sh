@@ -2,7 +2,8 @@
 # Issues 7 and 17: measures the project's server (examples' bench_server, "ours") in one run
 # with
 #   bare   bench-baseline: a bare tokio-tungstenite server putting the same frames on the
-#          wire (Engine.IO 4 framing, tungstenite's default buffers), no Socket.IO logic;
+#          wire (Engine.IO 4 framing, tungstenite's default buffers), no Socket.IO logic
+#          (ours frames RFC 6455 itself: socketio-runtime/src/rfc6455/, not tungstenite);
 #   sx     socketioxide from crates.io (bench/peers/socketioxide, its own workspace and
 #          lock file, built here into $PEER_TARGET_DIR: the main workspace never compiles it);
 #   node   Node's socket.io 4.8 from package.json (bench/peers/node/server.js);

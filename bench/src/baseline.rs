@@ -8,8 +8,10 @@
 //!
 //! Its WebSocket configuration is tungstenite's default (128 KiB read buffer, 128 KiB write
 //! buffer) unless `READ_BUFFER` and/or `WRITE_BUFFER` (bytes) say otherwise; `bench/run.sh`
-//! runs it both ways, the second with the project's buffers. It prints the configuration
-//! in force before the `listening on` line.
+//! runs it with the defaults only (the project's server no longer uses tungstenite's
+//! framing: `socketio-runtime/src/rfc6455/` reads and writes the frames, with no read
+//! buffer while a connection waits). It prints the configuration in force before the
+//! `listening on` line.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};

@@ -15,6 +15,7 @@
 //! and stops when told, closing the listener, ending each HTTP connection after its
 //! current exchange and cutting what is left at the deadline.
 
+use std::convert::Infallible;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -23,6 +24,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
+use futures_util::future::Either;
 use hyper_util::rt::TokioIo;
 use tokio::io::AsyncWriteExt;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
@@ -35,6 +37,7 @@ use warp::reply::Response;
 
 use crate::config::TransportKind;
 use crate::engine::Engine;
+use crate::protocol::router::Router;
 use crate::protocol::v09::transports::hixie;
 use crate::service::PeerAddr;
 use crate::stats::Stats;
@@ -220,6 +223,7 @@ pub(crate) async fn stopping(stop: &mut watch::Receiver<Option<Instant>>) {
 pub(crate) async fn accept_loop(
     engine: Arc<Engine>,
     listener: TcpListener,
+    router: Router,
     filter: warp::filters::BoxedFilter<(Response,)>,
     listening: Listening,
     mut stop: watch::Receiver<Option<Instant>>,
@@ -267,6 +271,7 @@ pub(crate) async fn accept_loop(
         let counted = Counted::new(engine.stats.clone());
         let requests = engine.requests.clone();
         let (service, engine, policy, http) = (service.clone(), engine.clone(), policy.clone(), http.clone());
+        let router = router.clone();
         let listening = listening.clone();
         let mut stop = stop.clone();
         connections.spawn(async move {
@@ -298,11 +303,18 @@ pub(crate) async fn accept_loop(
                 _slot: slot,
                 _counted: counted,
             });
-            let handler = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            let handler = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
                 requests.tick();
-                request.extensions_mut().insert(PeerAddr(peer));
-                let mut service = service.clone();
-                service.call(request)
+                // Either family's polls, POSTs and handshakes straight to their handlers;
+                // the rest through the warp filter.
+                match router.route(request, Some(peer)) {
+                    Ok(routed) => Either::Left(async move { Ok::<_, Infallible>(routed.await) }),
+                    Err(mut request) => {
+                        request.extensions_mut().insert(PeerAddr(peer));
+                        let mut service = service.clone();
+                        Either::Right(service.call(request))
+                    }
+                }
             });
             let connection = http.serve_connection(io, handler).with_upgrades();
             tokio::pin!(connection);

@@ -347,7 +347,12 @@ impl SocketIo {
         self.init().await.map_err(std::io::Error::other)?;
         let filter = self.routes().or(other).unify().boxed();
         let stop = self.stopping.stop_receiver();
-        crate::serve::accept_loop(self.engine.clone(), listener, filter, listening, stop).await;
+        let router = crate::protocol::router::Router::new(
+            self.engine.clone(),
+            self.eio4_owners.clone(),
+            self.v09_owners.clone(),
+        );
+        crate::serve::accept_loop(self.engine.clone(), listener, router, filter, listening, stop).await;
         Ok(())
     }
 

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use std::net::SocketAddr;
 
 use bytes::BytesMut;
+use warp::http::header::{self, HeaderName};
 use warp::http::{HeaderMap, HeaderValue};
 
 /// What the client's first request (the handshake) looked like.
@@ -20,7 +21,9 @@ use warp::http::{HeaderMap, HeaderValue};
 pub struct ConnectionInfo {
     /// Peer address, when the server knows it.
     pub remote_addr: Option<SocketAddr>,
-    /// Request headers.
+    /// Request headers. A session keeps them without those that served only the
+    /// request's transport (`Connection`, `Upgrade`, `Content-Length` and the WebSocket
+    /// handshake's `Sec-WebSocket-Key`, `-Version` and `-Extensions`).
     pub headers: HeaderMap,
     /// The query, as sent (decoded when asked).
     pub query: Query,
@@ -134,7 +137,17 @@ impl Query {
     /// assert_eq!(values, ["1", "2"]);
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
-        form_urlencoded::parse(self.0.as_bytes())
+        // What `form_urlencoded::parse` gives, without decoding a pair that has nothing to
+        // decode (it is already UTF-8): every poll and POST reads its query, and decoding
+        // each pair (escapes, then a UTF-8 check) was most of that.
+        self.0.split('&').filter(|pair| !pair.is_empty()).map(|pair| {
+            if pair.bytes().any(|b| b == b'%' || b == b'+') {
+                form_urlencoded::parse(pair.as_bytes()).next().unwrap_or_default()
+            } else {
+                let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (Cow::Borrowed(key), Cow::Borrowed(value))
+            }
+        })
     }
 }
 
@@ -144,18 +157,42 @@ impl From<&str> for Query {
     }
 }
 
-/// The same headers, their values copied into one buffer of their own. hyper's header
-/// values are slices of the connection's read buffer (8 KiB or more), and a session keeps
-/// its handshake's headers for its whole life: sharing them would keep that buffer too,
-/// after a WebSocket upgrade long after hyper is done with it.
+/// Headers that served the request's transport and nothing after it (the connection's
+/// own and a WebSocket upgrade's handshake): a session does not keep them. With the
+/// benchmark's client (five headers) they were four fifths of what a WebSocket session
+/// kept of its headers, about 400 bytes.
+const TRANSPORT_ONLY: [HeaderName; 6] = [
+    header::CONNECTION,
+    header::UPGRADE,
+    header::SEC_WEBSOCKET_KEY,
+    header::SEC_WEBSOCKET_VERSION,
+    header::SEC_WEBSOCKET_EXTENSIONS,
+    header::CONTENT_LENGTH,
+];
+
+/// The same headers, less those of [`TRANSPORT_ONLY`], their values copied into one
+/// buffer of their own. hyper's header values are slices of the connection's read buffer
+/// (8 KiB or more), and a session keeps its handshake's headers for its whole life:
+/// sharing them would keep that buffer too, after a WebSocket upgrade long after hyper is
+/// done with it.
 pub(crate) fn detached(headers: &HeaderMap) -> HeaderMap {
-    let mut buf = BytesMut::with_capacity(headers.values().map(HeaderValue::len).sum());
-    for value in headers.values() {
+    let kept = |name: &HeaderName| !TRANSPORT_ONLY.contains(name);
+    let mut buf = BytesMut::with_capacity(
+        headers
+            .iter()
+            .filter(|(name, _)| kept(name))
+            .map(|(_, value)| value.len())
+            .sum(),
+    );
+    let mut filtered = HeaderMap::with_capacity(headers.keys_len());
+    for (name, value) in headers.iter().filter(|(name, _)| kept(name)) {
         buf.extend_from_slice(value.as_bytes());
+        filtered.append(name.clone(), value.clone());
     }
     let buf = buf.freeze();
-    // A clone is sized to its content; the values are then swapped for slices of `buf`.
-    let mut out = headers.clone();
+    // A clone is sized to its content; its values are then swapped for slices of `buf`,
+    // in the same order.
+    let mut out = filtered.clone();
     let mut at = 0;
     for value in out.values_mut() {
         let own = buf.slice(at..at + value.len());
@@ -193,6 +230,61 @@ mod tests {
         assert_eq!(many, ["one", "", "three"]);
         assert!(own.get("authorization").is_some_and(HeaderValue::is_sensitive));
         assert!(detached(&HeaderMap::new()).is_empty());
+    }
+
+    #[test]
+    fn detached_headers_leave_out_the_transport_ones() {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("host", "example.com"),
+            ("connection", "Upgrade"),
+            ("upgrade", "websocket"),
+            ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            ("sec-websocket-version", "13"),
+            ("sec-websocket-extensions", "permessage-deflate"),
+            ("cookie", "a=1"),
+            ("cookie", "b=2"),
+            ("user-agent", "test"),
+        ] {
+            headers.append(name, HeaderValue::from_static(value));
+        }
+        let own = detached(&headers);
+        let kept: Vec<(&str, &str)> = own
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.to_str().unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("host", "example.com"),
+                ("cookie", "a=1"),
+                ("cookie", "b=2"),
+                ("user-agent", "test")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_query_reads_as_form_urlencoded_reads_it() {
+        for raw in [
+            "",
+            "&",
+            "a",
+            "a=",
+            "=",
+            "=v",
+            "a=1&&b=2&",
+            "EIO=4&transport=polling&t=PcL0x1&sid=abc_-123",
+            "a=b=c",
+            "x=%20y+z&%45IO=4&k+ey=v%2",
+            "bad=%ff%fe&ok=%C3%BC",
+            "j=0&i=%",
+        ] {
+            let query = Query::new(raw);
+            let ours: Vec<_> = query.iter().collect();
+            let theirs: Vec<_> = form_urlencoded::parse(raw.as_bytes()).collect();
+            assert_eq!(ours, theirs, "{raw:?}");
+        }
     }
 
     #[test]

@@ -3,5 +3,6 @@
 //! the attach guard, WebSocket halves) is in [`crate::transport`].
 
 pub mod eio4;
+pub(crate) mod router;
 pub mod sockjs;
 pub mod v09;

@@ -1,19 +1,27 @@
 //! The reading half of an RFC 6455 connection, framed here rather than by tungstenite:
 //! tungstenite's read buffer grows to the largest frame a client sent and keeps that size
 //! for the connection's life (about 1 MB per connection after one 1 MB message), and it
-//! offers no way to shrink it. This reader reads into a small buffer, grows it for a large
-//! frame, and gives the large allocation away with the frame (the buffer starts afresh at
-//! [`READ_BUFFER`]), so an idle connection keeps what an idle connection needs.
+//! offers no way to shrink it. This reader holds no buffer at all while it waits for a
+//! client that sends nothing: with nothing buffered, it reads into a buffer on the stack
+//! (alive for that one read call, never across an `.await`), hands out a frame that
+//! arrived whole from there, and keeps only what is left of a frame in a buffer of its own,
+//! which grows for a large frame and is dropped as soon as it is empty again. An idle
+//! connection keeps no read buffer (4 KiB each before, the largest part of its memory).
 //!
 //! What a server must check of a client's frames (RFC 6455 §5): masked, no reserved bits,
 //! known opcodes, control frames final and at most 125 bytes, continuations only inside a
 //! fragmented message, text valid UTF-8; frames and messages at most `max_payload` bytes.
 
-use bytes::{Buf, Bytes, BytesMut};
-use tokio::io::{AsyncRead, AsyncReadExt};
+use std::mem::MaybeUninit;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
 
-/// The read buffer of an idle connection. Reads go into its free part (not zero-filled
-/// first); a longer frame grows it to the frame's length for as long as the frame is read.
+use bytes::{Buf, Bytes, BytesMut};
+use tokio::io::{AsyncRead, AsyncReadExt, ReadBuf};
+
+/// How many bytes a read takes at most when nothing is buffered (into a buffer on the
+/// stack), and the least a buffer of the reader's own is made for (a frame left partly
+/// read; a longer frame grows it to the frame's length for as long as the frame is read).
 pub(crate) const READ_BUFFER: usize = 4 * 1024;
 
 /// The longest frame header: 2 bytes, 8 of extended length, 4 of mask.
@@ -127,8 +135,8 @@ pub(crate) struct FrameReader<R> {
 }
 
 impl<R: AsyncRead + Unpin> FrameReader<R> {
-    /// Frames and messages over `max_payload` bytes are errors. The buffer of an idle
-    /// connection ([`READ_BUFFER`]) is allocated at the first read.
+    /// Frames and messages over `max_payload` bytes are errors. No buffer is allocated
+    /// until a frame arrives in parts.
     pub(crate) fn new(io: R, max_payload: usize) -> Self {
         FrameReader {
             io,
@@ -146,11 +154,19 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             if let Some(read) = self.next_buffered()? {
                 return Ok(read);
             }
+            if self.buf.is_empty() {
+                // Waiting (perhaps for long) with nothing buffered: no buffer is kept.
+                self.buf = BytesMut::new();
+                if let Some(read) = std::future::poll_fn(|cx| self.poll_unbuffered(cx)).await? {
+                    return Ok(read);
+                }
+                continue;
+            }
             if self.buf.len() == self.buf.capacity() {
                 self.buf.reserve(READ_BUFFER);
             }
             match self.io.read_buf(&mut self.buf).await {
-                Ok(0) => return Err("the connection ended without a close frame".into()),
+                Ok(0) => return Err(ENDED.into()),
                 Ok(_) => {}
                 Err(e) => return Err(e.to_string()),
             }
@@ -164,17 +180,66 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         (self.buf.len(), self.buf.capacity())
     }
 
+    /// One read into a buffer on the stack (it lives for this call only, so a connection
+    /// waiting here holds none): a frame that arrived whole at its start is handed out
+    /// from there, and whatever else came is kept in the reader's own buffer. `None`
+    /// when the first frame is not whole (yet), or is a fragment that does not end its
+    /// message. Everything happens within the one poll that gets the bytes, so
+    /// cancelling [`FrameReader::read`] loses nothing.
+    fn poll_unbuffered(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Read>, String>> {
+        let mut stack = [MaybeUninit::<u8>::uninit(); READ_BUFFER];
+        let mut read = ReadBuf::uninit(&mut stack);
+        ready!(Pin::new(&mut self.io).poll_read(cx, &mut read)).map_err(|e| e.to_string())?;
+        let bytes = read.filled_mut();
+        if bytes.is_empty() {
+            return Poll::Ready(Err(ENDED.into()));
+        }
+        let whole = match Head::parse(bytes)? {
+            Some(head) => {
+                let payload = self.payload_len(head)?;
+                Some((head, head.len + payload)).filter(|(_, total)| *total <= bytes.len())
+            }
+            None => None,
+        };
+        let Some((head, total)) = whole else {
+            self.keep(bytes);
+            return Poll::Ready(Ok(None));
+        };
+        let (frame, rest) = bytes.split_at_mut(total);
+        let frame = &mut frame[head.len..];
+        unmask(frame, head.mask);
+        let read = self.take(head, Payload::Borrowed(frame));
+        self.keep(rest);
+        Poll::Ready(read)
+    }
+
+    /// Keeps bytes read past what was handed out, in a buffer made for them.
+    fn keep(&mut self, bytes: &[u8]) {
+        if !bytes.is_empty() {
+            self.buf.reserve(READ_BUFFER.max(bytes.len()));
+            self.buf.extend_from_slice(bytes);
+        }
+    }
+
+    /// A frame's payload length, checked against `max_payload`.
+    fn payload_len(&self, head: Head) -> Result<usize, String> {
+        usize::try_from(head.payload)
+            .ok()
+            .filter(|len| *len <= self.max_payload)
+            .ok_or_else(|| format!("a frame of {} bytes, over {}", head.payload, self.max_payload))
+    }
+
     /// The next message or control frame among the bytes read, if they hold one.
     fn next_buffered(&mut self) -> Result<Option<Read>, String> {
         loop {
             let Some(head) = Head::parse(&self.buf)? else {
-                self.buf.reserve(MAX_HEAD);
+                // Nothing buffered: the next read needs no buffer of ours.
+                if !self.buf.is_empty() {
+                    self.buf.reserve(MAX_HEAD);
+                }
                 return Ok(None);
             };
-            let payload = usize::try_from(head.payload)
-                .ok()
-                .filter(|len| *len <= self.max_payload)
-                .ok_or_else(|| format!("a frame of {} bytes, over {}", head.payload, self.max_payload))?;
+            let payload = self.payload_len(head)?;
             let total = head.len + payload;
             if self.buf.len() < total {
                 // Room for more of the frame, in proportion to what came (at least an idle
@@ -191,7 +256,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             if total > READ_BUFFER {
                 self.shrink();
             }
-            if let Some(read) = self.take(head, frame)? {
+            if let Some(read) = self.take(head, Payload::Owned(frame))? {
                 return Ok(Some(read));
             }
         }
@@ -207,19 +272,19 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
 
     /// One frame, unmasked: a message or control frame to hand out, or `None` for a
     /// fragment that does not end its message.
-    fn take(&mut self, head: Head, frame: BytesMut) -> Result<Option<Read>, String> {
+    fn take(&mut self, head: Head, frame: Payload<'_>) -> Result<Option<Read>, String> {
         match head.opcode {
-            CLOSE => Ok(Some(Read::Close(frame.freeze()))),
-            PING => Ok(Some(Read::Ping(frame.freeze()))),
+            CLOSE => Ok(Some(Read::Close(frame.into_bytes()))),
+            PING => Ok(Some(Read::Ping(frame.into_bytes()))),
             PONG => Ok(Some(Read::Pong)),
             CONTINUATION => {
                 let Some(partial) = self.partial.as_mut() else {
                     return Err("a continuation frame outside a fragmented message".into());
                 };
-                if partial.bytes.len() + frame.len() > self.max_payload {
+                if partial.bytes.len() + frame.as_slice().len() > self.max_payload {
                     return Err(format!("a message over {} bytes", self.max_payload));
                 }
-                partial.bytes.extend_from_slice(&frame);
+                partial.bytes.extend_from_slice(frame.as_slice());
                 if !head.fin {
                     return Ok(None);
                 }
@@ -244,7 +309,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 }
                 self.partial = Some(Partial {
                     text,
-                    bytes: frame.to_vec(),
+                    bytes: frame.as_slice().to_vec(),
                 });
                 Ok(None)
             }
@@ -252,16 +317,41 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     }
 }
 
-/// A whole message's bytes as text (checked) or binary.
-fn message(text: bool, bytes: BytesMut) -> Result<Read, String> {
-    if !text {
-        return Ok(Read::Binary(bytes.freeze()));
+/// A frame's unmasked payload: in the reader's buffer (handed out without a copy), or in
+/// the stack buffer of one read (copied).
+enum Payload<'a> {
+    Owned(BytesMut),
+    Borrowed(&'a [u8]),
+}
+
+impl Payload<'_> {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Payload::Owned(bytes) => bytes,
+            Payload::Borrowed(bytes) => bytes,
+        }
     }
-    match std::str::from_utf8(&bytes) {
+
+    fn into_bytes(self) -> Bytes {
+        match self {
+            Payload::Owned(bytes) => bytes.freeze(),
+            Payload::Borrowed(bytes) => Bytes::copy_from_slice(bytes),
+        }
+    }
+}
+
+/// A whole message's bytes as text (checked) or binary.
+fn message(text: bool, bytes: Payload<'_>) -> Result<Read, String> {
+    if !text {
+        return Ok(Read::Binary(bytes.into_bytes()));
+    }
+    match std::str::from_utf8(bytes.as_slice()) {
         Ok(text) => Ok(Read::Text(text.to_owned())),
         Err(_) => Err(not_utf8()),
     }
 }
+
+const ENDED: &str = "the connection ended without a close frame";
 
 fn not_utf8() -> String {
     "a text message that is not UTF-8".into()
@@ -380,6 +470,28 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(reader.read().await, Ok(Read::Binary(Bytes::from(vec![0; 70_000]))));
+    }
+
+    #[tokio::test]
+    async fn a_reader_waiting_for_bytes_holds_no_buffer() {
+        use tokio::io::AsyncWriteExt;
+        let (mut client, server) = tokio::io::duplex(1024);
+        let mut reader = FrameReader::new(server, 100);
+        let wire = [frame(0x81, b"one"), frame(0x81, b"two"), frame(0x82, b"three")].concat();
+        // The first frame whole and two bytes of the second: the rest waits in a buffer.
+        client.write_all(&wire[..11]).await.unwrap();
+        assert_eq!(reader.read().await, Ok(Read::Text("one".into())));
+        assert_eq!(reader.buf.len(), 2);
+        client.write_all(&wire[11..]).await.unwrap();
+        assert_eq!(reader.read().await, Ok(Read::Text("two".into())));
+        assert_eq!(reader.read().await, Ok(Read::Binary(Bytes::from_static(b"three"))));
+        // Nothing more comes: the wait holds no buffer.
+        let wait = tokio::time::timeout(std::time::Duration::from_millis(20), reader.read()).await;
+        assert!(wait.is_err());
+        assert_eq!(reader.buf.capacity(), 0);
+        client.write_all(&frame(0x81, b"four")).await.unwrap();
+        assert_eq!(reader.read().await, Ok(Read::Text("four".into())));
+        assert_eq!(reader.buf.capacity(), 0, "a frame that came whole needs no buffer");
     }
 
     #[tokio::test]

@@ -36,29 +36,15 @@ pub(crate) trait Receiver: Send + Sync {
 }
 
 /// A family's timers on a message connection (0.9: a heartbeat push and a silence
-/// timeout). A family without any uses [`NoTimers`], so that its connections' futures hold
-/// no timer at all (a connection's future lives, at its full size, as long as the
-/// connection).
+/// timeout; Engine.IO 4: the heartbeat of a session that opened on the WebSocket). A
+/// connection's future lives, at its full size, as long as the connection: a timer that
+/// cannot fire should be a `pending` future, which holds nothing.
 pub(crate) trait Timers: Send {
     /// Resolves when a timer fires: `Some(reason)` to end the session, `None` after a
     /// heartbeat was pushed. Dropped and made anew after each inbound message.
     fn fire<'a>(&'a mut self, session: &'a Arc<Session>) -> impl Future<Output = Option<DisconnectReason>> + Send + 'a;
     /// An inbound message arrived (the silence timeout starts again).
     fn heard(&mut self);
-}
-
-/// No timers: the family pings from elsewhere (Engine.IO 4's heartbeat task).
-pub(crate) struct NoTimers;
-
-impl Timers for NoTimers {
-    fn fire<'a>(
-        &'a mut self,
-        _session: &'a Arc<Session>,
-    ) -> impl Future<Output = Option<DisconnectReason>> + Send + 'a {
-        std::future::pending()
-    }
-
-    fn heard(&mut self) {}
 }
 
 /// A frame pushed every `every` (0.9's `2::`), and the session ended after `silence`

@@ -67,14 +67,15 @@ pub(crate) enum BodyError {
 
 /// Reads a whole body, refusing it as soon as it grows past `limit` bytes, or when it has
 /// not arrived in full within `timeout` (a body trickled a byte at a time).
-pub(crate) async fn read_body<S, B>(
+pub(crate) async fn read_body<S, B, E>(
     body: S,
     declared_len: Option<u64>,
     limit: usize,
     timeout: Duration,
 ) -> Result<BytesMut, BodyError>
 where
-    S: Stream<Item = Result<B, warp::Error>>,
+    S: Stream<Item = Result<B, E>>,
+    E: std::fmt::Display,
     B: Buf,
 {
     if declared_len.is_some_and(|n| n > limit as u64) {

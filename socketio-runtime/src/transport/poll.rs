@@ -97,7 +97,7 @@ pub(crate) struct Refused {
 /// after `decode` (a form's field, or the body itself). A body too large, too slow,
 /// unreadable, not UTF-8 or not decodable closes the session (a protocol error) and is
 /// refused.
-pub(crate) async fn receive_text<S, B>(
+pub(crate) async fn receive_text<S, B, E>(
     session: &Arc<Session>,
     body: S,
     headers: &HeaderMap,
@@ -105,7 +105,8 @@ pub(crate) async fn receive_text<S, B>(
     decode: fn(&str) -> Option<String>,
 ) -> Result<String, Refused>
 where
-    S: Stream<Item = Result<B, warp::Error>>,
+    S: Stream<Item = Result<B, E>>,
+    E: std::fmt::Display,
     B: Buf,
 {
     let declared = headers

@@ -42,7 +42,7 @@ pub(crate) struct Endpoint {
 }
 
 /// An Engine.IO request's target: the endpoint, the parsed query, the path and captures.
-struct Target {
+pub(crate) struct Target {
     endpoint: Endpoint,
     query: EngineQuery,
     path: String,
@@ -53,60 +53,64 @@ fn engine_target(endpoint: Endpoint) -> impl Filter<Extract = (Target,), Error =
     warp::path::full()
         .and(raw_query())
         .and_then(move |full: FullPath, raw: String| {
-            let endpoint = endpoint.clone();
-            async move {
-                let engine = &endpoint.engine;
-                let parsed = path::parse_with_captures(&engine.config.resource, full.as_str());
-                let Some((Route::Welcome, captures)) = parsed else {
-                    return Err(warp::reject::not_found());
-                };
-                let all = Query::new(&raw);
-                // The four arguments the engine reads, each the first of its name, in one
-                // pass over the query (each `Query::get` decodes the whole query again:
-                // a third of a poll's instructions when done for each).
-                let (mut eio, mut transport, mut sid, mut j) = (None, None, None, None);
-                for (key, value) in all.iter() {
-                    let slot = match &*key {
-                        "EIO" => &mut eio,
-                        "transport" => &mut transport,
-                        "sid" => &mut sid,
-                        "j" => &mut j,
-                        _ => continue,
-                    };
-                    if slot.is_none() {
-                        *slot = Some(value);
-                    }
-                }
-                // No EIO: a 0.9 request, unless it names an Engine.IO transport (then it is an
-                // Engine.IO request of an unsupported version).
-                let eio = match (eio, &transport) {
-                    (Some(eio), _) => eio.into_owned(),
-                    (None, Some(_)) => String::new(),
-                    (None, None) => return Err(warp::reject::not_found()),
-                };
-                let transport = transport.map(Cow::into_owned).unwrap_or_default();
-                let sid = sid.map(Cow::into_owned);
-                let jsonp = jsonp_index(j.as_deref());
-                drop(j);
-                let query = EngineQuery {
-                    eio,
-                    transport,
-                    sid,
-                    jsonp,
-                    all,
-                };
-                let captures = captures
-                    .iter()
-                    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                    .collect();
-                Ok(Target {
-                    query,
-                    path: full.as_str().to_owned(),
-                    captures,
-                    endpoint,
-                })
-            }
+            let target = target(&endpoint, full.as_str(), &raw).ok_or_else(warp::reject::not_found);
+            async move { target }
         })
+}
+
+/// The target of an Engine.IO request at `path` with query `raw`; `None` when it is not
+/// one (another path, or a query without `EIO` and `transport`: a 0.9 request).
+pub(crate) fn target(endpoint: &Endpoint, path: &str, raw: &str) -> Option<Target> {
+    let engine = &endpoint.engine;
+    let parsed = path::parse_with_captures(&engine.config.resource, path);
+    let Some((Route::Welcome, captures)) = parsed else {
+        return None;
+    };
+    let all = Query::new(raw);
+    // The four arguments the engine reads, each the first of its name, in one
+    // pass over the query (each `Query::get` decodes the whole query again:
+    // a third of a poll's instructions when done for each).
+    let (mut eio, mut transport, mut sid, mut j) = (None, None, None, None);
+    for (key, value) in all.iter() {
+        let slot = match &*key {
+            "EIO" => &mut eio,
+            "transport" => &mut transport,
+            "sid" => &mut sid,
+            "j" => &mut j,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = Some(value);
+        }
+    }
+    // No EIO: a 0.9 request, unless it names an Engine.IO transport (then it is an
+    // Engine.IO request of an unsupported version).
+    let eio = match (eio, &transport) {
+        (Some(eio), _) => eio.into_owned(),
+        (None, Some(_)) => String::new(),
+        (None, None) => return None,
+    };
+    let transport = transport.map(Cow::into_owned).unwrap_or_default();
+    let sid = sid.map(Cow::into_owned);
+    let jsonp = jsonp_index(j.as_deref());
+    drop(j);
+    let query = EngineQuery {
+        eio,
+        transport,
+        sid,
+        jsonp,
+        all,
+    };
+    let captures = captures
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    Some(Target {
+        query,
+        path: path.to_owned(),
+        captures,
+        endpoint: endpoint.clone(),
+    })
 }
 
 /// The Engine.IO 4 filter for one server.
@@ -220,7 +224,7 @@ pub(crate) fn form_payload(body: &str) -> Option<String> {
     Some(out)
 }
 
-async fn handle<S, B>(
+pub(crate) async fn handle<S, B, E>(
     target: Target,
     method: Method,
     headers: HeaderMap,
@@ -228,7 +232,8 @@ async fn handle<S, B>(
     body: S,
 ) -> Response
 where
-    S: Stream<Item = Result<B, warp::Error>>,
+    S: Stream<Item = Result<B, E>>,
+    E: std::fmt::Display,
     B: Buf,
 {
     let Target {

@@ -10,12 +10,12 @@ use tokio::time::sleep_until;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
-use super::heartbeat::{self, Eio4Session};
+use super::heartbeat::{self, Eio4Session, WsHeartbeat};
 use super::inbound;
 use crate::codec::eio4::{self as engine_codec, EngineError, EnginePacket, Handshake};
 use crate::engine::{ConnectionInfo, DisconnectReason, Engine, OwnerFactory, Session};
 use crate::rfc6455::WebSocket;
-use crate::transport::connection::{self, Ended, NoTimers, ReceiveFuture, Receiver};
+use crate::transport::connection::{self, Ended, ReceiveFuture, Receiver};
 use crate::transport::http::{closing, text, TEXT_PLAIN};
 use crate::transport::message::Inbound;
 use crate::transport::poll::{long_poll, receive_text, Polled, Refused};
@@ -39,11 +39,9 @@ pub(crate) fn at_capacity(headers: &HeaderMap) -> Response {
     text(StatusCode::SERVICE_UNAVAILABLE, "application/json", body, headers)
 }
 
-/// A new Engine.IO session, with its heartbeat running (`None`: too many pending).
+/// A new Engine.IO session, with its heartbeat task running (`None`: too many pending).
 pub(crate) fn new_session(engine: &Arc<Engine>, owners: &OwnerFactory, info: ConnectionInfo) -> Option<Arc<Session>> {
-    let session = engine.create_session(info, Box::<Eio4Session>::default(), owners, "eio4")?;
-    // Engine.IO 4 sessions are open from the handshake on.
-    session.open_once();
+    let session = new_ws_session(engine, owners, info)?;
     let config = &engine.config;
     heartbeat::spawn_heartbeat(
         &session,
@@ -51,6 +49,15 @@ pub(crate) fn new_session(engine: &Arc<Engine>, owners: &OwnerFactory, info: Con
         config.ping_timeout,
         config.connect_timeout,
     );
+    Some(session)
+}
+
+/// A new Engine.IO session without a heartbeat task: for a WebSocket's own session, whose
+/// connection keeps the heartbeat ([`heartbeat::WsHeartbeat`]).
+fn new_ws_session(engine: &Arc<Engine>, owners: &OwnerFactory, info: ConnectionInfo) -> Option<Arc<Session>> {
+    let session = engine.create_session(info, Box::<Eio4Session>::default(), owners, "eio4")?;
+    // Engine.IO 4 sessions are open from the handshake on.
+    session.open_once();
     Some(session)
 }
 
@@ -146,7 +153,7 @@ pub(crate) async fn poll(
 }
 
 /// Reads a POSTed body and handles its packets; the answer (`ok`, or an error).
-pub(crate) async fn receive<S, B>(
+pub(crate) async fn receive<S, B, E>(
     engine: &Arc<Engine>,
     session: &Arc<Session>,
     body: S,
@@ -154,7 +161,8 @@ pub(crate) async fn receive<S, B>(
     decode: fn(&str) -> Option<String>,
 ) -> Response
 where
-    S: Stream<Item = Result<B, warp::Error>>,
+    S: Stream<Item = Result<B, E>>,
+    E: std::fmt::Display,
     B: Buf,
 {
     let raw = match receive_text(session, body, headers, &engine.config, decode).await {
@@ -216,13 +224,16 @@ pub(crate) fn websocket(
     // Done before the future starts, so that neither the socket (now in its two halves) nor
     // the connection info (now in the session) keeps a slot in it for the connection's life.
     let conn = WsConn::new(ws);
-    let target = target.map_err(|info| new_session(&engine, &owners, info));
+    let target = target.map_err(|info| new_ws_session(&engine, &owners, info));
     run_websocket(conn, engine, target)
 }
 
 /// [`websocket`], once the session exists: `Err` holds a fresh one (`None`: refused, too
 /// many pending), `Ok` one to upgrade.
 async fn run_websocket(mut conn: WsConn, engine: Arc<Engine>, target: Result<Arc<Session>, Option<Arc<Session>>>) {
+    // A session that opens here keeps its heartbeat in this connection's task.
+    let config = &engine.config;
+    let mut timers = WsHeartbeat::new(config.ping_interval, config.ping_timeout, config.connect_timeout);
     let session = match target {
         Err(None) => {
             // The room checked before the upgrade was taken meanwhile.
@@ -250,6 +261,8 @@ async fn run_websocket(mut conn: WsConn, engine: Arc<Engine>, target: Result<Arc
                 conn.close().await;
                 return;
             }
+            // Its heartbeat task goes on pinging.
+            timers.disable();
             session
         }
     };
@@ -260,14 +273,13 @@ async fn run_websocket(mut conn: WsConn, engine: Arc<Engine>, target: Result<Arc
         return;
     };
     let (writer, reader) = conn.split(false);
-    // The heartbeat task pings, whatever the transport: no timers here.
     let read_error = DisconnectReason::TransportClose;
     connection::run(
         &session,
         attachment.generation,
         writer,
         reader,
-        NoTimers,
+        timers,
         read_error,
         &Eio4Messages,
     )

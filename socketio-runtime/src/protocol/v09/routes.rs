@@ -77,27 +77,30 @@ pub(crate) fn filter(engine: Arc<Engine>, owners: OwnerFactory) -> warp::filters
         .and_then(move |method, full: FullPath, query, headers, remote, body| {
             let engine = engine.clone();
             let owners = owners.clone();
-            async move { handle(engine, owners, method, full, query, headers, remote, body).await }
+            async move { handle(engine, owners, method, full.as_str(), query, headers, remote, body).await }
         });
     upgrade.or(http).unify().boxed()
 }
 
+/// A 0.9 HTTP request (not an upgrade) at `path` with query `query`; rejected (left to
+/// other routes) when `path` is not a 0.9 path under the resource.
 #[allow(clippy::too_many_arguments)]
-async fn handle<S, B>(
+pub(crate) async fn handle<S, B, E>(
     engine: Arc<Engine>,
     owners: OwnerFactory,
     method: Method,
-    full: FullPath,
+    path: &str,
     query: String,
     headers: HeaderMap,
     remote: Option<SocketAddr>,
     body: S,
 ) -> Result<Response, Rejection>
 where
-    S: Stream<Item = Result<B, warp::Error>>,
+    S: Stream<Item = Result<B, E>>,
+    E: std::fmt::Display,
     B: Buf,
 {
-    let Some((route, captures)) = path::parse_with_captures(&engine.config.resource, full.as_str()) else {
+    let Some((route, captures)) = path::parse_with_captures(&engine.config.resource, path) else {
         return Err(warp::reject::not_found());
     };
     if method == Method::OPTIONS {
@@ -115,7 +118,7 @@ where
             let info = ConnectionInfo {
                 remote_addr: remote,
                 query: Query::new(&query),
-                path: full.as_str().to_owned(),
+                path: path.to_owned(),
                 headers: headers.clone(),
                 captures: captures
                     .iter()
@@ -140,7 +143,7 @@ where
     Ok(reply)
 }
 
-async fn transport_request<S, B>(
+async fn transport_request<S, B, E>(
     engine: Arc<Engine>,
     transport: Option<TransportKind>,
     method: &Method,
@@ -150,7 +153,8 @@ async fn transport_request<S, B>(
     headers: &HeaderMap,
 ) -> Response
 where
-    S: Stream<Item = Result<B, warp::Error>>,
+    S: Stream<Item = Result<B, E>>,
+    E: std::fmt::Display,
     B: Buf,
 {
     use TransportKind::*;

@@ -53,9 +53,10 @@ pub fn form_payload(body: &str) -> Option<String> {
 }
 
 /// `POST /socket.io/1/jsonp-polling/<sid>`: a form with the payload in `d`.
-pub(crate) async fn post<S, B>(engine: Arc<Engine>, sid: &str, body: S, headers: &HeaderMap) -> Response
+pub(crate) async fn post<S, B, E>(engine: Arc<Engine>, sid: &str, body: S, headers: &HeaderMap) -> Response
 where
-    S: Stream<Item = Result<B, warp::Error>>,
+    S: Stream<Item = Result<B, E>>,
+    E: std::fmt::Display,
     B: Buf,
 {
     let (status, answer) = receive(&engine, session_of(&engine, sid), body, headers, form_payload).await;

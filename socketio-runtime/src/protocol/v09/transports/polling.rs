@@ -49,7 +49,7 @@ pub(crate) async fn get(engine: Arc<Engine>, sid: &str, headers: &HeaderMap) -> 
 }
 
 /// Reads and dispatches an upstream body; the response status and text.
-pub(crate) async fn receive<S, B>(
+pub(crate) async fn receive<S, B, E>(
     engine: &Arc<Engine>,
     session: Option<Arc<Session>>,
     body: S,
@@ -57,7 +57,8 @@ pub(crate) async fn receive<S, B>(
     decode: fn(&str) -> Option<String>,
 ) -> (StatusCode, String)
 where
-    S: Stream<Item = Result<B, warp::Error>>,
+    S: Stream<Item = Result<B, E>>,
+    E: std::fmt::Display,
     B: Buf,
 {
     // The reference answers an unknown session's POST with `1` and ignores it.
@@ -77,9 +78,10 @@ where
 }
 
 /// `POST /socket.io/1/xhr-polling/<sid>`: the body is the payload itself.
-pub(crate) async fn post<S, B>(engine: Arc<Engine>, sid: &str, body: S, headers: &HeaderMap) -> Response
+pub(crate) async fn post<S, B, E>(engine: Arc<Engine>, sid: &str, body: S, headers: &HeaderMap) -> Response
 where
-    S: Stream<Item = Result<B, warp::Error>>,
+    S: Stream<Item = Result<B, E>>,
+    E: std::fmt::Display,
     B: Buf,
 {
     let (status, answer) = receive(&engine, session_of(&engine, sid), body, headers, |raw| {
