@@ -19,11 +19,12 @@ use super::receive::{self, Framing};
 use super::registry::Registry;
 use super::settings::SockJsSettings;
 use super::stats::{Counters, Kind, SockJsStats};
-use super::websocket;
+use super::websocket::{self, WsUpgrade};
 use crate::config::Config;
 use crate::engine::{ConnectionInfo, Engine, OwnerFactory, Query};
-use crate::rfc6455::{self, Upgrade};
+use crate::rfc6455;
 use crate::serve::peer_addr;
+use crate::transport::hixie76;
 use crate::transport::http::raw_query;
 
 /// What a router shares with its requests.
@@ -175,36 +176,38 @@ impl SockJsRouter {
                 }
             }
         });
-        let upgrade = target
-            .clone()
-            .and(rfc6455::upgrade())
-            .and(peer_addr())
-            .and(raw_query())
-            .and_then(
-                |(inner, route, path): (Arc<Inner>, Route, String),
-                 ws: Upgrade,
-                 headers: HeaderMap,
-                 remote,
-                 query: String| async move {
-                    let raw = match route {
-                        Route::RawWebsocket => true,
-                        Route::Session { ref transport, .. } if transport == "websocket" => false,
-                        _ => return Err(warp::reject::not_found()),
-                    };
-                    if !inner.settings.websocket {
-                        return Ok(answers::not_found());
-                    }
-                    inner.tick();
-                    let info = ConnectionInfo {
-                        remote_addr: remote,
-                        headers,
-                        query: Query::new(&query),
-                        path,
-                        captures: Vec::new(),
-                    };
-                    Ok(websocket::upgrade(inner, ws, info, raw))
-                },
-            );
+        let either = rfc6455::upgrade()
+            .map(|ws, headers| (WsUpgrade::Rfc6455(ws), headers))
+            .untuple_one()
+            .or(hixie76::upgrade()
+                .map(|ws, headers| (WsUpgrade::Hixie76(ws), headers))
+                .untuple_one())
+            .unify();
+        let upgrade = target.clone().and(either).and(peer_addr()).and(raw_query()).and_then(
+            |(inner, route, path): (Arc<Inner>, Route, String),
+             ws: WsUpgrade,
+             headers: HeaderMap,
+             remote,
+             query: String| async move {
+                let raw = match route {
+                    Route::RawWebsocket => true,
+                    Route::Session { ref transport, .. } if transport == "websocket" => false,
+                    _ => return Err(warp::reject::not_found()),
+                };
+                if !inner.settings.websocket {
+                    return Ok(answers::not_found());
+                }
+                inner.tick();
+                let info = ConnectionInfo {
+                    remote_addr: remote,
+                    headers,
+                    query: Query::new(&query),
+                    path,
+                    captures: Vec::new(),
+                };
+                Ok(websocket::upgrade(inner, ws, info, raw))
+            },
+        );
         let http = target
             .and(warp::method())
             .and(warp::header::headers_cloned())
