@@ -156,7 +156,14 @@ impl SockJsRouter {
     /// # }
     /// ```
     pub fn stats(&self) -> SockJsStats {
-        self.inner.counters.snapshot()
+        self.inner.counters.snapshot(&self.inner.prefix)
+    }
+
+    /// A reader of this router's statistics that does not keep the router alive (`None`
+    /// once it is gone): what a server's snapshot reads.
+    pub(crate) fn stats_source(&self) -> crate::stats::sockjs::Source {
+        let (counters, prefix) = (Arc::downgrade(&self.inner.counters), self.inner.prefix.clone());
+        Box::new(move || counters.upgrade().map(|c| c.snapshot(&prefix)))
     }
 
     /// The prefix, as `/name` (empty for the root).
