@@ -1,6 +1,6 @@
 //! WebSocket draft hixie-76 as the Flash bridge of the 0.9 client speaks it for
 //! flashsocket (PROTOCOL-0.9.md §7.5–7.6): the request read from the raw connection by
-//! [`crate::SocketIo::serve`]'s accept loop, which asks [`claims`] whether a hixie-76 head
+//! [`crate::SocketIo::serve`]'s accept loop, which asks `claims` whether a hixie-76 head
 //! is for this family (everything else goes on to hyper, where another family's filter may
 //! take it: `transport/hixie76.rs`). The key challenge and the `0x00 <text> 0xFF` framing
 //! are the transport kit's (`transport/hixie76.rs`), re-exported here.
