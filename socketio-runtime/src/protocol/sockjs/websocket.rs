@@ -1,8 +1,9 @@
 //! SockJS over WebSocket: `/<server>/<session>/websocket` (framed: `o`, `h`, `a[...]`,
 //! `c[...]` out; a JSON array of strings, or one string, in) and `/websocket` (raw: each
 //! WebSocket message is one SockJS message; a close carries the server's code and
-//! reason). Both over RFC 6455 or the older hixie-76 (no close codes there). A WebSocket session lives as long as its connection and is not listed by id
-//! (two connections may use the same session id).
+//! reason). Both over RFC 6455 or the older hixie-76 (no close codes there). A WebSocket
+//! session lives as long as its connection and is not listed by id (two connections may
+//! use the same session id).
 
 use std::collections::VecDeque;
 use std::future::Future;
