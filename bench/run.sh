@@ -23,10 +23,10 @@
 # FANOUT="--receivers 1000 --rounds 2000" gives the fan-out more rounds (its CPU time is
 # read in 10 ms ticks: 500 rounds take about 200 ms).
 #
-# Socket.IO 0.9 rows are ours only (no peer here speaks 0.9); the websocket ones are also
-# given as a ratio to the bare server's Engine.IO 4 figure of the same scenario (the same
-# wire work: one text frame each way). Polling rows have no bare column (it speaks
-# websocket only).
+# Socket.IO 0.9 and SockJS rows are ours only (no peer here speaks 0.9 or serves SockJS);
+# the websocket ones are also given as a ratio to the bare server's Engine.IO 4 figure of
+# the same scenario (the same wire work: one text frame each way). Polling rows have no
+# bare column (it speaks websocket only).
 #
 # Servers run pinned to core 0, the load generator (bench-load) to core 1, loopback only.
 # Every step is under `timeout`; the trap stops whatever this script started. About four
@@ -159,6 +159,7 @@ SCENARIOS=(
     "idle09|ours|idle --proto v09 $IDLE"
     "polling09|ours|polling09 $POLL"
     "polling09fanout|ours|polling09fanout $POLL_FANOUT"
+    "sockjsfanout|ours|sockjs-fanout $FANOUT"
 )
 
 for round in $(seq 1 "$ROUNDS"); do
@@ -239,6 +240,9 @@ row "0.9 xhr-polling echo: CPU us per ack" polling09 cpu_us_per_ack "" none
 row "0.9 xhr-polling echo: acks/s" polling09 acks_per_s "" none
 row "0.9 xhr-polling fan-out, 200: CPU us per msg" polling09fanout cpu_us_per_msg "" none
 row "0.9 xhr-polling fan-out, 200: messages/s" polling09fanout msgs_per_s "" none
+row "SockJS websocket fan-out: CPU us per message" sockjsfanout cpu_us_per_msg "" fanout
+row "SockJS websocket fan-out: messages/s" sockjsfanout msgs_per_s "" fanout
+row "SockJS websocket fan-out: encodings/broadcast" sockjsfanout encodings_per_broadcast "" none
 
 if [ "${STATS_OFF:-0}" = 1 ]; then
     echo

@@ -1,8 +1,9 @@
 //! The server's own accept loop, used by [`crate::SocketIo::serve`] and friends. HTTP goes
 //! to hyper with the warp filter as the service; when flashsocket is enabled, each new
 //! connection's first bytes are read first, so that a Flash policy request or a hixie-76
-//! upgrade (neither of which hyper can serve) is answered here, and everything else is
-//! replayed to hyper unchanged. Over TLS (`tls.rs`), the handshake comes first and nothing
+//! upgrade to 0.9's flashsocket (which the Flash bridge sends with its key bytes right
+//! behind the head) is answered here, and everything else is replayed to hyper unchanged
+//! (other hixie-76 upgrades included: `transport/hixie76.rs` takes them as a filter). Over TLS (`tls.rs`), the handshake comes first and nothing
 //! is sniffed.
 //!
 //! Bounds (issue 18): each connection holds one of `max_connections` slots for its whole
@@ -188,7 +189,12 @@ async fn first_request(mut stream: TcpStream, engine: &Arc<Engine>, policy: &str
             return First::Done;
         }
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let request = std::str::from_utf8(&buf[..end]).ok().and_then(hixie::parse_request);
+            // A hixie-76 upgrade for 0.9's Flash bridge is served here; any other (a
+            // SockJS URL, say) goes on to hyper, where the family's filter takes it.
+            let request = std::str::from_utf8(&buf[..end])
+                .ok()
+                .and_then(hixie::parse_request)
+                .filter(|request| hixie::claims(engine, request));
             return match request {
                 Some(request) => {
                     let after_head = buf.split_off(end + 4);

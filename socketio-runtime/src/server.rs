@@ -245,6 +245,11 @@ impl SocketIo {
         self.engine.stats.snapshot(live.map(|s| s.transport()), namespaces)
     }
 
+    /// The counters `stats` reads (for a family whose router keeps an engine of its own).
+    pub(crate) fn counters(&self) -> &Arc<crate::stats::Stats> {
+        &self.engine.stats
+    }
+
     /// How many client sessions are live.
     pub fn session_count(&self) -> usize {
         self.engine.session_count()

@@ -19,6 +19,7 @@
 //! (`rates.rs`).
 
 pub mod rates;
+pub mod sockjs;
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
@@ -28,6 +29,7 @@ use serde::Serialize;
 
 pub use rates::Rates;
 use rates::{Sampler, Totals};
+pub use sockjs::SockJsStats;
 
 use crate::wire::{Frame, TransportKind};
 
@@ -69,6 +71,8 @@ pub(crate) struct Stats {
     slow_consumers: AtomicU64,
     bad_input_closes: AtomicU64,
     rates: Sampler,
+    /// The SockJS routers counted with this server (their own engines and counters).
+    pub(crate) sockjs: sockjs::Routers,
 }
 
 impl Stats {
@@ -226,6 +230,7 @@ impl Stats {
             bad_input_closes: self.bad_input_closes.load(Relaxed),
             rates,
             namespaces,
+            sockjs: self.sockjs.read(),
         }
     }
 }
@@ -351,6 +356,11 @@ pub struct StatsSnapshot {
     pub rates: Rates,
     /// Each mounted namespace's sockets, rooms and pending acks, in path order.
     pub namespaces: Vec<NamespaceStats>,
+    /// Each SockJS router counted with this server (`SocketIo::sockjs` ones, and those
+    /// given to `SocketIo::count_sockjs`), in the order they were added. Their sessions
+    /// live in the routers' own engines, so the fields above do not count them, except
+    /// the events and messages of SockJS sessions served as sockets of a namespace.
+    pub sockjs: Vec<SockJsStats>,
 }
 
 impl StatsSnapshot {

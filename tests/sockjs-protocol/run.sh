@@ -9,7 +9,9 @@
 # carries this file: see README.md next to this script. Python 2.7 is taken from $PYTHON2,
 # else pyenv's 2.7.18; its dependencies (unittest2, websocket-client 0.59, ws4py) are
 # installed from PyPI into a virtualenv under $SOCKJS_VENV (default: target/sockjs-venv).
-# Exits with the suite's status; the server is stopped by its pid.
+# Then tests/sockjs-protocol/hixie76.py drives the same server over hixie-76 with
+# websocket-client 0.4.1 (its own virtualenv, $SOCKJS_HIXIE_VENV, default
+# target/sockjs-hixie-venv). Exits non-zero if either fails; the server is stopped by its pid.
 set -euo pipefail
 
 suite=${1:?usage: run.sh /path/to/sockjs-protocol [unittest args]}
@@ -40,5 +42,15 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 [[ -n "${url:-}" ]] || { cat "$log" >&2; echo "run.sh: the server did not start" >&2; exit 1; }
-cd "$suite"
-SOCKJS_URL=$url "$venv/bin/python" sockjs-protocol.py "$@"
+status=0
+(cd "$suite" && SOCKJS_URL=$url "$venv/bin/python" sockjs-protocol.py "$@") || status=$?
+
+# hixie-76 with a client nobody here wrote (hixie76.py): websocket-client 0.4.1, in a
+# virtualenv of its own (the suite's needs 0.59).
+hixie_venv=${SOCKJS_HIXIE_VENV:-$target/sockjs-hixie-venv}
+if [[ ! -x "$hixie_venv/bin/python" ]]; then
+    "$python2" -m virtualenv -q "$hixie_venv"
+    "$hixie_venv/bin/pip" install -q 'websocket-client==0.4.1'
+fi
+SOCKJS_URL=$url "$hixie_venv/bin/python" "$root/tests/sockjs-protocol/hixie76.py" || status=$?
+exit "$status"

@@ -22,7 +22,12 @@
 //! Every emit to the UI goes through the admin namespace's adapter: with a cluster adapter a
 //! UI connected to one node hears every node's `server_stats` (one entry per server id) and
 //! socket events. Socket.IO 0.9 sockets appear like the others, with their 0.9 transport
-//! name (`xhr-polling`, `htmlfile`, ...).
+//! name (`xhr-polling`, `htmlfile`, ...), and so do the SockJS sessions of a namespace
+//! served over SockJS (`SocketIo::sockjs`), with their SockJS transport (`websocket`,
+//! `xhr-streaming`, `xhr-polling`, `jsonp-polling`, `htmlfile`; an EventSource session
+//! shows as `xhr-streaming`, the engine's kind for both). Sessions of the SockJS routers
+//! the server counts (`StatsSnapshot::sockjs`) count in `server_stats`' clients, the
+//! `rawConnection`/`rawDisconnection` figures and the packets.
 //!
 //! The UI's files are served by [`ui_files`].
 //!

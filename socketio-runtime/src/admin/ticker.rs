@@ -5,6 +5,9 @@
 //! `socket_updated` for each local socket whose transport changed (an upgrade). It holds
 //! the server weakly and ends when the server is dropped or shuts down.
 //!
+//! SockJS routers counted with the server (`StatsSnapshot::sockjs`) count in the clients,
+//! `rawConnection`/`rawDisconnection` and the packets (their messages).
+//!
 //! `rawDisconnection` is derived (sessions opened minus the change in live sessions), so it
 //! carries no reason (`subType`), unlike Node's.
 
@@ -57,6 +60,20 @@ fn total(counts: &TransportCounts) -> u64 {
         + counts.jsonp_polling
 }
 
+/// Sessions opened since the start, SockJS routers' included.
+fn opened_total(stats: &StatsSnapshot) -> u64 {
+    total(&stats.sessions_opened) + stats.sockjs.iter().map(|r| r.sessions_opened()).sum::<u64>()
+}
+
+/// Packets in and out since the start, SockJS routers' messages included.
+fn packets(stats: &StatsSnapshot) -> (u64, u64) {
+    let sockjs = stats.sockjs.iter();
+    (
+        stats.packets_in + sockjs.clone().map(|r| r.packets_recv).sum::<u64>(),
+        stats.packets_out + sockjs.map(|r| r.packets_sent).sum::<u64>(),
+    )
+}
+
 /// Starts the ticker of `io` once.
 pub(crate) fn start(shared: &Arc<Shared>, io: &SocketIo) {
     if shared.ticker_started.swap(true, Ordering::AcqRel) {
@@ -76,17 +93,20 @@ pub(crate) fn start(shared: &Arc<Shared>, io: &SocketIo) {
                 return;
             }
             let stats = io.stats();
-            let live = io.session_count();
+            // SockJS routers counted with the server keep their sessions in engines of
+            // their own: their clients count too.
+            let sockjs_live: u64 = stats.sockjs.iter().map(|r| r.sessions_active).sum();
+            let live = io.session_count() + sockjs_live as usize;
             if let Some((before, live_before)) = &previous {
                 // The second that just ended.
                 let timestamp = (now_ms() / 1000).saturating_sub(1) * 1000;
-                let opened = total(&stats.sessions_opened).saturating_sub(total(&before.sessions_opened));
+                let opened = opened_total(&stats).saturating_sub(opened_total(before));
                 let closed = (opened as i64 - (live as i64 - *live_before as i64)).max(0) as u64;
                 for (kind, count) in [
                     ("rawConnection", opened),
                     ("rawDisconnection", closed),
-                    ("packetsIn", stats.packets_in.saturating_sub(before.packets_in)),
-                    ("packetsOut", stats.packets_out.saturating_sub(before.packets_out)),
+                    ("packetsIn", packets(&stats).0.saturating_sub(packets(before).0)),
+                    ("packetsOut", packets(&stats).1.saturating_sub(packets(before).1)),
                     ("bytesIn", stats.bytes_in.saturating_sub(before.bytes_in)),
                     ("bytesOut", stats.bytes_out.saturating_sub(before.bytes_out)),
                 ] {

@@ -111,6 +111,28 @@ impl SocketIo {
                 registry: weak_registry.clone(),
             }) as _
         });
-        Some(SockJsRouter::with_owners(prefix, settings, owners, counters, registry))
+        let router = SockJsRouter::with_owners(prefix, settings, owners, counters, registry);
+        self.count_sockjs(&router);
+        Some(router)
+    }
+
+    /// Counts `router`'s sessions in this server's [`SocketIo::stats`] (its `sockjs`
+    /// list), for a router made apart from the server ([`SockJsRouter::new`]); the routers
+    /// [`SocketIo::sockjs`] makes are counted already. The server does not keep the router
+    /// alive: once it is dropped, it leaves the list.
+    ///
+    /// ```
+    /// use socketio_runtime::protocol::sockjs::{SockJsConn, SockJsConnection, SockJsRouter, SockJsSettings};
+    /// struct Quiet;
+    /// impl SockJsConnection for Quiet {
+    ///     fn on_message(&self, _m: String) {}
+    /// }
+    /// let io = socketio_runtime::SocketIo::builder().build();
+    /// let echo = SockJsRouter::new("echo", SockJsSettings::default(), |_conn| Quiet);
+    /// io.count_sockjs(&echo);
+    /// assert_eq!(io.stats().sockjs[0].prefix, "/echo");
+    /// ```
+    pub fn count_sockjs(&self, router: &SockJsRouter) {
+        self.counters().sockjs.add(router.stats_source());
     }
 }

@@ -19,11 +19,12 @@ use super::receive::{self, Framing};
 use super::registry::Registry;
 use super::settings::SockJsSettings;
 use super::stats::{Counters, Kind, SockJsStats};
-use super::websocket;
+use super::websocket::{self, WsUpgrade};
 use crate::config::Config;
 use crate::engine::{ConnectionInfo, Engine, OwnerFactory, Query};
-use crate::rfc6455::{self, Upgrade};
+use crate::rfc6455;
 use crate::serve::peer_addr;
+use crate::transport::hixie76;
 use crate::transport::http::raw_query;
 
 /// What a router shares with its requests.
@@ -155,7 +156,14 @@ impl SockJsRouter {
     /// # }
     /// ```
     pub fn stats(&self) -> SockJsStats {
-        self.inner.counters.snapshot()
+        self.inner.counters.snapshot(&self.inner.prefix)
+    }
+
+    /// A reader of this router's statistics that does not keep the router alive (`None`
+    /// once it is gone): what a server's snapshot reads.
+    pub(crate) fn stats_source(&self) -> crate::stats::sockjs::Source {
+        let (counters, prefix) = (Arc::downgrade(&self.inner.counters), self.inner.prefix.clone());
+        Box::new(move || counters.upgrade().map(|c| c.snapshot(&prefix)))
     }
 
     /// The prefix, as `/name` (empty for the root).
@@ -175,36 +183,38 @@ impl SockJsRouter {
                 }
             }
         });
-        let upgrade = target
-            .clone()
-            .and(rfc6455::upgrade())
-            .and(peer_addr())
-            .and(raw_query())
-            .and_then(
-                |(inner, route, path): (Arc<Inner>, Route, String),
-                 ws: Upgrade,
-                 headers: HeaderMap,
-                 remote,
-                 query: String| async move {
-                    let raw = match route {
-                        Route::RawWebsocket => true,
-                        Route::Session { ref transport, .. } if transport == "websocket" => false,
-                        _ => return Err(warp::reject::not_found()),
-                    };
-                    if !inner.settings.websocket {
-                        return Ok(answers::not_found());
-                    }
-                    inner.tick();
-                    let info = ConnectionInfo {
-                        remote_addr: remote,
-                        headers,
-                        query: Query::new(&query),
-                        path,
-                        captures: Vec::new(),
-                    };
-                    Ok(websocket::upgrade(inner, ws, info, raw))
-                },
-            );
+        let either = rfc6455::upgrade()
+            .map(|ws, headers| (WsUpgrade::Rfc6455(ws), headers))
+            .untuple_one()
+            .or(hixie76::upgrade()
+                .map(|ws, headers| (WsUpgrade::Hixie76(ws), headers))
+                .untuple_one())
+            .unify();
+        let upgrade = target.clone().and(either).and(peer_addr()).and(raw_query()).and_then(
+            |(inner, route, path): (Arc<Inner>, Route, String),
+             ws: WsUpgrade,
+             headers: HeaderMap,
+             remote,
+             query: String| async move {
+                let raw = match route {
+                    Route::RawWebsocket => true,
+                    Route::Session { ref transport, .. } if transport == "websocket" => false,
+                    _ => return Err(warp::reject::not_found()),
+                };
+                if !inner.settings.websocket {
+                    return Ok(answers::not_found());
+                }
+                inner.tick();
+                let info = ConnectionInfo {
+                    remote_addr: remote,
+                    headers,
+                    query: Query::new(&query),
+                    path,
+                    captures: Vec::new(),
+                };
+                Ok(websocket::upgrade(inner, ws, info, raw))
+            },
+        );
         let http = target
             .and(warp::method())
             .and(warp::header::headers_cloned())

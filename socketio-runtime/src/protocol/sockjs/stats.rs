@@ -1,11 +1,12 @@
 //! A router's statistics, as sockjs-tornado keeps them: sessions (active, opened per
 //! transport), connections (active, opened per second), packets each way per second. The
 //! per-second figures are the last whole second's counts, taken by a one-second tick
-//! started with the router's first session.
+//! started with the router's first session. The snapshot's shape, [`SockJsStats`], is the
+//! statistics leaf's (`stats/sockjs.rs`), so that a server's snapshot can carry it.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
-use serde::Serialize;
+pub use crate::stats::SockJsStats;
 
 /// The SockJS transports, for counting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +31,7 @@ impl Kind {
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
     sessions_active: AtomicI64,
+    sessions_closed: AtomicU64,
     opened: [AtomicU64; Kind::COUNT],
     connections_active: AtomicI64,
     connections: AtomicU64,
@@ -48,6 +50,7 @@ impl Counters {
     }
     pub fn session_closed(&self) {
         self.sessions_active.fetch_sub(1, Relaxed);
+        self.sessions_closed.fetch_add(1, Relaxed);
     }
     pub fn connection(&self, delta: i64) {
         self.connections_active.fetch_add(delta, Relaxed);
@@ -74,9 +77,12 @@ impl Counters {
         }
     }
 
-    pub fn snapshot(&self) -> SockJsStats {
+    /// The figures now, of the router at `prefix`.
+    pub fn snapshot(&self, prefix: &str) -> SockJsStats {
         let opened = |k: Kind| self.opened[k.index()].load(Relaxed);
         SockJsStats {
+            prefix: prefix.to_owned(),
+            sessions_closed: self.sessions_closed.load(Relaxed),
             sessions_active: self.sessions_active.load(Relaxed).max(0) as u64,
             transp_websocket: opened(Kind::Websocket),
             transp_rawwebsocket: opened(Kind::RawWebsocket),
@@ -94,45 +100,4 @@ impl Counters {
             encodings: self.encodings.load(Relaxed),
         }
     }
-}
-
-/// A router's statistics at one moment (sockjs-tornado's names; `transp_*` count the
-/// sessions opened by each transport since the start).
-///
-/// ```
-/// let stats = socketio_runtime::protocol::sockjs::SockJsStats::default();
-/// assert_eq!(stats.sessions_active, 0);
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct SockJsStats {
-    /// Sessions open now.
-    pub sessions_active: u64,
-    /// Sessions opened over SockJS WebSocket.
-    pub transp_websocket: u64,
-    /// Sessions opened over the raw WebSocket (`/websocket`).
-    pub transp_rawwebsocket: u64,
-    /// Sessions opened over xhr-polling.
-    pub transp_xhr: u64,
-    /// Sessions opened over xhr-streaming.
-    pub transp_xhr_streaming: u64,
-    /// Sessions opened over EventSource.
-    pub transp_eventsource: u64,
-    /// Sessions opened over htmlfile.
-    pub transp_htmlfile: u64,
-    /// Sessions opened over JSONP polling.
-    pub transp_jsonp: u64,
-    /// Receiving connections (requests and WebSockets) open now.
-    pub connections_active: u64,
-    /// Receiving connections opened during the last second.
-    pub connections_ps: u64,
-    /// Messages sent during the last second.
-    pub packets_sent_ps: u64,
-    /// Messages received during the last second.
-    pub packets_recv_ps: u64,
-    /// Messages sent since the start (a broadcast counts once per recipient).
-    pub packets_sent: u64,
-    /// Messages received since the start.
-    pub packets_recv: u64,
-    /// Messages encoded since the start: one per `send`, one per `broadcast`.
-    pub encodings: u64,
 }

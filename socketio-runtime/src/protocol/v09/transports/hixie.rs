@@ -1,23 +1,21 @@
-//! WebSocket draft hixie-76, which the Flash bridge of the 0.9 client speaks for
-//! flashsocket (PROTOCOL-0.9.md §7.5–7.6): the key challenge handshake and
-//! `0x00 <text> 0xFF` framing. Served by [`crate::SocketIo::serve`], which sees the raw
-//! connection (warp cannot hand over a non-RFC 6455 upgrade).
+//! WebSocket draft hixie-76 as the Flash bridge of the 0.9 client speaks it for
+//! flashsocket (PROTOCOL-0.9.md §7.5–7.6): the request read from the raw connection by
+//! [`crate::SocketIo::serve`]'s accept loop, which asks `claims` whether a hixie-76 head
+//! is for this family (everything else goes on to hyper, where another family's filter may
+//! take it: `transport/hixie76.rs`). The key challenge and the `0x00 <text> 0xFF` framing
+//! are the transport kit's (`transport/hixie76.rs`), re-exported here.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use bytes::{Buf, BytesMut};
-use md5::{Digest, Md5};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
 use super::message_loop;
-use crate::engine::writer::FrameSink;
-use crate::engine::{DisconnectReason, Engine};
-use crate::transport::message::{Inbound, MessageReader, MessageWriter};
+use crate::engine::Engine;
+pub use crate::transport::hixie76::{challenge, key_number};
+use crate::transport::hixie76::{HixieReader, HixieWriter};
 use crate::transport::path::{self, Route};
-use crate::wire::Frame;
 use crate::wire::TransportKind;
 
 /// A hixie-76 upgrade request, from its header block.
@@ -74,38 +72,6 @@ pub fn parse_request(head: &str) -> Option<HixieRequest> {
     })
 }
 
-/// A key's number: its digits divided by its count of spaces (both must be valid).
-///
-/// ```
-/// use socketio_runtime::protocol::v09::transports::hixie::key_number;
-/// assert_eq!(key_number("4 @1  46546xW%0l 1 5"), Some(829309203));
-/// assert_eq!(key_number("12998 5 Y3 1  .P00"), Some(259970620));
-/// assert_eq!(key_number("123"), None); // no space
-/// ```
-pub fn key_number(key: &str) -> Option<u32> {
-    let digits: String = key.chars().filter(char::is_ascii_digit).collect();
-    let spaces = key.chars().filter(|c| *c == ' ').count() as u64;
-    let number: u64 = digits.parse().ok()?;
-    if spaces == 0 || !number.is_multiple_of(spaces) {
-        return None;
-    }
-    u32::try_from(number / spaces).ok()
-}
-
-/// The 16-byte answer to the challenge: MD5 of both key numbers (big-endian) and key3.
-///
-/// ```
-/// use socketio_runtime::protocol::v09::transports::hixie::challenge;
-/// assert_eq!(&challenge(829309203, 259970620, *b"^n:ds[4U"), b"8jKS'y:G*Co,Wxa-");
-/// ```
-pub fn challenge(key1: u32, key2: u32, key3: [u8; 8]) -> [u8; 16] {
-    let mut md5 = Md5::new();
-    md5.update(key1.to_be_bytes());
-    md5.update(key2.to_be_bytes());
-    md5.update(key3);
-    md5.finalize().into()
-}
-
 /// The 101 response head for a request.
 fn response_head(request: &HixieRequest) -> String {
     let mut head = format!(
@@ -120,74 +86,23 @@ fn response_head(request: &HixieRequest) -> String {
     head
 }
 
-/// The reading half of a hixie-76 connection after the handshake.
-struct HixieReader {
-    half: OwnedReadHalf,
-    inbox: BytesMut,
-    max_message: usize,
-}
-
-/// The writing half.
-struct HixieWriter {
-    half: OwnedWriteHalf,
-    outbox: Vec<u8>,
-}
-
-impl HixieReader {
-    /// A complete message at the front of the inbox, if there is one.
-    fn take_message(&mut self) -> Option<Result<Inbound, String>> {
-        match self.inbox.first()? {
-            0x00 => match self.inbox.iter().position(|b| *b == 0xFF) {
-                Some(end) => {
-                    let text = String::from_utf8(self.inbox[1..end].to_vec())
-                        .map_err(|_| "invalid UTF-8 in a frame".to_owned());
-                    self.inbox.advance(end + 1);
-                    Some(text.map(Inbound::Text))
-                }
-                None if self.inbox.len() > self.max_message + 1 => Some(Err("message over the size limit".to_owned())),
-                None => None,
-            },
-            0xFF => (self.inbox.len() >= 2).then_some(Ok(Inbound::Closed)),
-            other => Some(Err(format!("unknown frame type {other:#04x}"))),
-        }
+/// The transport and session a request is for, when it is one of this family's enabled
+/// WebSocket transports (flashsocket, websocket).
+fn target(engine: &Engine, request: &HixieRequest) -> Option<(TransportKind, String)> {
+    let path = request.target.split('?').next().unwrap_or_default();
+    match path::parse(&engine.config.resource, path) {
+        Some(Route::Transport { transport, sid }) => TransportKind::from_name(transport)
+            .filter(|k| k.is_websocket() && engine.config.transports.contains(k))
+            .map(|kind| (kind, sid.to_owned())),
+        _ => None,
     }
 }
 
-impl MessageReader for HixieReader {
-    async fn recv(&mut self) -> Result<Inbound, String> {
-        loop {
-            if let Some(message) = self.take_message() {
-                return message;
-            }
-            // Cancel-safe: bytes read stay in the inbox.
-            match self.half.read_buf(&mut self.inbox).await {
-                Ok(0) => return Ok(Inbound::Closed),
-                Ok(_) => {}
-                Err(e) => return Err(e.to_string()),
-            }
-        }
-    }
-}
-
-impl FrameSink for HixieWriter {
-    /// Each frame's text between `0x00` and `0xFF`, the batch in one write.
-    async fn write_frames(&mut self, frames: &mut VecDeque<Frame>) -> bool {
-        for frame in frames.iter() {
-            self.outbox.push(0x00);
-            self.outbox.extend_from_slice(frame.as_str().as_bytes());
-            self.outbox.push(0xFF);
-        }
-        let ok = self.half.write_all(&self.outbox).await.is_ok();
-        self.outbox.clear();
-        ok
-    }
-}
-
-impl MessageWriter for HixieWriter {
-    async fn close(&mut self, _reason: Option<DisconnectReason>) {
-        let _ = self.half.write_all(&[0xFF, 0x00]).await;
-        let _ = self.half.shutdown().await;
-    }
+/// Whether the accept loop should hand this hixie-76 request to [`serve`]: it names one of
+/// this family's enabled WebSocket transports. Any other (a SockJS URL, say) goes on to
+/// hyper and the filters.
+pub(crate) fn claims(engine: &Engine, request: &HixieRequest) -> bool {
+    target(engine, request).is_some()
 }
 
 /// Serves a hixie-76 upgrade; `buffered` holds what followed its head (key3 first, which
@@ -199,13 +114,7 @@ pub(crate) async fn serve(
     mut buffered: BytesMut,
     deadline: tokio::time::Instant,
 ) {
-    let path = request.target.split('?').next().unwrap_or_default();
-    let target = match path::parse(&engine.config.resource, path) {
-        Some(Route::Transport { transport, sid }) => TransportKind::from_name(transport)
-            .filter(|k| k.is_websocket() && engine.config.transports.contains(k))
-            .map(|kind| (kind, sid.to_owned())),
-        _ => None,
-    };
+    let target = target(&engine, &request);
     let keys = (key_number(&request.keys.0), key_number(&request.keys.1));
     let (Some((kind, sid)), (Some(key1), Some(key2))) = (target, keys) else {
         let _ = stream
@@ -228,15 +137,8 @@ pub(crate) async fn serve(
         return;
     }
     let (read_half, write_half) = stream.into_split();
-    let reader = HixieReader {
-        half: read_half,
-        inbox: buffered,
-        max_message: engine.config.max_payload,
-    };
-    let writer = HixieWriter {
-        half: write_half,
-        outbox: Vec::new(),
-    };
+    let reader = HixieReader::new(read_half, buffered, engine.config.max_payload);
+    let writer = HixieWriter::new(write_half);
     message_loop::serve(engine, &sid, kind, writer, reader).await;
 }
 
@@ -276,12 +178,5 @@ mod tests {
             let bad = good.replacen(from, to, 1);
             assert!(parse_request(&bad).is_none(), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn keys_must_divide_by_their_spaces() {
-        assert_eq!(key_number("1 2"), Some(12));
-        assert_eq!(key_number("1  3"), None); // 13 is not a multiple of 2
-        assert_eq!(key_number("99999999999999999999 "), None);
     }
 }
