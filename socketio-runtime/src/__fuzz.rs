@@ -2,6 +2,7 @@
 //! else: compiled only with the `fuzzing` feature (off by default), hidden from the docs.
 //! Each function calls the code the server runs, unchanged; names here change without notice.
 
+use bytes::BytesMut;
 use warp::http::{HeaderMap, HeaderValue, Method};
 
 /// The payload of an Engine.IO 4 JSONP form body (`d=<payload>`), as the POST handler reads it.
@@ -129,6 +130,50 @@ pub fn rfc6455_reads(chunks: &[&[u8]], max_payload: usize) -> Vec<(Result<FrameR
         });
         let end = read.is_err();
         out.push((read, reader.buffer()));
+        if end {
+            return out;
+        }
+    }
+}
+
+/// What the hixie-76 frame reader handed out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HixieRead {
+    /// A whole text message (`0x00 <UTF-8> 0xFF`).
+    Text(String),
+    /// The close frame (`0xFF 0x00`), or the stream's end.
+    Closed,
+}
+
+/// Reads a client's byte stream, arriving in `chunks`, with the server's hixie-76 frame
+/// reader (`transport/hixie76.rs`, `HixieReader`) under `max_message`: every read in order,
+/// up to and including the first error or the close.
+///
+/// ```
+/// # #[cfg(feature = "fuzzing")]
+/// # {
+/// use socketio_runtime::__fuzz::{hixie76_reads, HixieRead};
+/// let reads = hixie76_reads(&[&[0x00, b'h'], &[b'i', 0xFF, 0xFF, 0x00]], 100);
+/// assert_eq!(reads, [Ok(HixieRead::Text("hi".into())), Ok(HixieRead::Closed)]);
+/// # }
+/// ```
+pub fn hixie76_reads(chunks: &[&[u8]], max_message: usize) -> Vec<Result<HixieRead, String>> {
+    use crate::transport::message::{Inbound, MessageReader};
+    use futures_util::FutureExt;
+
+    let mut reader =
+        crate::transport::hixie76::HixieReader::new(Chunks { chunks, at: 0 }, BytesMut::new(), max_message);
+    let mut out = Vec::new();
+    loop {
+        let read = match reader.recv().now_or_never() {
+            Some(Ok(Inbound::Text(text))) => Ok(HixieRead::Text(text)),
+            Some(Ok(Inbound::Closed)) => Ok(HixieRead::Closed),
+            Some(Ok(_)) => Err("a hixie-76 reader handed out a binary or control message".to_owned()),
+            Some(Err(e)) => Err(e),
+            None => Err("the reader waited on a stream that is always ready".to_owned()),
+        };
+        let end = !matches!(read, Ok(HixieRead::Text(_)));
+        out.push(read);
         if end {
             return out;
         }

@@ -67,6 +67,10 @@ pub(crate) struct HixieReader<R> {
     half: R,
     inbox: BytesMut,
     max_message: usize,
+    /// Bytes of the message at the front already searched for its end: each read searches
+    /// only what it added (a message trickled a byte at a time is not searched again from
+    /// its start at every byte, which cost the square of its length).
+    scanned: usize,
 }
 
 impl<R> HixieReader<R> {
@@ -77,22 +81,37 @@ impl<R> HixieReader<R> {
             half,
             inbox: buffered,
             max_message,
+            scanned: 0,
         }
     }
 
     /// A complete message at the front of the inbox, if there is one.
     fn take_message(&mut self) -> Option<Result<Inbound, String>> {
         match self.inbox.first()? {
-            0x00 => match self.inbox.iter().position(|b| *b == 0xFF) {
-                Some(end) => {
-                    let text = String::from_utf8(self.inbox[1..end].to_vec())
-                        .map_err(|_| "invalid UTF-8 in a frame".to_owned());
-                    self.inbox.advance(end + 1);
-                    Some(text.map(Inbound::Text))
+            0x00 => {
+                let from = 1 + self.scanned;
+                match self.inbox[from..].iter().position(|b| *b == 0xFF) {
+                    Some(at) if from + at - 1 > self.max_message => {
+                        // Whole in one read, but over the limit all the same.
+                        Some(Err("message over the size limit".to_owned()))
+                    }
+                    Some(at) => {
+                        let end = from + at;
+                        let text = String::from_utf8(self.inbox[1..end].to_vec())
+                            .map_err(|_| "invalid UTF-8 in a frame".to_owned());
+                        self.inbox.advance(end + 1);
+                        self.scanned = 0;
+                        Some(text.map(Inbound::Text))
+                    }
+                    None if self.inbox.len() > self.max_message + 1 => {
+                        Some(Err("message over the size limit".to_owned()))
+                    }
+                    None => {
+                        self.scanned = self.inbox.len() - 1;
+                        None
+                    }
                 }
-                None if self.inbox.len() > self.max_message + 1 => Some(Err("message over the size limit".to_owned())),
-                None => None,
-            },
+            }
             0xFF => (self.inbox.len() >= 2).then_some(Ok(Inbound::Closed)),
             other => Some(Err(format!("unknown frame type {other:#04x}"))),
         }
@@ -285,6 +304,28 @@ impl Upgrade {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A message trickled a byte at a time is searched once in all (each read searches
+    /// what it added), and still comes out whole; then the next one, and the close.
+    #[tokio::test]
+    async fn a_trickled_message_is_read_whole() {
+        use tokio::io::AsyncWriteExt;
+        let (mut client, server) = tokio::io::duplex(64);
+        let mut reader = HixieReader::new(server, BytesMut::new(), 100);
+        let writer = tokio::spawn(async move {
+            let wire = [&[0x00][..], "héllo".as_bytes(), &[0xFF, 0x00, b'x', 0xFF, 0xFF, 0x00]].concat();
+            for byte in wire {
+                client.write_all(&[byte]).await.unwrap();
+                tokio::task::yield_now().await;
+            }
+            client
+        });
+        assert!(matches!(reader.recv().await, Ok(Inbound::Text(t)) if t == "héllo"));
+        assert_eq!(reader.scanned, 0);
+        assert!(matches!(reader.recv().await, Ok(Inbound::Text(t)) if t == "x"));
+        assert!(matches!(reader.recv().await, Ok(Inbound::Closed)));
+        drop(writer.await);
+    }
 
     #[test]
     fn keys_must_divide_by_their_spaces() {
