@@ -201,8 +201,10 @@ pub(crate) fn decode(bytes: &[u8]) -> Option<Broadcast> {
         return None;
     }
     let (name, args) = event?;
-    // `opts` is the last value: exactly one, no trailing bytes (the general rule).
-    let opts = opts_of(&msgpack::decode(cur.rest).ok()?).ok()?;
+    // `opts` is the last value: exactly one, no trailing bytes, and nested no deeper than
+    // the whole message allows inside its array (the general rules; found by the
+    // `redis_messages` target when options nested 127 deep passed here alone).
+    let opts = opts_of(&msgpack::decode_within(cur.rest, msgpack::MAX_DEPTH - 1).ok()?).ok()?;
     Some(Broadcast {
         uid: uid.to_owned(),
         packet: Packet::new(
@@ -366,5 +368,40 @@ mod tests {
         assert!(agree(&bytes));
         let b = decode(&bytes).unwrap();
         assert_eq!(b.packet.body, decode_broadcast_tree(&bytes).unwrap().packet.body);
+    }
+
+    #[test]
+    fn options_nested_to_the_limit_are_refused_as_the_tree_refuses_them() {
+        // [uid, {type: 2, data: ["e"], nsp: "/"}, {rooms: [], except: [], z: [[...]]}]: the
+        // options' value `z` nested so that the options are `depth` deep. Inside the
+        // message's array they have one level less than a value alone.
+        let with_opts = |depth: usize| {
+            let mut bytes = vec![0x93, 0xa1, b'u', 0x83, 0xa4];
+            bytes.extend_from_slice(b"type");
+            bytes.extend_from_slice(&[0x02, 0xa4]);
+            bytes.extend_from_slice(b"data");
+            bytes.extend_from_slice(&[0x91, 0xa1, b'e', 0xa3]);
+            bytes.extend_from_slice(b"nsp");
+            bytes.extend_from_slice(&[0xa1, b'/', 0x83, 0xa5]);
+            bytes.extend_from_slice(b"rooms");
+            bytes.extend_from_slice(&[0x90, 0xa6]);
+            bytes.extend_from_slice(b"except");
+            bytes.extend_from_slice(&[0x90, 0xa1, b'z']);
+            bytes.extend(std::iter::repeat_n(0x91, depth - 2));
+            bytes.push(0x90);
+            bytes
+        };
+        assert!(decode(&with_opts(3)).is_some(), "a shallow one has the common shape");
+        // Wherever the general decoder's depth limit falls, this one's falls at the same
+        // place (it accepted options one level deeper).
+        assert!(decode_broadcast_tree(&with_opts(crate::msgpack::MAX_DEPTH)).is_err());
+        for depth in 3..=crate::msgpack::MAX_DEPTH {
+            let bytes = with_opts(depth);
+            assert_eq!(
+                decode(&bytes).is_some(),
+                decode_broadcast_tree(&bytes).is_ok(),
+                "options {depth} deep"
+            );
+        }
     }
 }

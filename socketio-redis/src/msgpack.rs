@@ -56,8 +56,16 @@ pub enum DecodeError {
 /// assert!(socketio_redis::msgpack::decode(&[0x92, 0x01]).is_err()); // truncated
 /// ```
 pub fn decode(bytes: &[u8]) -> Result<Value, DecodeError> {
+    decode_within(bytes, MAX_DEPTH)
+}
+
+/// [`decode`] with `max_depth` in place of [`MAX_DEPTH`] (rmpv's measure): for a value
+/// read apart from the message it is nested in (the byte-level broadcast reader decodes the
+/// options apart from their array), so that it refuses what decoding the whole message
+/// refuses.
+pub(crate) fn decode_within(bytes: &[u8], max_depth: usize) -> Result<Value, DecodeError> {
     let mut rest = bytes;
-    let value = rmpv::decode::read_value_with_max_depth(&mut rest, MAX_DEPTH)?;
+    let value = rmpv::decode::read_value_with_max_depth(&mut rest, max_depth)?;
     if !rest.is_empty() {
         return Err(DecodeError::Trailing(rest.len()));
     }
