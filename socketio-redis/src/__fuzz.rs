@@ -11,7 +11,8 @@
 //! # }
 //! ```
 
+pub use crate::broadcast_bytes::decode_broadcast;
 pub use crate::message::{
-    answer_args, decode_broadcast, decode_broadcast_tree, decode_request, decode_response, encode_broadcast, rooms_in,
-    sockets_of, Broadcast, MessageError, Request, RequestKind, Response,
+    answer_args, decode_broadcast_tree, decode_request, decode_response, encode_broadcast, rooms_in, sockets_of,
+    Broadcast, MessageError, Request, RequestKind, Response,
 };

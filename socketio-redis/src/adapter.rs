@@ -120,7 +120,7 @@ impl RedisAdapter {
         if message::sender_of(payload) == Some(self.link.uid().as_bytes()) {
             return;
         }
-        let mut broadcast = match message::decode_broadcast(payload) {
+        let mut broadcast = match crate::broadcast_bytes::decode_broadcast(payload) {
             Ok(b) => b,
             Err(e) => return self.skip("broadcast", e),
         };

@@ -3,7 +3,7 @@
 //! arguments written as JSON text while they are read, with no msgpack value tree and no
 //! owned copy of each string; `opts`, small, still goes through `rmpv`. Whatever is not
 //! that shape (extensions, non-string keys, unknown or repeated keys, deep nesting, anything
-//! malformed) is left to the general decoder (`message::decode_broadcast`'s value-tree path,
+//! malformed) is left to the general decoder (`message::decode_broadcast_tree`,
 //! which also says why a message is refused): when this path answers, it answers what that
 //! one would (checked by `tests::agrees_with_the_value_tree_path`).
 
@@ -11,7 +11,7 @@ use bytes::Bytes;
 use socketio_runtime::packet::{Packet, PacketBody};
 use socketio_runtime::Args;
 
-use crate::message::{opts_of, Broadcast};
+use crate::message::{decode_broadcast_tree, opts_of, Broadcast, MessageError};
 use crate::msgpack::{self, write_binary, write_f64, write_str};
 
 /// Nesting this path handles; deeper arguments go to the general decoder (which allows
@@ -178,6 +178,16 @@ impl<'a> Cursor<'a> {
         }
         Some(())
     }
+}
+
+/// Decodes a broadcast (Node's or the emitter's): the common shape straight from the bytes
+/// (this module), anything else through the value tree
+/// ([`decode_broadcast_tree`]).
+pub fn decode_broadcast(bytes: &[u8]) -> Result<Broadcast, MessageError> {
+    if let Some(broadcast) = decode(bytes) {
+        return Ok(broadcast);
+    }
+    decode_broadcast_tree(bytes)
 }
 
 /// The broadcast in `bytes`, if it has the common shape (see the module's header); `None`

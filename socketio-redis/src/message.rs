@@ -156,16 +156,9 @@ pub fn sender_of(bytes: &[u8]) -> Option<&[u8]> {
     body.get(..len)
 }
 
-/// Decodes a broadcast (Node's or the emitter's): the common shape straight from the bytes
-/// (`broadcast_bytes`), anything else through a msgpack value tree.
-pub fn decode_broadcast(bytes: &[u8]) -> Result<Broadcast, MessageError> {
-    if let Some(broadcast) = crate::broadcast_bytes::decode(bytes) {
-        return Ok(broadcast);
-    }
-    decode_broadcast_tree(bytes)
-}
-
 /// Decodes a broadcast through a msgpack value tree (every shape; says why one is refused).
+/// The adapter calls `broadcast_bytes::decode_broadcast`, which reads the common shape
+/// straight from the bytes and hands the rest here.
 pub fn decode_broadcast_tree(bytes: &[u8]) -> Result<Broadcast, MessageError> {
     let value = msgpack::decode(bytes)?;
     let Value::Array(mut items) = value else {
@@ -704,7 +697,7 @@ mod tests {
             },
         );
         let bytes = encode_broadcast("abcdef", &packet, &BroadcastOptions::default()).unwrap();
-        let back = decode_broadcast(&bytes).unwrap();
+        let back = decode_broadcast_tree(&bytes).unwrap();
         assert_eq!(back.uid, "abcdef");
         assert_eq!(back.packet, packet);
     }
@@ -814,7 +807,7 @@ mod tests {
             &[0x92, 0xa1, b'u', 0x80],
             &[0x80],
         ] {
-            assert!(decode_broadcast(bytes).is_err(), "{bytes:?}");
+            assert!(decode_broadcast_tree(bytes).is_err(), "{bytes:?}");
             let _ = decode_request(bytes);
             let _ = decode_response(bytes);
         }

@@ -18,7 +18,6 @@
 
 use std::convert::Infallible;
 use std::io;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -40,19 +39,9 @@ use crate::config::TransportKind;
 use crate::engine::Engine;
 use crate::protocol::router::Router;
 use crate::protocol::v09::transports::hixie;
-use crate::service::PeerAddr;
 use crate::stats::Stats;
 use crate::tls::Listening;
-
-/// The client's address as a filter: set by our own accept loop, or by warp's server when
-/// `io.routes()` runs inside the user's own.
-pub(crate) fn peer_addr() -> impl warp::Filter<Extract = (Option<SocketAddr>,), Error = std::convert::Infallible> + Clone
-{
-    use warp::Filter;
-    warp::ext::optional::<PeerAddr>()
-        .and(warp::addr::remote())
-        .map(|ours: Option<PeerAddr>, warps: Option<SocketAddr>| ours.map(|p| p.0).or(warps))
-}
+use crate::transport::peer::PeerAddr;
 
 /// A stream that first replays bytes already read from it. It holds its connection's
 /// slot: hyper keeps the stream until the connection ends, and hands it to the upgrade of

@@ -23,19 +23,7 @@ use tower_service::Service;
 use warp::filters::BoxedFilter;
 use warp::http::{Request, Response};
 
-/// The client's address, as a request extension: the runtime's own accept loop puts it on
-/// every request; under another server, insert it before calling [`SocketIoService`] so
-/// that the handshake's [`ConnectionInfo`](crate::ConnectionInfo) has it (warp's own
-/// server is read directly). Without it the address is unknown.
-///
-/// ```
-/// use socketio_runtime::service::PeerAddr;
-/// let mut request = hyper::Request::new(String::new());
-/// request.extensions_mut().insert(PeerAddr(([127, 0, 0, 1], 4000).into()));
-/// assert!(request.extensions().get::<PeerAddr>().is_some());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PeerAddr(pub std::net::SocketAddr);
+pub use crate::transport::peer::PeerAddr;
 
 /// The error type of a [`ResponseBody`] (and what a request body's error must convert to).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -17,9 +17,9 @@ use super::transports;
 use crate::codec::eio4::{self as engine_codec, EngineError};
 use crate::engine::{ConnectionInfo, Engine, OwnerFactory, Query, Session};
 use crate::rfc6455::{self, Upgrade};
-use crate::serve::peer_addr;
 use crate::transport::http::{jsonp_index, preflight, raw_query, text};
 use crate::transport::path::{self, Route};
+use crate::transport::peer::peer_addr;
 use crate::transport::script::push_js_string;
 use crate::wire::TransportKind;
 

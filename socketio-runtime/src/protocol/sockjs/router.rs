@@ -23,9 +23,9 @@ use super::websocket::{self, WsUpgrade};
 use crate::config::Config;
 use crate::engine::{ConnectionInfo, Engine, OwnerFactory, Query};
 use crate::rfc6455;
-use crate::serve::peer_addr;
 use crate::transport::hixie76;
 use crate::transport::http::raw_query;
+use crate::transport::peer::peer_addr;
 
 /// What a router shares with its requests.
 pub(crate) struct Inner {

@@ -20,9 +20,9 @@ use crate::config::TransportKind;
 use crate::engine::{ConnectionInfo, DisconnectReason, Engine, OwnerFactory, Query};
 use crate::packet::{ErrorReason, Packet, PacketBody, ROOT_NSP};
 use crate::rfc6455::{self, Upgrade};
-use crate::serve::peer_addr;
 use crate::transport::http::{preflight, raw_query, text, TEXT_PLAIN};
 use crate::transport::path::{self, Route};
+use crate::transport::peer::peer_addr;
 
 /// A WebSocket transport request: `(engine, sid, transport)`.
 type WebsocketTarget = (Arc<Engine>, String, TransportKind);
