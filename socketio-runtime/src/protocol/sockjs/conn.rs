@@ -4,13 +4,14 @@
 //! message once for every recipient. `SockJsOwner` is the engine's view of it: the third
 //! [`SessionOwner`] beside Socket.IO's `Client` and the plain Engine.IO owner.
 
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 
 use bytes::Bytes;
 
 use super::frames::{close_frame, message_frame};
 use super::registry::Registry;
+use super::slot::SockJsSlot;
 use super::stats::Counters;
 use crate::engine::owner::OwnerFuture;
 use crate::engine::{ConnectionInfo, DisconnectReason, OwnerFactory, Session, SessionOwner};
@@ -40,39 +41,6 @@ pub trait SockJsConnection: Send + Sync + 'static {
     fn on_message(&self, message: String);
     /// The session ended (called once).
     fn on_close(&self) {}
-}
-
-/// The per-session state the SockJS family keeps in the engine session.
-pub(crate) struct SockJsSlot {
-    /// The id the client chose (none for WebSocket sessions, which are not listed).
-    pub id: Option<String>,
-    /// The close frame a closed session keeps answering, and since when.
-    close: OnceLock<(String, Instant)>,
-}
-
-impl SockJsSlot {
-    pub fn new(id: Option<String>) -> Self {
-        SockJsSlot {
-            id,
-            close: OnceLock::new(),
-        }
-    }
-
-    pub fn of(session: &Session) -> Option<&SockJsSlot> {
-        session.family::<SockJsSlot>()
-    }
-
-    /// The close frame and when it was set.
-    pub fn close_frame(&self) -> Option<&(String, Instant)> {
-        self.close.get()
-    }
-
-    /// The close code and reason, read back from the frame.
-    pub fn close_reason(&self) -> Option<(u16, String)> {
-        let (frame, _) = self.close.get()?;
-        let (code, reason): (u16, String) = serde_json::from_str(frame.strip_prefix('c')?).ok()?;
-        Some((code, reason))
-    }
 }
 
 /// Ends `session` with a close frame the client gets (and gets again on every request

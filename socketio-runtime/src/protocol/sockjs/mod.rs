@@ -19,6 +19,8 @@ mod receive;
 mod registry;
 mod router;
 mod settings;
+mod shared;
+mod slot;
 mod stats;
 mod websocket;
 

@@ -16,9 +16,10 @@ use warp::reply::Response;
 use warp::Reply;
 
 use super::answers::{self, answer, cookie, no_cache, EVENT_STREAM, HTML, JAVASCRIPT, TEXT_PLAIN};
-use super::conn::{close_session, SockJsSlot};
+use super::conn::close_session;
 use super::frames::{self, close_frame, decode_send, join_messages, valid_callback, SendError};
-use super::router::{Inner, Request};
+use super::shared::{Inner, Request};
+use super::slot::SockJsSlot;
 use super::stats::Kind;
 use crate::engine::session::Batch;
 use crate::engine::{DisconnectReason, Session};

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use super::slot::SockJsSlot;
 use crate::engine::Session;
 
 /// Client-chosen id → session.
@@ -33,7 +34,7 @@ impl Registry {
         let mut map = self.lock();
         let session = map.get(id)?.clone();
         if session.is_closed() {
-            let fresh = super::conn::SockJsSlot::of(&session)
+            let fresh = SockJsSlot::of(&session)
                 .and_then(|slot| slot.close_frame())
                 .is_some_and(|(_, at)| at.elapsed() < self.disconnect_delay);
             if !fresh {
@@ -47,10 +48,10 @@ impl Registry {
     /// Forgets `session` once its close frame has been answered long enough (at once when
     /// it has none).
     pub fn forget_later(self: &Arc<Self>, session: &Arc<Session>) {
-        let Some(id) = super::conn::SockJsSlot::of(session).and_then(|s| s.id.clone()) else {
+        let Some(id) = SockJsSlot::of(session).and_then(|s| s.id.clone()) else {
             return;
         };
-        let keeps_frame = super::conn::SockJsSlot::of(session).is_some_and(|s| s.close_frame().is_some());
+        let keeps_frame = SockJsSlot::of(session).is_some_and(|s| s.close_frame().is_some());
         let runtime = tokio::runtime::Handle::try_current();
         match runtime {
             Ok(runtime) if keeps_frame => {

@@ -2,9 +2,7 @@
 //! `/` (greeting), `/info`, `/iframe*.html`, `/websocket` (raw WebSocket) and
 //! `/<server>/<session>/<transport>` for the session transports.
 
-use std::net::SocketAddr;
-use std::sync::{Arc, Once, Weak};
-use std::time::Duration;
+use std::sync::{Arc, Once};
 
 use bytes::Buf;
 use futures_util::Stream;
@@ -18,6 +16,7 @@ use super::conn::{owners, SockJsConn, SockJsConnection};
 use super::receive::{self, Framing};
 use super::registry::Registry;
 use super::settings::SockJsSettings;
+use super::shared::{Inner, Request};
 use super::stats::{Counters, Kind, SockJsStats};
 use super::websocket::{self, WsUpgrade};
 use crate::config::Config;
@@ -26,39 +25,6 @@ use crate::rfc6455;
 use crate::transport::hixie76;
 use crate::transport::http::raw_query;
 use crate::transport::peer::peer_addr;
-
-/// What a router shares with its requests.
-pub(crate) struct Inner {
-    pub settings: SockJsSettings,
-    /// `/prefix`, no trailing slash.
-    prefix: String,
-    pub engine: Arc<Engine>,
-    pub registry: Arc<Registry>,
-    pub counters: Arc<Counters>,
-    pub owners: OwnerFactory,
-    iframe: (String, String),
-    ticker: Once,
-}
-
-impl Inner {
-    /// Starts the once-a-second tick of the per-second figures (once, from a request).
-    fn tick(&self) {
-        self.ticker.call_once(|| {
-            let counters: Weak<Counters> = Arc::downgrade(&self.counters);
-            tokio::spawn(async move {
-                let mut every = tokio::time::interval(Duration::from_secs(1));
-                every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                loop {
-                    every.tick().await;
-                    match counters.upgrade() {
-                        Some(counters) => counters.tick(),
-                        None => return,
-                    }
-                }
-            });
-        });
-    }
-}
 
 /// A SockJS service at a URL prefix: sockjs-tornado's `SockJSRouter`. Each session gets a
 /// connection made by the factory.
@@ -234,35 +200,6 @@ impl SockJsRouter {
                 },
             );
         upgrade.or(http).unify().boxed()
-    }
-}
-
-/// A request's parts, for the handlers.
-pub(crate) struct Request {
-    pub method: Method,
-    pub headers: HeaderMap,
-    pub query: String,
-    pub remote: Option<SocketAddr>,
-    pub path: String,
-}
-
-impl Request {
-    /// What a session opened by this request keeps.
-    pub fn info(&self) -> ConnectionInfo {
-        ConnectionInfo {
-            remote_addr: self.remote,
-            headers: self.headers.clone(),
-            query: Query::new(&self.query),
-            path: self.path.clone(),
-            captures: Vec::new(),
-        }
-    }
-
-    /// Query argument `key`, decoded.
-    pub fn arg(&self, key: &str) -> Option<String> {
-        form_urlencoded::parse(self.query.as_bytes())
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.into_owned())
     }
 }
 

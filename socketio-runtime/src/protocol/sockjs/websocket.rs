@@ -15,9 +15,9 @@ use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
 
 use super::answers::{self, answer, TEXT_PLAIN};
-use super::conn::SockJsSlot;
 use super::frames::{self, decode_ws, message_of};
-use super::router::Inner;
+use super::shared::Inner;
+use super::slot::SockJsSlot;
 use super::stats::Kind;
 use crate::engine::session::Batch;
 use crate::engine::writer::FrameSink;
