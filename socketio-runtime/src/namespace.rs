@@ -334,7 +334,7 @@ pub(crate) struct NsCore {
     /// Set when the server shuts down: inbound events and messages are no longer admitted.
     closing: std::sync::atomic::AtomicBool,
     /// Who else hears of its sockets, rooms and events (`observe.rs`; empty by default).
-    pub(crate) observer: crate::observe::ObserverSlot,
+    pub(crate) observer: crate::observe::ObserverSlot<SocketInner>,
     /// The server's counters (events and acks out, acks timed out).
     pub(crate) stats: Arc<crate::stats::Stats>,
 }

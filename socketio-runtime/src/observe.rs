@@ -22,41 +22,46 @@ use std::sync::{Arc, OnceLock};
 
 use crate::engine::DisconnectReason;
 use crate::packet::Packet;
-use crate::socket::SocketInner;
 
-/// What an observer hears. Every method runs on the caller's thread: keep it short and
-/// never block.
-pub(crate) trait Observer: Send + Sync + 'static {
+/// What an observer hears about sockets of type `S` (the runtime's `SocketInner`: generic
+/// here so that this seam sits below the socket layer that calls it). Every method runs on
+/// the caller's thread: keep it short and never block.
+pub(crate) trait Observer<S>: Send + Sync + 'static {
     /// `socket` connected to its namespace (its confirmation is queued).
-    fn socket_connected(&self, socket: &Arc<SocketInner>);
+    fn socket_connected(&self, socket: &Arc<S>);
     /// `socket` left its namespace for `reason` (its rooms already left).
-    fn socket_disconnected(&self, socket: &SocketInner, reason: DisconnectReason);
+    fn socket_disconnected(&self, socket: &S, reason: DisconnectReason);
     /// Socket `id` of namespace `nsp` joined `room`.
     fn room_joined(&self, nsp: &str, room: &str, id: &str);
     /// Socket `id` of namespace `nsp` left `room`.
     fn room_left(&self, nsp: &str, room: &str, id: &str);
     /// `socket` received an event (`name`, arguments as JSON text, binary attachments as
     /// arrays of bytes).
-    fn event_received(&self, socket: &SocketInner, name: &str, args: &str);
+    fn event_received(&self, socket: &S, name: &str, args: &str);
     /// `packet` (any kind: the observer picks events) was queued for `socket`.
-    fn packet_sent(&self, socket: &SocketInner, packet: &Packet);
+    fn packet_sent(&self, socket: &S, packet: &Packet);
     /// The application set `socket`'s data (`Socket::set_data`).
-    fn data_changed(&self, socket: &SocketInner);
+    fn data_changed(&self, socket: &S);
 }
 
 /// A namespace's observer slot: empty unless something observes.
-#[derive(Default)]
-pub(crate) struct ObserverSlot(OnceLock<Arc<dyn Observer>>);
+pub(crate) struct ObserverSlot<S>(OnceLock<Arc<dyn Observer<S>>>);
 
-impl ObserverSlot {
+impl<S> Default for ObserverSlot<S> {
+    fn default() -> Self {
+        ObserverSlot(OnceLock::new())
+    }
+}
+
+impl<S> ObserverSlot<S> {
     /// The observer, if one is set.
     #[inline]
-    pub fn get(&self) -> Option<&Arc<dyn Observer>> {
+    pub fn get(&self) -> Option<&Arc<dyn Observer<S>>> {
         self.0.get()
     }
 
     /// Sets the observer; the first one set stays.
-    pub fn set(&self, observer: Arc<dyn Observer>) {
+    pub fn set(&self, observer: Arc<dyn Observer<S>>) {
         let _ = self.0.set(observer);
     }
 }

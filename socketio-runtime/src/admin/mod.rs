@@ -217,7 +217,8 @@ impl Shared {
                 .collect(),
         );
         if self.options.mode == AdminMode::Development {
-            let observer: Arc<dyn crate::observe::Observer> = Arc::new(observer::AdminObserver(self.clone()));
+            let observer: Arc<dyn crate::observe::Observer<crate::socket::SocketInner>> =
+                Arc::new(observer::AdminObserver(self.clone()));
             for ns in namespaces.values() {
                 ns.observer.set(observer.clone());
             }

@@ -40,7 +40,7 @@ impl AdminObserver {
     }
 }
 
-impl crate::observe::Observer for AdminObserver {
+impl crate::observe::Observer<SocketInner> for AdminObserver {
     fn socket_connected(&self, socket: &Arc<SocketInner>) {
         let transport = self.0.transport_of(socket);
         self.0
