@@ -20,6 +20,18 @@
 //! | `socketio_slow_consumer_closes_total`, `socketio_bad_input_closes_total` | counter | |
 //! | `socketio_sockets`, `socketio_rooms`, `socketio_acks_pending` | gauge | `namespace` |
 //! | `socketio_connections_per_second`, `socketio_sessions_per_second`, `socketio_packets_received_per_second`, `socketio_packets_sent_per_second` | gauge | |
+//! | `socketio_sockjs_sessions_opened_total` | counter | `prefix`, `transport` |
+//! | `socketio_sockjs_sessions_closed_total`, `socketio_sockjs_messages_received_total`, `socketio_sockjs_messages_sent_total`, `socketio_sockjs_encodings_total` | counter | `prefix` |
+//! | `socketio_sockjs_sessions_active`, `socketio_sockjs_connections_active` | gauge | `prefix` |
+//!
+//! The `socketio_sockjs_*` families are written only when the server counts SockJS routers
+//! ([`crate::SocketIo::sockjs`], [`crate::SocketIo::count_sockjs`]): one sample per router,
+//! labelled with its prefix (`prefix="/echo"`; `/` for a router at the root); the
+//! `transport` label of the opened sessions takes `sockjs-client`'s transport names
+//! (`websocket`, `xhr-polling`, `xhr-streaming`, `eventsource`, `htmlfile`,
+//! `jsonp-polling`) and `raw-websocket` for the raw WebSocket URL. The fields above do not
+//! count SockJS sessions (they live in the routers' own engines), except the events of
+//! sessions served as a namespace's sockets.
 //!
 //! The per-second gauges are sockjs-tornado's moving averages (ten seconds); Prometheus'
 //! own `rate()` over the counters says the same over any window.
@@ -36,7 +48,7 @@ use warp::filters::BoxedFilter;
 use warp::http::{header, StatusCode};
 use warp::Filter;
 
-use crate::stats::StatsSnapshot;
+use crate::stats::{SockJsStats, StatsSnapshot};
 use crate::SocketIo;
 
 /// The `Content-Type` of what [`render`] writes.
@@ -281,6 +293,143 @@ impl Collector for Snapshot {
             "Packets sent per second, averaged over 10 s.",
             r.packets_out_per_second,
         )?;
+        if !s.sockjs.is_empty() {
+            sockjs(e, &s.sockjs)?;
+        }
         Ok(())
+    }
+}
+
+/// The label value naming a SockJS router: its prefix, `/` at the root.
+fn prefix_label(router: &SockJsStats) -> &str {
+    if router.prefix.is_empty() {
+        "/"
+    } else {
+        &router.prefix
+    }
+}
+
+/// The SockJS routers' families, one sample per router (and per transport for the
+/// sessions opened).
+fn sockjs(e: &mut DescriptorEncoder, routers: &[SockJsStats]) -> fmt::Result {
+    let transports = |r: &SockJsStats| {
+        [
+            ("websocket", r.transp_websocket),
+            ("raw-websocket", r.transp_rawwebsocket),
+            ("xhr-polling", r.transp_xhr),
+            ("xhr-streaming", r.transp_xhr_streaming),
+            ("eventsource", r.transp_eventsource),
+            ("htmlfile", r.transp_htmlfile),
+            ("jsonp-polling", r.transp_jsonp),
+        ]
+    };
+    let mut opened = e.encode_descriptor(
+        "sockjs_sessions_opened",
+        "SockJS sessions opened, by router prefix and transport.",
+        None,
+        MetricType::Counter,
+    )?;
+    for router in routers {
+        for (transport, value) in transports(router) {
+            let labels = [("prefix", prefix_label(router)), ("transport", transport)];
+            ConstCounter::new(value).encode(opened.encode_family(&labels)?)?;
+        }
+    }
+    let per_router = |f: fn(&SockJsStats) -> u64| routers.iter().map(move |r| (prefix_label(r), f(r)));
+    family(
+        e,
+        (
+            "sockjs_sessions_active",
+            "SockJS sessions open now, by router prefix.",
+            MetricType::Gauge,
+        ),
+        "prefix",
+        per_router(|r| r.sessions_active),
+    )?;
+    family(
+        e,
+        (
+            "sockjs_sessions_closed",
+            "SockJS sessions ended, by router prefix.",
+            MetricType::Counter,
+        ),
+        "prefix",
+        per_router(|r| r.sessions_closed),
+    )?;
+    family(
+        e,
+        (
+            "sockjs_connections_active",
+            "SockJS receiving connections (requests and WebSockets) open now, by router prefix.",
+            MetricType::Gauge,
+        ),
+        "prefix",
+        per_router(|r| r.connections_active),
+    )?;
+    family(
+        e,
+        (
+            "sockjs_messages_received",
+            "Messages received from SockJS clients, by router prefix.",
+            MetricType::Counter,
+        ),
+        "prefix",
+        per_router(|r| r.packets_recv),
+    )?;
+    family(
+        e,
+        (
+            "sockjs_messages_sent",
+            "Messages sent to SockJS clients, one per session reached, by router prefix.",
+            MetricType::Counter,
+        ),
+        "prefix",
+        per_router(|r| r.packets_sent),
+    )?;
+    family(
+        e,
+        (
+            "sockjs_encodings",
+            "SockJS messages encoded: one per send, one per broadcast, by router prefix.",
+            MetricType::Counter,
+        ),
+        "prefix",
+        per_router(|r| r.encodings),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sockjs_families_appear_only_with_routers() {
+        assert!(!render_snapshot(StatsSnapshot::default()).contains("sockjs"));
+        let stats = StatsSnapshot {
+            sockjs: vec![
+                SockJsStats {
+                    prefix: String::new(),
+                    sessions_active: 2,
+                    transp_eventsource: 3,
+                    ..SockJsStats::default()
+                },
+                SockJsStats {
+                    prefix: "/echo".into(),
+                    packets_sent: 7,
+                    ..SockJsStats::default()
+                },
+            ],
+            ..StatsSnapshot::default()
+        };
+        let text = render_snapshot(stats);
+        for line in [
+            "# TYPE socketio_sockjs_sessions_opened_total counter",
+            "socketio_sockjs_sessions_opened_total{prefix=\"/\",transport=\"eventsource\"} 3",
+            "socketio_sockjs_sessions_opened_total{prefix=\"/echo\",transport=\"eventsource\"} 0",
+            "socketio_sockjs_sessions_active{prefix=\"/\"} 2",
+            "socketio_sockjs_messages_sent_total{prefix=\"/echo\"} 7",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
+        }
     }
 }

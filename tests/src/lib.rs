@@ -23,6 +23,7 @@ pub mod bus;
 pub mod eio4;
 pub mod legacy;
 pub mod node_clients;
+pub mod prometheus_parser;
 pub mod redis;
 pub mod redis_sharded;
 

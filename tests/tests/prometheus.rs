@@ -5,19 +5,14 @@
 //! reused), so that the text is what Prometheus reads, every metric is there, and values
 //! move as they should.
 
-use std::path::PathBuf;
-use std::process::Stdio;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use socketio_runtime::{Config, Event, Namespace, Socket, SocketIo};
-use socketio_tests::node_clients::{workspace_root, Connect, Generation, NodeClients};
-use socketio_tests::{assert_no_server_panic, Client, WAIT};
-use tokio::io::AsyncWriteExt;
+use socketio_tests::node_clients::{Connect, Generation, NodeClients};
+use socketio_tests::{assert_no_server_panic, prometheus_parser, Client, WAIT};
 use tokio::net::TcpListener;
-
-/// The parser's version, pinned.
-const PARSER: &str = "prometheus-client==0.26.0";
 
 /// Every metric family the endpoint writes (the parser names counters without `_total`),
 /// with its type.
@@ -63,53 +58,19 @@ impl Namespace for Work {
     }
 }
 
-/// A venv under the target dir with the parser installed (made once, then reused).
+/// The parser's venv under this test binary's scratch dir.
 fn python() -> PathBuf {
-    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("prometheus-venv");
-    let python = venv.join("bin").join("python");
-    let ready = venv.join(format!("{PARSER}.ok"));
-    if ready.exists() {
-        return python;
-    }
-    let made = std::process::Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .expect("python3 -m venv (Debian: apt-get install python3-venv)");
-    assert!(made.success(), "python3 -m venv {} failed", venv.display());
-    let installed = std::process::Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", PARSER])
-        .status()
-        .expect("pip");
-    assert!(installed.success(), "pip install {PARSER} failed");
-    std::fs::write(&ready, "").expect("venv marker");
-    python
+    prometheus_parser::venv_python(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")))
 }
 
 /// One scrape: status, content type, and the families as the real parser read them.
-async fn scrape(client: Client, python: &PathBuf) -> Value {
+async fn scrape(client: Client, python: &Path) -> Value {
     let res = client.get("/metrics").await;
     assert_eq!(res.status, 200, "{res:?}");
     let content_type = res.header("content-type").unwrap_or_default().to_owned();
     assert!(content_type.starts_with("text/plain; version=0.0.4"), "{content_type}");
     let text = res.text().to_owned();
-    let mut child = tokio::process::Command::new(python)
-        .arg(workspace_root().join("tests/python/parse_metrics.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the parser runs");
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin.write_all(text.as_bytes()).await.expect("text to the parser");
-    drop(stdin);
-    let out = child.wait_with_output().await.expect("the parser ends");
-    assert!(
-        out.status.success(),
-        "the parser refused the text: {}\n{text}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let families: Value = serde_json::from_slice(&out.stdout).expect("the parser's JSON");
+    let families = prometheus_parser::parse(python, &text).await;
     for (name, kind) in FAMILIES {
         assert_eq!(families[name]["type"], kind, "{name} in\n{text}");
         assert!(
@@ -122,12 +83,7 @@ async fn scrape(client: Client, python: &PathBuf) -> Value {
 
 /// The value of sample `name` with exactly `labels`.
 fn value(families: &Value, family: &str, name: &str, labels: Value) -> f64 {
-    let samples = families[family]["samples"].as_array().cloned().unwrap_or_default();
-    samples
-        .iter()
-        .find(|s| s[0] == name && s[1] == labels)
-        .and_then(|s| s[2].as_f64())
-        .unwrap_or_else(|| panic!("no sample {name} {labels} in {family}: {samples:?}"))
+    prometheus_parser::sample(families, family, name, labels)
 }
 
 fn counter(families: &Value, family: &str) -> f64 {

@@ -2,19 +2,20 @@
 //! UI, against `sockjs-client` 1.6 from npm in Node (tests/node/sockjs/sessions.js): one
 //! session per transport Node can run (websocket, xhr-streaming, eventsource,
 //! xhr-polling), each forced, each sending K messages the server echoes, so that every
-//! counter has one right value. Two routers: a plain one made apart from the server and
+//! counter has one right value; the same figures in the Prometheus output, as the official
+//! Python parser reads it. Two routers: a plain one made apart from the server and
 //! counted with `count_sockjs`, and a namespace's (`SocketIo::sockjs`), counted by itself.
 
 use std::process::Stdio;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use socketio_runtime::admin::{AdminAuth, AdminUi};
 use socketio_runtime::protocol::sockjs::{SockJsConn, SockJsConnection, SockJsRouter, SockJsSettings, SockJsStats};
 use socketio_runtime::stats::StatsSnapshot;
 use socketio_runtime::{namespace, MessageData, Socket, SocketIo};
 use socketio_tests::node_clients::{require_node_modules, workspace_root, Connect, Generation, NodeClients, Seen};
-use socketio_tests::{assert_no_server_panic, Client};
+use socketio_tests::{assert_no_server_panic, prometheus_parser, Client};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::{Child, ChildStdout, Command};
@@ -137,6 +138,45 @@ async fn settled(io: &SocketIo, prefix: &str, done: impl Fn(&SockJsStats) -> boo
     }
 }
 
+/// The router's figures as Prometheus reads them (the official Python parser on
+/// `metrics::render`): every session of `transports` opened and closed, `n * K` messages
+/// each way, nothing open.
+async fn prometheus_agrees(io: &SocketIo, prefix: &str, transports: &[&str], n: u64) {
+    let python = prometheus_parser::venv_python(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")));
+    let text = socketio_runtime::metrics::render(io);
+    let families = prometheus_parser::parse(&python, &text).await;
+    let opened = "socketio_sockjs_sessions_opened";
+    for transport in [
+        "websocket",
+        "raw-websocket",
+        "xhr-polling",
+        "xhr-streaming",
+        "eventsource",
+        "htmlfile",
+        "jsonp-polling",
+    ] {
+        let expected = if transports.contains(&transport) { 1.0 } else { 0.0 };
+        let labels = json!({"prefix": prefix, "transport": transport});
+        let got = prometheus_parser::sample(&families, opened, &format!("{opened}_total"), labels);
+        assert_eq!(got, expected, "{transport} in\n{text}");
+    }
+    let per_router =
+        |family: &str, name: &str| prometheus_parser::sample(&families, family, name, json!({ "prefix": prefix }));
+    let counter = |family: &str| per_router(family, &format!("{family}_total"));
+    assert_eq!(counter("socketio_sockjs_sessions_closed"), n as f64, "{text}");
+    assert_eq!(counter("socketio_sockjs_messages_received"), (n * K) as f64, "{text}");
+    assert_eq!(counter("socketio_sockjs_messages_sent"), (n * K) as f64, "{text}");
+    assert_eq!(counter("socketio_sockjs_encodings"), (n * K) as f64, "{text}");
+    let gauge = |family: &str| per_router(family, family);
+    assert_eq!(gauge("socketio_sockjs_sessions_active"), 0.0, "{text}");
+    assert_eq!(gauge("socketio_sockjs_connections_active"), 0.0, "{text}");
+    // Both routers are there, each under its own prefix.
+    let routers = families["socketio_sockjs_sessions_active"]["samples"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(routers, io.stats().sockjs.len(), "{text}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sockjs_sessions_are_counted_in_the_server_stats() {
     let io = SocketIo::builder().namespace(Relay).build();
@@ -169,6 +209,7 @@ async fn sockjs_sessions_are_counted_in_the_server_stats() {
     };
     assert_eq!(echo, &expected);
     assert_eq!(echo.connections_active, 0, "{echo:#?}");
+    prometheus_agrees(&io, "/echo", &transports, n).await;
     // The other router saw nothing.
     assert_eq!(router(&stats, "/relay").sessions_opened(), 0);
 
