@@ -25,7 +25,8 @@
 #
 # Socket.IO 0.9 and SockJS rows are ours only (no peer here speaks 0.9 or serves SockJS);
 # the websocket ones are also given as a ratio to the bare server's Engine.IO 4 figure of
-# the same scenario (the same wire work: one text frame each way). Polling rows have no
+# the same scenario (the same wire work: one text frame each way; a 0.9 connect does more:
+# an HTTP handshake, then the WebSocket, two TCP connections to bare's one). Polling rows have no
 # bare column (it speaks websocket only).
 #
 # Servers run pinned to core 0, the load generator (bench-load) to core 1, loopback only.
@@ -157,6 +158,7 @@ SCENARIOS=(
     "echo09|ours nostats|echo --proto v09 $ECHO"
     "fanout09|ours nostats|fanout --proto v09 $FANOUT"
     "idle09|ours|idle --proto v09 $IDLE"
+    "connect09|ours|connect --proto v09 $CONNECT"
     "polling09|ours|polling09 $POLL"
     "polling09fanout|ours|polling09fanout $POLL_FANOUT"
     "sockjsfanout|ours|sockjs-fanout $FANOUT"
@@ -236,6 +238,8 @@ row "0.9 websocket echo: CPU us per ack" echo09 cpu_us_per_ack "" echo
 row "0.9 websocket echo: acks/s" echo09 acks_per_s "" echo
 row "0.9 websocket fan-out: CPU us per message" fanout09 cpu_us_per_msg "" fanout
 row "0.9 websocket idle: KB each" idle09 kb_per_conn "" idle
+row "0.9 connect, 50 in flight: connects/s" connect09 connects_per_s mode=concurrent connect
+row "0.9 connect, 50 in flight: CPU us per connect" connect09 cpu_us_per_connect mode=concurrent connect
 row "0.9 xhr-polling echo: CPU us per ack" polling09 cpu_us_per_ack "" none
 row "0.9 xhr-polling echo: acks/s" polling09 acks_per_s "" none
 row "0.9 xhr-polling fan-out, 200: CPU us per msg" polling09fanout cpu_us_per_msg "" none
