@@ -297,29 +297,8 @@ impl RedisAdapter {
         timeout: Duration,
     ) -> Result<Vec<rmpv::Value>, AdapterError> {
         let id = uid6();
-        let mut rx = self.requests.collect(&id, expected);
-        let sent = self.link.publish(self.channels.request.clone(), make(&id));
-        let mut answers = Vec::new();
-        if sent.is_ok() {
-            let _ = tokio::time::timeout(timeout, async {
-                while answers.len() < expected {
-                    match rx.recv().await {
-                        Some(answer) => answers.push(answer),
-                        None => break,
-                    }
-                }
-            })
-            .await;
-        }
-        self.requests.remove(&id);
-        sent?;
-        if answers.len() < expected {
-            return Err(AdapterError::Timeout {
-                answered: answers.len(),
-                expected,
-            });
-        }
-        Ok(answers)
+        let send = || self.link.publish(self.channels.request.clone(), make(&id));
+        self.requests.gather(&id, expected, timeout, send).await
     }
 
     fn publish_request(&self, payload: Vec<u8>) -> Result<(), AdapterError> {

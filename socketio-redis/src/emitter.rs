@@ -14,7 +14,7 @@ use socketio_runtime::rooms::Room;
 use socketio_runtime::Args;
 
 use crate::channels::Channels;
-use crate::link::ConnectError;
+use crate::link_base::ConnectError;
 use crate::message;
 use crate::msgpack::map;
 use crate::options::RedisOptions;

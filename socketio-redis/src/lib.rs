@@ -36,6 +36,7 @@ pub mod channels;
 pub mod date;
 pub mod emitter;
 mod link;
+mod link_base;
 mod message;
 pub mod msgpack;
 pub mod node;

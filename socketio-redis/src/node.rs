@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex, Weak};
 use socketio_runtime::adapter::{AdapterFactory, LocalHandle};
 
 use crate::adapter::RedisAdapter;
-use crate::link::{lock, Deliver, Kind, Link};
-pub use crate::link::{ConnectError, RedisStats};
+use crate::link::{Deliver, Kind, Link};
+use crate::link_base::lock;
+pub use crate::link_base::{ConnectError, RedisStats};
 use crate::options::RedisOptions;
 
 /// One server's place in the cluster: the adapters of all its namespaces (made by its

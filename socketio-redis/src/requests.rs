@@ -41,10 +41,46 @@ impl Requests {
     }
 
     /// Waits for at most `expected` answers to request `id` (read them from the receiver).
-    pub(crate) fn collect(&self, id: &str, expected: usize) -> mpsc::Receiver<Value> {
+    fn collect(&self, id: &str, expected: usize) -> mpsc::Receiver<Value> {
         let (tx, rx) = mpsc::channel(expected.clamp(1, 65_536));
         self.map().insert(id.to_owned(), Waiter::Collect(tx));
         rx
+    }
+
+    /// Sends request `id` with `send` (after this node starts listening for its answers)
+    /// and collects at most `expected` answers within `timeout`; the request is forgotten
+    /// either way. Fewer answers than expected is [`AdapterError::Timeout`]; a failed send
+    /// is its own error. Shared by the classic, sharded and Streams adapters.
+    pub(crate) async fn gather(
+        &self,
+        id: &str,
+        expected: usize,
+        timeout: Duration,
+        send: impl FnOnce() -> Result<(), AdapterError>,
+    ) -> Result<Vec<Value>, AdapterError> {
+        let mut rx = self.collect(id, expected);
+        let sent = send();
+        let mut answers = Vec::new();
+        if sent.is_ok() {
+            let _ = tokio::time::timeout(timeout, async {
+                while answers.len() < expected {
+                    match rx.recv().await {
+                        Some(answer) => answers.push(answer),
+                        None => break,
+                    }
+                }
+            })
+            .await;
+        }
+        self.remove(id);
+        sent?;
+        if answers.len() < expected {
+            return Err(AdapterError::Timeout {
+                answered: answers.len(),
+                expected,
+            });
+        }
+        Ok(answers)
     }
 
     /// Holds the answers of broadcast `id` until [`Requests::attach`].

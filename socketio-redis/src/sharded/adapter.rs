@@ -22,7 +22,7 @@ use socketio_runtime::rooms::Room;
 use socketio_runtime::Args;
 use tokio::task::AbortHandle;
 
-use crate::link::lock;
+use crate::link_base::lock;
 use crate::message::{self as classic, Response};
 use crate::msgpack::{get, map};
 use crate::requests::Requests;
@@ -321,29 +321,8 @@ impl ShardedAdapter {
         timeout: Duration,
     ) -> Result<Vec<Value>, AdapterError> {
         let id = hex_uid();
-        let mut rx = self.requests.collect(&id, expected);
-        let sent = self.publish(self.main.clone(), request_kind, make(&id));
-        let mut answers = Vec::new();
-        if sent.is_ok() {
-            let _ = tokio::time::timeout(timeout, async {
-                while answers.len() < expected {
-                    match rx.recv().await {
-                        Some(answer) => answers.push(answer),
-                        None => break,
-                    }
-                }
-            })
-            .await;
-        }
-        self.requests.remove(&id);
-        sent?;
-        if answers.len() < expected {
-            return Err(AdapterError::Timeout {
-                answered: answers.len(),
-                expected,
-            });
-        }
-        Ok(answers)
+        let send = || self.publish(self.main.clone(), request_kind, make(&id));
+        self.requests.gather(&id, expected, timeout, send).await
     }
 
     fn publish_unless_local(&self, opts: &BroadcastOptions, kind: u64, data: Value) -> Result<(), AdapterError> {

@@ -1,8 +1,8 @@
 //! The sharded node's link to Redis ([`ShardLink`]): its uid (16 hex characters, as Node's
-//! cluster adapter makes them), one RESP3 connection manager (commands, `SPUBLISH` and the
-//! shard-channel pushes on one connection; reconnects and subscribes again to every shard
-//! channel it had), the ordered publish queue, the routes (shard channel → namespace), the
-//! counters and the watchdog. It hands each routed message to a [`ShardDeliver`] (the node's
+//! cluster adapter makes them), its [`LinkBase`] (one RESP3 connection manager for commands,
+//! `SPUBLISH` and the shard-channel pushes, which reconnects and subscribes again to every
+//! shard channel it had; the ordered publish queue; the counters and the watchdog) and the
+//! routes (shard channel → namespace). It hands each routed message to a [`ShardDeliver`] (the node's
 //! dispatcher, `node.rs`, above the adapters).
 //!
 //! `SSUBSCRIBE` goes one channel per command, so that each command is answered by exactly
@@ -15,13 +15,11 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, Weak};
 
 use redis::aio::ConnectionManager;
-use redis::{IntoConnectionInfo, ProtocolVersion, PushInfo, PushKind};
+use redis::{PushInfo, PushKind};
 use socketio_runtime::adapter::AdapterError;
-use tokio::sync::{mpsc, OnceCell};
-use tokio::task::AbortHandle;
+use tokio::sync::mpsc;
 
-use crate::link::{lock, open_manager, publish_loop, watch, Counters, Outgoing};
-use crate::node::{ConnectError, RedisStats};
+use crate::link_base::{lock, BaseOptions, ConnectError, LinkBase, RedisStats};
 use crate::sharded::options::ShardedOptions;
 
 /// Where the link hands each received, routed message.
@@ -32,17 +30,10 @@ pub(crate) trait ShardDeliver: Send + Sync {
 
 /// The node's link to Redis, shared by the node and its adapters.
 pub(crate) struct ShardLink {
-    uid: String,
+    base: LinkBase,
     options: ShardedOptions,
-    client: redis::Client,
-    safe_url: String,
-    conn: OnceCell<ConnectionManager>,
-    outgoing: mpsc::Sender<Outgoing>,
-    outgoing_rx: Mutex<Option<mpsc::Receiver<Outgoing>>>,
     routes: Mutex<HashMap<String, String>>,
     deliver: Arc<dyn ShardDeliver>,
-    counters: Arc<Counters>,
-    tasks: Mutex<Vec<AbortHandle>>,
 }
 
 /// 16 lowercase hex characters from 8 random bytes (Node's `randomBytes(8).toString("hex")`).
@@ -58,36 +49,25 @@ pub(crate) fn hex_uid() -> String {
 impl ShardLink {
     /// A link for the Redis at `options.url` (parsed now; connected on first use).
     pub(crate) fn new(options: ShardedOptions, deliver: Arc<dyn ShardDeliver>) -> Result<Arc<Self>, ConnectError> {
-        let safe_url = redact(&options.url);
-        let fail = |cause: String| ConnectError {
-            url: safe_url.clone(),
-            cause,
-        };
-        let info = options
-            .url
-            .as_str()
-            .into_connection_info()
-            .map_err(|e| fail(e.to_string()))?;
-        let settings = info.redis_settings().clone().set_protocol(ProtocolVersion::RESP3);
-        let client = redis::Client::open(info.set_redis_settings(settings)).map_err(|e| fail(e.to_string()))?;
-        let (outgoing, outgoing_rx) = mpsc::channel(options.max_outgoing.max(1));
+        let base = LinkBase::new(
+            BaseOptions {
+                url: &options.url,
+                connect_timeout: options.connect_timeout,
+                max_outgoing: options.max_outgoing,
+                max_incoming: options.max_incoming,
+            },
+            hex_uid(),
+        )?;
         Ok(Arc::new(ShardLink {
-            uid: hex_uid(),
+            base,
             options,
-            client,
-            safe_url,
-            conn: OnceCell::new(),
-            outgoing,
-            outgoing_rx: Mutex::new(Some(outgoing_rx)),
             routes: Mutex::new(HashMap::new()),
             deliver,
-            counters: Arc::new(Counters::default()),
-            tasks: Mutex::new(Vec::new()),
         }))
     }
 
     pub(crate) fn uid(&self) -> &str {
-        &self.uid
+        self.base.uid()
     }
 
     pub(crate) fn options(&self) -> &ShardedOptions {
@@ -95,64 +75,24 @@ impl ShardLink {
     }
 
     pub(crate) fn stats(&self) -> RedisStats {
-        self.counters.snapshot()
+        self.base.stats()
     }
 
     pub(crate) fn count_malformed(&self) {
-        self.counters.malformed.fetch_add(1, Ordering::Relaxed);
+        self.base.count_malformed();
     }
 
     /// Queues `payload` for shard channel `channel`, in order (`SPUBLISH`). Fails when the
     /// queue is full or the publisher has stopped.
     pub(crate) fn publish(&self, channel: String, payload: Vec<u8>) -> Result<(), AdapterError> {
-        self.outgoing
-            .try_send(Outgoing { channel, payload })
-            .map_err(|e| self.counters.refused(e))
+        self.base.publish(channel, payload)
     }
 
     /// The connection, made on first use (a clear error if Redis does not answer).
     pub(crate) async fn connection(self: &Arc<Self>) -> Result<ConnectionManager, AdapterError> {
-        self.conn.get_or_try_init(|| self.connect()).await.cloned()
-    }
-
-    async fn connect(self: &Arc<Self>) -> Result<ConnectionManager, AdapterError> {
-        let fail = |cause: String| {
-            AdapterError::unavailable(ConnectError {
-                url: self.safe_url.clone(),
-                cause,
-            })
-        };
-        let (manager, rx) = open_manager(
-            &self.client,
-            self.options.connect_timeout,
-            self.options.max_incoming,
-            &self.counters,
-            fail,
-        )
-        .await?;
-        let Some(outgoing) = lock(&self.outgoing_rx).take() else {
-            return Err(AdapterError::Closed);
-        };
-        let tasks = [
-            tokio::spawn(dispatch(Arc::downgrade(self), rx)).abort_handle(),
-            tokio::spawn(publish_loop(
-                manager.clone(),
-                outgoing,
-                self.counters.clone(),
-                "SPUBLISH",
-            ))
-            .abort_handle(),
-            tokio::spawn(watch(
-                manager.clone(),
-                self.counters.clone(),
-                self.safe_url.clone(),
-                self.uid().to_owned(),
-                self.options.max_incoming,
-            ))
-            .abort_handle(),
-        ];
-        lock(&self.tasks).extend(tasks);
-        Ok(manager)
+        let link = Arc::downgrade(self);
+        let dispatch = move |rx| tokio::spawn(dispatch(link, rx)).abort_handle();
+        self.base.connection("SPUBLISH", dispatch).await
     }
 
     /// Routes shard channel `channel` to namespace `nsp` and subscribes to it.
@@ -196,8 +136,8 @@ impl ShardLink {
         match info.kind {
             PushKind::SMessage => {}
             PushKind::Disconnection => {
-                self.counters.disconnections.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(url = %self.safe_url, "sharded redis adapter: connection to Redis lost; reconnecting (messages published by other nodes meanwhile are lost)");
+                self.base.counters().disconnections.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(url = %self.base.safe_url(), "sharded redis adapter: connection to Redis lost; reconnecting (messages published by other nodes meanwhile are lost)");
                 return;
             }
             _ => return,
@@ -205,28 +145,12 @@ impl ShardLink {
         let Some(msg) = redis::Msg::from_push_info(info) else {
             return;
         };
-        self.counters.received.fetch_add(1, Ordering::Relaxed);
+        self.base.counters().received.fetch_add(1, Ordering::Relaxed);
         let channel = msg.get_channel_name();
         let Some(nsp) = lock(&self.routes).get(channel).cloned() else {
             return;
         };
         self.deliver.deliver(&nsp, channel, msg.get_payload_bytes());
-    }
-}
-
-impl Drop for ShardLink {
-    fn drop(&mut self) {
-        for task in lock(&self.tasks).drain(..) {
-            task.abort();
-        }
-    }
-}
-
-/// The URL without its password.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***@{}", &url[..scheme], &url[at + 1..]),
-        _ => url.to_owned(),
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use socketio_runtime::adapter::{AdapterFactory, LocalHandle};
 
-use crate::link::lock;
+use crate::link_base::lock;
 use crate::node::{ConnectError, RedisStats};
 use crate::sharded::adapter::ShardedAdapter;
 use crate::sharded::link::{ShardDeliver, ShardLink};

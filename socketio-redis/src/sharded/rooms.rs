@@ -12,7 +12,7 @@ use std::time::Duration;
 use socketio_runtime::rooms::Room;
 use tokio::sync::Notify;
 
-use crate::link::lock;
+use crate::link_base::lock;
 use crate::sharded::link::ShardLink;
 
 #[derive(Default)]

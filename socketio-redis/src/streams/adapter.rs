@@ -317,29 +317,8 @@ impl StreamsAdapter {
         timeout: Duration,
     ) -> Result<Vec<Value>, AdapterError> {
         let id = uid6();
-        let mut rx = self.requests.collect(&id, expected);
-        let sent = self.publish(self.request_channel.clone(), kind, data(&id));
-        let mut answers = Vec::new();
-        if sent.is_ok() {
-            let _ = tokio::time::timeout(timeout, async {
-                while answers.len() < expected {
-                    match rx.recv().await {
-                        Some(answer) => answers.push(answer),
-                        None => break,
-                    }
-                }
-            })
-            .await;
-        }
-        self.requests.remove(&id);
-        sent?;
-        if answers.len() < expected {
-            return Err(AdapterError::Timeout {
-                answered: answers.len(),
-                expected,
-            });
-        }
-        Ok(answers)
+        let send = || self.publish(self.request_channel.clone(), kind, data(&id));
+        self.requests.gather(&id, expected, timeout, send).await
     }
 
     fn session_key(&self, pid: &str) -> String {

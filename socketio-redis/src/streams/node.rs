@@ -11,7 +11,8 @@ use super::adapter::StreamsAdapter;
 use super::options::StreamsOptions;
 use super::shared::{EntrySink, Shared};
 use super::wire::Message;
-use crate::link::{lock, ConnectError, Deliver, Kind, Link, RedisStats};
+use crate::link::{Deliver, Kind, Link};
+use crate::link_base::{lock, ConnectError, RedisStats};
 use crate::options::RedisOptions;
 
 /// The adapters of the node, by namespace.

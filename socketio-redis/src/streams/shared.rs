@@ -20,7 +20,8 @@ use tokio::task::AbortHandle;
 use super::options::StreamsOptions;
 use super::replies::{entries, text};
 use super::wire::{self, Message, StreamId};
-use crate::link::{lock, Link};
+use crate::link::Link;
+use crate::link_base::lock;
 
 /// Where the stream reader hands the entries it decoded, in stream order.
 pub(crate) trait EntrySink: Send + Sync + 'static {
