@@ -57,47 +57,49 @@ struct Head {
     close: bool,
 }
 
-/// What a head turned out to be (`Fast` is large, and made once per request: not boxed).
-#[allow(clippy::large_enum_variant)]
-enum Parsed {
-    /// Not complete yet.
-    Partial,
-    /// Served here; the head was this many bytes.
-    Fast(Head, usize),
-    /// For hyper.
-    Other,
+/// The length of the head at the start of `buf` (its empty line included: CRLF CRLF, or
+/// the bare LF LF that `httparse` also takes, whichever comes first), once it is all
+/// there.
+fn head_len(buf: &[u8]) -> Option<usize> {
+    // Line by line (`memchr` per line: a searcher built per call would cost more).
+    let mut at = 0;
+    while let Some(i) = memchr::memchr(b'\n', &buf[at..]) {
+        let lf = at + i;
+        match buf.get(lf + 1) {
+            Some(b'\n') => return Some(lf + 2),
+            Some(b'\r') if buf.get(lf + 2) == Some(&b'\n') => return Some(lf + 3),
+            _ => at = lf + 1,
+        }
+    }
+    None
 }
 
-/// Parses the head at the start of `buf`.
-fn parse(buf: &[u8], router: &Router, config: &Config) -> Parsed {
+/// Parses a whole head: `None` if it is not one the fast path serves (hyper's then). The
+/// header values share `head`'s bytes (no copy each, as in hyper).
+fn parse(head: &Bytes, router: &Router, config: &Config) -> Option<Head> {
     let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut slots);
-    let head_len = match request.parse(buf) {
-        Ok(httparse::Status::Complete(n)) => n,
-        Ok(httparse::Status::Partial) => return Parsed::Partial,
-        Err(_) => return Parsed::Other,
-    };
-    if head_len > config.max_head_bytes || request.version != Some(1) {
-        return Parsed::Other;
+    match request.parse(head) {
+        Ok(httparse::Status::Complete(n)) if n == head.len() => {}
+        _ => return None,
+    }
+    if request.version != Some(1) {
+        return None;
     }
     let method = match request.method {
         Some("GET") => Method::GET,
         Some("POST") => Method::POST,
-        _ => return Parsed::Other,
+        _ => return None,
     };
-    let Some(target) = request.path else {
-        return Parsed::Other;
-    };
+    let target = request.path?;
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let mut headers = HeaderMap::with_capacity(request.headers.len());
     let mut body_len: Option<usize> = None;
     let mut close = false;
     for h in request.headers.iter() {
-        let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(h.name.as_bytes()),
-            HeaderValue::from_bytes(h.value),
-        ) else {
-            return Parsed::Other;
+        let value = HeaderValue::from_maybe_shared(head.slice_ref(h.value));
+        let (Ok(name), Ok(value)) = (HeaderName::from_bytes(h.name.as_bytes()), value) else {
+            return None;
         };
         if name == header::CONTENT_LENGTH {
             let len = std::str::from_utf8(h.value)
@@ -107,17 +109,17 @@ fn parse(buf: &[u8], router: &Router, config: &Config) -> Parsed {
             match (len, body_len) {
                 (Some(len), None) => body_len = Some(len),
                 (Some(len), Some(before)) if len == before => {}
-                _ => return Parsed::Other,
+                _ => return None,
             }
         } else if name == header::TRANSFER_ENCODING || name == header::EXPECT || name == header::UPGRADE {
-            return Parsed::Other;
+            return None;
         } else if name == header::CONNECTION {
             for token in h.value.split(|&b| b == b',') {
                 let token = token.trim_ascii();
                 if token.eq_ignore_ascii_case(b"close") {
                     close = true;
                 } else if token.eq_ignore_ascii_case(b"upgrade") {
-                    return Parsed::Other;
+                    return None;
                 }
             }
         }
@@ -125,24 +127,18 @@ fn parse(buf: &[u8], router: &Router, config: &Config) -> Parsed {
     }
     let body_len = body_len.unwrap_or(0);
     if method == Method::GET && body_len > 0 {
-        return Parsed::Other;
+        return None;
     }
     if path.len() + query.len() > config.max_head_bytes {
-        return Parsed::Other;
+        return None;
     }
-    match router.family(path, query, true) {
-        Some(family) => Parsed::Fast(
-            Head {
-                method,
-                family,
-                headers,
-                body_len,
-                close,
-            },
-            head_len,
-        ),
-        None => Parsed::Other,
-    }
+    Some(Head {
+        method,
+        family: router.family(path, query, true)?,
+        headers,
+        body_len,
+        close,
+    })
 }
 
 /// A request body read from the connection: what is buffered first, then the socket, up
@@ -216,14 +212,23 @@ pub(crate) async fn serve(
     tokio::pin!(stopped);
     loop {
         // The head: parsed as it arrives, until the deadline.
-        let (head, head_len) = loop {
-            if !buf.is_empty() {
-                match parse(&buf, router, config) {
-                    Parsed::Fast(head, len) => break (head, len),
-                    Parsed::Partial if buf.len() <= config.max_head_bytes => {}
-                    // hyper answers what it must (400, 431, an upgrade, any other route).
-                    Parsed::Partial | Parsed::Other => return Outcome::Hyper(stream, buf.freeze()),
+        let head = loop {
+            match head_len(&buf) {
+                Some(len) if len <= config.max_head_bytes => {
+                    let bytes = buf.split_to(len).freeze();
+                    if let Some(head) = parse(&bytes, router, config) {
+                        break head;
+                    }
+                    // hyper answers what it must (400, an upgrade, any other route): the
+                    // head goes back in front of what follows it.
+                    let mut all = BytesMut::with_capacity(bytes.len() + buf.len());
+                    all.extend_from_slice(&bytes);
+                    all.extend_from_slice(&buf);
+                    return Outcome::Hyper(stream, all.freeze());
                 }
+                None if buf.len() <= config.max_head_bytes => {}
+                // hyper answers 431.
+                _ => return Outcome::Hyper(stream, buf.freeze()),
             }
             let read = tokio::select! {
                 read = tokio::time::timeout_at(deadline, stream.read_buf(&mut buf)) => read,
@@ -234,7 +239,6 @@ pub(crate) async fn serve(
                 _ => return Outcome::Done,
             }
         };
-        buf.advance(head_len);
         requests.tick();
         let Head {
             method,
@@ -398,6 +402,15 @@ mod date {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn heads_end_at_the_first_empty_line() {
+        use super::head_len;
+        assert_eq!(head_len(b"GET / HTTP/1.1\r\nHost: a\r\n\r\nbody"), Some(27));
+        assert_eq!(head_len(b"GET / HTTP/1.1\nHost: a\n\nbody"), Some(24));
+        assert_eq!(head_len(b"GET / HTTP/1.1\r\nHost: a\r\n"), None);
+        assert_eq!(head_len(b"GET / HTTP/1.1\r\n\r\nX\n\n"), Some(18));
+    }
+
     #[test]
     fn dates_are_imf_fixdate() {
         let mut out = Vec::new();
