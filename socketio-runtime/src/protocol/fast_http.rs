@@ -320,26 +320,27 @@ pub(crate) async fn serve(
         }
         out.extend_from_slice(b"\r\n");
         let mut written = 0u64;
-        #[allow(clippy::while_immutable_condition)] // left by `break`
-        while !bodiless {
-            match std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-                Some(Ok(frame)) => {
-                    if let Ok(data) = frame.into_data() {
-                        written += data.len() as u64;
-                        out.extend_from_slice(&data);
+        if !bodiless {
+            loop {
+                match std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+                    Some(Ok(frame)) => {
+                        if let Ok(data) = frame.into_data() {
+                            written += data.len() as u64;
+                            out.extend_from_slice(&data);
+                        }
                     }
+                    Some(Err(_)) => {
+                        close = true;
+                        break;
+                    }
+                    None => break,
                 }
-                Some(Err(_)) => {
-                    close = true;
-                    break;
+                if exact.is_none() {
+                    if stream.write_all(&out).await.is_err() {
+                        return Outcome::Done;
+                    }
+                    out.clear();
                 }
-                None => break,
-            }
-            if exact.is_none() {
-                if stream.write_all(&out).await.is_err() {
-                    return Outcome::Done;
-                }
-                out.clear();
             }
         }
         if exact.is_some_and(|len| len != written) {
