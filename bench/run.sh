@@ -28,8 +28,11 @@
 # Socket.IO 0.9 and SockJS rows are ours only (no peer here speaks 0.9 or serves SockJS);
 # the websocket ones are also given as a ratio to the bare server's Engine.IO 4 figure of
 # the same scenario (the same wire work: one text frame each way; a 0.9 connect does more:
-# an HTTP handshake, then the WebSocket, two TCP connections to bare's one). Polling rows have no
-# bare column (it speaks websocket only).
+# an HTTP handshake, then the WebSocket, two TCP connections to bare's one). The two polling
+# echo rows' bare column is bench-baseline-polling instead (raw tokio + httparse,
+# hand-written HTTP/1.1 keep-alive, the same answers on the wire, no Socket.IO logic: the
+# HTTP floor); their "user" and "kernel" rows split the server's CPU (utime / stime of
+# /proc).
 #
 # Servers run pinned to core 0, the load generator (bench-load) to core 1, loopback only.
 # Every step is under `timeout`; the trap stops whatever this script started. About four
@@ -75,7 +78,7 @@ if [ "${STATS_OFF:-0}" = 1 ]; then
 fi
 echo "== building (release)"
 cargo build --release --quiet -p socketio-examples --bin bench_server -p socketio-bench \
-    --bin bench-load --bin bench-baseline
+    --bin bench-load --bin bench-baseline --bin bench-baseline-polling
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 SERVERS="ours bare"
 if [ "${STATS_OFF:-0}" = 1 ]; then
@@ -118,6 +121,7 @@ start_server() {
     ours) command=("$BIN/bench_server") ;;
     nostats) command=("$BIN/bench_server-stats-off") ;;
     bare) command=("$BIN/bench-baseline") ;;
+    barepoll) command=("$BIN/bench-baseline-polling") ;;
     sx) command=("$PEER_TARGET_DIR/release/bench-peer-socketioxide") ;;
     node) command=(node bench/peers/node/server.js) ;;
     esac
@@ -136,7 +140,11 @@ start_server() {
 load() {
     local server="$1" id="$2"
     shift 2
-    start_server "$server"
+    # The polling echoes' bare server is the HTTP one.
+    case "$server.$id" in
+    bare.polling4 | bare.polling09) start_server barepoll ;;
+    *) start_server "$server" ;;
+    esac
     if ! timeout 300 taskset -c "$LOAD_CORE" "$BIN/bench-load" "$@" --port "$PORT" \
         --pid "$SERVER_PID" >"$WORK/last"; then
         echo "run.sh: $id against $server failed" >&2
@@ -156,12 +164,12 @@ SCENARIOS=(
     "connect|ours bare sx node|connect $CONNECT"
     "room|ours sx node|room $ROOM"
     "roomalone|ours sx node|room $ROOM_ALONE"
-    "polling4|ours sx node|polling4 $POLL"
+    "polling4|ours bare sx node|polling4 $POLL"
     "echo09|ours nostats|echo --proto v09 $ECHO"
     "fanout09|ours nostats|fanout --proto v09 $FANOUT"
     "idle09|ours|idle --proto v09 $IDLE"
     "connect09|ours|connect --proto v09 $CONNECT"
-    "polling09|ours|polling09 $POLL"
+    "polling09|ours bare|polling09 $POLL"
     "polling09fanout|ours|polling09fanout $POLL_FANOUT"
     "sockjsfanout|ours|sockjs-fanout $FANOUT"
 )
@@ -235,6 +243,8 @@ row "room of 1000 among 10000: CPU us per message" room cpu_us_per_msg
 row "room of 1000 among 10000: messages/s" room msgs_per_s
 row "room of 1000 alone: CPU us per message" roomalone cpu_us_per_msg
 row "SIO4 polling echo, 50 clients: CPU us per ack" polling4 cpu_us_per_ack
+row "SIO4 polling echo, 50 clients: user us per ack" polling4 usr_us_per_ack
+row "SIO4 polling echo, 50 clients: kernel us per ack" polling4 sys_us_per_ack
 row "SIO4 polling echo, 50 clients: acks/s" polling4 acks_per_s
 row "0.9 websocket echo: CPU us per ack" echo09 cpu_us_per_ack "" echo
 row "0.9 websocket echo: acks/s" echo09 acks_per_s "" echo
@@ -242,8 +252,10 @@ row "0.9 websocket fan-out: CPU us per message" fanout09 cpu_us_per_msg "" fanou
 row "0.9 websocket idle: KB each" idle09 kb_per_conn "" idle
 row "0.9 connect, 50 in flight: connects/s" connect09 connects_per_s mode=concurrent connect
 row "0.9 connect, 50 in flight: CPU us per connect" connect09 cpu_us_per_connect mode=concurrent connect
-row "0.9 xhr-polling echo: CPU us per ack" polling09 cpu_us_per_ack "" none
-row "0.9 xhr-polling echo: acks/s" polling09 acks_per_s "" none
+row "0.9 xhr-polling echo: CPU us per ack" polling09 cpu_us_per_ack
+row "0.9 xhr-polling echo: user us per ack" polling09 usr_us_per_ack
+row "0.9 xhr-polling echo: kernel us per ack" polling09 sys_us_per_ack
+row "0.9 xhr-polling echo: acks/s" polling09 acks_per_s
 row "0.9 xhr-polling fan-out, 200: CPU us per msg" polling09fanout cpu_us_per_msg "" none
 row "0.9 xhr-polling fan-out, 200: messages/s" polling09fanout msgs_per_s "" none
 row "SockJS websocket fan-out: CPU us per message" sockjsfanout cpu_us_per_msg "" fanout

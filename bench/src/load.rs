@@ -237,13 +237,22 @@ impl ServerProc {
 
     /// utime + stime, in microseconds (clock-tick resolution).
     fn stat_us(&self) -> Result<u64> {
+        let (user, system) = self.cpu_split_us()?;
+        Ok(user + system)
+    }
+
+    /// (utime, stime): user and kernel time, in microseconds (clock-tick resolution).
+    fn cpu_split_us(&self) -> Result<(u64, u64)> {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid))?;
         // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
         let after = stat.rsplit_once(')').ok_or("malformed /proc/PID/stat")?.1;
         let fields: Vec<&str> = after.split_whitespace().collect();
         let utime: u64 = fields.get(11).ok_or("short stat")?.parse()?;
         let stime: u64 = fields.get(12).ok_or("short stat")?.parse()?;
-        Ok((utime + stime) * 1_000_000 / self.ticks_per_s)
+        Ok((
+            utime * 1_000_000 / self.ticks_per_s,
+            stime * 1_000_000 / self.ticks_per_s,
+        ))
     }
 
     /// VmRSS, in kilobytes.
@@ -260,6 +269,50 @@ impl ServerProc {
 /// CPU before a phase, if there is a server to watch.
 fn cpu_before(server: &Option<ServerProc>) -> Result<Option<u64>> {
     server.as_ref().map(ServerProc::cpu_us).transpose()
+}
+
+/// User and kernel CPU before a phase (the polling scenarios print the split).
+fn cpu_split_before(server: &Option<ServerProc>) -> Result<Option<CpuSplit>> {
+    server.as_ref().map(CpuSplit::read).transpose()
+}
+
+/// The server's CPU time (schedstat, see [`ServerProc::cpu_us`]) and its user and kernel
+/// parts (utime / stime: clock ticks, so meaningful over phases of seconds).
+#[derive(Clone, Copy)]
+struct CpuSplit {
+    total: u64,
+    user: u64,
+    system: u64,
+}
+
+impl CpuSplit {
+    fn read(server: &ServerProc) -> Result<CpuSplit> {
+        let (user, system) = server.cpu_split_us()?;
+        Ok(CpuSplit {
+            total: server.cpu_us()?,
+            user,
+            system,
+        })
+    }
+}
+
+/// ` server_cpu_ms=… cpu_us_per_<unit>=… usr_us_per_<unit>=… sys_us_per_<unit>=…` (user
+/// and kernel time apart; none of the keys contains another), or nothing without `--pid`.
+fn cpu_split_fields(server: &Option<ServerProc>, before: Option<CpuSplit>, count: u64, unit: &str) -> Result<String> {
+    let (Some(server), Some(before)) = (server, before) else {
+        return Ok(String::new());
+    };
+    let now = CpuSplit::read(server)?;
+    let total = now.total.saturating_sub(before.total);
+    let (user, system) = (now.user.saturating_sub(before.user), now.system.saturating_sub(before.system));
+    let per = |us: u64| us as f64 / count.max(1) as f64;
+    Ok(format!(
+        " server_cpu_ms={:.0} cpu_us_per_{unit}={:.3} usr_us_per_{unit}={:.3} sys_us_per_{unit}={:.3}",
+        total as f64 / 1000.0,
+        per(total),
+        per(user),
+        per(system)
+    ))
 }
 
 /// ` server_cpu_ms=… cpu_us_per_<unit>=…`, or nothing without `--pid`.

@@ -17,7 +17,10 @@
 use std::time::{Duration, Instant};
 
 use super::http::HttpConn;
-use super::{cpu_before, cpu_fields, percentile, BoxError, Result, ServerProc, CONNECT_CONCURRENCY};
+use super::{
+    cpu_before, cpu_fields, cpu_split_before, cpu_split_fields, percentile, BoxError, Result, ServerProc,
+    CONNECT_CONCURRENCY,
+};
 use futures_util::StreamExt;
 
 /// Splits a 0.9 payload into packets: one bare packet, or `\ufffd<len>\ufffd<packet>…` with
@@ -163,7 +166,7 @@ impl Client {
 pub async fn polling09(port: u16, server: Option<ServerProc>, clients: usize, seconds: u64) -> Result<()> {
     let opened = open_many(port, clients).await?;
 
-    let cpu0 = cpu_before(&server)?;
+    let cpu0 = cpu_split_before(&server)?;
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let mut tasks = Vec::with_capacity(clients);
@@ -190,7 +193,7 @@ pub async fn polling09(port: u16, server: Option<ServerProc>, clients: usize, se
         finished.push(client);
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let cpu = cpu_fields(&server, cpu0, latencies.len() as u64, "ack")?;
+    let cpu = cpu_split_fields(&server, cpu0, latencies.len() as u64, "ack")?;
     // Outside the measured window: end each session (`0::`), best effort.
     for client in &mut finished {
         let _ = client.send("0::").await;

@@ -13,7 +13,7 @@ use futures_util::StreamExt;
 
 use super::http::HttpConn;
 use super::polling09::millis;
-use super::{cpu_before, cpu_fields, percentile, BoxError, Result, ServerProc, CONNECT_CONCURRENCY};
+use super::{cpu_split_before, cpu_split_fields, percentile, BoxError, Result, ServerProc, CONNECT_CONCURRENCY};
 
 /// One Engine.IO 4 polling session: the POST connection, the poll connection and the URL.
 struct Client {
@@ -109,7 +109,7 @@ pub async fn polling4(port: u16, server: Option<ServerProc>, clients: usize, sec
     }
     drop(pending);
 
-    let cpu0 = cpu_before(&server)?;
+    let cpu0 = cpu_split_before(&server)?;
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let mut tasks = Vec::with_capacity(clients);
@@ -136,7 +136,7 @@ pub async fn polling4(port: u16, server: Option<ServerProc>, clients: usize, sec
         finished.push(client);
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let cpu = cpu_fields(&server, cpu0, latencies.len() as u64, "ack")?;
+    let cpu = cpu_split_fields(&server, cpu0, latencies.len() as u64, "ack")?;
     // Outside the measured window: close each session (`1`), best effort.
     for client in &mut finished {
         let _ = client.send("1").await;

@@ -37,6 +37,7 @@ use warp::reply::Response;
 
 use crate::config::TransportKind;
 use crate::engine::Engine;
+use crate::protocol::fast_http;
 use crate::protocol::router::Router;
 use crate::protocol::v09::transports::hixie;
 use crate::stats::Stats;
@@ -278,6 +279,24 @@ pub(crate) async fn accept_loop(
                 }
             } else {
                 (stream, Bytes::new())
+            };
+            // Plain connections: polling requests are served without hyper while they come
+            // (`protocol/fast_http.rs`); the first other request hands the rest to hyper.
+            let (stream, prefix) = if matches!(listening, Listening::Plain) {
+                let config = engine.config.clone();
+                let conn = fast_http::Conn {
+                    router: &router,
+                    config: &config,
+                    peer,
+                    requests: &requests,
+                };
+                let served = fast_http::serve(stream, prefix, conn, deadline, &mut stop);
+                match served.await {
+                    fast_http::Outcome::Done => return,
+                    fast_http::Outcome::Hyper(stream, rest) => (stream, rest),
+                }
+            } else {
+                (stream, prefix)
             };
             // Not needed past this point: the connection's future does not keep it.
             drop(engine);

@@ -3,6 +3,7 @@
 //! the attach guard, WebSocket halves) is in [`crate::transport`].
 
 pub mod eio4;
+pub(crate) mod fast_http;
 pub(crate) mod router;
 pub mod sockjs;
 pub mod v09;

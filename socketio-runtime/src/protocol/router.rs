@@ -5,7 +5,9 @@
 //! combinators of both families' filters, tried one after the other. What it does not take
 //! (upgrades, heads over `max_head_bytes`, other paths) goes to the warp filter, which
 //! serves it as before; the handlers are the ones the filters call, so the answers are the
-//! same. `io.routes()` and `io.service()` run the warp filter alone.
+//! same. `io.routes()` and `io.service()` run the warp filter alone. The accept loop's
+//! polling fast path (`fast_http.rs`) asks `Router::family` which family serves a polling
+//! request it read itself, and calls the same handlers through `Family::serve`.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -13,17 +15,18 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use futures_util::Stream;
 use hyper::body::Body;
 use hyper::upgrade::OnUpgrade;
-use warp::http::{Request, StatusCode};
+use warp::http::{HeaderMap, Method, Request, StatusCode};
 use warp::reply::Response;
 
 use super::eio4::routes::{self as eio4, Endpoint};
 use super::v09::routes as v09;
 use crate::engine::{Engine, OwnerFactory};
 use crate::transport::http::{text, TEXT_PLAIN};
+use crate::transport::path::Route;
 
 /// Who serves the two families' HTTP requests.
 #[derive(Clone)]
@@ -84,33 +87,71 @@ impl Router {
         {
             return Err(request);
         }
-        let family = match eio4::target(&self.eio4, path, query) {
-            Some(target) => Family::Eio4(target),
-            None => match &self.v09 {
-                Some(owners) if crate::transport::path::parse(&engine.config.resource, path).is_some() => {
-                    Family::V09(engine.clone(), owners.clone(), path.to_owned(), query.to_owned())
-                }
-                _ => return Err(request),
-            },
+        let Some(family) = self.family(path, query, false) else {
+            return Err(request);
         };
         let (parts, body) = request.into_parts();
-        let body = Chunks(body);
-        Ok(async move {
-            match family {
-                Family::Eio4(target) => eio4::handle(target, parts.method, parts.headers, remote, body).await,
-                Family::V09(engine, owners, path, query) => {
-                    v09::handle(engine, owners, parts.method, &path, query, parts.headers, remote, body)
-                        .await
-                        // The path was checked above: never rejected.
-                        .unwrap_or_else(|_| text(StatusCode::NOT_FOUND, TEXT_PLAIN, "", &Default::default()))
+        Ok(family.serve(parts.method, parts.headers, remote, Chunks(body)))
+    }
+
+    /// Which family serves an HTTP request to `path` with `query` (`None`: neither, it goes
+    /// to the warp filter); with `polling_only`, only either family's polling requests and
+    /// 0.9's handshake (what the accept loop's fast path answers).
+    pub(crate) fn family(&self, path: &str, query: &str, polling_only: bool) -> Option<Family> {
+        let engine = &self.eio4.engine;
+        if let Some(target) = eio4::target(&self.eio4, path, query) {
+            return (!polling_only || target.is_polling()).then_some(Family::Eio4(target));
+        }
+        let owners = self.v09.as_ref()?;
+        let route = crate::transport::path::parse(&engine.config.resource, path)?;
+        let polling = matches!(
+            route,
+            Route::Handshake
+                | Route::Transport {
+                    transport: "xhr-polling" | "jsonp-polling",
+                    ..
                 }
-            }
-        })
+        );
+        if polling_only && !polling {
+            return None;
+        }
+        Some(Family::V09(
+            engine.clone(),
+            owners.clone(),
+            path.to_owned(),
+            query.to_owned(),
+        ))
     }
 }
 
 /// Which family takes a request, and what it needs.
-enum Family {
+pub(crate) enum Family {
     Eio4(eio4::Target),
     V09(Arc<Engine>, OwnerFactory, String, String),
+}
+
+impl Family {
+    /// The family's handler on a request's method, headers and body.
+    pub(crate) async fn serve<S, D, E>(
+        self,
+        method: Method,
+        headers: HeaderMap,
+        remote: Option<SocketAddr>,
+        body: S,
+    ) -> Response
+    where
+        S: Stream<Item = Result<D, E>>,
+        D: Buf,
+        E: std::fmt::Display,
+    {
+        match self {
+            Family::Eio4(target) => eio4::handle(target, method, headers, remote, body).await,
+            Family::V09(engine, owners, path, query) => {
+                v09::handle(engine, owners, method, &path, query, headers, remote, body)
+                    .await
+                    // The path was checked by `family`: never rejected.
+                    .unwrap_or_else(|_| text(StatusCode::NOT_FOUND, TEXT_PLAIN, "", &Default::default()))
+            }
+        }
+    }
 }

@@ -49,6 +49,13 @@ pub(crate) struct Target {
     captures: Vec<(String, String)>,
 }
 
+impl Target {
+    /// A polling request (XHR or JSONP), what the accept loop's fast path serves.
+    pub(crate) fn is_polling(&self) -> bool {
+        self.query.transport == "polling"
+    }
+}
+
 fn engine_target(endpoint: Endpoint) -> impl Filter<Extract = (Target,), Error = Rejection> + Clone {
     warp::path::full()
         .and(raw_query())
