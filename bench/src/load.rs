@@ -304,7 +304,10 @@ fn cpu_split_fields(server: &Option<ServerProc>, before: Option<CpuSplit>, count
     };
     let now = CpuSplit::read(server)?;
     let total = now.total.saturating_sub(before.total);
-    let (user, system) = (now.user.saturating_sub(before.user), now.system.saturating_sub(before.system));
+    let (user, system) = (
+        now.user.saturating_sub(before.user),
+        now.system.saturating_sub(before.system),
+    );
     let per = |us: u64| us as f64 / count.max(1) as f64;
     Ok(format!(
         " server_cpu_ms={:.0} cpu_us_per_{unit}={:.3} usr_us_per_{unit}={:.3} sys_us_per_{unit}={:.3}",
