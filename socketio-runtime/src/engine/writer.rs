@@ -48,7 +48,8 @@ pub(crate) async fn drain(session: &Session, generation: u64, sink: &mut impl Fr
                 if let Some(stats) = &stats {
                     stats.sent(&farewell);
                 }
-                sink.write_frames(&mut farewell.into()).await;
+                // Boxed: written once, and this future is part of the connection's.
+                Box::pin(sink.write_frames(&mut farewell.into())).await;
                 return None;
             }
             Wait::Superseded => return None,

@@ -172,8 +172,9 @@ fn run(
                 let incoming = match event {
                     // The session ended on this side and the writer wrote its farewell and
                     // the close frame: the client is told; read on until it closes.
+                    // (Boxed, as the close frame is: both happen once, at the end.)
                     Event::Written(None) => {
-                        linger(&mut reader).await;
+                        Box::pin(linger(&mut reader)).await;
                         break None;
                     }
                     Event::Written(failed) => break failed,
@@ -233,7 +234,7 @@ async fn write_side(session: &Session, generation: u64, writer: &mut impl Messag
             DisconnectReason::ProtocolError | DisconnectReason::HeartbeatTimeout | DisconnectReason::OutboxOverflow
         )
     });
-    writer.close(why).await;
+    Box::pin(writer.close(why)).await;
     ended
 }
 
