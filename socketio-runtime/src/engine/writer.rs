@@ -1,7 +1,7 @@
-//! The writing side of a connection-oriented transport (WebSocket, hixie-76): a task that
+//! The writing side of a connection-oriented transport (WebSocket, hixie-76): a loop that
 //! drains the session's batches into the connection until the session ends or another
-//! transport takes over. Running it apart from the reading side means a read is attempted
-//! only when data arrives.
+//! transport takes over. It is part of the connection's future (`transport/connection.rs`
+//! polls it beside the reading side, in the connection's one task).
 
 use std::collections::VecDeque;
 use std::future::Future;
