@@ -391,7 +391,7 @@ impl Session {
         if st.transport.map(|t| t.1) == Some(generation) {
             st.transport = None;
             st.idle_since = Instant::now();
-            // Its writer, if it waits (a connection's writing loop), finds itself superseded
+            // Its writer, if it waits (a connection's writer task), finds itself superseded
             // and ends, rather than waiting for a wake that no push will send.
             self.wake(st);
         }

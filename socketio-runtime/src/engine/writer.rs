@@ -1,7 +1,8 @@
-//! The writing side of a connection-oriented transport (WebSocket, hixie-76): a loop that
+//! The writing side of a connection-oriented transport (WebSocket, hixie-76): a task that
 //! drains the session's batches into the connection until the session ends or another
-//! transport takes over. It is part of the connection's future (`transport/connection.rs`
-//! polls it beside the reading side, in the connection's one task).
+//! transport takes over. Running it apart from the reading side means a read is attempted
+//! only when data arrives, and a broadcast's writer is woken only by its own wakes (polled
+//! in the connection's task, a fan-out wrote more, smaller batches).
 
 use std::collections::VecDeque;
 use std::future::Future;

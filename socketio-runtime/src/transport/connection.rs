@@ -1,16 +1,18 @@
-//! The loop every message connection runs, whatever its family, in one task of its own:
-//! the connection's future writes the session's batches, reads, hands each message to the
-//! family's [`Receiver`], and keeps the family's [`Timers`] (0.9: a heartbeat every
-//! `heartbeat_interval` and a silence timeout; Engine.IO 4: the heartbeat of a session that
-//! opened on the WebSocket). The session ends when the connection drops, stays silent too
-//! long, or the family says.
+//! The loop every message connection runs, whatever its family: the session's frames are
+//! written by a task of its own (a read is then attempted only when data arrives, and a
+//! broadcast's writer runs only when it is woken), and the connection's task reads, hands
+//! each message to the family's [`Receiver`], and keeps the family's [`Timers`] (0.9: a
+//! heartbeat every `heartbeat_interval` and a silence timeout; Engine.IO 4: the heartbeat of
+//! a session that opened on the WebSocket). The session ends when the connection drops,
+//! stays silent too long, or the family says.
 //!
-//! The writing side used to be a task of its own (its header, its future and the channel
-//! that told the reader it ended: about 0.6 KB of an idle connection). Now one hand-written
-//! poll drives the writing, the reading (or the handling of the message just read) and the
-//! timers; `tokio::select!` is not used here because it keeps its futures twice in the
-//! state of the future that awaits it, and this future lives, at its full size, as long as
-//! the connection.
+//! The connection's future lives, at its full size, as long as the connection, so it is
+//! kept small: it is spawned apart from the family's set-up, made of what it captured
+//! (not an `async fn`, which keeps its arguments twice), it waits with a hand-written poll
+//! (`tokio::select!` keeps the futures it polls twice in the awaiting future's state), and
+//! what happens once (the linger, the ping and close answers) is boxed. The writer polled
+//! in this task rather than in its own saved about 0.3 KB per idle connection, but a
+//! fan-out then wrote more, smaller batches (`docs/PERFORMANCE.md`).
 
 use std::future::{poll_fn, Future};
 use std::pin::{pin, Pin};

@@ -1,7 +1,7 @@
 //! RFC 6455 connections (upgraded and framed by [`crate::rfc6455`]) as message
 //! connections: the reading and writing halves every family's WebSocket transport runs.
 //! The reader answers pings and a close frame through the writing side, which the two
-//! halves share behind a lock (the writing loop holds it for one batch at a time).
+//! halves share behind a lock (the writer task holds it for one batch at a time).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -15,7 +15,7 @@ use crate::engine::DisconnectReason;
 use crate::rfc6455::{FrameReader, FrameWriter, Io, Read, WebSocket, BINARY, PONG, TEXT};
 use crate::wire::{Frame, Text};
 
-/// The writing side, shared: the writing loop writes batches through it, and the reader
+/// The writing side, shared: the writer task writes batches through it, and the reader
 /// answers pings and close frames through it.
 type Sink = Arc<Mutex<FrameWriter<WriteHalf<Io>>>>;
 
@@ -54,7 +54,7 @@ impl WsConn {
         let _ = self.tx.lock().await.close(None).await;
     }
 
-    /// The two halves, for the writing loop and the reader. `say_why`: the writer's close
+    /// The two halves, for a writer task and a reader. `say_why`: the writer's close
     /// frame carries a code and the session's end reason.
     pub(crate) fn split(self, say_why: bool) -> (WsWriter, WsReader) {
         (WsWriter { tx: self.tx, say_why }, self.rx)
