@@ -138,6 +138,9 @@ fn run(
             session: &session,
             generation,
         };
+        // The connection's opening counts as the client's traffic: the silence timeout runs
+        // from here, not from a handshake made earlier over HTTP.
+        session.touch();
         // A family whose sessions open on their first transport request (0.9) opens here,
         // guarded: a connection dropped during the root `on_connect` detaches. Boxed, and
         // only when needed: this future keeps the size of the largest thing it awaits for
