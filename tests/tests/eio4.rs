@@ -359,6 +359,29 @@ async fn the_next_ping_comes_one_interval_after_the_pong() {
     }
 }
 
+/// The same schedule on a session that opened on a WebSocket, whose heartbeat its
+/// connection's task keeps: the next ping comes one interval after the pong, not one
+/// interval after the pong's deadline (the connection's timer sleeps until that deadline
+/// and must wake for the pong).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_websocket_the_next_ping_comes_one_interval_after_the_pong() {
+    let config = socketio_tests::eio4::config_with_pings(PING_INTERVAL, Duration::from_millis(1500));
+    let server = socketio_tests::eio4::server_with(config).await;
+    let (mut ws, _) = server.eio().open_ws().await;
+    assert_eq!(ws.recv().await, Frame4::Text("2".into()));
+    for round in 0..2 {
+        ws.send_text("3").await;
+        let pong = Instant::now();
+        let frame = ws.recv().await;
+        let gap = pong.elapsed();
+        assert_eq!(frame, Frame4::Text("2".into()), "round {round}");
+        assert!(
+            gap < PING_INTERVAL + Duration::from_millis(400),
+            "round {round}: ping {gap:?} after the pong"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_polling_session_without_pong_ends_after_interval_plus_timeout() {
     let server = fast_server().await;

@@ -1,7 +1,8 @@
 //! The writing side of a connection-oriented transport (WebSocket, hixie-76): a task that
 //! drains the session's batches into the connection until the session ends or another
 //! transport takes over. Running it apart from the reading side means a read is attempted
-//! only when data arrives.
+//! only when data arrives, and a broadcast's writer is woken only by its own wakes (polled
+//! in the connection's task, a fan-out wrote more, smaller batches).
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -48,7 +49,8 @@ pub(crate) async fn drain(session: &Session, generation: u64, sink: &mut impl Fr
                 if let Some(stats) = &stats {
                     stats.sent(&farewell);
                 }
-                sink.write_frames(&mut farewell.into()).await;
+                // Boxed: written once, and this future is part of the connection's.
+                Box::pin(sink.write_frames(&mut farewell.into())).await;
                 return None;
             }
             Wait::Superseded => return None,

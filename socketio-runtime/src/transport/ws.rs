@@ -143,19 +143,29 @@ fn close_answer(payload: &[u8]) -> Option<u16> {
 impl MessageReader for WsReader {
     /// Pings are answered (the pong carries the ping's payload), and a close frame too,
     /// before it is reported. Cancelled while an answer is being written, the answer may
-    /// be lost.
+    /// be lost. The answers are boxed: this future is part of the connection's for the
+    /// connection's whole life, and writing an answer (the writer's lock, the write) is
+    /// several times larger than waiting for a frame.
     async fn recv(&mut self) -> Result<Inbound, String> {
         match self.frames.read().await? {
             Read::Text(text) => Ok(Inbound::Text(text)),
             Read::Binary(data) => Ok(Inbound::Binary(data)),
             Read::Pong => Ok(Inbound::Control),
             Read::Ping(payload) => {
-                let _ = self.tx.lock().await.send(PONG, &payload).await;
+                let tx = &self.tx;
+                Box::pin(async move {
+                    let _ = tx.lock().await.send(PONG, &payload).await;
+                })
+                .await;
                 Ok(Inbound::Control)
             }
             Read::Close(payload) => {
                 let answer = close_answer(&payload).map(|code| (code, ""));
-                let _ = self.tx.lock().await.close(answer).await;
+                let tx = &self.tx;
+                Box::pin(async move {
+                    let _ = tx.lock().await.close(answer).await;
+                })
+                .await;
                 Ok(Inbound::Closed)
             }
         }

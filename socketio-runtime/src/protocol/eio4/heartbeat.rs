@@ -5,8 +5,11 @@
 //! on a WebSocket (it can never go back to polling, and it ends with its connection, so a
 //! task of its own, about 0.7 KB, was one more thing an idle connection kept).
 
+use std::future::{poll_fn, Future};
+use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
@@ -201,11 +204,14 @@ fn unengaged(session: &Session) -> bool {
 }
 
 impl Timers for WsHeartbeat {
-    async fn fire(&mut self, session: &Arc<Session>) -> Option<DisconnectReason> {
+    async fn run(&mut self, session: &Arc<Session>) -> DisconnectReason {
         let Some(state) = Eio4Session::of(session).filter(|_| !self.disabled) else {
             return std::future::pending().await;
         };
         loop {
+            // Woken by a pong too (registered before the check, so none is missed).
+            let mut pong = pin!(state.pong.notified());
+            pong.as_mut().enable();
             // The pong came: the next ping is `interval` after it.
             if self.pong_due.is_some() && !state.awaiting_pong() {
                 self.pong_due = None;
@@ -215,40 +221,44 @@ impl Timers for WsHeartbeat {
             if let Some(check) = self.early_connect_check {
                 deadline = deadline.min(check);
             }
-            tokio::time::sleep_until(deadline).await;
+            let waits_for_pong = self.pong_due.is_some();
+            let mut sleep = pin!(tokio::time::sleep_until(deadline));
+            poll_fn(|cx| {
+                if sleep.as_mut().poll(cx).is_ready() || (waits_for_pong && pong.as_mut().poll(cx).is_ready()) {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            })
+            .await;
             let now = tokio::time::Instant::now();
             if self.early_connect_check.is_some_and(|check| now >= check) {
                 self.early_connect_check = None;
                 if unengaged(session) {
                     tracing::debug!(sid = %session.sid, "no namespace joined in time: session closed");
-                    return Some(DisconnectReason::HandshakeExpired);
+                    return DisconnectReason::HandshakeExpired;
                 }
                 continue;
             }
             match self.pong_due {
-                Some(due) if now >= due => {
-                    if state.awaiting_pong() {
-                        tracing::debug!(sid = %session.sid, "no pong: session closed");
-                        return Some(DisconnectReason::HeartbeatTimeout);
-                    }
-                    continue;
+                Some(due) if now >= due && state.awaiting_pong() => {
+                    tracing::debug!(sid = %session.sid, "no pong: session closed");
+                    return DisconnectReason::HeartbeatTimeout;
                 }
-                Some(_) => continue,
+                // Not due yet, or answered: the top of the loop reschedules.
+                Some(_) => {}
                 None if now >= self.next_ping => {
                     if self.next_ping >= self.connect_deadline && unengaged(session) {
                         tracing::debug!(sid = %session.sid, "no namespace joined in time: session closed");
-                        return Some(DisconnectReason::HandshakeExpired);
+                        return DisconnectReason::HandshakeExpired;
                     }
                     let due = self.next_ping + self.timeout;
                     self.pong_due = Some(due);
                     state.ping_sent(due.into_std());
                     session.push(Frame::text_static("2"));
-                    return None;
                 }
-                None => continue,
+                None => {}
             }
         }
     }
-
-    fn heard(&mut self) {}
 }

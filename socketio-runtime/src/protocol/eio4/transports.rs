@@ -274,16 +274,17 @@ async fn run_websocket(mut conn: WsConn, engine: Arc<Engine>, target: Result<Arc
     };
     let (writer, reader) = conn.split(false);
     let read_error = DisconnectReason::TransportClose;
-    connection::run(
-        &session,
+    // The connection runs in a task of its own, made of what it needs and nothing this
+    // set-up kept.
+    connection::spawn(
+        session,
         attachment.generation,
         writer,
         reader,
         timers,
         read_error,
-        &Eio4Messages,
-    )
-    .await;
+        Eio4Messages,
+    );
 }
 
 /// The upgrade handshake: `2probe` is answered `3probe`, the pending poll is released with

@@ -47,7 +47,7 @@ pub(crate) async fn serve(
     sid: &str,
     kind: TransportKind,
     mut writer: impl MessageWriter,
-    reader: impl MessageReader,
+    reader: impl MessageReader + 'static,
 ) {
     let Some((session, attachment)) = session_of(&engine, sid).and_then(|s| s.attach(kind).map(|a| (s, a))) else {
         writer
@@ -61,14 +61,15 @@ pub(crate) async fn serve(
     let timers = HeartbeatTimers::new(config.heartbeat_interval, heartbeat, config.heartbeat_timeout);
     let receiver = V09Messages { engine: engine.clone() };
     let read_error = DisconnectReason::ProtocolError;
-    connection::run(
-        &session,
+    // The connection runs in a task of its own, made of what it needs and nothing this
+    // set-up kept.
+    connection::spawn(
+        session,
         attachment.generation,
         writer,
         reader,
         timers,
         read_error,
-        &receiver,
-    )
-    .await;
+        receiver,
+    );
 }
