@@ -208,3 +208,27 @@ impl tokio::io::AsyncRead for Chunks<'_> {
         std::task::Poll::Ready(Ok(()))
     }
 }
+
+/// What the accept loop's polling fast path (`protocol/fast_http.rs`) makes of the bytes at
+/// the start of a connection to a default server (both families, resource `socket.io`): the
+/// length of the first head once it is all there, and, if the fast path serves that head
+/// (else hyper would), its method, body length, `Connection: close` and headers.
+///
+/// ```
+/// # #[cfg(feature = "fuzzing")]
+/// # {
+/// let wire = b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: a\r\n\r\n";
+/// let (len, served) = socketio_runtime::__fuzz::fast_http_head(wire);
+/// assert_eq!(len, Some(wire.len()));
+/// assert!(served.is_some());
+/// # }
+/// ```
+pub fn fast_http_head(bytes: &[u8]) -> (Option<usize>, Option<(Method, usize, bool, HeaderMap)>) {
+    static SERVER: std::sync::OnceLock<(crate::SocketIo, crate::protocol::router::Router)> = std::sync::OnceLock::new();
+    let (io, router) = SERVER.get_or_init(|| {
+        let io = crate::SocketIo::builder().build();
+        let router = io.http_router();
+        (io, router)
+    });
+    crate::protocol::fast_http::fuzz_head(bytes, router, io.config())
+}

@@ -342,6 +342,12 @@ impl SocketIo {
         self.accept(listener, other, crate::tls::Listening::Plain).await
     }
 
+    /// The router the accept loop sends both families' plain HTTP requests to (polls,
+    /// POSTs, handshakes), ahead of the warp filter.
+    pub(crate) fn http_router(&self) -> crate::protocol::router::Router {
+        crate::protocol::router::Router::new(self.engine.clone(), self.eio4_owners.clone(), self.v09_owners.clone())
+    }
+
     /// The accept loop behind every `serve*`, after the adapters' `init`.
     async fn accept(
         &self,
@@ -352,11 +358,7 @@ impl SocketIo {
         self.init().await.map_err(std::io::Error::other)?;
         let filter = self.routes().or(other).unify().boxed();
         let stop = self.stopping.stop_receiver();
-        let router = crate::protocol::router::Router::new(
-            self.engine.clone(),
-            self.eio4_owners.clone(),
-            self.v09_owners.clone(),
-        );
+        let router = self.http_router();
         crate::serve::accept_loop(self.engine.clone(), listener, router, filter, listening, stop).await;
         Ok(())
     }

@@ -141,6 +141,23 @@ fn parse(head: &Bytes, router: &Router, config: &Config) -> Option<Head> {
     })
 }
 
+/// What the fast path makes of the bytes at the start of a connection (for the fuzz
+/// target): the head's length once it is all there, and, when the fast path serves it, the
+/// method, the body's length, `Connection: close`, and the headers it hands the handler.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_head(
+    bytes: &[u8],
+    router: &Router,
+    config: &Config,
+) -> (Option<usize>, Option<(Method, usize, bool, HeaderMap)>) {
+    let Some(n) = head_len(bytes) else {
+        return (None, None);
+    };
+    let head = Bytes::copy_from_slice(&bytes[..n]);
+    let served = parse(&head, router, config).map(|h| (h.method, h.body_len, h.close, h.headers));
+    (Some(n), served)
+}
+
 /// A request body read from the connection: what is buffered first, then the socket, up
 /// to the declared length (`left` counts down what is still unread).
 struct SocketBody<'a> {
