@@ -13,9 +13,9 @@
 
 #![no_main]
 
+use http::{header, Method};
 use libfuzzer_sys::fuzz_target;
 use socketio_runtime::__fuzz::fast_http_head;
-use http::{header, Method};
 
 /// The end of the first blank line, by the definition above.
 fn blank_line_end(bytes: &[u8]) -> Option<usize> {
