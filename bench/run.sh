@@ -20,10 +20,11 @@
 # `stats-off` feature (the statistics' counting compiled out), run in the echo and fan-out
 # scenarios (4 and 0.9) in turn with the others; a last table gives ours / nostats, the
 # cost of always-on statistics. ONLY="id ..." runs only those scenarios (ids below);
-# FANOUT="--receivers 1000 --rounds 500" makes the fan-out rounds shorter: a fan-out's CPU
-# per message follows how many frames each send carries, which drifts within a run, so
-# short runs spread widely (500 rounds: 0.25-0.47 us per message for one binary; 2,000:
-# within about 0.1 of each other on a machine at load 4).
+# FANOUT="--receivers 1000 --rounds 2000" gives the fan-out more rounds: its CPU per
+# message follows how many frames each send carries, which drifts within a run, so short
+# runs spread widely (500 rounds: 0.25-0.47 us per message for one binary; 2,000: within
+# about 0.1 of each other at load 4). Not the default: socketioxide's socket buffer (128
+# messages) overflows within 2,000 rounds and bench-load then waits for a lost message.
 #
 # Socket.IO 0.9 and SockJS rows are ours only (no peer here speaks 0.9 or serves SockJS);
 # the websocket ones are also given as a ratio to the bare server's Engine.IO 4 figure of
@@ -45,7 +46,7 @@ cd "$ROOT"
 ROUNDS="${ROUNDS:-3}"
 PEERS="${PEERS-sx node}"
 ECHO="--clients 50 --seconds 5"
-FANOUT="${FANOUT:---receivers 1000 --rounds 2000}"
+FANOUT="${FANOUT:---receivers 1000 --rounds 500}"
 IDLE="--count 5000 --hold 2"
 CONNECT="--count 2000 --concurrency 50"
 ROOM="--sockets 10000 --members 1000 --rounds 300"
