@@ -23,8 +23,8 @@
 # FANOUT="--receivers 1000 --rounds 2000" gives the fan-out more rounds: its CPU per
 # message follows how many frames each send carries, which drifts within a run, so short
 # runs spread widely (500 rounds: 0.25-0.47 us per message for one binary; 2,000: within
-# about 0.1 of each other at load 4). Not the default: socketioxide's socket buffer (128
-# messages) overflows within 2,000 rounds and bench-load then waits for a lost message.
+# about 0.1 of each other at load 4). Not the default, to keep a round of the table short:
+# Node delivers about 40,000 messages a second here, so 2,000 rounds take it some 50 s.
 #
 # Socket.IO 0.9 and SockJS rows are ours only (no peer here speaks 0.9 or serves SockJS);
 # the websocket ones are also given as a ratio to the bare server's Engine.IO 4 figure of
