@@ -1,6 +1,7 @@
 //! A socket's inbound packets on their way to its handlers: admitted to its inbox
 //! (`inbox.rs`, arrival order, bounded), gated by its ACL right before each handler would
-//! run, and run one at a time by a drain task.
+//! run, and run one at a time by a drain (run in place until it first has to wait, then
+//! as a task of its own).
 //!
 //! The ACL: [`SocketInner::drain`] asks each packet's [`Gate`] just before its handler
 //! would run, so a login handler's `lift()` admits the packets queued behind it. Every kind
@@ -11,8 +12,10 @@
 //! nothing imports it: its entry point is the method [`SocketInner::receive`]), so the
 //! layer's import knot stays as small as it is.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::task::{Context, Waker};
 
 use futures_util::FutureExt;
 use tracing::Instrument;
@@ -67,7 +70,16 @@ impl SocketInner {
         match self.inbox.admit(item, self.max_pending_events) {
             Admitted::RunNow(first) => {
                 let span = self.session.span.clone();
-                self.ns.tasks.spawn(self.clone().drain(first).instrument(span));
+                let mut drain = Box::pin(self.clone().drain(first).instrument(span));
+                // Most handlers finish without waiting (an echo, an emit, an ack): the
+                // drain runs here once, and gets a task of its own only if it has to
+                // wait. A future re-registers its waker at every poll, and a spawned task
+                // is polled at once, so nothing registered during this first poll is
+                // missed.
+                let mut cx = Context::from_waker(Waker::noop());
+                if drain.as_mut().poll(&mut cx).is_pending() {
+                    self.ns.tasks.spawn(drain);
+                }
             }
             Admitted::Queued => {}
             Admitted::Overflow => {
