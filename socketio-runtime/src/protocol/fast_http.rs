@@ -39,6 +39,19 @@ use crate::engine::activity::RequestClock;
 /// Headers a fast-path request may carry (hyper's own limit is 100: more go to it).
 const MAX_HEADERS: usize = 64;
 
+/// Free space the read buffer has before each read from the socket. Without it, a buffer
+/// that heads were split off shrinks to a few bytes of spare room, and a head and its body
+/// that arrived together took several reads (measured: 2.3 `recvfrom` per polling ack
+/// instead of 2).
+const READ_ROOM: usize = 2048;
+
+/// Gives `buf` [`READ_ROOM`] bytes of spare capacity before a head is read. The heads and
+/// bodies split off it before are dropped by then (unless a handler kept a header value),
+/// so this moves what is left to the front of the same allocation rather than allocating.
+fn make_room(buf: &mut BytesMut) {
+    buf.reserve(READ_ROOM);
+}
+
 /// What became of a connection.
 pub(crate) enum Outcome {
     /// Closed (by either side, a timeout or the shutdown).
@@ -92,7 +105,11 @@ fn parse(head: &Bytes, router: &Router, config: &Config) -> Option<Head> {
         _ => return None,
     };
     let target = request.path?;
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    // A byte search: `split_once('?')` searches by `char`, several hundred instructions.
+    let (path, query) = match target.bytes().position(|b| b == b'?') {
+        Some(at) => (&target[..at], &target[at + 1..]),
+        None => (target, ""),
+    };
     let mut headers = HeaderMap::with_capacity(request.headers.len());
     let mut body_len: Option<usize> = None;
     let mut close = false;
@@ -219,7 +236,7 @@ pub(crate) async fn serve(
         peer,
         requests,
     } = conn;
-    let mut buf = BytesMut::with_capacity(prefix.len().max(1024));
+    let mut buf = BytesMut::with_capacity(prefix.len() + READ_ROOM);
     buf.extend_from_slice(&prefix);
     let mut out: Vec<u8> = Vec::new();
     // Made once: a fresh watch future per head would cost more than the head's parsing.
@@ -247,6 +264,7 @@ pub(crate) async fn serve(
                 // hyper answers 431.
                 _ => return Outcome::Hyper(stream, buf.freeze()),
             }
+            make_room(&mut buf);
             let read = tokio::select! {
                 read = tokio::time::timeout_at(deadline, stream.read_buf(&mut buf)) => read,
                 () = &mut stopped => return Outcome::Done,
