@@ -15,6 +15,7 @@ use warp::{Filter, Rejection};
 use super::heartbeat::{self, Eio4Session};
 use super::transports;
 use crate::codec::eio4::{self as engine_codec, EngineError};
+use crate::engine::info::query_pairs;
 use crate::engine::{ConnectionInfo, Engine, OwnerFactory, Query, Session};
 use crate::rfc6455::{self, Upgrade};
 use crate::transport::http::{jsonp_index, preflight, raw_query, text};
@@ -23,15 +24,27 @@ use crate::transport::peer::peer_addr;
 use crate::transport::script::push_js_string;
 use crate::wire::TransportKind;
 
-/// What the query of an Engine.IO request says.
+/// What the query of an Engine.IO request says. Only what a handshake needs is copied
+/// out of the request (a poll or POST of a session copies its `sid` alone).
 #[derive(Debug, Clone)]
 struct EngineQuery {
-    eio: String,
-    transport: String,
+    /// `EIO=4` (any other version, or none, is refused).
+    version_4: bool,
+    transport: TransportArg,
     sid: Option<String>,
     jsonp: Option<u32>,
-    /// The whole query, kept as sent (a session keeps it).
+    /// The whole query, kept as sent, for a handshake (its session keeps it); empty when
+    /// the request names a session.
     all: Query,
+}
+
+/// The `transport` argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TransportArg {
+    Polling,
+    Websocket,
+    /// Another transport, or none.
+    Other,
 }
 
 /// Who serves an Engine.IO endpoint: the engine, and who owns its new sessions.
@@ -52,7 +65,7 @@ pub(crate) struct Target {
 impl Target {
     /// A polling request (XHR or JSONP), what the accept loop's fast path serves.
     pub(crate) fn is_polling(&self) -> bool {
-        self.query.transport == "polling"
+        self.query.transport == TransportArg::Polling
     }
 }
 
@@ -73,12 +86,11 @@ pub(crate) fn target(endpoint: &Endpoint, path: &str, raw: &str) -> Option<Targe
     let Some((Route::Welcome, captures)) = parsed else {
         return None;
     };
-    let all = Query::new(raw);
     // The four arguments the engine reads, each the first of its name, in one
     // pass over the query (each `Query::get` decodes the whole query again:
     // a third of a poll's instructions when done for each).
     let (mut eio, mut transport, mut sid, mut j) = (None, None, None, None);
-    for (key, value) in all.iter() {
+    for (key, value) in query_pairs(raw) {
         let slot = match &*key {
             "EIO" => &mut eio,
             "transport" => &mut transport,
@@ -92,29 +104,38 @@ pub(crate) fn target(endpoint: &Endpoint, path: &str, raw: &str) -> Option<Targe
     }
     // No EIO: a 0.9 request, unless it names an Engine.IO transport (then it is an
     // Engine.IO request of an unsupported version).
-    let eio = match (eio, &transport) {
-        (Some(eio), _) => eio.into_owned(),
-        (None, Some(_)) => String::new(),
-        (None, None) => return None,
+    if eio.is_none() && transport.is_none() {
+        return None;
+    }
+    let version_4 = eio.as_deref() == Some("4");
+    let transport = match transport.as_deref() {
+        Some("polling") => TransportArg::Polling,
+        Some("websocket") => TransportArg::Websocket,
+        _ => TransportArg::Other,
     };
-    let transport = transport.map(Cow::into_owned).unwrap_or_default();
     let sid = sid.map(Cow::into_owned);
     let jsonp = jsonp_index(j.as_deref());
     drop(j);
+    // What only a handshake keeps (a session's ConnectionInfo).
+    let handshake = sid.is_none();
     let query = EngineQuery {
-        eio,
+        version_4,
         transport,
         sid,
         jsonp,
-        all,
+        all: if handshake { Query::new(raw) } else { Query::default() },
     };
-    let captures = captures
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
+    let captures = if handshake {
+        captures
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Some(Target {
         query,
-        path: path.to_owned(),
+        path: if handshake { path.to_owned() } else { String::new() },
         captures,
         endpoint: endpoint.clone(),
     })
@@ -141,7 +162,7 @@ pub(crate) fn filter(endpoint: Endpoint) -> warp::filters::BoxedFilter<(Response
 }
 
 fn check_version(query: &EngineQuery) -> Result<(), EngineError> {
-    if query.eio == "4" {
+    if query.version_4 {
         Ok(())
     } else {
         Err(EngineError::UnsupportedProtocolVersion)
@@ -164,7 +185,7 @@ fn upgrade(target: Target, ws: Upgrade, headers: HeaderMap, remote: Option<Socke
     if let Err(e) = check_version(&query) {
         return transports::error(e, &headers);
     }
-    if query.transport != "websocket" || !engine.config.transports.contains(&TransportKind::Websocket) {
+    if query.transport != TransportArg::Websocket || !engine.config.transports.contains(&TransportKind::Websocket) {
         return transports::error(EngineError::UnknownTransport, &headers);
     }
     if !crate::origin::is_allowed(&engine.config.origins, &headers) {
@@ -255,10 +276,10 @@ where
     if let Err(e) = check_version(&query) {
         return transports::error(e, &headers);
     }
-    let kind = match (query.transport.as_str(), query.jsonp) {
-        ("polling", None) => TransportKind::XhrPolling,
-        ("polling", Some(_)) => TransportKind::JsonpPolling,
-        ("websocket", _) if engine.config.transports.contains(&TransportKind::Websocket) => {
+    let kind = match (query.transport, query.jsonp) {
+        (TransportArg::Polling, None) => TransportKind::XhrPolling,
+        (TransportArg::Polling, Some(_)) => TransportKind::JsonpPolling,
+        (TransportArg::Websocket, _) if engine.config.transports.contains(&TransportKind::Websocket) => {
             return transports::error(EngineError::BadRequest, &headers);
         }
         _ => return transports::error(EngineError::UnknownTransport, &headers),
