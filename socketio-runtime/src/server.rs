@@ -359,8 +359,25 @@ impl SocketIo {
         let filter = self.routes().or(other).unify().boxed();
         let stop = self.stopping.stop_receiver();
         let router = self.http_router();
-        crate::serve::accept_loop(self.engine.clone(), listener, router, filter, listening, stop).await;
-        Ok(())
+        // A task of the runtime's own rather than this future: awaited from `main`'s
+        // `block_on`, the loop ran on the main thread, and each accepted connection (its
+        // task spawned from outside the workers) and each connection's end (waking the
+        // loop's `JoinSet`) cost a thread hand-off, two futex calls. Dropping this future
+        // still ends the loop and its connections, as it did when the loop was this future.
+        let accepting = tokio::spawn(crate::serve::accept_loop(
+            self.engine.clone(),
+            listener,
+            router,
+            filter,
+            listening,
+            stop,
+        ));
+        let mut accepting = AbortOnDrop(accepting);
+        match (&mut accepting.0).await {
+            Ok(()) => Ok(()),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(std::io::Error::other(e)),
+        }
     }
 
     /// [`SocketIo::serve`] over TLS (feature `tls`): binds `addr` and serves `https://` and
@@ -727,5 +744,15 @@ impl SocketIoBuilder {
             #[cfg(feature = "admin-ui")]
             admin,
         }
+    }
+}
+
+/// A spawned task that is aborted when its handle is dropped: the accept loop's, which
+/// lives only as long as the `serve` future awaiting it.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

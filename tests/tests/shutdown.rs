@@ -416,3 +416,56 @@ async fn the_signal_shapes_stop_their_servers() {
         .expect("a second shutdown returns once the first is over");
     assert_no_server_panic();
 }
+
+#[tokio::test]
+async fn dropping_the_serve_future_stops_the_server() {
+    // `serve_listener` runs its accept loop in a task of its own: dropping the future
+    // that awaits it must still close the listener and end the HTTP connections it holds.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // The server itself lives on (an application keeps it to emit): only the future is
+    // dropped.
+    let io = socketio_examples::echo::server();
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let served = io.clone();
+    let serving = tokio::spawn(async move { served.serve_listener(listener).await });
+    // A keep-alive connection with one poll answered.
+    let mut held = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    held.write_all(b"GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("request");
+    let mut answer = [0u8; 512];
+    let n = tokio::time::timeout(Duration::from_secs(10), held.read(&mut answer))
+        .await
+        .expect("an answer in time")
+        .expect("read");
+    assert!(
+        answer[..n].starts_with(b"HTTP/1.1 200 "),
+        "{:?}",
+        String::from_utf8_lossy(&answer[..n])
+    );
+    serving.abort();
+    assert!(serving.await.is_err_and(|e| e.is_cancelled()));
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut rest = Vec::new();
+        held.read_to_end(&mut rest).await.map(|_| rest)
+    })
+    .await
+    .expect("the held connection ends");
+    assert!(ended.map_or(true, |rest| rest.is_empty()), "nothing more on it");
+    let refused = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if tokio::net::TcpStream::connect(addr).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    assert!(
+        refused.is_ok(),
+        "the listener still accepts after the serve future was dropped"
+    );
+    drop(io);
+    assert_no_server_panic();
+}
