@@ -286,3 +286,66 @@ async fn websocket_is_refused_when_only_polling_is_enabled() {
     // The session still opens over polling.
     assert_eq!(server.poll(&sid).await, "1::");
 }
+
+/// Upgrades a raw TCP connection at `path`, ends its writing side without a close frame,
+/// and returns every byte the server sent after its `101` head, up to its close.
+async fn half_closed_without_a_close_frame(server: &TestServer, path: &str) -> Vec<u8> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.expect("connect");
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    tcp.write_all(request.as_bytes()).await.expect("upgrade request");
+    // The first frame (the open or connect packet) shows the session runs.
+    let mut got = Vec::new();
+    within(WAIT, "the 101 and a first frame", async {
+        loop {
+            let mut chunk = [0u8; 1024];
+            let n = tcp.read(&mut chunk).await.expect("read");
+            assert!(
+                n > 0,
+                "closed before the first frame: {:?}",
+                String::from_utf8_lossy(&got)
+            );
+            got.extend_from_slice(&chunk[..n]);
+            let head_end = got.windows(4).position(|w| w == b"\r\n\r\n");
+            if head_end.is_some_and(|end| got.len() > end + 4) {
+                break;
+            }
+        }
+    })
+    .await;
+    tcp.shutdown().await.expect("half-close");
+    within(WAIT, "the server's close", tcp.read_to_end(&mut got))
+        .await
+        .expect("read to the end");
+    let head_end = got.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or_default();
+    assert!(got.starts_with(b"HTTP/1.1 101 "), "{:?}", String::from_utf8_lossy(&got));
+    got.split_off(head_end + 4)
+}
+
+/// The opcodes of the unmasked frames in `bytes` (short frames only, as these are).
+fn opcodes(mut bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let [b0, len, rest @ ..] = bytes {
+        assert!(*len < 126, "a short unmasked frame: {bytes:?}");
+        out.push(b0 & 0x0f);
+        bytes = &rest[usize::from(*len)..];
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_ends_without_a_close_frame_is_sent_none() {
+    // Either family: the session ends, and the server closes without writing a close frame
+    // (no closing handshake was begun, and nothing reads one after the client's end).
+    let server = echo_server().await;
+    let sent = half_closed_without_a_close_frame(&server, "/socket.io/?EIO=4&transport=websocket").await;
+    assert_eq!(opcodes(&sent), [0x1], "Engine.IO 4: {sent:?}");
+    server.wait_session_count(0).await;
+    let sid = server.handshake().await;
+    let sent = half_closed_without_a_close_frame(&server, &format!("/socket.io/1/websocket/{sid}")).await;
+    assert!(opcodes(&sent).iter().all(|&op| op == 0x1), "0.9: {sent:?}");
+    wait_until_unknown(&server, &sid).await;
+}

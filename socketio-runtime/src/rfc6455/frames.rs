@@ -132,6 +132,8 @@ pub(crate) struct FrameReader<R> {
     buf: BytesMut,
     partial: Option<Partial>,
     max_payload: usize,
+    /// The client closed the connection (its writing side) without a close frame.
+    ended: bool,
 }
 
 impl<R: AsyncRead + Unpin> FrameReader<R> {
@@ -143,7 +145,14 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             buf: BytesMut::new(),
             partial: None,
             max_payload,
+            ended: false,
         }
+    }
+
+    /// Whether the client closed the connection without a close frame (the error
+    /// [`FrameReader::read`] gave was that end).
+    pub(crate) fn ended(&self) -> bool {
+        self.ended
     }
 
     /// The next message or control frame; an error when the client broke the framing or
@@ -166,7 +175,10 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 self.buf.reserve(READ_BUFFER);
             }
             match self.io.read_buf(&mut self.buf).await {
-                Ok(0) => return Err(ENDED.into()),
+                Ok(0) => {
+                    self.ended = true;
+                    return Err(ENDED.into());
+                }
                 Ok(_) => {}
                 Err(e) => return Err(e.to_string()),
             }
@@ -192,6 +204,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         ready!(Pin::new(&mut self.io).poll_read(cx, &mut read)).map_err(|e| e.to_string())?;
         let bytes = read.filled_mut();
         if bytes.is_empty() {
+            self.ended = true;
             return Poll::Ready(Err(ENDED.into()));
         }
         let whole = match Head::parse(bytes)? {

@@ -33,6 +33,8 @@ const MAX_REASON: usize = 123;
 pub(crate) struct FrameWriter<W> {
     io: W,
     closed: bool,
+    /// The client closed the connection without a close frame: closing sends none.
+    peer_ended: bool,
 }
 
 /// The header of an unmasked final frame of `len` bytes.
@@ -57,7 +59,11 @@ fn closed() -> io::Error {
 
 impl<W: AsyncWrite + Unpin> FrameWriter<W> {
     pub(crate) fn new(io: W) -> Self {
-        FrameWriter { io, closed: false }
+        FrameWriter {
+            io,
+            closed: false,
+            peer_ended: false,
+        }
     }
 
     /// Adds one message to a batch: gathered in `buf` (written when it fills), or, when
@@ -96,10 +102,25 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         self.flush(&mut buf).await
     }
 
+    /// Marks the connection as ended by its client without a close frame (its reader saw
+    /// the end): [`FrameWriter::close`] then writes nothing.
+    pub(crate) fn peer_ended(&mut self) {
+        self.peer_ended = true;
+    }
+
     /// Sends a close frame (with `code` and `reason`, or empty) and shuts the writing
-    /// side down; nothing is written after it. Closing twice does nothing.
+    /// side down; nothing is written after it. Closing twice does nothing, and neither
+    /// does closing a connection its client ended ([`FrameWriter::peer_ended`]).
     pub(crate) async fn close(&mut self, code: Option<(u16, &str)>) -> io::Result<()> {
         if self.closed {
+            return Ok(());
+        }
+        if self.peer_ended {
+            // A client that ended the connection without a close frame reads none (there
+            // is no closing handshake to finish; Node's `ws` ends such a socket without
+            // one too): dropping the socket closes it, two system calls fewer than a frame
+            // and a `shutdown` that fails.
+            self.closed = true;
             return Ok(());
         }
         let mut payload = Vec::new();

@@ -147,7 +147,17 @@ impl MessageReader for WsReader {
     /// connection's whole life, and writing an answer (the writer's lock, the write) is
     /// several times larger than waiting for a frame.
     async fn recv(&mut self) -> Result<Inbound, String> {
-        match self.frames.read().await? {
+        let read = match self.frames.read().await {
+            Ok(read) => read,
+            Err(e) => {
+                if self.frames.ended() {
+                    let tx = &self.tx;
+                    Box::pin(async move { tx.lock().await.peer_ended() }).await;
+                }
+                return Err(e);
+            }
+        };
+        match read {
             Read::Text(text) => Ok(Inbound::Text(text)),
             Read::Binary(data) => Ok(Inbound::Binary(data)),
             Read::Pong => Ok(Inbound::Control),
