@@ -17,7 +17,7 @@
 //! The payload is kept as raw JSON text ([`RawValue`]), checked against the packet type by
 //! [`decode`]. Nothing here panics on input.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use bytes::Bytes;
 use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
@@ -421,14 +421,33 @@ pub fn encode(packet: &SioPacket) -> String {
 fn write_header(out: &mut String, kind: SioKind, attachments: Option<usize>, nsp: &str, id: Option<u64>) {
     out.push(kind.digit());
     if let Some(n) = attachments {
-        let _ = write!(out, "{n}-");
+        push_decimal(out, n as u64);
+        out.push('-');
     }
     if !nsp.is_empty() && nsp != ROOT_NSP {
         out.push_str(nsp);
         out.push(',');
     }
     if let Some(id) = id {
-        let _ = write!(out, "{id}");
+        push_decimal(out, id);
+    }
+}
+
+/// Appends `n` in decimal (what `write!(out, "{n}")` writes, without the formatting
+/// machinery: every ack's id goes through here).
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
     }
 }
 
@@ -885,4 +904,27 @@ fn check_placeholders(json: &str, declared: usize) -> Result<(), BinaryError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn decimals_are_what_format_writes() {
+        for n in [
+            0,
+            7,
+            9,
+            10,
+            99,
+            100,
+            12_345,
+            u64::from(u32::MAX),
+            u64::MAX - 1,
+            u64::MAX,
+        ] {
+            let mut out = String::from("x");
+            super::push_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}"));
+        }
+    }
 }

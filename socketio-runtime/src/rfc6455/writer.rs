@@ -37,6 +37,9 @@ pub(crate) struct FrameWriter<W> {
     peer_ended: bool,
 }
 
+/// The longest header of an unmasked frame (a 64-bit length).
+const MAX_HEAD: usize = 10;
+
 /// The header of an unmasked final frame of `len` bytes.
 fn head(out: &mut Vec<u8>, opcode: u8, len: usize) {
     out.push(0x80 | opcode);
@@ -72,6 +75,9 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         if self.closed {
             return Err(closed());
         }
+        // Room for the head and a gathered payload at once: the first frame of a batch
+        // allocated twice otherwise (the head's first byte, then the payload).
+        buf.reserve(MAX_HEAD + payload.len().min(COPY_LIMIT));
         head(buf, opcode, payload.len());
         if payload.len() <= COPY_LIMIT {
             buf.extend_from_slice(payload);
