@@ -18,8 +18,9 @@
 # 50 in flight; a unit is one connect). Servers: ours (examples' bench_server), sx (the
 # socketioxide peer, built by bench/run.sh into target/bench-peers), bare (bench-baseline,
 # or bench-baseline-polling for the polling echoes; its `calls` only: under valgrind the
-# bare WebSocket server spends some 200,000 instructions per message outside its work,
-# tungstenite's 128 KiB read buffer, so its Ir is left out).
+# bare WebSocket server spends some 260,000 instructions per message zeroing tungstenite's
+# 128 KiB read buffer, so its Ir is left out), bare4k (the same with a 4 KiB read buffer,
+# as run.sh's peer of that name; echo and connect).
 #
 # Needs valgrind and perf (Debian: valgrind, linux-perf) and root or
 # kernel.perf_event_paranoid <= -1 for `perf trace`; the calls column shows "-"
@@ -68,7 +69,7 @@ command_of() {
     ours.*) echo "$BIN/bench_server" ;;
     sx.*) echo "$PEER_TARGET_DIR/release/bench-peer-socketioxide" ;;
     bare.polling4 | bare.polling09) echo "$BIN/bench-baseline-polling" ;;
-    bare.*) echo "$BIN/bench-baseline" ;;
+    bare.* | bare4k.*) echo "$BIN/bench-baseline" ;;
     esac
 }
 
@@ -90,7 +91,8 @@ units() {
     esac
 }
 
-# start <prefix...>: starts the server (under the given prefix command) on a free port.
+# start <prefix...>: starts the server (under the given prefix command) on a free port;
+# $READ_BUFFER is the bare4k server's (run.sh's peer of that name).
 start() {
     : >"$WORK/server.log"
     PORT=0 taskset -c 0 "$@" >"$WORK/server.log" 2>&1 &
@@ -107,9 +109,15 @@ start() {
     [ -n "$PORT" ] || { echo "count.sh: the server did not start:" >&2; cat "$WORK/server.log" >&2; exit 1; }
 }
 
+# read_buffer_of <server>: bare4k's tungstenite read buffer in the environment, or none.
+read_buffer_of() {
+    if [ "$1" = bare4k ]; then export READ_BUFFER=4096; else unset READ_BUFFER; fi
+}
+
 # instructions <server> <scenario> <size>: "Ir units" of one run under callgrind.
 instructions() {
     local out="$WORK/callgrind.out" args output
+    read_buffer_of "$1"
     start valgrind --tool=callgrind --callgrind-out-file="$out" "$(command_of "$1" "$2")"
     read -r -a args <<<"$(load_args "$2" "$3")"
     output="$(timeout 300 taskset -c 1 "$BIN/bench-load" "${args[@]}" --port "$PORT" | tail -n 1)"
@@ -123,6 +131,7 @@ instructions() {
 # calls <server> <scenario>: "calls-per-unit busiest..." of one native run under perf trace.
 calls() {
     local args output n
+    read_buffer_of "$1"
     start "$(command_of "$1" "$2")"
     perf trace -s -p "$SERVER_PID" -o "$WORK/trace" 2>/dev/null &
     local tracer=$!
@@ -146,6 +155,7 @@ printf '%-10s %-6s %12s %s\n' scenario server "Ir/unit" "system calls/unit (busi
 for scenario in $SCENARIOS; do
     for server in $SERVERS; do
         [ "$server" != ours ] && [ "$scenario" = polling09 ] && continue
+        [ "$server" = bare4k ] && [ "$scenario" != echo ] && [ "$scenario" != connect ] && continue
         ir="-"
         if [ "$server" != bare ]; then
             if [ "$scenario" = connect ]; then

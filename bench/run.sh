@@ -13,8 +13,13 @@
 # better for CPU and memory, above 1 for rates).
 #
 #   bash bench/run.sh
-#   ROUNDS=5 PEERS="sx" bash bench/run.sh       # peers: any of "sx node" (default both)
+#   ROUNDS=5 PEERS="sx" bash bench/run.sh       # peers: any of "sx node bare4k" (default "sx node")
 #   STATS_OFF=1 ONLY="echo fanout" PEERS="" bash bench/run.sh    # PEERS="": no peer
+#
+# The peer "bare4k" (PEERS="sx bare4k") is the bare server with a 4 KiB tungstenite read
+# buffer instead of its default 128 KiB, which tungstenite zeroes before each read (a
+# `memset`, nearly all of that server's instructions under callgrind): the bare floor
+# without that cost, in the websocket scenarios (Engine.IO 4 framing, as "bare").
 #
 # STATS_OFF=1 adds the server "nostats": our bench_server built with socketio-runtime's
 # `stats-off` feature (the statistics' counting compiled out), run in the echo and fan-out
@@ -97,6 +102,7 @@ for peer in $PEERS; do
         CARGO_TARGET_DIR="$PEER_TARGET_DIR" cargo build --release --quiet --locked \
             --manifest-path bench/peers/socketioxide/Cargo.toml
         ;;
+    bare4k) ;;
     node)
         if ! command -v node >/dev/null || [ ! -d node_modules/socket.io ]; then
             echo "run.sh: node or node_modules/socket.io missing (npm ci --ignore-scripts)" >&2
@@ -104,7 +110,7 @@ for peer in $PEERS; do
         fi
         ;;
     *)
-        echo "run.sh: unknown peer $peer (sx, node)" >&2
+        echo "run.sh: unknown peer $peer (sx, node, bare4k)" >&2
         exit 1
         ;;
     esac
@@ -122,6 +128,7 @@ start_server() {
     ours) command=("$BIN/bench_server") ;;
     nostats) command=("$BIN/bench_server-stats-off") ;;
     bare) command=("$BIN/bench-baseline") ;;
+    bare4k) command=(env READ_BUFFER=4096 "$BIN/bench-baseline") ;;
     barepoll) command=("$BIN/bench-baseline-polling") ;;
     sx) command=("$PEER_TARGET_DIR/release/bench-peer-socketioxide") ;;
     node) command=(node bench/peers/node/server.js) ;;
@@ -159,10 +166,10 @@ load() {
 
 # The scenarios: id, which servers, bench-load arguments.
 SCENARIOS=(
-    "echo|ours bare sx node nostats|echo $ECHO"
-    "fanout|ours bare sx node nostats|fanout $FANOUT"
-    "idle|ours bare sx node|idle $IDLE"
-    "connect|ours bare sx node|connect $CONNECT"
+    "echo|ours bare sx node bare4k nostats|echo $ECHO"
+    "fanout|ours bare sx node bare4k nostats|fanout $FANOUT"
+    "idle|ours bare sx node bare4k|idle $IDLE"
+    "connect|ours bare sx node bare4k|connect $CONNECT"
     "room|ours sx node|room $ROOM"
     "roomalone|ours sx node|room $ROOM_ALONE"
     "polling4|ours bare sx node|polling4 $POLL"
