@@ -3,6 +3,7 @@
 //!
 //! Invariants asserted on the input `s` (bytes that are UTF-8; `decode_binary` takes any bytes):
 //! * `decode_binary(bytes)` is `Binary(bytes)`;
+//! * `decode_text_owned(s)` (a message keeps the input's allocation) equals `decode_text(s)`;
 //! * if `decode_text(s) == Ok(p)`: `decode_text(&encode_text(&p)) == Ok(p)` and encoding the
 //!   re-decoded packet gives the same text (the encoder is a fixpoint after one round trip);
 //! * if `decode_payload(s, LIMIT) == Ok(ps)`: `1 <= ps.len() <= LIMIT`, `ps` has one packet per
@@ -13,12 +14,18 @@
 
 use libfuzzer_sys::fuzz_target;
 use socketio_runtime::codec::eio4::{
-    decode_binary, decode_payload, decode_text, encode_payload, encode_text, EngineDecodeError, EnginePacket,
+    decode_binary, decode_payload, decode_text, decode_text_owned, encode_payload, encode_text, EngineDecodeError,
+    EnginePacket,
 };
 
 const LIMIT: usize = 64;
 
 fn check_packet(input: &str) {
+    assert_eq!(
+        decode_text_owned(input.to_owned()),
+        decode_text(input),
+        "owned decode of {input:?}"
+    );
     let Ok(packet) = decode_text(input) else {
         return;
     };

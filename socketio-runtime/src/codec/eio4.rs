@@ -172,6 +172,25 @@ pub fn decode_text(input: &str) -> Result<EnginePacket, EngineDecodeError> {
     }
 }
 
+/// [`decode_text`] of a text the caller owns: a message (`4…`, nearly every packet) keeps
+/// the text's own allocation, its type character removed in place, instead of a copy.
+///
+/// ```
+/// use socketio_runtime::codec::eio4::{decode_text, decode_text_owned, EnginePacket};
+/// for text in ["4hello", "2probe", "b", "6", ""] {
+///     assert_eq!(decode_text_owned(text.to_owned()), decode_text(text));
+/// }
+/// assert_eq!(decode_text_owned("4é".to_owned()), Ok(EnginePacket::Message("é".to_owned())));
+/// ```
+pub fn decode_text_owned(input: String) -> Result<EnginePacket, EngineDecodeError> {
+    if input.starts_with('4') {
+        let mut message = input;
+        message.replace_range(..1, "");
+        return Ok(EnginePacket::Message(message));
+    }
+    decode_text(&input)
+}
+
 /// Decodes a WebSocket binary frame: always a binary message, whatever its bytes.
 ///
 /// ```

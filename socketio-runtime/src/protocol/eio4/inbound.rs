@@ -54,19 +54,27 @@ fn encoded_len(packet: &EnginePacket) -> usize {
     }
 }
 
-pub(crate) async fn handle_all(session: &Arc<Session>, packets: Vec<EnginePacket>) -> Result<(), InboundError> {
+pub(crate) async fn handle_all<P>(session: &Arc<Session>, packets: P) -> Result<(), InboundError>
+where
+    P: AsRef<[EnginePacket]> + IntoIterator<Item = EnginePacket>,
+{
     use tracing::Instrument;
     let span = session.span.clone();
     handle_all_here(session, packets).instrument(span).await
 }
 
-/// [`handle_all`], inside the session's span.
-async fn handle_all_here(session: &Arc<Session>, packets: Vec<EnginePacket>) -> Result<(), InboundError> {
+/// [`handle_all`], inside the session's span. Generic over what holds the packets: a
+/// polling body's `Vec`, or a WebSocket message's one packet in an array (no allocation
+/// for it).
+async fn handle_all_here<P>(session: &Arc<Session>, packets: P) -> Result<(), InboundError>
+where
+    P: AsRef<[EnginePacket]> + IntoIterator<Item = EnginePacket>,
+{
     let _in_order = session.inbound.lock().await;
     if crate::stats::COUNTING {
         if let Some(engine) = session.engine.upgrade() {
-            let bytes = packets.iter().map(encoded_len).sum();
-            engine.stats.received(packets.len() as u64, bytes);
+            let bytes = packets.as_ref().iter().map(encoded_len).sum();
+            engine.stats.received(packets.as_ref().len() as u64, bytes);
         }
     }
     for packet in packets {

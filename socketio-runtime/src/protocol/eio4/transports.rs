@@ -199,7 +199,7 @@ impl Receiver for Eio4Messages {
     fn receive<'a>(&'a self, session: &'a Arc<Session>, message: Inbound) -> ReceiveFuture<'a> {
         Box::pin(async move {
             let packet = match message {
-                Inbound::Text(text) => engine_codec::decode_text(&text).map_err(|e| {
+                Inbound::Text(text) => engine_codec::decode_text_owned(text).map_err(|e| {
                     tracing::debug!(sid = %session.sid, error = %e, "undecodable Engine.IO packet");
                     Ended::Close(DisconnectReason::TransportClose)
                 })?,
@@ -207,9 +207,7 @@ impl Receiver for Eio4Messages {
                 Inbound::Closed | Inbound::Control => return Ok(()),
             };
             // On an error, `handle_all` has ended the session already.
-            inbound::handle_all(session, vec![packet])
-                .await
-                .map_err(|_| Ended::Done)
+            inbound::handle_all(session, [packet]).await.map_err(|_| Ended::Done)
         })
     }
 }
