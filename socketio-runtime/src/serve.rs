@@ -270,7 +270,9 @@ pub(crate) async fn accept_loop(
         let router = router.clone();
         let listening = listening.clone();
         let mut stop = stop.clone();
-        connections.spawn(async move {
+        // Boxed: the connection's future (hyper's connection, the fast path) is several
+        // kilobytes, and spawning moved it by value into the task more than once.
+        connections.spawn(Box::pin(async move {
             let deadline = Instant::now() + engine.config.head_timeout;
             let (stream, prefix) = if sniff {
                 match first_request(stream, &engine, &policy, deadline).await {
@@ -343,7 +345,7 @@ pub(crate) async fn accept_loop(
             if let Err(e) = ended {
                 tracing::debug!(error = %e, %peer, "connection ended with an error");
             }
-        });
+        }));
     }
     drop(listener);
     let deadline = (*stop.borrow()).unwrap_or_else(Instant::now);
