@@ -6,7 +6,9 @@
 //! Invariants asserted when `decode(s) == Ok(p)`:
 //! * `decode(&encode(&p)) == Ok(p)`, and `encode` of that is the same text;
 //! * an EVENT has `event_parts()`, an ACK `ack_args()`; a CONNECT with a payload has
-//!   `connect_auth()`;
+//!   `connect_auth()`; an EVENT's parts are the reference's: its array's items by
+//!   serde_json, the first a string (decoded) or a number (its text), the others joined
+//!   with commas into an array's text;
 //! * a text-only packet comes out of the assembler at once, unchanged;
 //! * a BINARY_EVENT / BINARY_ACK is refused exactly when the reference says (more than 10
 //!   attachments, a placeholder `num` not below the declared count or named twice, the
@@ -168,6 +170,19 @@ fn check_binary(input: &str, packet: SioPacket) {
     assert_eq!(view, reference, "view differs from the reference\n input: {input:?}");
 }
 
+/// An event's name and arguments as the reference reads them (see the header).
+fn reference_parts(data: &str) -> Option<(String, String)> {
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(data).ok()?;
+    let (first, rest) = items.split_first()?;
+    let name = match first.get().as_bytes().first()? {
+        b'"' => serde_json::from_str(first.get()).ok()?,
+        b'-' | b'0'..=b'9' => first.get().to_owned(),
+        _ => return None,
+    };
+    let items: Vec<&str> = rest.iter().map(|item| item.get()).collect();
+    Some((name, format!("[{}]", items.join(","))))
+}
+
 fuzz_target!(|data: &[u8]| {
     let Ok(input) = std::str::from_utf8(data) else {
         return;
@@ -177,7 +192,14 @@ fuzz_target!(|data: &[u8]| {
     };
     check_round_trip(input, &packet);
     match packet.kind {
-        SioKind::Event => assert!(packet.event_parts().is_some(), "event without parts: {input:?}"),
+        SioKind::Event => {
+            let parts = packet
+                .event_parts()
+                .map(|(name, args)| (name, args.as_str().to_owned()));
+            assert!(parts.is_some(), "event without parts: {input:?}");
+            let reference = packet.data.as_ref().and_then(|data| reference_parts(data.get()));
+            assert_eq!(parts, reference, "event parts of {input:?}");
+        }
         SioKind::Ack => assert!(packet.ack_args().is_some(), "ack without args: {input:?}"),
         SioKind::Connect => assert_eq!(packet.connect_auth().is_some(), packet.data.is_some()),
         _ => {}

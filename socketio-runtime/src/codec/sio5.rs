@@ -166,10 +166,13 @@ impl SioPacket {
         if self.kind != SioKind::Event {
             return None;
         }
-        let items: Vec<&RawValue> = serde_json::from_str(self.data.as_ref()?.get()).ok()?;
-        let (first, rest) = items.split_first()?;
+        let text = self.data.as_ref()?.get();
+        let mut de = serde_json::Deserializer::from_str(text);
+        let (first, rest) = de.deserialize_seq(EventItems { len: text.len() }).ok()??;
+        de.end().ok()?;
         let name = event_name(first)?;
-        Some((name, Args::from_items(rest)))
+        let rest = RawValue::from_string(rest).ok()?;
+        Args::from_raw(rest).ok().map(|args| (name, args))
     }
 
     /// An ACK's arguments.
@@ -393,6 +396,38 @@ fn first_item(array: &str) -> Result<Option<&RawValue>, serde_json::Error> {
 }
 
 /// The event name of a first array item: a string's value, or a number's text.
+/// An event's array read in one pass: its first item (the name), and the others joined
+/// into an array's text as [`Args::from_items`] joins them (no list of the items in
+/// between: every inbound event comes through here). `None` for an empty array.
+struct EventItems {
+    /// The array's text length: room enough for the joined rest.
+    len: usize,
+}
+
+impl<'de> Visitor<'de> for EventItems {
+    type Value = Option<(&'de RawValue, String)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let Some(first) = seq.next_element::<&'de RawValue>()? else {
+            return Ok(None);
+        };
+        let mut rest = String::with_capacity(self.len);
+        rest.push('[');
+        while let Some(item) = seq.next_element::<&'de RawValue>()? {
+            if rest.len() > 1 {
+                rest.push(',');
+            }
+            rest.push_str(item.get());
+        }
+        rest.push(']');
+        Ok(Some((first, rest)))
+    }
+}
+
 fn event_name(first: &RawValue) -> Option<String> {
     match first.get().as_bytes().first()? {
         b'"' => serde_json::from_str(first.get()).ok(),
