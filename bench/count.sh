@@ -97,15 +97,8 @@ start() {
     : >"$WORK/server.log"
     PORT=0 taskset -c 0 "$@" >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
-    PORT="$(listening_port "$WORK/server.log")"
-    if [ -z "$PORT" ]; then
-        # valgrind starts slowly: give it longer than listening_port's 5 s.
-        for _ in $(seq 1 100); do
-            PORT="$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$WORK/server.log")"
-            [ -n "$PORT" ] && break
-            sleep 0.1
-        done
-    fi
+    # valgrind starts slowly: longer than the native servers' 5 s.
+    PORT="$(listening_port "$WORK/server.log" 15)"
     [ -n "$PORT" ] || { echo "count.sh: the server did not start:" >&2; cat "$WORK/server.log" >&2; exit 1; }
 }
 

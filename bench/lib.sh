@@ -4,8 +4,8 @@
 #   WORK              scratch directory, removed on exit
 #   SERVER_PID        the running server's pid, or empty
 #   stop_server       stops it (idempotent)
-#   listening_port F  the port a server printed in its log F ("listening on http://..."),
-#                     waiting up to 5 s; empty if it did not start
+#   listening_port F [S]  the port a server printed in its log F ("listening on
+#                     http://..."), waiting up to S seconds (5); empty if it did not start
 
 WORK="$(mktemp -d)"
 SERVER_PID=""
@@ -27,7 +27,7 @@ trap 'exit 130' INT TERM
 
 listening_port() {
     local log="$1" port=""
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 $((${2:-5} * 20))); do
         port="$(sed -n 's|^listening on http://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$log")"
         [ -n "$port" ] && break
         kill -0 "$SERVER_PID" 2>/dev/null || break

@@ -148,14 +148,10 @@ fn open_files_limit(limits: &str) -> Option<usize> {
 
 /// Answers a connection over the limit with a 503 and closes it; never waits long.
 async fn refuse_at_capacity(mut stream: TcpStream, _refusal: OwnedSemaphorePermit) {
-    let answer = async {
-        stream.write_all(AT_CAPACITY).await?;
-        stream.shutdown().await?;
-        let mut sink = [0u8; 1024];
-        while stream.read(&mut sink).await? > 0 {}
-        io::Result::Ok(())
-    };
-    let _ = tokio::time::timeout(AT_CAPACITY_LINGER, answer).await;
+    let deadline = Instant::now() + AT_CAPACITY_LINGER;
+    if let Ok(Ok(())) = tokio::time::timeout_at(deadline, stream.write_all(AT_CAPACITY)).await {
+        fast_http::linger_until(stream, deadline).await;
+    }
 }
 
 /// What a connection turned out to be.

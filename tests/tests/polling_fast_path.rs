@@ -52,6 +52,13 @@ impl Raw {
         self.stream.write_all(bytes.as_ref()).await.expect("write");
     }
 
+    /// Polls `path` and checks that the answer is the namespace's connect packet.
+    async fn poll_connected(&mut self, path: &str) {
+        self.send(get(path)).await;
+        let poll = self.answer().await.expect("poll answer");
+        assert!(poll.body.starts_with("40{"), "{poll:?}");
+    }
+
     /// Reads more; `false` at the end of the stream.
     async fn fill(&mut self) -> bool {
         let mut chunk = [0u8; 4096];
@@ -195,9 +202,7 @@ async fn a_body_arriving_in_pieces_is_read_whole() {
     raw.send(last).await;
     let answer = raw.answer().await.expect("POST answer");
     assert_eq!((answer.status, answer.body.as_str()), (200, "ok"), "{answer:?}");
-    raw.send(get(&path)).await;
-    let poll = raw.answer().await.expect("poll answer");
-    assert!(poll.body.starts_with("40{"), "{poll:?}");
+    raw.poll_connected(&path).await;
     assert_no_server_panic();
 }
 
@@ -214,9 +219,7 @@ async fn a_chunked_post_after_fast_requests_is_served_by_hyper_on_the_same_conne
     let answer = raw.answer().await.expect("chunked POST answer");
     assert_eq!((answer.status, answer.body.as_str()), (200, "ok"), "{answer:?}");
     // hyper serves the rest of the connection.
-    raw.send(get(&path)).await;
-    let poll = raw.answer().await.expect("poll answer");
-    assert!(poll.body.starts_with("40{"), "{poll:?}");
+    raw.poll_connected(&path).await;
     assert_no_server_panic();
 }
 
@@ -330,8 +333,7 @@ async fn a_client_closing_or_half_closing_during_a_long_poll_ends_the_session() 
         let path = polling_path(Some(&sid));
         raw.send(post(&path, "40")).await;
         assert_eq!(raw.answer().await.expect("POST answer").body, "ok");
-        raw.send(get(&path)).await;
-        assert!(raw.answer().await.expect("poll").body.starts_with("40{"));
+        raw.poll_connected(&path).await;
         // A poll that waits, then the client goes away.
         raw.send(get(&path)).await;
         tokio::time::sleep(Duration::from_millis(200)).await;

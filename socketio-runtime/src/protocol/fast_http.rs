@@ -403,14 +403,22 @@ const LINGER: Duration = Duration::from_millis(250);
 
 /// Ends the connection after its last answer: our side closed, then what the client still
 /// sends is read and dropped for at most [`LINGER`].
-async fn linger(mut stream: TcpStream) {
+async fn linger(stream: TcpStream) {
+    linger_until(stream, Instant::now() + LINGER).await;
+}
+
+/// Closes our side of `stream` after an answer that ends it, then reads and drops what the
+/// client still sends until it closes or `deadline` (closing with unread bytes would reset
+/// the connection, and the client could lose the answer). Also the accept loop's, after a
+/// 503 at capacity.
+pub(crate) async fn linger_until(mut stream: TcpStream, deadline: Instant) {
     let drain = async {
         stream.shutdown().await?;
         let mut sink = [0u8; 4096];
         while stream.read(&mut sink).await? > 0 {}
         io::Result::Ok(())
     };
-    let _ = tokio::time::timeout(LINGER, drain).await;
+    let _ = tokio::time::timeout_at(deadline, drain).await;
 }
 
 /// The `Date` of answers, formatted once a second per thread.
