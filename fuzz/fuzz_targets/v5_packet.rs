@@ -7,8 +7,8 @@
 //! * `decode(&encode(&p)) == Ok(p)`, and `encode` of that is the same text;
 //! * an EVENT has `event_parts()`, an ACK `ack_args()`; a CONNECT with a payload has
 //!   `connect_auth()`; an EVENT's parts are the reference's: its array's items by
-//!   serde_json, the first a string (decoded) or a number (its text), the others joined
-//!   with commas into an array's text;
+//!   serde_json, the first a string (decoded) or a number (its text), the others the items
+//!   of the arguments' array, each with the same text;
 //! * a text-only packet comes out of the assembler at once, unchanged;
 //! * a BINARY_EVENT / BINARY_ACK is refused exactly when the reference says (more than 10
 //!   attachments, a placeholder `num` not below the declared count or named twice, the
@@ -171,7 +171,7 @@ fn check_binary(input: &str, packet: SioPacket) {
 }
 
 /// An event's name and arguments as the reference reads them (see the header).
-fn reference_parts(data: &str) -> Option<(String, String)> {
+fn reference_parts(data: &str) -> Option<(String, Vec<String>)> {
     let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(data).ok()?;
     let (first, rest) = items.split_first()?;
     let name = match first.get().as_bytes().first()? {
@@ -179,8 +179,14 @@ fn reference_parts(data: &str) -> Option<(String, String)> {
         b'-' | b'0'..=b'9' => first.get().to_owned(),
         _ => return None,
     };
-    let items: Vec<&str> = rest.iter().map(|item| item.get()).collect();
-    Some((name, format!("[{}]", items.join(","))))
+    Some((name, rest.iter().map(|item| item.get().to_owned()).collect()))
+}
+
+/// An event's name and its arguments' items as text (what `event_parts` gives, read back).
+fn parts_items(name: String, args: &str) -> (String, Vec<String>) {
+    let items: Vec<&serde_json::value::RawValue> =
+        serde_json::from_str(args).unwrap_or_else(|e| panic!("event arguments are not an array: {e}: {args:?}"));
+    (name, items.iter().map(|item| item.get().to_owned()).collect())
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -195,7 +201,7 @@ fuzz_target!(|data: &[u8]| {
         SioKind::Event => {
             let parts = packet
                 .event_parts()
-                .map(|(name, args)| (name, args.as_str().to_owned()));
+                .map(|(name, args)| parts_items(name, args.as_str()));
             assert!(parts.is_some(), "event without parts: {input:?}");
             let reference = packet.data.as_ref().and_then(|data| reference_parts(data.get()));
             assert_eq!(parts, reference, "event parts of {input:?}");

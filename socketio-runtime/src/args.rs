@@ -55,7 +55,8 @@ use serde_json::value::RawValue;
 #[derive(Debug, Clone)]
 pub struct Args {
     raw: Box<RawValue>,
-    attachments: Arc<[Bytes]>,
+    /// `None` when there are none (most arguments): an empty list costs no allocation.
+    attachments: Option<Arc<[Bytes]>>,
     filled: OnceLock<Box<RawValue>>,
 }
 
@@ -63,13 +64,13 @@ impl Serialize for Args {
     /// Inside [`Args::from_serialize`] (an emit whose arguments include these `Args`), the
     /// attachments move along, their placeholders renumbered; elsewhere the byte arrays.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.attachments.is_empty() {
+        if self.attachments().is_empty() {
             return self.raw.serialize(serializer);
         }
         let offset = COLLECTOR.with(|c| {
             c.borrow_mut().as_mut().map(|collected| {
                 let offset = collected.len();
-                collected.extend(self.attachments.iter().cloned());
+                collected.extend(self.attachments().iter().cloned());
                 offset
             })
         });
@@ -95,7 +96,7 @@ fn renumbered(json: &str, offset: u64) -> Result<Box<RawValue>, ArgsError> {
 
 impl PartialEq for Args {
     fn eq(&self, other: &Self) -> bool {
-        self.raw.get() == other.raw.get() && self.attachments == other.attachments
+        self.raw.get() == other.raw.get() && self.attachments() == other.attachments()
     }
 }
 
@@ -141,7 +142,7 @@ impl Args {
     fn plain(raw: Box<RawValue>) -> Self {
         Args {
             raw,
-            attachments: Arc::from(Vec::new()),
+            attachments: None,
             filled: OnceLock::new(),
         }
     }
@@ -170,7 +171,7 @@ impl Args {
     pub fn with_attachments(self, attachments: Vec<Bytes>) -> Self {
         Args {
             raw: self.raw,
-            attachments: Arc::from(attachments),
+            attachments: (!attachments.is_empty()).then(|| Arc::from(attachments)),
             filled: OnceLock::new(),
         }
     }
@@ -212,7 +213,7 @@ impl Args {
 
     /// `[]` for an empty array written with whitespace inside (`[ ]`), else unchanged.
     pub fn normalized(self) -> Self {
-        if self.is_empty() && self.raw.get() != "[]" && self.attachments.is_empty() {
+        if self.is_empty() && self.raw.get() != "[]" && self.attachments().is_empty() {
             Self::empty()
         } else {
             self
@@ -221,7 +222,7 @@ impl Args {
 
     /// The binary attachments (Socket.IO 4).
     pub fn attachments(&self) -> &[Bytes] {
-        &self.attachments
+        self.attachments.as_deref().unwrap_or(&[])
     }
 
     /// The array as written, with attachment placeholders (what a Socket.IO 4 binary
@@ -233,11 +234,11 @@ impl Args {
     /// The array with each placeholder replaced by the array of its bytes (a placeholder
     /// naming no attachment stays as it is). Built once, on first use.
     fn view(&self) -> &RawValue {
-        if self.attachments.is_empty() {
+        if self.attachments().is_empty() {
             return &self.raw;
         }
         self.filled.get_or_init(|| {
-            let attachments = &self.attachments;
+            let attachments = self.attachments();
             let filled = placeholders::walk(self.raw.get(), |num| {
                 usize::try_from(num)
                     .ok()
@@ -290,8 +291,10 @@ impl Args {
     /// ```
     pub fn typed_items(&self) -> Result<TypedItems<'_>, ArgsError> {
         let items = self.raw_items()?;
-        let previous =
-            (!self.attachments.is_empty()).then(|| CURRENT.with(|c| c.replace(Some(self.attachments.clone()))));
+        let previous = self
+            .attachments
+            .clone()
+            .map(|attachments| CURRENT.with(|c| c.replace(Some(attachments))));
         Ok(TypedItems {
             items,
             previous,
@@ -333,10 +336,10 @@ impl Args {
     pub fn deserialize_at<'a, T: serde::Deserialize<'a>>(&'a self, index: usize) -> Result<T, ArgsError> {
         let items = self.raw_items()?;
         let raw = items.get(index).copied().ok_or(ArgsError::Missing(index))?;
-        if self.attachments.is_empty() {
+        if self.attachments().is_empty() {
             return Ok(serde_json::from_str(raw.get())?);
         }
-        Ok(attached::from_value(raw.get(), &self.attachments)?)
+        Ok(attached::from_value(raw.get(), self.attachments())?)
     }
 }
 

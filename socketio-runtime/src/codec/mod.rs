@@ -13,6 +13,7 @@
 //! is encoded once per family, not once per recipient.
 
 pub mod eio4;
+mod json_spans;
 pub mod sio5;
 mod sio5_wire;
 pub(crate) mod sockjs;

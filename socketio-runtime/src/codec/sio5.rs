@@ -17,12 +17,10 @@
 //! The payload is kept as raw JSON text ([`RawValue`]), checked against the packet type by
 //! [`decode`]. Nothing here panics on input.
 
-use std::fmt;
-
 use bytes::Bytes;
-use serde::de::{Deserializer, IgnoredAny, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
+use super::json_spans;
 use crate::args::placeholders::{placeholders, write_placeholder, PlaceholderError};
 use crate::packet::{Args, RawJson, ROOT_NSP};
 
@@ -166,12 +164,11 @@ impl SioPacket {
         if self.kind != SioKind::Event {
             return None;
         }
-        let text = self.data.as_ref()?.get();
-        let mut de = serde_json::Deserializer::from_str(text);
-        let (first, rest) = de.deserialize_seq(EventItems { len: text.len() }).ok()??;
-        de.end().ok()?;
+        // The payload is a `RawValue`, valid JSON: the name is split off by walking its
+        // bytes, and only the rest is parsed again (checked as it becomes `Args`).
+        let (first, after) = json_spans::split_first(self.data.as_ref()?.get())?;
         let name = event_name(first)?;
-        let rest = RawValue::from_string(rest).ok()?;
+        let rest = RawValue::from_string(json_spans::rest_as_array(after)).ok()?;
         Args::from_raw(rest).ok().map(|args| (name, args))
     }
 
@@ -356,14 +353,12 @@ fn check_payload(kind: SioKind, data: Option<&RawValue>) -> Result<(), SioDecode
                 (None, _) => return Err(bad("is missing")),
                 _ => return Err(bad("must be an array")),
             };
-            let first = first_item(data.get())
-                .map_err(|e| SioDecodeError::Json(short(&e)))?
-                .ok_or_else(|| bad("must not be empty"))?;
-            match first.get().as_bytes().first() {
+            let (first, _) = json_spans::split_first(data.get()).ok_or_else(|| bad("must not be empty"))?;
+            match first.as_bytes().first() {
                 Some(b'"') => {
-                    let name: String =
-                        serde_json::from_str(first.get()).map_err(|e| SioDecodeError::Json(short(&e)))?;
-                    if RESERVED_EVENTS.contains(&name.as_str()) {
+                    let name = json_spans::string_value(first)
+                        .ok_or_else(|| bad("event name must be a string or a number"))?;
+                    if RESERVED_EVENTS.contains(&name.as_ref()) {
                         return Err(SioDecodeError::ReservedEvent(name.chars().take(32).collect()));
                     }
                     Ok(())
@@ -375,63 +370,11 @@ fn check_payload(kind: SioKind, data: Option<&RawValue>) -> Result<(), SioDecode
     }
 }
 
-/// The first item of a JSON array, without collecting the others.
-fn first_item(array: &str) -> Result<Option<&RawValue>, serde_json::Error> {
-    struct First;
-    impl<'de> Visitor<'de> for First {
-        type Value = Option<&'de RawValue>;
-        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-            f.write_str("an array")
-        }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let first = seq.next_element::<&'de RawValue>()?;
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(first)
-        }
-    }
-    let mut de = serde_json::Deserializer::from_str(array);
-    let first = (&mut de).deserialize_seq(First)?;
-    de.end()?;
-    Ok(first)
-}
-
 /// The event name of a first array item: a string's value, or a number's text.
-/// An event's array read in one pass: its first item (the name), and the others joined
-/// into an array's text as [`Args::from_items`] joins them (no list of the items in
-/// between: every inbound event comes through here). `None` for an empty array.
-struct EventItems {
-    /// The array's text length: room enough for the joined rest.
-    len: usize,
-}
-
-impl<'de> Visitor<'de> for EventItems {
-    type Value = Option<(&'de RawValue, String)>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let Some(first) = seq.next_element::<&'de RawValue>()? else {
-            return Ok(None);
-        };
-        let mut rest = String::with_capacity(self.len);
-        rest.push('[');
-        while let Some(item) = seq.next_element::<&'de RawValue>()? {
-            if rest.len() > 1 {
-                rest.push(',');
-            }
-            rest.push_str(item.get());
-        }
-        rest.push(']');
-        Ok(Some((first, rest)))
-    }
-}
-
-fn event_name(first: &RawValue) -> Option<String> {
-    match first.get().as_bytes().first()? {
-        b'"' => serde_json::from_str(first.get()).ok(),
-        b'-' | b'0'..=b'9' => Some(first.get().to_owned()),
+fn event_name(first: &str) -> Option<String> {
+    match first.as_bytes().first()? {
+        b'"' => json_spans::string_value(first).map(|name| name.into_owned()),
+        b'-' | b'0'..=b'9' => Some(first.to_owned()),
         _ => None,
     }
 }

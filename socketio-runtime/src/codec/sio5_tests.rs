@@ -718,8 +718,13 @@ fn neutral_model_accessors() {
     assert_eq!(p.event_parts(), Some(("only".to_owned(), Args::empty())));
     let p = decode(r#"2["\u00e9t\u00e9",true]"#).unwrap();
     assert_eq!(p.event_parts(), Some(("été".to_owned(), args("[true]"))));
+    // The arguments keep the client's whitespace after the first one (JSON all the same).
     let p = decode(r#"2[ "a" , 1 , [ 2 ] ]"#).unwrap();
-    assert_eq!(p.event_parts(), Some(("a".to_owned(), args("[1,[ 2 ]]"))));
+    assert_eq!(p.event_parts(), Some(("a".to_owned(), args("[1 , [ 2 ] ]"))));
+    let p = decode("2[\"a\"\n]").unwrap();
+    assert_eq!(p.event_parts(), Some(("a".to_owned(), Args::empty())));
+    let p = decode(r#"2["a\"]",{"b":"]"}]"#).unwrap();
+    assert_eq!(p.event_parts(), Some(("a\"]".to_owned(), args(r#"[{"b":"]"}]"#))));
 
     // Wrong kinds give nothing.
     assert_eq!(decode("3[1]").unwrap().event_parts(), None);

@@ -179,6 +179,13 @@ impl Sio5Decoder {
 impl PacketDecoder for Sio5Decoder {
     fn text(&mut self, text: &str) -> Result<Option<Packet>, InboundError> {
         let sio = sio5::decode(text).map_err(|e| InboundError::new(e.to_string()))?;
+        if self.waiting.is_none() && !sio.kind.is_binary() {
+            // Complete as it is: what the assembler would answer, without one.
+            return neutral(CompletePacket {
+                packet: sio,
+                attachments: Vec::new(),
+            });
+        }
         let max_bytes = self.max_bytes;
         let decoded = self.assemble(|assembler| assembler.packet(sio, max_bytes));
         if self.waiting.is_some() {
@@ -216,9 +223,10 @@ fn neutral(complete: CompletePacket) -> Result<Option<Packet>, InboundError> {
                 .event_parts()
                 .ok_or_else(|| InboundError::new("event without a name"))?;
             let ack = sio.id.map(AckRequest::data);
-            match (name.as_str(), single_plain(&args)) {
-                ("message", Some(only)) => message(only, ack),
-                _ => PacketBody::Event { name, args, ack },
+            // Only a `message` event needs its arguments looked at here.
+            match (name == "message").then(|| single_plain(&args)).flatten() {
+                Some(only) => message(only, ack),
+                None => PacketBody::Event { name, args, ack },
             }
         }
         SioKind::Ack | SioKind::BinaryAck => {
