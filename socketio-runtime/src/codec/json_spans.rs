@@ -11,8 +11,15 @@
 
 use std::borrow::Cow;
 
-/// JSON's insignificant whitespace.
-const WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
+/// `text` without the JSON whitespace it starts with.
+fn skip_whitespace(text: &str) -> &str {
+    let start = text
+        .bytes()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        .unwrap_or(text.len());
+    // Whitespace is ASCII: `start` is a character boundary.
+    text.get(start..).unwrap_or_default()
+}
 
 /// Splits a valid JSON array's text into its first item and the text after that item
 /// (starting right after it: whitespace, then `,` or `]`). `None` for an empty array or
@@ -23,7 +30,7 @@ const WHITESPACE: [char; 4] = [' ', '\t', '\n', '\r'];
 /// [ ]          ->  None
 /// ```
 pub(crate) fn split_first(array: &str) -> Option<(&str, &str)> {
-    let inner = array.strip_prefix('[')?.trim_start_matches(WHITESPACE);
+    let inner = skip_whitespace(array.strip_prefix('[')?);
     if inner.starts_with(']') {
         return None;
     }
@@ -40,9 +47,9 @@ pub(crate) fn split_first(array: &str) -> Option<(&str, &str)> {
 ///  ]              ->  []
 /// ```
 pub(crate) fn rest_as_array(after_first: &str) -> String {
-    match after_first.trim_start_matches(WHITESPACE).strip_prefix(',') {
+    match skip_whitespace(after_first).strip_prefix(',') {
         Some(rest) => {
-            let rest = rest.trim_start_matches(WHITESPACE);
+            let rest = skip_whitespace(rest);
             // Exactly the length: the string becomes a boxed `RawValue` without a reallocation.
             let mut array = String::with_capacity(1 + rest.len());
             array.push('[');
@@ -63,7 +70,7 @@ pub(crate) fn rest_as_array(after_first: &str) -> String {
 /// ```
 pub(crate) fn string_value(literal: &str) -> Option<Cow<'_, str>> {
     let inner = literal.strip_prefix('"')?.strip_suffix('"')?;
-    if memchr::memchr(b'\\', inner.as_bytes()).is_none() {
+    if !inner.as_bytes().contains(&b'\\') {
         Some(Cow::Borrowed(inner))
     } else {
         serde_json::from_str::<String>(literal).ok().map(Cow::Owned)
@@ -86,14 +93,15 @@ fn value_end(bytes: &[u8]) -> Option<usize> {
 
 /// The index just past the string literal whose opening quote is at `open`.
 fn string_end(bytes: &[u8], open: usize) -> Option<usize> {
+    // A byte loop: the strings walked here are event names, short.
     let mut at = open + 1;
     loop {
-        at += memchr::memchr2(b'"', b'\\', bytes.get(at..)?)?;
-        if bytes[at] == b'"' {
-            return Some(at + 1);
+        match *bytes.get(at)? {
+            b'"' => return Some(at + 1),
+            // An escape: the next byte is escaped (`\uXXXX`'s digits hold no quote).
+            b'\\' => at += 2,
+            _ => at += 1,
         }
-        // An escape: the next byte is escaped (`\uXXXX`'s digits hold no quote).
-        at += 2;
     }
 }
 
