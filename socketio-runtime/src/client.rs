@@ -19,7 +19,7 @@ use bytes::Bytes;
 use crate::ack::AckResponder;
 use crate::adapter::{AdapterError, SessionSnapshot};
 use crate::adapter_task::AdapterTask;
-use crate::engine::owner::OwnerFuture;
+use crate::engine::owner::{OwnerCall, OwnerFuture};
 use crate::engine::{DisconnectReason, OwnerFactory, Session, SessionOwner};
 use crate::namespace::{ConnectRequest, Event, Inbound, Message, MessageData, NsCore};
 use crate::packet::{AckRequest, Args, Packet, PacketBody, RawJson, ROOT_NSP};
@@ -88,31 +88,26 @@ impl SessionOwner for Client {
         })
     }
 
-    fn on_text<'a>(&'a self, text: &'a str) -> OwnerFuture<'a, Result<(), InboundError>> {
-        Box::pin(async move {
-            let decoded = {
-                let mut decoder = lock(&self.decoder);
-                let decoded = decoder.text(text)?;
-                if decoder.waiting_since().is_some() && !self.watching.swap(true, Ordering::AcqRel) {
-                    self.watch_attachments();
-                }
-                decoded
+    fn on_text<'a>(&'a self, text: &'a str) -> OwnerCall<'a, Result<(), InboundError>> {
+        let decoded = {
+            let mut decoder = lock(&self.decoder);
+            let decoded = match decoder.text(text) {
+                Ok(decoded) => decoded,
+                Err(e) => return OwnerCall::done(Err(e)),
             };
-            if let Some(packet) = decoded {
-                self.handle_packet(packet).await;
+            if decoder.waiting_since().is_some() && !self.watching.swap(true, Ordering::AcqRel) {
+                self.watch_attachments();
             }
-            Ok(())
-        })
+            decoded
+        };
+        self.handled(decoded)
     }
 
-    fn on_binary(&self, data: Bytes) -> OwnerFuture<'_, Result<(), InboundError>> {
-        Box::pin(async move {
-            let decoded = lock(&self.decoder).binary(data)?;
-            if let Some(packet) = decoded {
-                self.handle_packet(packet).await;
-            }
-            Ok(())
-        })
+    fn on_binary(&self, data: Bytes) -> OwnerCall<'_, Result<(), InboundError>> {
+        match lock(&self.decoder).binary(data) {
+            Ok(decoded) => self.handled(decoded),
+            Err(e) => OwnerCall::done(Err(e)),
+        }
     }
 
     fn on_close(&self, reason: DisconnectReason) {
@@ -418,8 +413,21 @@ impl Client {
         Some(kept)
     }
 
-    /// Handles one decoded inbound packet.
-    async fn handle_packet(&self, packet: Packet) {
+    /// A decoded packet (if the message completed one) handled: at once, or in the future
+    /// of a namespace join, the one kind of packet whose handling waits.
+    fn handled(&self, decoded: Option<Packet>) -> OwnerCall<'_, Result<(), InboundError>> {
+        match decoded.and_then(|packet| self.handle_packet(packet)) {
+            Some(join) => OwnerCall::Later(Box::pin(async move {
+                join.await;
+                Ok(())
+            })),
+            None => OwnerCall::done(Ok(())),
+        }
+    }
+
+    /// Handles one decoded inbound packet; a namespace join comes back as the future that
+    /// makes it (it waits for the namespace's `on_connect`).
+    fn handle_packet(&self, packet: Packet) -> Option<OwnerFuture<'_, ()>> {
         let session = &self.session;
         let Packet { nsp, body, .. } = packet;
         match body {
@@ -432,7 +440,10 @@ impl Client {
                 if nsp != ROOT_NSP || !self.wire.joins_root_on_open {
                     let request = self.connect_request(query, auth);
                     let span = tracing::info_span!("connect", nsp = %nsp);
-                    tracing::Instrument::instrument(self.connect(&nsp, request), span).await;
+                    return Some(Box::pin(tracing::Instrument::instrument(
+                        async move { self.connect(&nsp, request).await },
+                        span,
+                    )));
                 }
             }
             PacketBody::Disconnect => {
@@ -485,6 +496,7 @@ impl Client {
                 }
             }
         }
+        None
     }
 
     /// Answers a simple (bare-id) ack on receipt, as the 0.9 reference server does, and

@@ -12,10 +12,9 @@
 //! nothing imports it: its entry point is the method [`SocketInner::receive`]), so the
 //! layer's import knot stays as small as it is.
 
-use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::task::{Context, Waker};
+use std::task::{Context, Poll, Waker};
 
 use futures_util::FutureExt;
 use tracing::Instrument;
@@ -68,19 +67,7 @@ impl SocketInner {
             return;
         }
         match self.inbox.admit(item, self.max_pending_events) {
-            Admitted::RunNow(first) => {
-                let span = self.session.span.clone();
-                let mut drain = Box::pin(self.clone().drain(first).instrument(span));
-                // Most handlers finish without waiting (an echo, an emit, an ack): the
-                // drain runs here once, and gets a task of its own only if it has to
-                // wait. A future re-registers its waker at every poll, and a spawned task
-                // is polled at once, so nothing registered during this first poll is
-                // missed.
-                let mut cx = Context::from_waker(Waker::noop());
-                if drain.as_mut().poll(&mut cx).is_pending() {
-                    self.ns.tasks.spawn(drain);
-                }
-            }
+            Admitted::RunNow(first) => self.run_in_place(first),
             Admitted::Queued => {}
             Admitted::Overflow => {
                 tracing::warn!(
@@ -94,19 +81,27 @@ impl SocketInner {
         }
     }
 
-    /// Runs `first`, then every packet that queued meanwhile, each after the previous
-    /// one's handler finished. A handler that panics is logged and the next one runs.
-    async fn drain(self: Arc<Self>, first: Inbound) {
+    /// Runs `first`, then what queued behind it, here in the caller's poll for as long as
+    /// each handler finishes without waiting (most do: an echo, an emit, an ack), so that
+    /// nothing is boxed or spawned for them. The first handler that has to wait goes, as
+    /// it is, to a task of its own ([`SocketInner::drain`]), which finishes it and runs
+    /// the rest. A future registers its waker again at every poll and a spawned task is
+    /// polled at once, so nothing registered during the poll here is missed.
+    fn run_in_place(self: &Arc<Self>, first: Inbound) {
+        // The session's span is the parent of each handler's span, as in the drain task.
+        let _in_session = self.session.span.enter();
         let mut next = first;
         loop {
-            if let Some(run) = self.admitted(next) {
-                if let Err(panic) = AssertUnwindSafe(run).catch_unwind().await {
-                    let what = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| (*s).to_owned())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
-                    tracing::error!(sid = %self.session.sid, nsp = %self.ns.path, panic = %what, "handler panicked");
+            if let Some(mut run) = self.admitted(next) {
+                let mut cx = Context::from_waker(Waker::noop());
+                match std::panic::catch_unwind(AssertUnwindSafe(|| run.as_mut().poll(&mut cx))) {
+                    Ok(Poll::Ready(())) => {}
+                    Ok(Poll::Pending) => {
+                        let span = self.session.span.clone();
+                        self.ns.tasks.spawn(self.clone().drain(run).instrument(span));
+                        return;
+                    }
+                    Err(panic) => self.panicked(panic),
                 }
             }
             match self.inbox.next() {
@@ -114,6 +109,36 @@ impl SocketInner {
                 None => return,
             }
         }
+    }
+
+    /// Finishes `running`, then runs every packet that queued meanwhile, each after the
+    /// previous one's handler finished.
+    async fn drain(self: Arc<Self>, mut running: BoxFuture<()>) {
+        loop {
+            if let Err(panic) = AssertUnwindSafe(running).catch_unwind().await {
+                self.panicked(panic);
+            }
+            running = loop {
+                match self.inbox.next() {
+                    Some(queued) => {
+                        if let Some(run) = self.admitted(queued) {
+                            break run;
+                        }
+                    }
+                    None => return,
+                }
+            };
+        }
+    }
+
+    /// A handler panicked: logged, and the next one runs.
+    fn panicked(&self, panic: Box<dyn std::any::Any + Send>) {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::error!(sid = %self.session.sid, nsp = %self.ns.path, panic = %what, "handler panicked");
     }
 
     /// The handler call for `item` if its gate admits it now; else the refusal is sent
@@ -131,11 +156,11 @@ impl SocketInner {
         Some(match item {
             Inbound::Event(event) => {
                 let span = tracing::info_span!("event", nsp = %self.ns.path, event = %event.name);
-                Box::pin(handler.event(self.clone(), event).instrument(span))
+                handler.event(self.clone(), event, span)
             }
             Inbound::Message(message) => {
                 let span = tracing::info_span!("message", nsp = %self.ns.path);
-                Box::pin(handler.message(self.clone(), message).instrument(span))
+                handler.message(self.clone(), message, span)
             }
         })
     }

@@ -276,8 +276,10 @@ pub(crate) trait ErasedNamespace: Send + Sync {
         socket: Arc<SocketInner>,
         request: ConnectRequest,
     ) -> BoxFuture<Result<(), ConnectError>>;
-    fn event(self: Arc<Self>, socket: Arc<SocketInner>, event: Event) -> BoxFuture<()>;
-    fn message(self: Arc<Self>, socket: Arc<SocketInner>, message: Message) -> BoxFuture<()>;
+    /// The handler's future for `event`, inside `span` (one box for both).
+    fn event(self: Arc<Self>, socket: Arc<SocketInner>, event: Event, span: tracing::Span) -> BoxFuture<()>;
+    /// The message hook's future, inside `span`.
+    fn message(self: Arc<Self>, socket: Arc<SocketInner>, message: Message, span: tracing::Span) -> BoxFuture<()>;
     fn disconnect(self: Arc<Self>, socket: Arc<SocketInner>, reason: DisconnectReason) -> BoxFuture<()>;
     fn server_event(self: Arc<Self>, ns: Arc<NsCore>, event: ServerEvent) -> BoxFuture<()>;
 }
@@ -297,11 +299,17 @@ impl<N: Namespace> ErasedNamespace for Holder<N> {
         socket.set_auth(request.auth.clone());
         Box::pin(async move { self.0.on_connect(&Socket::from_inner(socket), request).await })
     }
-    fn event(self: Arc<Self>, socket: Arc<SocketInner>, event: Event) -> BoxFuture<()> {
-        Box::pin(async move { self.0.on_event(&Socket::from_inner(socket), event).await })
+    fn event(self: Arc<Self>, socket: Arc<SocketInner>, event: Event, span: tracing::Span) -> BoxFuture<()> {
+        Box::pin(tracing::Instrument::instrument(
+            async move { self.0.on_event(&Socket::from_inner(socket), event).await },
+            span,
+        ))
     }
-    fn message(self: Arc<Self>, socket: Arc<SocketInner>, message: Message) -> BoxFuture<()> {
-        Box::pin(async move { self.0.on_message(&Socket::from_inner(socket), message).await })
+    fn message(self: Arc<Self>, socket: Arc<SocketInner>, message: Message, span: tracing::Span) -> BoxFuture<()> {
+        Box::pin(tracing::Instrument::instrument(
+            async move { self.0.on_message(&Socket::from_inner(socket), message).await },
+            span,
+        ))
     }
     fn disconnect(self: Arc<Self>, socket: Arc<SocketInner>, reason: DisconnectReason) -> BoxFuture<()> {
         Box::pin(async move { self.0.on_disconnect(&Socket::from_inner(socket), reason).await })

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::engine::owner::OwnerFuture;
+use crate::engine::owner::{OwnerCall, OwnerFuture};
 use crate::engine::{DisconnectReason, OwnerFactory, Session, SessionOwner};
 use crate::wire::{Frame, InboundError};
 
@@ -103,15 +103,15 @@ impl SessionOwner for RawOwner {
         Box::pin(async {})
     }
 
-    fn on_text<'a>(&'a self, text: &'a str) -> OwnerFuture<'a, Result<(), InboundError>> {
+    fn on_text<'a>(&'a self, text: &'a str) -> OwnerCall<'a, Result<(), InboundError>> {
         self.handler
             .on_message(&self.conn, EngineMessage::Text(text.to_owned()));
-        Box::pin(async { Ok(()) })
+        OwnerCall::done(Ok(()))
     }
 
-    fn on_binary(&self, data: Bytes) -> OwnerFuture<'_, Result<(), InboundError>> {
+    fn on_binary(&self, data: Bytes) -> OwnerCall<'_, Result<(), InboundError>> {
         self.handler.on_message(&self.conn, EngineMessage::Binary(data));
-        Box::pin(async { Ok(()) })
+        OwnerCall::done(Ok(()))
     }
 
     fn on_close(&self, _reason: DisconnectReason) {}

@@ -16,6 +16,35 @@ use crate::wire::{Frame, InboundError};
 /// A boxed future borrowing its owner.
 pub(crate) type OwnerFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// What an owner's inbound call gives back, awaited like any future: its result at once
+/// (nothing boxed: most messages are handled without waiting), or a boxed future for work
+/// that has to wait (a namespace's `on_connect`).
+pub(crate) enum OwnerCall<'a, T> {
+    /// Handled already.
+    Done(std::future::Ready<T>),
+    /// Still to run.
+    Later(OwnerFuture<'a, T>),
+}
+
+impl<T> OwnerCall<'_, T> {
+    /// A call that is over, with `value`.
+    pub(crate) fn done(value: T) -> Self {
+        OwnerCall::Done(std::future::ready(value))
+    }
+}
+
+impl<T> Future for OwnerCall<'_, T> {
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<T> {
+        // Both variants are `Unpin` (a `Ready`, a boxed future).
+        match self.get_mut() {
+            OwnerCall::Done(ready) => Pin::new(ready).poll(cx),
+            OwnerCall::Later(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
 /// Makes the owner of a session that was just created.
 pub(crate) type OwnerFactory = Arc<dyn Fn(&Arc<Session>) -> Arc<dyn SessionOwner> + Send + Sync>;
 
@@ -26,9 +55,9 @@ pub(crate) trait SessionOwner: Send + Sync + 'static {
     /// from the start joins it here).
     fn on_open(&self) -> OwnerFuture<'_, ()>;
     /// A text message from the client; an error ends the session as a protocol error.
-    fn on_text<'a>(&'a self, text: &'a str) -> OwnerFuture<'a, Result<(), InboundError>>;
+    fn on_text<'a>(&'a self, text: &'a str) -> OwnerCall<'a, Result<(), InboundError>>;
     /// A binary message from the client; an error ends the session as a protocol error.
-    fn on_binary(&self, data: Bytes) -> OwnerFuture<'_, Result<(), InboundError>>;
+    fn on_binary(&self, data: Bytes) -> OwnerCall<'_, Result<(), InboundError>>;
     /// The session ended, for `reason` (called once).
     fn on_close(&self, reason: DisconnectReason);
     /// Whether the owner holds anything worth the session (Socket.IO: a namespace

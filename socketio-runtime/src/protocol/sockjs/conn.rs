@@ -13,7 +13,7 @@ use super::frames::{close_frame, message_frame};
 use super::registry::Registry;
 use super::slot::SockJsSlot;
 use super::stats::Counters;
-use crate::engine::owner::OwnerFuture;
+use crate::engine::owner::{OwnerCall, OwnerFuture};
 use crate::engine::{ConnectionInfo, DisconnectReason, OwnerFactory, Session, SessionOwner};
 use crate::wire::{Frame, InboundError};
 
@@ -166,15 +166,15 @@ impl SessionOwner for SockJsOwner {
         Box::pin(async {})
     }
 
-    fn on_text<'a>(&'a self, text: &'a str) -> OwnerFuture<'a, Result<(), InboundError>> {
+    fn on_text<'a>(&'a self, text: &'a str) -> OwnerCall<'a, Result<(), InboundError>> {
         if let Some(app) = self.app() {
             app.on_message(text.to_owned());
         }
-        Box::pin(async { Ok(()) })
+        OwnerCall::done(Ok(()))
     }
 
-    fn on_binary(&self, _data: Bytes) -> OwnerFuture<'_, Result<(), InboundError>> {
-        Box::pin(async { Err(InboundError::new("SockJS carries text only")) })
+    fn on_binary(&self, _data: Bytes) -> OwnerCall<'_, Result<(), InboundError>> {
+        OwnerCall::done(Err(InboundError::new("SockJS carries text only")))
     }
 
     fn on_close(&self, _reason: DisconnectReason) {

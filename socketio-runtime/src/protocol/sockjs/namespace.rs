@@ -15,7 +15,7 @@ use super::router::SockJsRouter;
 use super::settings::SockJsSettings;
 use super::stats::Counters;
 use crate::codec::{v09, SOCKJS};
-use crate::engine::owner::OwnerFuture;
+use crate::engine::owner::{OwnerCall, OwnerFuture};
 use crate::engine::{DisconnectReason, OwnerFactory, Session, SessionOwner};
 use crate::packet::{Packet, PacketBody};
 use crate::wire::InboundError;
@@ -50,8 +50,8 @@ impl SessionOwner for NamespaceOwner {
         })
     }
 
-    fn on_text<'a>(&'a self, text: &'a str) -> OwnerFuture<'a, Result<(), InboundError>> {
-        Box::pin(async move {
+    fn on_text<'a>(&'a self, text: &'a str) -> OwnerCall<'a, Result<(), InboundError>> {
+        OwnerCall::Later(Box::pin(async move {
             let packet = Packet::new(
                 &*self.nsp,
                 PacketBody::Message {
@@ -60,11 +60,11 @@ impl SessionOwner for NamespaceOwner {
                 },
             );
             self.client.on_text(&v09::encode(&packet)).await
-        })
+        }))
     }
 
-    fn on_binary(&self, _data: Bytes) -> OwnerFuture<'_, Result<(), InboundError>> {
-        Box::pin(async { Err(InboundError::new("SockJS carries text only")) })
+    fn on_binary(&self, _data: Bytes) -> OwnerCall<'_, Result<(), InboundError>> {
+        OwnerCall::done(Err(InboundError::new("SockJS carries text only")))
     }
 
     fn on_close(&self, reason: DisconnectReason) {
