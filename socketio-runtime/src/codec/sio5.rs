@@ -430,8 +430,40 @@ fn push_decimal(out: &mut String, mut n: u64) {
 
 /// Appends `s` as a JSON string literal.
 fn push_json_str(out: &mut String, s: &str) {
-    // Serialising a str cannot fail.
-    out.push_str(&serde_json::to_string(s).unwrap_or_default());
+    if needs_no_escape(s) {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        // Serialising a str cannot fail.
+        out.push_str(&serde_json::to_string(s).unwrap_or_default());
+    }
+}
+
+/// Whether `s` goes into a JSON string as it is (no quote, backslash or control character).
+fn needs_no_escape(s: &str) -> bool {
+    !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20)
+}
+
+/// The length [`push_json_str`] writes, when `s` needs no escaping (a guess otherwise: the
+/// quotes alone).
+fn json_str_len(s: &str) -> usize {
+    s.len() + 2
+}
+
+/// The length [`write_header`] writes.
+fn header_len(attachments: Option<usize>, nsp: &str, id: Option<u64>) -> usize {
+    let nsp = if !nsp.is_empty() && nsp != ROOT_NSP {
+        nsp.len() + 1
+    } else {
+        0
+    };
+    1 + attachments.map_or(0, |n| decimal_len(n as u64) + 1) + nsp + id.map_or(0, decimal_len)
+}
+
+/// The number of decimal digits of `n`.
+fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |log| log as usize + 1)
 }
 
 /// The server's acceptance of a namespace join: `0{"sid":"…"}`, `0/admin,{"sid":"…"}`.
@@ -518,14 +550,25 @@ fn connect_error_inner(nsp: &str, message: &str, data: Option<&RawJson>) -> Stri
 /// assert_eq!(event("/admin", "foo", &Args::empty(), Some(13)), r#"2/admin,13["foo"]"#);
 /// ```
 pub fn event(nsp: &str, name: &str, args: &Args, ack_id: Option<u64>) -> String {
+    event_after("", nsp, name, args, ack_id)
+}
+
+/// [`event`]'s text behind `prefix` (the Engine.IO message type, on the wire), in a string
+/// of exactly its length when the name needs no escaping: a frame made of it then shares
+/// the string's buffer instead of allocating a header of its own.
+pub(crate) fn event_after(prefix: &str, nsp: &str, name: &str, args: &Args, ack_id: Option<u64>) -> String {
     let args = args.as_str();
-    let mut out = String::with_capacity(16 + nsp.len() + name.len() + args.len());
+    // `Args` always starts with `[`; its items (and closing bracket) follow the name.
+    let items = args.strip_prefix('[').unwrap_or("]");
+    let empty = items.trim_start().starts_with(']');
+    let len =
+        prefix.len() + header_len(None, nsp, ack_id) + 1 + json_str_len(name) + if empty { 1 } else { 1 + items.len() };
+    let mut out = String::with_capacity(len);
+    out.push_str(prefix);
     write_header(&mut out, SioKind::Event, None, nsp, ack_id);
     out.push('[');
     push_json_str(&mut out, name);
-    // `Args` always starts with `[`; its items (and closing bracket) follow the name.
-    let items = args.strip_prefix('[').unwrap_or("]");
-    if items.trim_start().starts_with(']') {
+    if empty {
         out.push(']');
     } else {
         out.push(',');
@@ -543,8 +586,14 @@ pub fn event(nsp: &str, name: &str, args: &Args, ack_id: Option<u64>) -> String 
 /// assert_eq!(ack("/admin", 13, &Args::from_json(r#"["bar"]"#).unwrap()), r#"3/admin,13["bar"]"#);
 /// ```
 pub fn ack(nsp: &str, id: u64, args: &Args) -> String {
+    ack_after("", nsp, id, args)
+}
+
+/// [`ack`]'s text behind `prefix`, in a string of exactly its length (see [`event_after`]).
+pub(crate) fn ack_after(prefix: &str, nsp: &str, id: u64, args: &Args) -> String {
     let args = args.as_str();
-    let mut out = String::with_capacity(24 + nsp.len() + args.len());
+    let mut out = String::with_capacity(prefix.len() + header_len(None, nsp, Some(id)) + args.len());
+    out.push_str(prefix);
     write_header(&mut out, SioKind::Ack, None, nsp, Some(id));
     out.push_str(args);
     out
@@ -902,6 +951,32 @@ mod tests {
             let mut out = String::from("x");
             super::push_decimal(&mut out, n);
             assert_eq!(out, format!("x{n}"));
+            assert_eq!(super::decimal_len(n), format!("{n}").len());
         }
+    }
+
+    #[test]
+    fn wire_texts_fill_their_strings_exactly() {
+        use crate::packet::Args;
+        let args = Args::from_json(r#"["x",1]"#).unwrap();
+        for (nsp, id) in [("/", 0), ("/", 9), ("/admin", 10), ("", u64::MAX)] {
+            let ack = super::ack_after("4", nsp, id, &args);
+            assert_eq!(
+                (ack.len(), &ack[1..]),
+                (ack.capacity(), super::ack(nsp, id, &args).as_str())
+            );
+            for (name, args) in [
+                ("ev", args.clone()),
+                ("", Args::empty()),
+                ("é", Args::from_json("[ ]").unwrap()),
+            ] {
+                let text = super::event_after("4", nsp, name, &args, Some(id));
+                assert_eq!(text.len(), text.capacity(), "{text}");
+                assert_eq!(&text[1..], super::event(nsp, name, &args, Some(id)));
+            }
+        }
+        // A name that needs escaping is written right, if into a larger string.
+        let text = super::event_after("4", "/", "a\"b\n", &Args::empty(), None);
+        assert_eq!(text, r#"42["a\"b\n"]"#);
     }
 }

@@ -111,8 +111,12 @@ fn encode_binary(packet: &Packet) -> Option<Frame> {
 fn encode_text(packet: &Packet) -> String {
     let nsp = packet.nsp.as_str();
     let socketio = match &packet.body {
-        PacketBody::Event { name, args, ack } => sio5::event(nsp, name, &sent_args(packet, args), ack.map(|a| a.id)),
-        PacketBody::Ack { id, args } => sio5::ack(nsp, *id, args),
+        // The commonest two are written behind the message type at once, into strings of
+        // their exact length (the frame then takes the string's buffer as it is).
+        PacketBody::Event { name, args, ack } => {
+            return sio5::event_after("4", nsp, name, &sent_args(packet, args), ack.map(|a| a.id))
+        }
+        PacketBody::Ack { id, args } => return sio5::ack_after("4", nsp, *id, args),
         PacketBody::Disconnect => sio5::disconnect(nsp),
         PacketBody::ConnectError { message, data: None } => sio5::connect_error(nsp, message),
         PacketBody::ConnectError {
