@@ -27,7 +27,7 @@ mod frames;
 mod writer;
 
 pub(crate) use frames::{FrameReader, Read};
-pub(crate) use writer::{FrameWriter, BINARY, PONG, TEXT};
+pub(crate) use writer::{batch_buffer, batch_done, FrameWriter, BINARY, PONG, TEXT};
 
 /// The upgraded connection's bytes.
 pub(crate) type Io = TokioIo<Upgraded>;

@@ -1,16 +1,16 @@
 //! The writing half of an RFC 6455 connection, framed here rather than by tungstenite:
 //! tungstenite copies each frame whole into a write buffer that keeps its largest size for
-//! the connection's life. Here small frames are gathered in a buffer that lives for one
-//! batch, and a large payload goes to the socket from the bytes it already is (a
-//! broadcast's are shared by every recipient), so nothing the size of a large message
-//! stays behind once it is written.
+//! the connection's life. Here small frames are gathered in a batch buffer that belongs to
+//! the worker thread between batches (never to an idle connection), and a large payload
+//! goes to the socket from the bytes it already is (a broadcast's are shared by every
+//! recipient), so nothing the size of a large message stays behind once it is written.
 
 use std::io;
 
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-/// Frames gathered before they are written, in one batch (the buffer is made for the
-/// batch and dropped after it).
+/// Frames gathered before they are written, in one batch (the buffer is taken for the
+/// batch and given back to its thread after it: [`batch_buffer`], [`batch_done`]).
 pub(crate) const WRITE_BUFFER: usize = 8 * 1024;
 
 /// Payloads up to this size are copied into the batch's buffer; longer ones are written
@@ -28,6 +28,26 @@ pub(crate) const PONG: u8 = 0xA;
 
 /// The longest reason a close frame can carry (125 bytes less the code).
 const MAX_REASON: usize = 123;
+
+thread_local! {
+    /// The buffer of this thread's last finished batch, kept for its next one: one per
+    /// worker thread rather than one per connection (an idle connection holds none), and
+    /// no allocation per batch. A batch that finds it taken (another batch on this thread
+    /// waits on a write) makes its own.
+    static SPARE: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// An empty buffer for a batch: this thread's spare one, or a new one.
+pub(crate) fn batch_buffer() -> Vec<u8> {
+    SPARE.with(|spare| spare.take())
+}
+
+/// Gives a batch's buffer back for the next batch on this thread. Its size is bounded by
+/// [`FrameWriter::write`]'s gathering (a batch writes once it holds `WRITE_BUFFER`).
+pub(crate) fn batch_done(mut buf: Vec<u8>) {
+    buf.clear();
+    SPARE.with(|spare| spare.set(buf));
+}
 
 /// Writes a server's frames (final, unmasked) to a client.
 pub(crate) struct FrameWriter<W> {

@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 use super::message::{Inbound, MessageReader, MessageWriter};
 use crate::engine::writer::FrameSink;
 use crate::engine::DisconnectReason;
-use crate::rfc6455::{FrameReader, FrameWriter, Io, Read, WebSocket, BINARY, PONG, TEXT};
+use crate::rfc6455::{batch_buffer, batch_done, FrameReader, FrameWriter, Io, Read, WebSocket, BINARY, PONG, TEXT};
 use crate::wire::{Frame, Text};
 
 /// The writing side, shared: the writer task writes batches through it, and the reader
@@ -81,7 +81,7 @@ impl FrameSink for WsWriter {
     /// this batch only.
     async fn write_frames(&mut self, frames: &mut VecDeque<Frame>) -> bool {
         let mut tx = self.tx.lock().await;
-        let mut buf = Vec::new();
+        let mut buf = batch_buffer();
         while let Some(frame) = frames.pop_front() {
             let written = match frame {
                 Frame::Text(text) => tx.write(&mut buf, TEXT, text.as_str().as_bytes()).await,
@@ -98,7 +98,9 @@ impl FrameSink for WsWriter {
                 return false;
             }
         }
-        tx.flush(&mut buf).await.is_ok()
+        let flushed = tx.flush(&mut buf).await.is_ok();
+        batch_done(buf);
+        flushed
     }
 }
 
