@@ -14,6 +14,8 @@
 
 use std::future::Future;
 
+use futures_util::future::Either;
+use futures_util::FutureExt;
 use hyper::upgrade::{OnUpgrade, Upgraded};
 use hyper_util::rt::TokioIo;
 use tokio::io::{ReadHalf, WriteHalf};
@@ -99,22 +101,24 @@ impl Upgrade {
         Fut: Future<Output = ()> + Send + 'static,
     {
         let Upgrade { key, on_upgrade } = self;
-        tokio::spawn(async move {
-            match on_upgrade.await {
-                Ok(upgraded) => {
-                    let (read, write) = tokio::io::split(TokioIo::new(upgraded));
-                    let socket = WebSocket {
-                        reader: FrameReader::new(read, max_payload),
-                        writer: FrameWriter::new(write),
-                    };
-                    // A task of its own rather than awaited here: a future awaited after
-                    // others in one `async` block gets a slot beside what they keep, and
-                    // this one lives as long as the connection.
-                    tokio::spawn(serve(socket));
-                }
-                Err(e) => tracing::debug!(error = %e, "websocket upgrade failed"),
+        let serve_upgraded = move |upgraded: hyper::Result<Upgraded>| match upgraded {
+            Ok(upgraded) => {
+                let (read, write) = tokio::io::split(TokioIo::new(upgraded));
+                let socket = WebSocket {
+                    reader: FrameReader::new(read, max_payload),
+                    writer: FrameWriter::new(write),
+                };
+                Either::Left(serve(socket))
             }
-        });
+            Err(e) => {
+                tracing::debug!(error = %e, "websocket upgrade failed");
+                Either::Right(std::future::ready(()))
+            }
+        };
+        // One task: the wait for hyper's hand-over, then the connection. Chained with
+        // `then`, whose state is either future in turn (an enum), not an `async` block,
+        // which would keep a slot for the upgrade beside the connection's for its life.
+        tokio::spawn(on_upgrade.then(serve_upgraded));
         let accept = derive_accept_key(key.as_bytes());
         let mut response = Response::default();
         *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;

@@ -121,10 +121,12 @@ pub(crate) fn spawn(
     tokio::spawn(run(session, generation, writer, reader, timers, read_error, receiver));
 }
 
-/// [`spawn`]'s future. Not an `async fn`: one keeps its arguments twice (as arguments and
-/// as locals), so this one is an `async move` block that uses what it captured in place.
+/// [`spawn`]'s future, for a caller that runs it in its own task instead (at the end of
+/// it, so that nothing of the caller's set-up stays beside it). Not an `async fn`: one
+/// keeps its arguments twice (as arguments and as locals), so this one is an `async move`
+/// block that uses what it captured in place.
 #[allow(clippy::manual_async_fn)]
-fn run(
+pub(crate) fn run(
     session: Arc<Session>,
     generation: u64,
     mut writer: impl MessageWriter,

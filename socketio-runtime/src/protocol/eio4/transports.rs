@@ -5,7 +5,8 @@ use std::future::Future;
 use std::sync::Arc;
 
 use bytes::Buf;
-use futures_util::Stream;
+use futures_util::future::Either;
+use futures_util::{FutureExt, Stream};
 use tokio::time::sleep_until;
 use warp::http::{HeaderMap, StatusCode};
 use warp::reply::Response;
@@ -19,7 +20,7 @@ use crate::transport::connection::{self, Ended, ReceiveFuture, Receiver};
 use crate::transport::http::{closing, text, TEXT_PLAIN};
 use crate::transport::message::Inbound;
 use crate::transport::poll::{long_poll, receive_text, Polled, Refused};
-use crate::transport::ws::WsConn;
+use crate::transport::ws::{WsConn, WsReader, WsWriter};
 use crate::wire::{Frame, TransportKind};
 
 /// An Engine.IO error answer: the status and `{"code":…,"message":…}`.
@@ -223,12 +224,40 @@ pub(crate) fn websocket(
     // the connection info (now in the session) keeps a slot in it for the connection's life.
     let conn = WsConn::new(ws);
     let target = target.map_err(|info| new_ws_session(&engine, &owners, info));
-    run_websocket(conn, engine, target)
+    // The set-up, then the connection, in this one task: chained with `then`, whose state
+    // is either future in turn, so the set-up keeps no room beside the connection's for
+    // the connection's life (as it would in one `async` block).
+    set_up_websocket(conn, engine, target).then(|attached| match attached {
+        Some(ws) => Either::Left(connection::run(
+            ws.session,
+            ws.generation,
+            ws.writer,
+            ws.reader,
+            ws.timers,
+            DisconnectReason::TransportClose,
+            Eio4Messages,
+        )),
+        None => Either::Right(std::future::ready(())),
+    })
 }
 
-/// [`websocket`], once the session exists: `Err` holds a fresh one (`None`: refused, too
-/// many pending), `Ok` one to upgrade.
-async fn run_websocket(mut conn: WsConn, engine: Arc<Engine>, target: Result<Arc<Session>, Option<Arc<Session>>>) {
+/// A WebSocket attached to its session, ready to run.
+struct AttachedWs {
+    session: Arc<Session>,
+    generation: u64,
+    writer: WsWriter,
+    reader: WsReader,
+    timers: WsHeartbeat,
+}
+
+/// [`websocket`]'s set-up, once the session exists (`Err` holds a fresh one, `None`:
+/// refused, too many pending; `Ok` one to upgrade): the open packet, or the upgrade's
+/// probe, then the attachment. `None` when the connection ends here.
+async fn set_up_websocket(
+    mut conn: WsConn,
+    engine: Arc<Engine>,
+    target: Result<Arc<Session>, Option<Arc<Session>>>,
+) -> Option<AttachedWs> {
     // A session that opens here keeps its heartbeat in this connection's task.
     let config = &engine.config;
     let mut timers = WsHeartbeat::new(config.ping_interval, config.ping_timeout, config.connect_timeout);
@@ -236,13 +265,13 @@ async fn run_websocket(mut conn: WsConn, engine: Arc<Engine>, target: Result<Arc
         Err(None) => {
             // The room checked before the upgrade was taken meanwhile.
             conn.close().await;
-            return;
+            return None;
         }
         Err(Some(session)) => {
             let open = engine_codec::encode_text(&open_packet(&engine, &session, false));
             if !conn.send_text(open).await {
                 session.close(DisconnectReason::TransportClose);
-                return;
+                return None;
             }
             session
         }
@@ -257,7 +286,7 @@ async fn run_websocket(mut conn: WsConn, engine: Arc<Engine>, target: Result<Arc
                 // Polling goes on.
                 heartbeat::set_upgrading(&session, false);
                 conn.close().await;
-                return;
+                return None;
             }
             // Its heartbeat task goes on pinging.
             timers.disable();
@@ -268,21 +297,16 @@ async fn run_websocket(mut conn: WsConn, engine: Arc<Engine>, target: Result<Arc
     heartbeat::set_upgrading(&session, false);
     let Some(attachment) = attached else {
         conn.close().await;
-        return;
+        return None;
     };
     let (writer, reader) = conn.split(false);
-    let read_error = DisconnectReason::TransportClose;
-    // The connection runs in a task of its own, made of what it needs and nothing this
-    // set-up kept.
-    connection::spawn(
+    Some(AttachedWs {
         session,
-        attachment.generation,
+        generation: attachment.generation,
         writer,
         reader,
         timers,
-        read_error,
-        Eio4Messages,
-    );
+    })
 }
 
 /// The upgrade handshake: `2probe` is answered `3probe`, the pending poll is released with
