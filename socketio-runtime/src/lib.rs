@@ -79,6 +79,7 @@
 // One audited exception: `transport/ws.rs` hands a `wire::Text` to tungstenite unchecked.
 #![deny(unsafe_code)]
 
+mod accepted;
 pub mod ack;
 pub mod acl;
 pub mod adapter;

@@ -17,17 +17,14 @@
 //! current exchange and cutting what is left at the deadline.
 
 use std::convert::Infallible;
-use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 use futures_util::future::Either;
 use hyper_util::rt::TokioIo;
+use tokio::io::AsyncReadExt;
 use tokio::io::AsyncWriteExt;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
@@ -35,83 +32,14 @@ use tokio::time::Instant;
 use tower_service::Service;
 use warp::reply::Response;
 
+use crate::accepted::{Counted, Replay, Stream};
 use crate::config::TransportKind;
 use crate::engine::Engine;
 use crate::protocol::fast_http;
 use crate::protocol::router::Router;
 use crate::protocol::v09::transports::hixie;
-use crate::stats::Stats;
 use crate::tls::Listening;
 use crate::transport::peer::PeerAddr;
-
-/// A stream that first replays bytes already read from it. It holds its connection's
-/// slot: hyper keeps the stream until the connection ends, and hands it to the upgrade of
-/// a WebSocket, so the slot is released exactly when the socket is closed.
-struct Replay {
-    prefix: Bytes,
-    inner: Stream,
-    _slot: OwnedSemaphorePermit,
-    _counted: Counted,
-}
-
-/// A connection's byte stream: TCP, or TLS over TCP (boxed: a TLS session's state is
-/// large, and a plain connection should not carry room for it).
-enum Stream {
-    Tcp(TcpStream),
-    #[cfg(feature = "tls")]
-    Tls(Box<crate::tls::TlsStream>),
-}
-
-/// Forwards a poll to the stream inside, whichever it is.
-macro_rules! on_stream {
-    ($stream:expr, $s:ident => $call:expr) => {
-        match $stream {
-            Stream::Tcp($s) => $call,
-            #[cfg(feature = "tls")]
-            Stream::Tls($s) => $call,
-        }
-    };
-}
-
-/// One open connection in the statistics, for as long as it lives.
-struct Counted(Arc<Stats>);
-
-impl Counted {
-    fn new(stats: Arc<Stats>) -> Self {
-        stats.connection(1);
-        Counted(stats)
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.0.connection(-1);
-    }
-}
-
-impl AsyncRead for Replay {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        if self.prefix.has_remaining() {
-            let n = self.prefix.len().min(buf.remaining());
-            buf.put_slice(&self.prefix[..n]);
-            self.prefix.advance(n);
-            return Poll::Ready(Ok(()));
-        }
-        on_stream!(&mut self.inner, s => Pin::new(s).poll_read(cx, buf))
-    }
-}
-
-impl AsyncWrite for Replay {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
-        on_stream!(&mut self.inner, s => Pin::new(s).poll_write(cx, data))
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        on_stream!(&mut self.inner, s => Pin::new(s).poll_flush(cx))
-    }
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        on_stream!(&mut self.inner, s => Pin::new(s).poll_shutdown(cx))
-    }
-}
 
 /// What a connection over `max_connections` is answered before it is closed.
 const AT_CAPACITY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Type: text/plain\r\n\
@@ -309,12 +237,7 @@ pub(crate) async fn accept_loop(
                     }
                 },
             };
-            let io = TokioIo::new(Replay {
-                prefix,
-                inner: stream,
-                _slot: slot,
-                _counted: counted,
-            });
+            let io = TokioIo::new(Replay::new(prefix, stream, slot, counted));
             let handler = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
                 requests.tick();
                 // Either family's polls, POSTs and handshakes straight to their handlers;

@@ -349,3 +349,29 @@ async fn a_client_that_ends_without_a_close_frame_is_sent_none() {
     assert!(opcodes(&sent).iter().all(|&op| op == 0x1), "0.9: {sent:?}");
     wait_until_unknown(&server, &sid).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frame_sent_with_the_upgrade_request_is_read() {
+    // The frame arrives in the same segment as the head: hyper reads it with the head and
+    // hands it back with the connection, and the WebSocket reads it before the socket.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = echo_server().await;
+    let mut tcp = tokio::net::TcpStream::connect(server.addr).await.expect("connect");
+    let mut bytes = b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\
+        Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        .to_vec();
+    // A masked text frame `40` (a zero mask leaves the payload as it is).
+    bytes.extend_from_slice(&[0x81, 0x82, 0, 0, 0, 0, b'4', b'0']);
+    tcp.write_all(&bytes).await.expect("request and frame");
+    let mut got = Vec::new();
+    within(WAIT, "the namespace's connect answer", async {
+        while !String::from_utf8_lossy(&got).contains(r#"40{"sid":"#) {
+            let mut chunk = [0u8; 1024];
+            let n = tcp.read(&mut chunk).await.expect("read");
+            assert!(n > 0, "closed: {:?}", String::from_utf8_lossy(&got));
+            got.extend_from_slice(&chunk[..n]);
+        }
+    })
+    .await;
+    assert!(got.starts_with(b"HTTP/1.1 101 "), "{:?}", String::from_utf8_lossy(&got));
+}
