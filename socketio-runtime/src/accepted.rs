@@ -95,6 +95,11 @@ impl AsyncRead for Replay {
             let n = self.prefix.len().min(buf.remaining());
             buf.put_slice(&self.prefix[..n]);
             self.prefix.advance(n);
+            if self.prefix.is_empty() {
+                // Replayed: the buffer it was cut from goes (a WebSocket keeps this stream
+                // for its life).
+                self.prefix = Bytes::new();
+            }
             return Poll::Ready(Ok(()));
         }
         on_stream!(&mut self.inner, s => Pin::new(s).poll_read(cx, buf))

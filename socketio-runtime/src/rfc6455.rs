@@ -96,10 +96,30 @@ pub(crate) struct WebSocket {
 }
 
 impl WebSocket {
+    /// A WebSocket over a stream the accept loop upgraded itself (its fast path answered
+    /// the `101`); frames and messages over `max_payload` bytes end the connection.
+    pub(crate) fn accepted(stream: Replay, max_payload: usize) -> Self {
+        let (read, write) = tokio::io::split(Io::Accepted(stream));
+        WebSocket {
+            reader: FrameReader::new(read, max_payload),
+            writer: FrameWriter::new(write),
+        }
+    }
+
     /// Closes it at once (a close frame without a code).
     pub(crate) async fn close(mut self) {
         let _ = self.writer.close(None).await;
     }
+}
+
+/// Writes the status line and headers of a `101` accepting a request whose
+/// `Sec-WebSocket-Key` is `key` (what [`Upgrade::on_upgrade`] answers through hyper), for
+/// the accept loop's fast path, which ends the head itself.
+pub(crate) fn switching_protocols(out: &mut Vec<u8>, key: &HeaderValue) {
+    out.extend_from_slice(b"HTTP/1.1 101 Switching Protocols\r\nconnection: upgrade\r\nupgrade: websocket\r\n");
+    out.extend_from_slice(b"sec-websocket-accept: ");
+    out.extend_from_slice(derive_accept_key(key.as_bytes()).as_bytes());
+    out.extend_from_slice(b"\r\n");
 }
 
 /// A valid RFC 6455 upgrade request, not yet answered.

@@ -38,6 +38,7 @@ use crate::engine::Engine;
 use crate::protocol::fast_http;
 use crate::protocol::router::Router;
 use crate::protocol::v09::transports::hixie;
+use crate::rfc6455::WebSocket;
 use crate::tls::Listening;
 use crate::transport::peer::PeerAddr;
 
@@ -220,6 +221,15 @@ pub(crate) async fn accept_loop(
                 match served.await {
                     fast_http::Outcome::Done => return,
                     fast_http::Outcome::Hyper(stream, rest) => (stream, rest),
+                    fast_http::Outcome::WebSocket(stream, rest, run) => {
+                        // Upgraded here, not by hyper: the stream keeps the connection's
+                        // slot, and the WebSocket runs in a task of its own, as hyper's
+                        // upgrades do (a shutdown does not cut it with the HTTP ones).
+                        let stream = Replay::new(rest, Stream::Tcp(stream), slot, counted);
+                        let socket = WebSocket::accepted(stream, config.max_payload);
+                        tokio::spawn(run.run(socket));
+                        return;
+                    }
                 }
             } else {
                 (stream, prefix)

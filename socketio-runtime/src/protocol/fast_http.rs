@@ -2,8 +2,11 @@
 //! connection's requests to either family's polling transports (Engine.IO 4 `polling`, XHR
 //! or JSONP; 0.9's handshake, `xhr-polling` and `jsonp-polling`) are read here with
 //! `httparse` and answered on the keep-alive connection by the same handlers as
-//! `router.rs` calls, without hyper. The first request that is anything else (another path
-//! or transport, an upgrade, a method other than GET and POST, HTTP/1.0, `Expect`,
+//! `router.rs` calls, without hyper. An Engine.IO 4 WebSocket upgrade that the warp
+//! filter's own decision (`eio4::routes::decide_upgrade`, after RFC 6455's checks) would
+//! run is answered `101` here and handed to the accept loop to run on the stream. The
+//! first request that is anything else (another path or transport, another upgrade or a
+//! refused one, a method other than GET and POST, HTTP/1.0, `Expect`,
 //! `Transfer-Encoding`, a GET with a body, a head `httparse` refuses or over
 //! `max_head_bytes`) hands the connection to hyper, with every byte already read, for the
 //! rest of its life: hyper answers it as before (its own 400 and 431 included).
@@ -32,6 +35,7 @@ use tokio::time::Instant;
 use warp::http::header::{self, HeaderName, HeaderValue};
 use warp::http::{HeaderMap, Method, StatusCode};
 
+use super::eio4::routes::{decide_upgrade, WsDecision, WsRun};
 use super::router::{Family, Router};
 use crate::config::Config;
 use crate::engine::activity::RequestClock;
@@ -58,6 +62,19 @@ pub(crate) enum Outcome {
     Done,
     /// For hyper: the stream, and what was read from it and not served.
     Hyper(TcpStream, Bytes),
+    /// An Engine.IO 4 WebSocket, its `101` written: the stream, what was read past the
+    /// upgrade request, and the connection to run on it.
+    WebSocket(TcpStream, Bytes, Box<WsRun>),
+}
+
+/// What a head turned out to be.
+enum Parsed {
+    /// A request the fast path answers.
+    Serve(Head),
+    /// An Engine.IO 4 WebSocket upgrade, decided to run.
+    Upgrade(HeaderValue, WsRun),
+    /// Anything else: hyper's.
+    Hyper,
 }
 
 /// One request head that the fast path serves.
@@ -87,28 +104,74 @@ fn head_len(buf: &[u8]) -> Option<usize> {
     None
 }
 
-/// Parses a whole head: `None` if it is not one the fast path serves (hyper's then). The
-/// header values share `head`'s bytes (no copy each, as in hyper).
-fn parse(head: &Bytes, router: &Router, config: &Config) -> Option<Head> {
+/// Parses a whole head: a request the fast path serves, an Engine.IO 4 WebSocket upgrade
+/// it takes, or hyper's. The header values share `head`'s bytes (no copy each, as in
+/// hyper).
+fn parse(head: &Bytes, router: &Router, config: &Config, peer: Option<SocketAddr>) -> Parsed {
     let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut slots);
     match request.parse(head) {
         Ok(httparse::Status::Complete(n)) if n == head.len() => {}
-        _ => return None,
+        _ => return Parsed::Hyper,
     }
     if request.version != Some(1) {
-        return None;
+        return Parsed::Hyper;
     }
     let method = match request.method {
         Some("GET") => Method::GET,
         Some("POST") => Method::POST,
-        _ => return None,
+        _ => return Parsed::Hyper,
     };
-    // An upgrade (every WebSocket connect) goes to hyper: found before anything is built
-    // for it (the header map below cost a connect about 1.7k instructions for nothing).
     if request.headers.iter().any(|h| h.name.eq_ignore_ascii_case("upgrade")) {
-        return None;
+        return parse_upgrade(head, &request, method, router, peer)
+            .map_or(Parsed::Hyper, |(key, run)| Parsed::Upgrade(key, run));
     }
+    serve_head(head, &request, method, router, config).map_or(Parsed::Hyper, Parsed::Serve)
+}
+
+/// An upgrade request the fast path takes: an RFC 6455 one to an Engine.IO 4 endpoint that
+/// `decide_upgrade` runs (its `Sec-WebSocket-Key` and the connection to run). Everything
+/// else, refusals included, goes to hyper, which answers it through the same decision.
+fn parse_upgrade(
+    head: &Bytes,
+    request: &httparse::Request<'_, '_>,
+    method: Method,
+    router: &Router,
+    peer: Option<SocketAddr>,
+) -> Option<(HeaderValue, WsRun)> {
+    let target = request.path?;
+    let (path, query) = match target.bytes().position(|b| b == b'?') {
+        Some(at) => (&target[..at], &target[at + 1..]),
+        None => (target, ""),
+    };
+    let target = router.eio4_target(path, query)?;
+    let headers = header_map(head, request)?;
+    let key = crate::rfc6455::websocket_key(&method, &headers)?;
+    match decide_upgrade(target, headers, peer) {
+        WsDecision::Run(run) => Some((key, run)),
+        WsDecision::Refused(_) | WsDecision::Closed => None,
+    }
+}
+
+/// The request's headers, their values sharing `head`'s bytes; `None` if one is invalid.
+fn header_map(head: &Bytes, request: &httparse::Request<'_, '_>) -> Option<HeaderMap> {
+    let mut headers = HeaderMap::with_capacity(request.headers.len());
+    for h in request.headers.iter() {
+        let name = HeaderName::from_bytes(h.name.as_bytes()).ok()?;
+        let value = HeaderValue::from_maybe_shared(head.slice_ref(h.value)).ok()?;
+        headers.append(name, value);
+    }
+    Some(headers)
+}
+
+/// A request the fast path answers itself (see [`parse`]).
+fn serve_head(
+    head: &Bytes,
+    request: &httparse::Request<'_, '_>,
+    method: Method,
+    router: &Router,
+    config: &Config,
+) -> Option<Head> {
     let target = request.path?;
     // A byte search: `split_once('?')` searches by `char`, several hundred instructions.
     let (path, query) = match target.bytes().position(|b| b == b'?') {
@@ -176,7 +239,10 @@ pub(crate) fn fuzz_head(
         return (None, None);
     };
     let head = Bytes::copy_from_slice(&bytes[..n]);
-    let served = parse(&head, router, config).map(|h| (h.method, h.body_len, h.close, h.headers));
+    let served = match parse(&head, router, config, None) {
+        Parsed::Serve(h) => Some((h.method, h.body_len, h.close, h.headers)),
+        Parsed::Upgrade(..) | Parsed::Hyper => None,
+    };
     (Some(n), served)
 }
 
@@ -255,8 +321,13 @@ pub(crate) async fn serve(
             match head_len(&buf) {
                 Some(len) if len <= config.max_head_bytes => {
                     let bytes = buf.split_to(len).freeze();
-                    if let Some(head) = parse(&bytes, router, config) {
-                        break head;
+                    match parse(&bytes, router, config, Some(peer)) {
+                        Parsed::Serve(head) => break head,
+                        Parsed::Upgrade(key, run) => {
+                            requests.tick();
+                            return switch_protocols(stream, &key, buf, run).await;
+                        }
+                        Parsed::Hyper => {}
                     }
                     // hyper answers what it must (400, an upgrade, any other route): the
                     // head goes back in front of what follows it.
@@ -398,6 +469,27 @@ pub(crate) async fn serve(
             out = Vec::new();
         }
         deadline = Instant::now() + config.head_timeout;
+    }
+}
+
+/// Answers an Engine.IO 4 WebSocket upgrade `101` (the head whole, in one write) and hands
+/// the connection over to run it, with `rest`, what was read past the request.
+async fn switch_protocols(mut stream: TcpStream, key: &HeaderValue, rest: BytesMut, run: WsRun) -> Outcome {
+    let mut head = Vec::with_capacity(192);
+    crate::rfc6455::switching_protocols(&mut head, key);
+    head.extend_from_slice(b"date: ");
+    date::put(&mut head);
+    head.extend_from_slice(b"\r\n\r\n");
+    // What followed the head, copied out: the read buffer (kilobytes of room) is not kept
+    // for the connection's life by a view of its few bytes, or of none.
+    let rest = if rest.is_empty() {
+        Bytes::new()
+    } else {
+        Bytes::copy_from_slice(&rest)
+    };
+    match stream.write_all(&head).await {
+        Ok(()) => Outcome::WebSocket(stream, rest, Box::new(run)),
+        Err(_) => Outcome::Done,
     }
 }
 

@@ -94,6 +94,11 @@ impl Router {
         Ok(family.serve(parts.method, parts.headers, remote, Chunks(body)))
     }
 
+    /// The Engine.IO 4 target of a request to `path` with `query`, if it is one.
+    pub(crate) fn eio4_target(&self, path: &str, query: &str) -> Option<eio4::Target> {
+        eio4::target(&self.eio4, path, query)
+    }
+
     /// Which family serves an HTTP request to `path` with `query` (`None`: neither, it goes
     /// to the warp filter); with `polling_only`, only either family's polling requests and
     /// 0.9's handshake (what the accept loop's fast path answers).

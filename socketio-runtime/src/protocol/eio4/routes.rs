@@ -17,7 +17,7 @@ use super::transports;
 use crate::codec::eio4::{self as engine_codec, EngineError};
 use crate::engine::info::query_pairs;
 use crate::engine::{ConnectionInfo, Engine, OwnerFactory, Query, Session};
-use crate::rfc6455::{self, Upgrade};
+use crate::rfc6455::{self, Upgrade, WebSocket};
 use crate::transport::http::{jsonp_index, preflight, raw_query, text};
 use crate::transport::path::{self, Route};
 use crate::transport::peer::peer_addr;
@@ -174,7 +174,36 @@ fn session_of(engine: &Engine, sid: &str) -> Option<Arc<Session>> {
     engine.session(sid).filter(|s| Eio4Session::of(s).is_some())
 }
 
-fn upgrade(target: Target, ws: Upgrade, headers: HeaderMap, remote: Option<SocketAddr>) -> Response {
+/// What an Engine.IO 4 WebSocket upgrade request (one RFC 6455 accepts) gets.
+pub(crate) enum WsDecision {
+    /// An answer without an upgrade (an error).
+    Refused(Response),
+    /// The upgrade, then a close at once: a second WebSocket for a session that has one
+    /// (the reference server does so; the first one keeps the session).
+    Closed,
+    /// The upgrade, and the connection run.
+    Run(WsRun),
+}
+
+/// An accepted Engine.IO 4 WebSocket, to run once upgraded.
+pub(crate) struct WsRun {
+    engine: Arc<Engine>,
+    owners: OwnerFactory,
+    /// The polling session it upgrades, or what a fresh one is made of.
+    target: Result<Arc<Session>, ConnectionInfo>,
+}
+
+impl WsRun {
+    /// Runs the connection over `socket` until it ends.
+    pub(crate) fn run(self, socket: WebSocket) -> impl std::future::Future<Output = ()> + Send {
+        transports::websocket(socket, self.engine, self.owners, self.target)
+    }
+}
+
+/// Decides an upgrade request to `target` (nothing is changed: a fresh session is made
+/// when the connection runs). Both the warp filter and the accept loop's fast path decide
+/// with this.
+pub(crate) fn decide_upgrade(target: Target, headers: HeaderMap, remote: Option<SocketAddr>) -> WsDecision {
     let Target {
         endpoint: Endpoint { engine, owners },
         query,
@@ -183,29 +212,25 @@ fn upgrade(target: Target, ws: Upgrade, headers: HeaderMap, remote: Option<Socke
     } = target;
     let no_cors = HeaderMap::new();
     if let Err(e) = check_version(&query) {
-        return transports::error(e, &headers);
+        return WsDecision::Refused(transports::error(e, &headers));
     }
     if query.transport != TransportArg::Websocket || !engine.config.transports.contains(&TransportKind::Websocket) {
-        return transports::error(EngineError::UnknownTransport, &headers);
+        return WsDecision::Refused(transports::error(EngineError::UnknownTransport, &headers));
     }
     if !crate::origin::is_allowed(&engine.config.origins, &headers) {
-        return transports::error(EngineError::Forbidden, &no_cors);
+        return WsDecision::Refused(transports::error(EngineError::Forbidden, &no_cors));
     }
     let target = match &query.sid {
         Some(sid) => match session_of(&engine, sid) {
-            // Already upgraded: a second WebSocket for the session is opened and closed at
-            // once, as the reference server does; the first one keeps the session.
             Some(session)
                 if session.transport() == Some(TransportKind::Websocket) || heartbeat::is_upgrading(&session) =>
             {
-                return ws.on_upgrade(engine.config.max_payload, |socket| async move {
-                    socket.close().await;
-                });
+                return WsDecision::Closed;
             }
             Some(session) => Ok(session),
-            None => return transports::error(EngineError::UnknownSid, &headers),
+            None => return WsDecision::Refused(transports::error(EngineError::UnknownSid, &headers)),
         },
-        None if !engine.has_pending_room() => return transports::at_capacity(&headers),
+        None if !engine.has_pending_room() => return WsDecision::Refused(transports::at_capacity(&headers)),
         None => Err(ConnectionInfo {
             remote_addr: remote,
             headers,
@@ -214,10 +239,18 @@ fn upgrade(target: Target, ws: Upgrade, headers: HeaderMap, remote: Option<Socke
             captures,
         }),
     };
-    let limit = engine.config.max_payload;
-    ws.on_upgrade(limit, move |socket| {
-        transports::websocket(socket, engine, owners, target)
-    })
+    WsDecision::Run(WsRun { engine, owners, target })
+}
+
+fn upgrade(target: Target, ws: Upgrade, headers: HeaderMap, remote: Option<SocketAddr>) -> Response {
+    let limit = target.endpoint.engine.config.max_payload;
+    match decide_upgrade(target, headers, remote) {
+        WsDecision::Refused(response) => response,
+        WsDecision::Closed => ws.on_upgrade(limit, |socket| async move {
+            socket.close().await;
+        }),
+        WsDecision::Run(run) => ws.on_upgrade(limit, move |socket| run.run(socket)),
+    }
 }
 
 /// `___eio[N]("…");`, the JSONP wrapping of a polling body.
