@@ -55,3 +55,20 @@ fn count_encode() {
 pub fn encoded_on_this_thread() -> u64 {
     ENCODED.with(|c| c.get())
 }
+
+/// Appends `n` in decimal (what `write!(out, "{n}")` writes, without the formatting
+/// machinery: every ack's id goes through here, in both families).
+pub(crate) fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // ASCII digits: always UTF-8.
+    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+}

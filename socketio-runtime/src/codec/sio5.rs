@@ -20,7 +20,7 @@
 use bytes::Bytes;
 use serde_json::value::RawValue;
 
-use super::json_spans;
+use super::{json_spans, push_decimal};
 use crate::args::placeholders::{placeholders, write_placeholder, PlaceholderError};
 use crate::packet::{Args, RawJson, ROOT_NSP};
 
@@ -409,23 +409,6 @@ fn write_header(out: &mut String, kind: SioKind, attachments: Option<usize>, nsp
     if let Some(id) = id {
         push_decimal(out, id);
     }
-}
-
-/// Appends `n` in decimal (what `write!(out, "{n}")` writes, without the formatting
-/// machinery: every ack's id goes through here).
-fn push_decimal(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // ASCII digits: always UTF-8.
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
 
 /// Appends `s` as a JSON string literal.
@@ -949,7 +932,7 @@ mod tests {
             u64::MAX,
         ] {
             let mut out = String::from("x");
-            super::push_decimal(&mut out, n);
+            crate::codec::push_decimal(&mut out, n);
             assert_eq!(out, format!("x{n}"));
             assert_eq!(super::decimal_len(n), format!("{n}").len());
         }

@@ -49,6 +49,12 @@ pub fn utf16_len(s: &str) -> usize {
     s.chars().map(char::len_utf16).sum()
 }
 
+/// Whether `input` is framed (several packets, each behind its length), rather than one
+/// packet as it is.
+pub(crate) fn is_framed(input: &str) -> bool {
+    input.starts_with(MARK)
+}
+
 /// Splits a payload into its packets (borrowed from `input`).
 ///
 /// A body that does not start with U+FFFD is one packet. Trailing text after the last framed

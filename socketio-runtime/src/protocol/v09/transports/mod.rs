@@ -40,7 +40,14 @@ pub(crate) async fn dispatch_text(
 
 /// [`dispatch_text`], inside the session's span.
 async fn dispatch_here(engine: &Arc<Engine>, session: &Arc<Session>, text: &str) -> Result<(), InboundError> {
-    let packets = payload::decode_payload(text, engine.config.max_packets_per_payload)?;
+    // A message of one packet (every WebSocket message) is not framed: no list for it.
+    let framed;
+    let packets: &[&str] = if payload::is_framed(text) {
+        framed = payload::decode_payload(text, engine.config.max_packets_per_payload)?;
+        &framed
+    } else {
+        std::slice::from_ref(&text)
+    };
     if crate::stats::COUNTING {
         engine
             .stats
@@ -54,7 +61,7 @@ async fn dispatch_here(engine: &Arc<Engine>, session: &Arc<Session>, text: &str)
     let Some(owner) = session.owner() else {
         return Ok(());
     };
-    for raw in packets {
+    for &raw in packets {
         // What follows a packet that ended the session (`0::`) is not for anyone.
         if session.is_closed() {
             break;
