@@ -22,7 +22,7 @@ pub(crate) async fn open_session(session: &std::sync::Arc<Session>) {
     if session.is_opened() {
         return;
     }
-    let _in_order = session.inbound.lock().await;
+    let _in_order = crate::transport::lock(&session.inbound).await;
     open_locked(session).await;
 }
 

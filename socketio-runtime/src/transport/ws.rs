@@ -80,7 +80,7 @@ impl FrameSink for WsWriter {
     /// are shared by every recipient); small ones are gathered in a buffer that lives for
     /// this batch only.
     async fn write_frames(&mut self, frames: &mut VecDeque<Frame>) -> bool {
-        let mut tx = self.tx.lock().await;
+        let mut tx = super::lock(&self.tx).await;
         let mut buf = batch_buffer();
         while let Some(frame) = frames.pop_front() {
             let written = match frame {

@@ -70,7 +70,7 @@ async fn handle_all_here<P>(session: &Arc<Session>, packets: P) -> Result<(), In
 where
     P: AsRef<[EnginePacket]> + IntoIterator<Item = EnginePacket>,
 {
-    let _in_order = session.inbound.lock().await;
+    let _in_order = crate::transport::lock(&session.inbound).await;
     if crate::stats::COUNTING {
         if let Some(engine) = session.engine.upgrade() {
             let bytes = packets.as_ref().iter().map(encoded_len).sum();

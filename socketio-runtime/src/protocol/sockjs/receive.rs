@@ -470,7 +470,7 @@ where
     session.touch();
     inner.counters.received(messages.len() as u64);
     {
-        let _in_order = session.inbound.lock().await;
+        let _in_order = crate::transport::lock(&session.inbound).await;
         if let Some(owner) = session.owner() {
             for message in &messages {
                 if owner.on_text(message).await.is_err() {

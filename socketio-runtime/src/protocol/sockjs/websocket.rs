@@ -160,7 +160,7 @@ async fn read(inner: &Inner, session: &Arc<Session>, mut reader: impl MessageRea
             }
         };
         inner.counters.received(messages.len() as u64);
-        let _in_order = session.inbound.lock().await;
+        let _in_order = crate::transport::lock(&session.inbound).await;
         let Some(owner) = session.owner() else {
             return;
         };

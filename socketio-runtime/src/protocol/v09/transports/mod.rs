@@ -54,7 +54,7 @@ async fn dispatch_here(engine: &Arc<Engine>, session: &Arc<Session>, text: &str)
             .received(packets.len() as u64, packets.iter().map(|p| p.len()).sum());
     }
     session.touch();
-    let _in_order = session.inbound.lock().await;
+    let _in_order = crate::transport::lock(&session.inbound).await;
     // Packets POSTed before the first poll still find the client connected; `1::` and the
     // answers wait in the outbox for that poll.
     open_locked(session).await;
