@@ -88,7 +88,7 @@ impl SessionOwner for Client {
         })
     }
 
-    fn on_text<'a>(&'a self, text: &'a str) -> OwnerCall<'a, Result<(), InboundError>> {
+    fn on_text(self: Arc<Self>, text: &str) -> OwnerCall<'static, Result<(), InboundError>> {
         let decoded = {
             let mut decoder = lock(&self.decoder);
             let decoded = match decoder.text(text) {
@@ -103,8 +103,10 @@ impl SessionOwner for Client {
         self.handled(decoded)
     }
 
-    fn on_binary(&self, data: Bytes) -> OwnerCall<'_, Result<(), InboundError>> {
-        match lock(&self.decoder).binary(data) {
+    fn on_binary(self: Arc<Self>, data: Bytes) -> OwnerCall<'static, Result<(), InboundError>> {
+        // The decoder's lock is released before the packet is handled.
+        let decoded = lock(&self.decoder).binary(data);
+        match decoded {
             Ok(decoded) => self.handled(decoded),
             Err(e) => OwnerCall::done(Err(e)),
         }
@@ -415,7 +417,7 @@ impl Client {
 
     /// A decoded packet (if the message completed one) handled: at once, or in the future
     /// of a namespace join, the one kind of packet whose handling waits.
-    fn handled(&self, decoded: Option<Packet>) -> OwnerCall<'_, Result<(), InboundError>> {
+    fn handled(self: &Arc<Self>, decoded: Option<Packet>) -> OwnerCall<'static, Result<(), InboundError>> {
         match decoded.and_then(|packet| self.handle_packet(packet)) {
             Some(join) => OwnerCall::Later(Box::pin(async move {
                 join.await;
@@ -427,7 +429,7 @@ impl Client {
 
     /// Handles one decoded inbound packet; a namespace join comes back as the future that
     /// makes it (it waits for the namespace's `on_connect`).
-    fn handle_packet(&self, packet: Packet) -> Option<OwnerFuture<'_, ()>> {
+    fn handle_packet(self: &Arc<Self>, packet: Packet) -> Option<OwnerFuture<'static, ()>> {
         let session = &self.session;
         let Packet { nsp, body, .. } = packet;
         match body {
@@ -440,8 +442,9 @@ impl Client {
                 if nsp != ROOT_NSP || !self.wire.joins_root_on_open {
                     let request = self.connect_request(query, auth);
                     let span = tracing::info_span!("connect", nsp = %nsp);
+                    let client = Arc::clone(self);
                     return Some(Box::pin(tracing::Instrument::instrument(
-                        async move { self.connect(&nsp, request).await },
+                        async move { client.connect(&nsp, request).await },
                         span,
                     )));
                 }

@@ -103,13 +103,13 @@ impl SessionOwner for RawOwner {
         Box::pin(async {})
     }
 
-    fn on_text<'a>(&'a self, text: &'a str) -> OwnerCall<'a, Result<(), InboundError>> {
+    fn on_text(self: Arc<Self>, text: &str) -> OwnerCall<'static, Result<(), InboundError>> {
         self.handler
             .on_message(&self.conn, EngineMessage::Text(text.to_owned()));
         OwnerCall::done(Ok(()))
     }
 
-    fn on_binary(&self, data: Bytes) -> OwnerCall<'_, Result<(), InboundError>> {
+    fn on_binary(self: Arc<Self>, data: Bytes) -> OwnerCall<'static, Result<(), InboundError>> {
         self.handler.on_message(&self.conn, EngineMessage::Binary(data));
         OwnerCall::done(Ok(()))
     }

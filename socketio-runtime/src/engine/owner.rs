@@ -55,9 +55,11 @@ pub(crate) trait SessionOwner: Send + Sync + 'static {
     /// from the start joins it here).
     fn on_open(&self) -> OwnerFuture<'_, ()>;
     /// A text message from the client; an error ends the session as a protocol error.
-    fn on_text<'a>(&'a self, text: &'a str) -> OwnerCall<'a, Result<(), InboundError>>;
+    /// A call that has to wait gives a future owning what it needs (it holds the owner's
+    /// `Arc`, not a borrow), so that the caller can hand it on as it is.
+    fn on_text(self: Arc<Self>, text: &str) -> OwnerCall<'static, Result<(), InboundError>>;
     /// A binary message from the client; an error ends the session as a protocol error.
-    fn on_binary(&self, data: Bytes) -> OwnerCall<'_, Result<(), InboundError>>;
+    fn on_binary(self: Arc<Self>, data: Bytes) -> OwnerCall<'static, Result<(), InboundError>>;
     /// The session ended, for `reason` (called once).
     fn on_close(&self, reason: DisconnectReason);
     /// Whether the owner holds anything worth the session (Socket.IO: a namespace

@@ -24,11 +24,13 @@ use tokio::time::{sleep_until, Instant};
 
 use super::attach::{open_session, AttachGuard};
 use super::message::{Inbound, MessageReader, MessageWriter};
+use crate::engine::owner::OwnerCall;
 use crate::engine::{writer, DisconnectReason, Session};
 use crate::wire::Frame;
 
-/// A boxed future borrowing its receiver.
-pub(crate) type ReceiveFuture<'a> = Pin<Box<dyn Future<Output = Result<(), Ended>> + Send + 'a>>;
+/// What a receiver gives back for a message: handled at once, or a boxed future borrowing
+/// the receiver for what has to wait.
+pub(crate) type ReceiveCall<'a> = OwnerCall<'a, Result<(), Ended>>;
 
 /// Why a family stopped the connection after a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +44,7 @@ pub(crate) enum Ended {
 /// What a family does with each inbound message.
 pub(crate) trait Receiver: Send + Sync + 'static {
     /// A text or binary message (never `Closed` or `Control`).
-    fn receive<'a>(&'a self, session: &'a Arc<Session>, message: Inbound) -> ReceiveFuture<'a>;
+    fn receive<'a>(&'a self, session: &'a Arc<Session>, message: Inbound) -> ReceiveCall<'a>;
 }
 
 /// A family's timers on a message connection (0.9: a heartbeat push and a silence

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::heartbeat::Eio4Session;
 use crate::codec::eio4::EnginePacket;
+use crate::engine::owner::OwnerCall;
 use crate::engine::{DisconnectReason, Session};
 use crate::wire::{Frame, InboundError as BadPacket, TransportKind};
 
@@ -18,27 +19,91 @@ pub(crate) enum InboundError {
     Closed,
 }
 
-/// Handles one Engine.IO packet from the client.
-async fn handle(session: &Arc<Session>, packet: EnginePacket) -> Result<(), InboundError> {
+/// Handles one Engine.IO packet from the client: at once, unless the owner's handling of a
+/// message has to wait (a namespace join), whose future is then given back.
+fn handle(session: &Arc<Session>, packet: EnginePacket) -> OwnerCall<'static, Result<(), InboundError>> {
     session.touch();
+    let from_owner = |call: OwnerCall<'static, Result<(), BadPacket>>| match call {
+        OwnerCall::Done(result) => OwnerCall::done(result.into_inner().map_err(InboundError::from)),
+        OwnerCall::Later(waiting) => {
+            OwnerCall::Later(Box::pin(async move { waiting.await.map_err(InboundError::from) }))
+        }
+    };
     match packet {
         EnginePacket::Message(text) => match session.owner() {
-            Some(owner) => Ok(owner.on_text(&text).await?),
-            None => Ok(()),
+            Some(owner) => from_owner(owner.on_text(&text)),
+            None => OwnerCall::done(Ok(())),
         },
         EnginePacket::Binary(data) => match session.owner() {
-            Some(owner) => Ok(owner.on_binary(data).await?),
-            None => Ok(()),
+            Some(owner) => from_owner(owner.on_binary(data)),
+            None => OwnerCall::done(Ok(())),
         },
-        EnginePacket::Close => Err(InboundError::Closed),
+        EnginePacket::Close => OwnerCall::done(Err(InboundError::Closed)),
         EnginePacket::Pong(_) => {
             if let Some(state) = Eio4Session::of(session) {
                 state.pong_received();
             }
-            Ok(())
+            OwnerCall::done(Ok(()))
         }
         // No meaning upstream.
-        EnginePacket::Ping(_) | EnginePacket::Noop | EnginePacket::Upgrade | EnginePacket::Open(_) => Ok(()),
+        EnginePacket::Ping(_) | EnginePacket::Noop | EnginePacket::Upgrade | EnginePacket::Open(_) => {
+            OwnerCall::done(Ok(()))
+        }
+    }
+}
+
+/// Ends the session for a packet that `handle` refused (or for the client's close).
+fn end_for(session: &Arc<Session>, e: &InboundError) {
+    tracing::debug!(sid = %session.sid, error = %e, "session ends");
+    match e {
+        // A polling client's close leaves a noop for the poll in flight (the reference
+        // server releases a held poll with it; a poll that races the close gets it too),
+        // then the sid is unknown.
+        InboundError::Closed if session.transport() != Some(TransportKind::Websocket) => {
+            session.close_with_farewell(Frame::text_static("6"), DisconnectReason::ClientDisconnect)
+        }
+        InboundError::Closed => session.close(DisconnectReason::ClientDisconnect),
+        InboundError::Packet(_) => session.close(DisconnectReason::ProtocolError),
+    }
+}
+
+/// [`handle_all`] for a WebSocket message's one packet, done at once when the session's
+/// inbound lock is free and the packet's handling does not wait (an event, an ack, a
+/// pong): no future is boxed for it. Otherwise the rest goes on in the future given back,
+/// which holds the lock.
+pub(crate) fn handle_one(session: &Arc<Session>, packet: EnginePacket) -> OwnerCall<'_, Result<(), InboundError>> {
+    let Ok(in_order) = session.inbound.try_lock() else {
+        return OwnerCall::Later(Box::pin(handle_all(session, [packet])));
+    };
+    let in_session = session.span.enter();
+    if crate::stats::COUNTING {
+        if let Some(engine) = session.engine.upgrade() {
+            engine.stats.received(1, encoded_len(&packet));
+        }
+    }
+    match handle(session, packet) {
+        OwnerCall::Done(result) => {
+            let result = result.into_inner();
+            if let Err(e) = &result {
+                end_for(session, e);
+            }
+            OwnerCall::done(result)
+        }
+        OwnerCall::Later(waiting) => {
+            drop(in_session);
+            let span = session.span.clone();
+            OwnerCall::Later(Box::pin(tracing::Instrument::instrument(
+                async move {
+                    let _in_order = in_order;
+                    let result = waiting.await;
+                    if let Err(e) = &result {
+                        end_for(session, e);
+                    }
+                    result
+                },
+                span,
+            )))
+        }
     }
 }
 
@@ -79,17 +144,7 @@ where
     }
     for packet in packets {
         if let Err(e) = handle(session, packet).await {
-            tracing::debug!(sid = %session.sid, error = %e, "session ends");
-            match e {
-                // A polling client's close leaves a noop for the poll in flight (the
-                // reference server releases a held poll with it; a poll that races the
-                // close gets it too), then the sid is unknown.
-                InboundError::Closed if session.transport() != Some(TransportKind::Websocket) => {
-                    session.close_with_farewell(Frame::text_static("6"), DisconnectReason::ClientDisconnect)
-                }
-                InboundError::Closed => session.close(DisconnectReason::ClientDisconnect),
-                InboundError::Packet(_) => session.close(DisconnectReason::ProtocolError),
-            }
+            end_for(session, &e);
             return Err(e);
         }
     }

@@ -14,9 +14,10 @@ use warp::reply::Response;
 use super::heartbeat::{self, Eio4Session, WsHeartbeat};
 use super::inbound;
 use crate::codec::eio4::{self as engine_codec, EngineError, EnginePacket, Handshake};
+use crate::engine::owner::OwnerCall;
 use crate::engine::{ConnectionInfo, DisconnectReason, Engine, OwnerFactory, Session};
 use crate::rfc6455::WebSocket;
-use crate::transport::connection::{self, Ended, ReceiveFuture, Receiver};
+use crate::transport::connection::{self, Ended, ReceiveCall, Receiver};
 use crate::transport::http::{closing, text, TEXT_PLAIN};
 use crate::transport::message::Inbound;
 use crate::transport::poll::{long_poll, receive_text, Polled, Refused};
@@ -197,19 +198,25 @@ where
 struct Eio4Messages;
 
 impl Receiver for Eio4Messages {
-    fn receive<'a>(&'a self, session: &'a Arc<Session>, message: Inbound) -> ReceiveFuture<'a> {
-        Box::pin(async move {
-            let packet = match message {
-                Inbound::Text(text) => engine_codec::decode_text_owned(text).map_err(|e| {
+    fn receive<'a>(&'a self, session: &'a Arc<Session>, message: Inbound) -> ReceiveCall<'a> {
+        let packet = match message {
+            Inbound::Text(text) => match engine_codec::decode_text_owned(text) {
+                Ok(packet) => packet,
+                Err(e) => {
                     tracing::debug!(sid = %session.sid, error = %e, "undecodable Engine.IO packet");
-                    Ended::Close(DisconnectReason::TransportClose)
-                })?,
-                Inbound::Binary(data) => engine_codec::decode_binary(&data),
-                Inbound::Closed | Inbound::Control => return Ok(()),
-            };
-            // On an error, `handle_all` has ended the session already.
-            inbound::handle_all(session, [packet]).await.map_err(|_| Ended::Done)
-        })
+                    return OwnerCall::done(Err(Ended::Close(DisconnectReason::TransportClose)));
+                }
+            },
+            Inbound::Binary(data) => engine_codec::decode_binary(&data),
+            Inbound::Closed | Inbound::Control => return OwnerCall::done(Ok(())),
+        };
+        // Handled at once when nothing waits; on an error, the session has ended already.
+        match inbound::handle_one(session, packet) {
+            OwnerCall::Done(result) => OwnerCall::done(result.into_inner().map_err(|_| Ended::Done)),
+            OwnerCall::Later(waiting) => {
+                OwnerCall::Later(Box::pin(async move { waiting.await.map_err(|_| Ended::Done) }))
+            }
+        }
     }
 }
 

@@ -166,14 +166,14 @@ impl SessionOwner for SockJsOwner {
         Box::pin(async {})
     }
 
-    fn on_text<'a>(&'a self, text: &'a str) -> OwnerCall<'a, Result<(), InboundError>> {
+    fn on_text(self: Arc<Self>, text: &str) -> OwnerCall<'static, Result<(), InboundError>> {
         if let Some(app) = self.app() {
             app.on_message(text.to_owned());
         }
         OwnerCall::done(Ok(()))
     }
 
-    fn on_binary(&self, _data: Bytes) -> OwnerCall<'_, Result<(), InboundError>> {
+    fn on_binary(self: Arc<Self>, _data: Bytes) -> OwnerCall<'static, Result<(), InboundError>> {
         OwnerCall::done(Err(InboundError::new("SockJS carries text only")))
     }
 

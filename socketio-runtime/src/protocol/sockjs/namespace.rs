@@ -41,7 +41,7 @@ impl SessionOwner for NamespaceOwner {
                     auth: None,
                 },
             ));
-            let joined = self.client.on_text(&connect).await.is_ok() && self.client.is_engaged();
+            let joined = self.client.clone().on_text(&connect).await.is_ok() && self.client.is_engaged();
             if !joined {
                 if let Some(session) = self.session.upgrade() {
                     close_session(&session, 3000, "Go away!", DisconnectReason::ConnectRefused);
@@ -50,20 +50,18 @@ impl SessionOwner for NamespaceOwner {
         })
     }
 
-    fn on_text<'a>(&'a self, text: &'a str) -> OwnerCall<'a, Result<(), InboundError>> {
-        OwnerCall::Later(Box::pin(async move {
-            let packet = Packet::new(
-                &*self.nsp,
-                PacketBody::Message {
-                    data: text.to_owned(),
-                    ack: None,
-                },
-            );
-            self.client.on_text(&v09::encode(&packet)).await
-        }))
+    fn on_text(self: Arc<Self>, text: &str) -> OwnerCall<'static, Result<(), InboundError>> {
+        let packet = Packet::new(
+            &*self.nsp,
+            PacketBody::Message {
+                data: text.to_owned(),
+                ack: None,
+            },
+        );
+        self.client.clone().on_text(&v09::encode(&packet))
     }
 
-    fn on_binary(&self, _data: Bytes) -> OwnerCall<'_, Result<(), InboundError>> {
+    fn on_binary(self: Arc<Self>, _data: Bytes) -> OwnerCall<'static, Result<(), InboundError>> {
         OwnerCall::done(Err(InboundError::new("SockJS carries text only")))
     }
 

@@ -473,7 +473,7 @@ where
         let _in_order = crate::transport::lock(&session.inbound).await;
         if let Some(owner) = session.owner() {
             for message in &messages {
-                if owner.on_text(message).await.is_err() {
+                if owner.clone().on_text(message).await.is_err() {
                     break;
                 }
             }

@@ -165,7 +165,7 @@ async fn read(inner: &Inner, session: &Arc<Session>, mut reader: impl MessageRea
             return;
         };
         for message in &messages {
-            if owner.on_text(message).await.is_err() {
+            if owner.clone().on_text(message).await.is_err() {
                 session.close(DisconnectReason::ProtocolError);
                 return;
             }

@@ -11,9 +11,10 @@ use super::dispatch_text;
 use super::polling::NOT_HANDSHAKEN;
 use super::session_of;
 use crate::codec::V09;
+use crate::engine::owner::OwnerCall;
 use crate::engine::{DisconnectReason, Engine, Session};
 use crate::packet::{Packet, PacketBody, ROOT_NSP};
-use crate::transport::connection::{self, Ended, HeartbeatTimers, ReceiveFuture, Receiver};
+use crate::transport::connection::{self, Ended, HeartbeatTimers, ReceiveCall, Receiver};
 use crate::transport::message::{Inbound, MessageReader, MessageWriter};
 use crate::wire::{Frame, TransportKind};
 
@@ -23,8 +24,8 @@ struct V09Messages {
 }
 
 impl Receiver for V09Messages {
-    fn receive<'a>(&'a self, session: &'a Arc<Session>, message: Inbound) -> ReceiveFuture<'a> {
-        Box::pin(async move {
+    fn receive<'a>(&'a self, session: &'a Arc<Session>, message: Inbound) -> ReceiveCall<'a> {
+        OwnerCall::Later(Box::pin(async move {
             match message {
                 Inbound::Text(text) => dispatch_text(&self.engine, session, &text).await.map_err(|e| {
                     tracing::debug!(sid = %session.sid, error = %e, "bad payload on a message transport");
@@ -35,7 +36,7 @@ impl Receiver for V09Messages {
                     Err(Ended::Close(DisconnectReason::ProtocolError))
                 }
             }
-        })
+        }))
     }
 }
 

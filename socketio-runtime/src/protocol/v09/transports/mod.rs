@@ -67,7 +67,7 @@ async fn dispatch_here(engine: &Arc<Engine>, session: &Arc<Session>, text: &str)
             break;
         }
         // The 0.9 decoder drops what it cannot read, as the reference server does.
-        if let Err(e) = owner.on_text(raw).await {
+        if let Err(e) = owner.clone().on_text(raw).await {
             tracing::debug!(sid = %session.sid, error = %e, "0.9 packet refused");
         }
     }
