@@ -419,10 +419,7 @@ impl Client {
     /// of a namespace join, the one kind of packet whose handling waits.
     fn handled(self: &Arc<Self>, decoded: Option<Packet>) -> OwnerCall<'static, Result<(), InboundError>> {
         match decoded.and_then(|packet| self.handle_packet(packet)) {
-            Some(join) => OwnerCall::Later(Box::pin(async move {
-                join.await;
-                Ok(())
-            })),
+            Some(join) => OwnerCall::Later(join).map(Ok),
             None => OwnerCall::done(Ok(())),
         }
     }

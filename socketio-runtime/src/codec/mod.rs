@@ -72,3 +72,20 @@ pub(crate) fn push_decimal(out: &mut String, mut n: u64) {
     // ASCII digits: always UTF-8.
     out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
 }
+
+/// Appends `s` as a JSON string literal.
+pub(crate) fn push_json_str(out: &mut String, s: &str) {
+    if needs_no_escape(s) {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        // Serialising a str cannot fail.
+        out.push_str(&serde_json::to_string(s).unwrap_or_default());
+    }
+}
+
+/// Whether `s` goes into a JSON string as it is (no quote, backslash or control character).
+fn needs_no_escape(s: &str) -> bool {
+    !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20)
+}

@@ -20,7 +20,7 @@
 use bytes::Bytes;
 use serde_json::value::RawValue;
 
-use super::{json_spans, push_decimal};
+use super::{json_spans, push_decimal, push_json_str};
 use crate::args::placeholders::{placeholders, write_placeholder, PlaceholderError};
 use crate::packet::{Args, RawJson, ROOT_NSP};
 
@@ -411,24 +411,7 @@ fn write_header(out: &mut String, kind: SioKind, attachments: Option<usize>, nsp
     }
 }
 
-/// Appends `s` as a JSON string literal.
-fn push_json_str(out: &mut String, s: &str) {
-    if needs_no_escape(s) {
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
-    } else {
-        // Serialising a str cannot fail.
-        out.push_str(&serde_json::to_string(s).unwrap_or_default());
-    }
-}
-
-/// Whether `s` goes into a JSON string as it is (no quote, backslash or control character).
-fn needs_no_escape(s: &str) -> bool {
-    !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20)
-}
-
-/// The length [`push_json_str`] writes, when `s` needs no escaping (a guess otherwise: the
+/// The length `push_json_str` writes, when `s` needs no escaping (a guess otherwise: the
 /// quotes alone).
 fn json_str_len(s: &str) -> usize {
     s.len() + 2

@@ -119,7 +119,7 @@ pub fn encode_into(packet: &Packet, out: &mut String) {
             out.push(':');
             out.push_str(ep);
             out.push_str(":{\"name\":");
-            write_json_str(out, name);
+            super::push_json_str(out, name);
             if !args.is_empty() {
                 out.push_str(",\"args\":");
                 push_json(out, args.as_str());
@@ -197,13 +197,6 @@ fn separators_escaped(json: &str) -> std::borrow::Cow<'_, str> {
     } else {
         std::borrow::Cow::Borrowed(json)
     }
-}
-
-/// Appends `s` as a JSON string literal.
-pub(crate) fn write_json_str(out: &mut String, s: &str) {
-    // serde_json's string escaping; writing to a String cannot fail.
-    let quoted = serde_json::to_string(s).unwrap_or_default();
-    out.push_str(&quoted);
 }
 
 /// `text` cut at its first `:` (the colon dropped).

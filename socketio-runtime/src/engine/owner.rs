@@ -26,10 +26,19 @@ pub(crate) enum OwnerCall<'a, T> {
     Later(OwnerFuture<'a, T>),
 }
 
-impl<T> OwnerCall<'_, T> {
+impl<'a, T: Send + 'a> OwnerCall<'a, T> {
     /// A call that is over, with `value`.
     pub(crate) fn done(value: T) -> Self {
         OwnerCall::Done(std::future::ready(value))
+    }
+
+    /// The call with `f` applied to its result: at once if it is over, else when its
+    /// future finishes (one more box, on the path that waits anyway).
+    pub(crate) fn map<U: Send + 'a>(self, f: impl FnOnce(T) -> U + Send + 'a) -> OwnerCall<'a, U> {
+        match self {
+            OwnerCall::Done(ready) => OwnerCall::done(f(ready.into_inner())),
+            OwnerCall::Later(waiting) => OwnerCall::Later(Box::pin(async move { f(waiting.await) })),
+        }
     }
 }
 

@@ -23,12 +23,7 @@ pub(crate) enum InboundError {
 /// message has to wait (a namespace join), whose future is then given back.
 fn handle(session: &Arc<Session>, packet: EnginePacket) -> OwnerCall<'static, Result<(), InboundError>> {
     session.touch();
-    let from_owner = |call: OwnerCall<'static, Result<(), BadPacket>>| match call {
-        OwnerCall::Done(result) => OwnerCall::done(result.into_inner().map_err(InboundError::from)),
-        OwnerCall::Later(waiting) => {
-            OwnerCall::Later(Box::pin(async move { waiting.await.map_err(InboundError::from) }))
-        }
-    };
+    let from_owner = |call: OwnerCall<'static, Result<(), BadPacket>>| call.map(|r| r.map_err(InboundError::from));
     match packet {
         EnginePacket::Message(text) => match session.owner() {
             Some(owner) => from_owner(owner.on_text(&text)),

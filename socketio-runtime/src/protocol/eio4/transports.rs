@@ -211,12 +211,7 @@ impl Receiver for Eio4Messages {
             Inbound::Closed | Inbound::Control => return OwnerCall::done(Ok(())),
         };
         // Handled at once when nothing waits; on an error, the session has ended already.
-        match inbound::handle_one(session, packet) {
-            OwnerCall::Done(result) => OwnerCall::done(result.into_inner().map_err(|_| Ended::Done)),
-            OwnerCall::Later(waiting) => {
-                OwnerCall::Later(Box::pin(async move { waiting.await.map_err(|_| Ended::Done) }))
-            }
-        }
+        inbound::handle_one(session, packet).map(|result| result.map_err(|_| Ended::Done))
     }
 }
 
