@@ -125,11 +125,30 @@ fn parse(head: &Bytes, router: &Router, config: &Config, peer: Option<SocketAddr
         Some("POST") => Method::POST,
         _ => return Parsed::Hyper,
     };
+    let Some(target) = request.path else {
+        return Parsed::Hyper;
+    };
+    // A byte search: `split_once('?')` searches by `char`, several hundred instructions.
+    let (path, query) = match target.bytes().position(|b| b == b'?') {
+        Some(at) => (&target[..at], &target[at + 1..]),
+        None => (target, ""),
+    };
     if request.headers.iter().any(|h| h.name.eq_ignore_ascii_case("upgrade")) {
-        return parse_upgrade(head, &request, method, router, peer)
+        return parse_upgrade(head, &request, method, (path, query), router, peer)
             .map_or(Parsed::Hyper, |(key, run)| Parsed::Upgrade(key, run));
     }
-    serve_head(head, &request, method, router, config).map_or(Parsed::Hyper, Parsed::Serve)
+    serve_head(head, &request, method, (path, query), router, config).map_or(Parsed::Hyper, Parsed::Serve)
+}
+
+/// The request's headers, their values sharing `head`'s bytes; `None` if one is invalid.
+fn header_map(head: &Bytes, request: &httparse::Request<'_, '_>) -> Option<HeaderMap> {
+    let mut headers = HeaderMap::with_capacity(request.headers.len());
+    for h in request.headers.iter() {
+        let name = HeaderName::from_bytes(h.name.as_bytes()).ok()?;
+        let value = HeaderValue::from_maybe_shared(head.slice_ref(h.value)).ok()?;
+        headers.append(name, value);
+    }
+    Some(headers)
 }
 
 /// A request the fast path answers itself (see [`parse`]).
@@ -137,25 +156,16 @@ fn serve_head(
     head: &Bytes,
     request: &httparse::Request<'_, '_>,
     method: Method,
+    (path, query): (&str, &str),
     router: &Router,
     config: &Config,
 ) -> Option<Head> {
-    let target = request.path?;
-    // A byte search: `split_once('?')` searches by `char`, several hundred instructions.
-    let (path, query) = match target.bytes().position(|b| b == b'?') {
-        Some(at) => (&target[..at], &target[at + 1..]),
-        None => (target, ""),
-    };
-    let mut headers = HeaderMap::with_capacity(request.headers.len());
+    let headers = header_map(head, request)?;
     let mut body_len: Option<usize> = None;
     let mut close = false;
-    for h in request.headers.iter() {
-        let value = HeaderValue::from_maybe_shared(head.slice_ref(h.value));
-        let (Ok(name), Ok(value)) = (HeaderName::from_bytes(h.name.as_bytes()), value) else {
-            return None;
-        };
+    for (name, value) in headers.iter() {
         if name == header::CONTENT_LENGTH {
-            let len = std::str::from_utf8(h.value)
+            let len = std::str::from_utf8(value.as_bytes())
                 .ok()
                 .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
                 .and_then(|v| v.parse::<usize>().ok());
@@ -167,7 +177,7 @@ fn serve_head(
         } else if name == header::TRANSFER_ENCODING || name == header::EXPECT || name == header::UPGRADE {
             return None;
         } else if name == header::CONNECTION {
-            for token in h.value.split(|&b| b == b',') {
+            for token in value.as_bytes().split(|&b| b == b',') {
                 let token = token.trim_ascii();
                 if token.eq_ignore_ascii_case(b"close") {
                     close = true;
@@ -176,7 +186,6 @@ fn serve_head(
                 }
             }
         }
-        headers.append(name, value);
     }
     let body_len = body_len.unwrap_or(0);
     if method == Method::GET && body_len > 0 {

@@ -8,10 +8,10 @@ use std::net::SocketAddr;
 use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use warp::http::header::{HeaderName, HeaderValue};
-use warp::http::{HeaderMap, Method};
+use warp::http::header::HeaderValue;
+use warp::http::Method;
 
-use super::{date, Outcome};
+use super::{date, header_map, Outcome};
 use crate::protocol::eio4::routes::{decide_upgrade, WsDecision, WsRun};
 use crate::protocol::router::Router;
 
@@ -22,14 +22,10 @@ pub(super) fn parse_upgrade(
     head: &Bytes,
     request: &httparse::Request<'_, '_>,
     method: Method,
+    (path, query): (&str, &str),
     router: &Router,
     peer: Option<SocketAddr>,
 ) -> Option<(HeaderValue, WsRun)> {
-    let target = request.path?;
-    let (path, query) = match target.bytes().position(|b| b == b'?') {
-        Some(at) => (&target[..at], &target[at + 1..]),
-        None => (target, ""),
-    };
     let target = router.eio4_target(path, query)?;
     let headers = header_map(head, request)?;
     let key = crate::rfc6455::websocket_key(&method, &headers)?;
@@ -37,17 +33,6 @@ pub(super) fn parse_upgrade(
         WsDecision::Run(run) => Some((key, run)),
         WsDecision::Refused(_) | WsDecision::Closed => None,
     }
-}
-
-/// The request's headers, their values sharing `head`'s bytes; `None` if one is invalid.
-fn header_map(head: &Bytes, request: &httparse::Request<'_, '_>) -> Option<HeaderMap> {
-    let mut headers = HeaderMap::with_capacity(request.headers.len());
-    for h in request.headers.iter() {
-        let name = HeaderName::from_bytes(h.name.as_bytes()).ok()?;
-        let value = HeaderValue::from_maybe_shared(head.slice_ref(h.value)).ok()?;
-        headers.append(name, value);
-    }
-    Some(headers)
 }
 
 /// Answers an Engine.IO 4 WebSocket upgrade `101` (the head whole, in one write) and hands
